@@ -1,0 +1,146 @@
+/**
+ * Composes the API: request ids, logs, metrics, limits, authentication, one router per resource, the
+ * OpenAPI document and its reference, and health endpoints.
+ */
+import { OpenAPIHono, type z } from '@hono/zod-openapi';
+import { Scalar } from '@scalar/hono-api-reference';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { sql } from 'kysely';
+import { authenticate } from './auth/authenticate.js';
+import type { AppEnv } from './http/env.js';
+import { createMetrics } from './http/metrics.js';
+import { ApiError, fieldErrorsFromIssues, sendProblem } from './http/problem.js';
+import { apiRouters } from './routes/index.js';
+import type { Services } from './services.js';
+
+export const API_INFO = {
+  title: 'Border0 API',
+  version: '0.1.0',
+  description:
+    'The zero-trust access platform: publish private services as sockets, decide access with policies, ' +
+    'and record every session. Authenticate with `Authorization: Bearer <token>`.',
+} as const;
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface AppOptions {
+  /** Collect process metrics (off in tests that start many servers in one process). */
+  defaultMetrics?: boolean;
+}
+
+export function createApp(services: Services, options: AppOptions = {}) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+
+  app.use(requestId({ headerName: 'x-request-id' }));
+  app.use(async function logRequest(c, next) {
+    const logger = services.logger.child({ request_id: c.get('requestId') });
+    c.set('logger', logger);
+    const started = performance.now();
+    await next();
+    logger.info(
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
+      'request',
+    );
+  });
+  app.use(metrics.middleware);
+  app.use(
+    '/api/v1/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError('payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+  app.use('/api/v1/*', requireJsonBody);
+  app.use('/api/v1/*', authenticate(services));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An admin, service account or connector token.',
+  });
+  for (const router of apiRouters(services)) app.route('/api/v1', router);
+
+  app.get('/api/openapi.json', (c) => c.json(openApiDocument(app)));
+  app.get('/api/docs', Scalar({ url: '/api/openapi.json', pageTitle: 'Border0 API reference' }));
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      await sql`select 1`.execute(services.db);
+      return c.json({ status: 'ready' });
+    } catch {
+      return c.json({ status: 'store unavailable' }, 503);
+    }
+  });
+  app.get('/metrics', async (c) =>
+    c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
+  );
+
+  app.notFound((c) => sendProblem(c, new ApiError('not_found', `no route ${c.req.method} ${c.req.path}`)));
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return sendProblem(c, error);
+    if (error instanceof HTTPException && error.status < 500) {
+      const malformed = /json/i.test(error.message);
+      return sendProblem(
+        c,
+        malformed
+          ? new ApiError('malformed_json', 'the body is not valid JSON', [
+              { field: '(body)', message: error.message },
+            ])
+          : new ApiError('validation', error.message),
+      );
+    }
+    (c.get('logger') ?? services.logger).error({ err: error }, 'unhandled error');
+    return sendProblem(
+      c,
+      new ApiError('internal', 'something went wrong; the request id tells the operator where'),
+    );
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;
+
+/** The OpenAPI 3.1 document of this server: what spec/openapi.yaml must equal. */
+export function openApiDocument(app: OpenAPIHono<AppEnv>): Record<string, unknown> {
+  return app.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: { ...API_INFO },
+    servers: [{ url: '/', description: 'This server' }],
+    security: [{ bearerAuth: [] }],
+  }) as unknown as Record<string, unknown>;
+}
+
+function validationHook(result: { success: boolean; target: string; error?: z.ZodError }): undefined {
+  if (result.success || !result.error) return undefined;
+  const errors = fieldErrorsFromIssues(result.error.issues);
+  const where = result.target === 'json' ? '' : ` (${result.target})`;
+  throw new ApiError(
+    'validation',
+    `${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}${where}`,
+    errors,
+  );
+}
+
+/** Bodies of writes must be JSON: anything else is a 415 before it reaches a route. */
+async function requireJsonBody(c: import('hono').Context, next: () => Promise<void>) {
+  const method = c.req.method;
+  if (method === 'POST' || method === 'PATCH' || method === 'PUT') {
+    const type = c.req.header('content-type') ?? '';
+    const length = c.req.header('content-length');
+    const hasBody = length !== undefined ? length !== '0' : c.req.raw.body !== null;
+    if (hasBody && !/^application\/(.+\+)?json\b/i.test(type)) {
+      throw new ApiError('unsupported_media_type', 'send the body as application/json');
+    }
+  }
+  await next();
+}

@@ -1,0 +1,56 @@
+/**
+ * Appends audit entries to an organization's hash chain, inside the transaction of the change they
+ * describe: the change and its entry land together or not at all.
+ */
+import { auditEntryHash, GENESIS_HASH } from '@border0/sdk';
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { newId } from '../ids.js';
+
+export interface AuditRecord {
+  action: string;
+  resource_type: string;
+  resource_id: string | null;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditContext {
+  orgId: string;
+  actor: string;
+  ip: string | null;
+  requestId: string | null;
+}
+
+export async function appendAudit(
+  trx: Transaction<Database>,
+  context: AuditContext,
+  record: AuditRecord,
+): Promise<void> {
+  // Locking the organization's row serialises appends, so the chain never forks.
+  await trx.selectFrom('organizations').select('id').where('id', '=', context.orgId).forUpdate().execute();
+  const last = await trx
+    .selectFrom('audit_entries')
+    .select(['seq', 'hash'])
+    .where('org_id', '=', context.orgId)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const entry = {
+    seq: (last?.seq ?? 0) + 1,
+    id: newId(),
+    time: new Date().toISOString(),
+    actor: context.actor,
+    action: record.action,
+    resource_type: record.resource_type,
+    resource_id: record.resource_id,
+    ip: context.ip,
+    request_id: context.requestId,
+    details: record.details ?? {},
+    prev_hash: last?.hash ?? GENESIS_HASH,
+  };
+  const hash = await auditEntryHash(entry);
+  await trx
+    .insertInto('audit_entries')
+    .values({ ...entry, org_id: context.orgId, details: JSON.stringify(entry.details), hash })
+    .execute();
+}

@@ -1,0 +1,85 @@
+/**
+ * Bearer authentication: finds the token by the digest of its secret, refuses expired ones, and puts the
+ * principal (organization, role, actor) on the context. Every `/api/v1` route sits behind it.
+ */
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv, Principal } from '../http/env.js';
+import { ApiError } from '../http/problem.js';
+import type { Services } from '../services.js';
+import type { Role } from './roles.js';
+import { hashTokenSecret, tokenMatches } from './token-secret.js';
+
+export function authenticate(services: Services): MiddlewareHandler<AppEnv> {
+  return async function authenticateBearer(c, next) {
+    const header = c.req.header('authorization');
+    const match = header?.match(/^Bearer\s+(\S+)$/i);
+    if (!match) throw new ApiError('unauthenticated', 'send a token: Authorization: Bearer <token>');
+    const principal = await findPrincipal(services, match[1]!);
+    if (!principal) throw new ApiError('unauthenticated', 'the token is unknown, revoked or expired');
+    c.set('principal', principal);
+    await next();
+  };
+}
+
+export async function findPrincipal(services: Services, secret: string): Promise<Principal | undefined> {
+  const row = await services.db
+    .selectFrom('tokens as t')
+    .leftJoin('users as u', 'u.id', 't.user_id')
+    .leftJoin('service_accounts as s', 's.id', 't.service_account_id')
+    .leftJoin('connectors as k', 'k.id', 't.connector_id')
+    .leftJoin('memberships as m', (j) =>
+      j.onRef('m.user_id', '=', 't.user_id').onRef('m.org_id', '=', 't.org_id'),
+    )
+    .select([
+      't.id',
+      't.org_id',
+      't.kind',
+      't.name',
+      't.role',
+      't.secret_hash',
+      't.expires_at',
+      't.user_id',
+      't.service_account_id',
+      't.connector_id',
+      'u.email',
+      's.name as service_account_name',
+      's.role as service_account_role',
+      'k.name as connector_name',
+      'm.role as member_role',
+    ])
+    .where('t.secret_hash', '=', hashTokenSecret(secret))
+    .executeTakeFirst();
+  if (!row || !tokenMatches(secret, row.secret_hash)) return undefined;
+  if (row.expires_at && new Date(row.expires_at).getTime() <= Date.now()) return undefined;
+
+  let role = row.role as Role;
+  let actor: string;
+  if (row.kind === 'admin') {
+    // A user's token never outlives the user's membership, nor exceeds the user's current role.
+    if (!row.member_role) return undefined;
+    role = lowerRole(role, row.member_role as Role);
+    actor = `user:${row.email}`;
+  } else if (row.kind === 'service_account') {
+    if (!row.service_account_role) return undefined;
+    role = row.service_account_role as Role;
+    actor = `service_account:${row.service_account_name}`;
+  } else {
+    actor = `connector:${row.connector_name}`;
+  }
+  return {
+    orgId: row.org_id,
+    role,
+    tokenId: row.id,
+    kind: row.kind as Principal['kind'],
+    userId: row.user_id,
+    serviceAccountId: row.service_account_id,
+    connectorId: row.connector_id,
+    actor,
+  };
+}
+
+const RANK: Record<Role, number> = { owner: 4, admin: 3, read_only: 2, member: 1, client: 0 };
+
+function lowerRole(a: Role, b: Role): Role {
+  return RANK[a] <= RANK[b] ? a : b;
+}

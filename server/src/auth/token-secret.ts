@@ -1,0 +1,23 @@
+/**
+ * API tokens: `b0_<kind>_<random>`; only a SHA-256 digest is stored. A high-entropy secret makes a plain
+ * digest safe (no password hashing needed), and lookups by digest plus a constant-time check avoid timing leaks.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export type TokenKind = 'admin' | 'service_account' | 'connector';
+
+const PREFIX: Record<TokenKind, string> = { admin: 'b0a', service_account: 'b0s', connector: 'b0c' };
+
+export function generateTokenSecret(kind: TokenKind): string {
+  return `${PREFIX[kind]}_${randomBytes(32).toString('base64url')}`;
+}
+
+export function hashTokenSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+export function tokenMatches(secret: string, storedHash: string): boolean {
+  const a = Buffer.from(hashTokenSecret(secret), 'hex');
+  const b = Buffer.from(storedHash, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}

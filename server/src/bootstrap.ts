@@ -1,0 +1,54 @@
+/**
+ * First start: with an empty store, create an account, an organization and its owner, and issue a one-time
+ * admin token, written to a file only the current user can read.
+ */
+import { writeFileSync } from 'node:fs';
+import { sql } from 'kysely';
+import { appendAudit } from './audit/audit-log.js';
+import type { Store } from './db/database.js';
+import { createOrganization, ensureUser } from './resources/organization-store.js';
+import { issueToken } from './resources/token-store.js';
+
+export interface BootstrapOptions {
+  organization: string;
+  email: string;
+  /** Where to write the admin token (mode 0600); nothing is written when absent. */
+  tokenFile?: string | undefined;
+}
+
+export interface BootstrapResult {
+  organization: string;
+  email: string;
+  token: string;
+}
+
+/** Returns the new owner's token, or undefined when the store already holds an organization. */
+export async function bootstrap(db: Store, options: BootstrapOptions): Promise<BootstrapResult | undefined> {
+  return db.transaction().execute(async (trx) => {
+    // One bootstrap at a time, even with several servers starting over one database.
+    await sql`select pg_advisory_xact_lock(7263001)`.execute(trx);
+    const any = await trx.selectFrom('organizations').select('id').limit(1).executeTakeFirst();
+    if (any) return undefined;
+    const userId = await ensureUser(trx, options.email);
+    const org = await createOrganization(trx, { name: options.organization, ownerUserId: userId });
+    const { secret } = await issueToken(trx, {
+      orgId: org.id,
+      kind: 'admin',
+      name: 'bootstrap',
+      role: 'owner',
+      userId,
+    });
+    await appendAudit(
+      trx,
+      { orgId: org.id, actor: 'system:bootstrap', ip: null, requestId: null },
+      {
+        action: 'organization.create',
+        resource_type: 'organization',
+        resource_id: org.id,
+        details: { name: org.name },
+      },
+    );
+    if (options.tokenFile) writeFileSync(options.tokenFile, `${secret}\n`, { mode: 0o600 });
+    return { organization: org.name, email: options.email.toLowerCase(), token: secret };
+  });
+}

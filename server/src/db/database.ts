@@ -1,0 +1,46 @@
+/**
+ * Opens the control plane's store: PostgreSQL when a URL is given, otherwise embedded PGlite in a data
+ * directory. Both run the same migrations and the same queries.
+ */
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, type Migration, Migrator, PostgresDialect } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import * as initial from './migrations/0001-initial.js';
+import type { Database } from './schema.js';
+
+export type Store = Kysely<Database>;
+
+export interface StoreOptions {
+  /** `postgres://...` for PostgreSQL. */
+  databaseUrl?: string | undefined;
+  /** Directory of the embedded store; `memory://` keeps it in memory. */
+  dataDir?: string | undefined;
+}
+
+const migrations: Record<string, Migration> = { '0001-initial': initial };
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const db = new Kysely<Database>({ dialect: createDialect(options) });
+  const { error, results } = await new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+  }).migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    await db.destroy();
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+  }
+  return db;
+}
+
+function createDialect(options: StoreOptions) {
+  if (options.databaseUrl) {
+    // bigint columns come back as strings; they are converted where they are read.
+    return new PostgresDialect({ pool: new pg.Pool({ connectionString: options.databaseUrl, max: 10 }) });
+  }
+  const dir = options.dataDir ?? 'memory://';
+  if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
+  return new PGliteDialect(new PGlite(dir));
+}

@@ -1,0 +1,214 @@
+/** Row types of the control plane's tables, as Kysely sees them. Every tenant table carries `org_id`. */
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T extends object | null> = JSONColumnType<T, string, string>;
+/** A column with a database default: optional on insert. */
+type Defaulted<T> = ColumnType<T, T | string | undefined, T | string>;
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  display_name: string | null;
+  created_at: Defaulted<Date>;
+}
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  display_name: string | null;
+  created_at: Defaulted<Date>;
+  updated_at: Defaulted<Date>;
+  version: ColumnType<number, number | undefined, number>;
+}
+
+export interface MembershipsTable {
+  org_id: string;
+  user_id: string;
+  role: string;
+  created_at: Defaulted<Date>;
+  updated_at: Defaulted<Date>;
+  version: ColumnType<number, number | undefined, number>;
+}
+
+export interface GroupsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string | null;
+  created_at: Defaulted<Date>;
+  updated_at: Defaulted<Date>;
+  version: ColumnType<number, number | undefined, number>;
+}
+
+export interface GroupMembersTable {
+  org_id: string;
+  group_id: string;
+  user_id: string;
+  created_at: Defaulted<Date>;
+}
+
+export interface ServiceAccountsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string | null;
+  role: string;
+  created_at: Defaulted<Date>;
+  updated_at: Defaulted<Date>;
+  version: ColumnType<number, number | undefined, number>;
+}
+
+export interface TokensTable {
+  id: string;
+  org_id: string;
+  /** `admin`, `service_account` or `connector`. */
+  kind: string;
+  name: string;
+  /** SHA-256 of the secret part, hex. The token itself is never stored. */
+  secret_hash: string;
+  role: string;
+  user_id: string | null;
+  service_account_id: string | null;
+  connector_id: string | null;
+  expires_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  created_at: Defaulted<Date>;
+}
+
+export interface SocketsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  display_name: string | null;
+  description: string | null;
+  socket_type: string;
+  tags: Json<Record<string, string>>;
+  recording_enabled: boolean;
+  connector_ids: Json<string[]>;
+  /** The upstream configuration without its secrets. */
+  upstream: Json<Record<string, unknown>>;
+  /** The secrets of the upstream configuration, AES-256-GCM sealed JSON. */
+  upstream_secrets: string | null;
+  created_at: Defaulted<Date>;
+  updated_at: Defaulted<Date>;
+  version: ColumnType<number, number | undefined, number>;
+}
+
+export interface PoliciesTable {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string | null;
+  document: Json<Record<string, unknown>>;
+  org_wide: boolean;
+  tag_rules: Json<Record<string, string>[]>;
+  created_at: Defaulted<Date>;
+  updated_at: Defaulted<Date>;
+  version: ColumnType<number, number | undefined, number>;
+}
+
+export interface PolicySocketsTable {
+  org_id: string;
+  policy_id: string;
+  socket_id: string;
+  created_at: Defaulted<Date>;
+}
+
+export interface ConnectorsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string | null;
+  version_reported: string | null;
+  last_seen_at: Timestamp | null;
+  created_at: Defaulted<Date>;
+  updated_at: Defaulted<Date>;
+  version: ColumnType<number, number | undefined, number>;
+}
+
+export interface SessionsTable {
+  id: string;
+  org_id: string;
+  socket_id: string;
+  socket_name: string;
+  user_email: string | null;
+  service_account_name: string | null;
+  client_ip: string | null;
+  client_port: number | null;
+  country: string | null;
+  started_at: Timestamp;
+  last_seen_at: Timestamp;
+  ended_at: Timestamp | null;
+  result: string;
+  reason: string | null;
+  bytes_in: ColumnType<string, string | number, string | number>;
+  bytes_out: ColumnType<string, string | number, string | number>;
+  terminate_requested_at: Timestamp | null;
+}
+
+export interface SessionEventsTable {
+  id: Generated<number>;
+  org_id: string;
+  session_id: string;
+  time: Timestamp;
+  type: string;
+  data: Json<Record<string, unknown>>;
+}
+
+export interface RecordingsTable {
+  id: string;
+  org_id: string;
+  session_id: string;
+  format: string;
+  started_at: Timestamp;
+  ended_at: Timestamp | null;
+  size_bytes: ColumnType<string, string | number, string | number>;
+  storage_key: string;
+}
+
+export interface AuditEntriesTable {
+  org_id: string;
+  seq: number;
+  id: string;
+  time: Timestamp;
+  actor: string;
+  action: string;
+  resource_type: string;
+  resource_id: string | null;
+  ip: string | null;
+  request_id: string | null;
+  details: Json<Record<string, unknown>>;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface IdempotencyKeysTable {
+  org_id: string;
+  key: string;
+  principal: string;
+  operation: string;
+  request_hash: string;
+  status: number;
+  response: string;
+  created_at: Defaulted<Date>;
+}
+
+export interface Database {
+  users: UsersTable;
+  organizations: OrganizationsTable;
+  memberships: MembershipsTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  service_accounts: ServiceAccountsTable;
+  tokens: TokensTable;
+  sockets: SocketsTable;
+  policies: PoliciesTable;
+  policy_sockets: PolicySocketsTable;
+  connectors: ConnectorsTable;
+  sessions: SessionsTable;
+  session_events: SessionEventsTable;
+  recordings: RecordingsTable;
+  audit_entries: AuditEntriesTable;
+  idempotency_keys: IdempotencyKeysTable;
+}

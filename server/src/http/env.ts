@@ -1,0 +1,23 @@
+/** The typed context variables every route can read (`c.get('principal')`), declared once. */
+import type { Logger } from 'pino';
+import type { Role } from '../auth/roles.js';
+
+export interface Principal {
+  orgId: string;
+  role: Role;
+  tokenId: string;
+  kind: 'admin' | 'service_account' | 'connector';
+  userId: string | null;
+  serviceAccountId: string | null;
+  connectorId: string | null;
+  /** How the audit log names the actor, e.g. `user:alice@acme.dev` or `service_account:ci-bot`. */
+  actor: string;
+}
+
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    logger: Logger;
+    principal: Principal;
+  };
+}

@@ -1,0 +1,5 @@
+/** @border0/server: the control plane, as a library that the CLI composes (`border0 start`). */
+export { type App, createApp, openApiDocument } from './app.js';
+export { type BootstrapResult, bootstrap } from './bootstrap.js';
+export { openStore, type Store } from './db/database.js';
+export { type ServerHandle, type ServerOptions, startServer } from './server.js';

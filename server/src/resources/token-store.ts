@@ -1,0 +1,36 @@
+/** Issuing tokens: the secret is returned once to the caller and only its digest is stored. */
+import type { Kysely } from 'kysely';
+import { generateTokenSecret, hashTokenSecret, type TokenKind } from '../auth/token-secret.js';
+import type { Database } from '../db/schema.js';
+import { newId } from '../ids.js';
+
+export interface TokenRequest {
+  orgId: string;
+  kind: TokenKind;
+  name: string;
+  role: string;
+  userId?: string | null;
+  serviceAccountId?: string | null;
+  connectorId?: string | null;
+  expiresAt?: Date | null;
+}
+
+export async function issueToken(db: Kysely<Database>, request: TokenRequest) {
+  const secret = generateTokenSecret(request.kind);
+  const row = {
+    id: newId(),
+    org_id: request.orgId,
+    kind: request.kind,
+    name: request.name,
+    secret_hash: hashTokenSecret(secret),
+    role: request.role,
+    user_id: request.userId ?? null,
+    service_account_id: request.serviceAccountId ?? null,
+    connector_id: request.connectorId ?? null,
+    expires_at: request.expiresAt ?? null,
+    created_at: new Date(),
+    last_used_at: null,
+  };
+  await db.insertInto('tokens').values(row).execute();
+  return { row, secret };
+}

@@ -1,0 +1,213 @@
+/** /api/v1/organizations: the caller's organizations; create one, read and update the current one. */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Selectable } from 'kysely';
+import { authorize } from '../auth/authorize.js';
+import type { OrganizationsTable } from '../db/schema.js';
+import type { AppEnv, Principal } from '../http/env.js';
+import { checkIfMatch, etagOf } from '../http/etag.js';
+import { createIdempotent, mutate } from '../http/mutation.js';
+import { decodeCursor, toPage } from '../http/pagination.js';
+import { ApiError, notFound } from '../http/problem.js';
+import { createOrganization } from '../resources/organization-store.js';
+import { issueToken } from '../resources/token-store.js';
+import {
+  errors,
+  IdempotencyHeaders,
+  IfMatchHeaders,
+  jsonBody,
+  jsonResponse,
+  PageQuery,
+  pageOf,
+} from '../schemas/common.js';
+import {
+  Organization,
+  OrganizationCreate,
+  OrganizationCreated,
+  OrganizationUpdate,
+} from '../schemas/organization.js';
+import type { Services } from '../services.js';
+
+const tags = ['Organizations'];
+const OrgParams = z.object({
+  organization: z
+    .string()
+    .min(1)
+    .max(63)
+    .openapi({
+      description: 'Organization id or name, or `current` for the token’s own.',
+      param: { name: 'organization', in: 'path' },
+    }),
+});
+
+const listOrganizations = createRoute({
+  method: 'get',
+  path: '/organizations',
+  operationId: 'listOrganizations',
+  summary: 'List the organizations the caller belongs to',
+  tags,
+  request: { query: PageQuery },
+  responses: {
+    200: jsonResponse(pageOf(Organization, 'OrganizationPage'), 'A page of organizations.'),
+    ...errors(400, 401, 403),
+  },
+});
+
+const createOrganizationRoute = createRoute({
+  method: 'post',
+  path: '/organizations',
+  operationId: 'createOrganization',
+  summary: 'Create an organization owned by the caller',
+  tags,
+  request: { headers: IdempotencyHeaders, body: jsonBody(OrganizationCreate) },
+  responses: {
+    201: jsonResponse(OrganizationCreated, 'The new organization, with a one-time owner token.', true),
+    ...errors(400, 401, 403, 409, 413, 415, 422),
+  },
+});
+
+const getOrganization = createRoute({
+  method: 'get',
+  path: '/organizations/{organization}',
+  operationId: 'getOrganization',
+  summary: 'Get an organization',
+  tags,
+  request: { params: OrgParams },
+  responses: { 200: jsonResponse(Organization, 'The organization.', true), ...errors(401, 403, 404) },
+});
+
+const updateOrganization = createRoute({
+  method: 'patch',
+  path: '/organizations/{organization}',
+  operationId: 'updateOrganization',
+  summary: 'Update the token’s organization',
+  tags,
+  request: { params: OrgParams, headers: IfMatchHeaders, body: jsonBody(OrganizationUpdate) },
+  responses: {
+    200: jsonResponse(Organization, 'The updated organization.', true),
+    ...errors(400, 401, 403, 404, 412, 413, 415),
+  },
+});
+
+export function organizationRoutes(services: Services) {
+  const app = new OpenAPIHono<AppEnv>();
+  const toApi = (row: Selectable<OrganizationsTable>, role: string) =>
+    Organization.parse({
+      id: row.id,
+      name: row.name,
+      display_name: row.display_name,
+      domain: `${row.name}.${services.baseDomain}`,
+      role,
+      created_at: new Date(row.created_at).toISOString(),
+      updated_at: new Date(row.updated_at).toISOString(),
+    });
+
+  /** A token reaches only its own organization; any other is not found. */
+  async function findOwn(principal: Principal, ref: string) {
+    const row = await services.db
+      .selectFrom('organizations')
+      .selectAll()
+      .where('id', '=', principal.orgId)
+      .executeTakeFirst();
+    if (!row || (ref !== 'current' && ref !== row.id && ref !== row.name))
+      throw notFound(`organization ${ref}`);
+    return row;
+  }
+
+  app.openapi(listOrganizations, async (c) => {
+    const principal = authorize(c, 'organization:read');
+    const q = c.req.valid('query');
+    const after = decodeCursor(q.cursor);
+    // A person sees every organization they belong to; a service account only its own.
+    if (!principal.userId) {
+      const own = await findOwn(principal, 'current');
+      return c.json(
+        toPage(after ? [] : [own], q.limit, (row) => toApi(row, principal.role)),
+        200,
+      );
+    }
+    const rows = await services.db
+      .selectFrom('organizations as o')
+      .innerJoin('memberships as m', 'm.org_id', 'o.id')
+      .selectAll('o')
+      .select('m.role as role')
+      .where('m.user_id', '=', principal.userId)
+      .$if(after !== undefined, (qb) => qb.where('o.id', '>', after!))
+      .orderBy('o.id')
+      .limit(q.limit + 1)
+      .execute();
+    return c.json(
+      toPage(rows, q.limit, (row) => toApi(row, row.role)),
+      200,
+    );
+  });
+
+  app.openapi(createOrganizationRoute, async (c) => {
+    const principal = authorize(c, 'organization:read');
+    if (!principal.userId)
+      throw new ApiError('forbidden', 'only a person’s token can create an organization');
+    const body = c.req.valid('json');
+    const { status, body: created } = await createIdempotent(
+      c,
+      services,
+      'createOrganization',
+      body,
+      async (trx, audit) => {
+        const org = await createOrganization(trx, { ...body, ownerUserId: principal.userId! });
+        const { secret } = await issueToken(trx, {
+          orgId: org.id,
+          kind: 'admin',
+          name: `owner (created by ${principal.actor})`,
+          role: 'owner',
+          userId: principal.userId,
+        });
+        await audit({
+          action: 'organization.create',
+          resource_type: 'organization',
+          resource_id: org.id,
+          details: { name: org.name },
+        });
+        return { status: 201, body: { ...toApi(org, 'owner'), owner_token: secret } };
+      },
+    );
+    const org = created as z.infer<typeof OrganizationCreated>;
+    c.header('ETag', etagOf(1));
+    c.header('Location', `/api/v1/organizations/${org.id}`);
+    return c.json(org, status as 201);
+  });
+
+  app.openapi(getOrganization, async (c) => {
+    const principal = authorize(c, 'organization:read');
+    const row = await findOwn(principal, c.req.valid('param').organization);
+    c.header('ETag', etagOf(row.version));
+    return c.json(toApi(row, principal.role), 200);
+  });
+
+  app.openapi(updateOrganization, async (c) => {
+    const principal = authorize(c, 'organization:write');
+    const body = c.req.valid('json');
+    const updated = await mutate(c, services, async (trx, audit) => {
+      const row = await findOwn(principal, c.req.valid('param').organization);
+      checkIfMatch(c, row.version);
+      await trx
+        .updateTable('organizations')
+        .set({
+          ...(body.display_name !== undefined && { display_name: body.display_name }),
+          updated_at: new Date(),
+          version: row.version + 1,
+        })
+        .where('id', '=', row.id)
+        .execute();
+      await audit({
+        action: 'organization.update',
+        resource_type: 'organization',
+        resource_id: row.id,
+        details: { fields: Object.keys(body) },
+      });
+      return trx.selectFrom('organizations').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    });
+    c.header('ETag', etagOf(updated.version));
+    return c.json(toApi(updated, principal.role), 200);
+  });
+
+  return app;
+}

@@ -1,0 +1,257 @@
+/** /api/v1/sockets: published services. Addressable by id or by name. */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { sql } from 'kysely';
+import { authorize } from '../auth/authorize.js';
+import type { AppEnv } from '../http/env.js';
+import { checkIfMatch, etagOf } from '../http/etag.js';
+import { createIdempotent, mutate } from '../http/mutation.js';
+import { decodeCursor, toPage } from '../http/pagination.js';
+import { invalid } from '../http/problem.js';
+import { newId } from '../ids.js';
+import { findSocket, type SocketRow, sealUpstream, socketToApi } from '../resources/socket-store.js';
+import {
+  errors,
+  IdempotencyHeaders,
+  IfMatchHeaders,
+  jsonBody,
+  jsonResponse,
+  PageQuery,
+  pageOf,
+} from '../schemas/common.js';
+import { Socket, SocketCreate, SocketListQuery, SocketUpdate } from '../schemas/socket.js';
+import type { Services } from '../services.js';
+
+const tags = ['Sockets'];
+const SocketParams = z.object({
+  socket: z
+    .string()
+    .min(1)
+    .max(63)
+    .openapi({ description: 'Socket id or name.', param: { name: 'socket', in: 'path' } }),
+});
+
+const listSockets = createRoute({
+  method: 'get',
+  path: '/sockets',
+  operationId: 'listSockets',
+  summary: 'List sockets',
+  tags,
+  request: { query: PageQuery.extend(SocketListQuery.shape) },
+  responses: {
+    200: jsonResponse(pageOf(Socket, 'SocketPage'), 'A page of sockets.'),
+    ...errors(400, 401, 403),
+  },
+});
+
+const createSocket = createRoute({
+  method: 'post',
+  path: '/sockets',
+  operationId: 'createSocket',
+  summary: 'Create a socket',
+  tags,
+  request: { headers: IdempotencyHeaders, body: jsonBody(SocketCreate) },
+  responses: {
+    201: jsonResponse(Socket, 'The new socket.', true),
+    ...errors(400, 401, 403, 409, 413, 415, 422),
+  },
+});
+
+const getSocket = createRoute({
+  method: 'get',
+  path: '/sockets/{socket}',
+  operationId: 'getSocket',
+  summary: 'Get a socket',
+  tags,
+  request: { params: SocketParams },
+  responses: { 200: jsonResponse(Socket, 'The socket.', true), ...errors(401, 403, 404) },
+});
+
+const updateSocket = createRoute({
+  method: 'patch',
+  path: '/sockets/{socket}',
+  operationId: 'updateSocket',
+  summary: 'Update a socket',
+  tags,
+  request: { params: SocketParams, headers: IfMatchHeaders, body: jsonBody(SocketUpdate) },
+  responses: {
+    200: jsonResponse(Socket, 'The updated socket.', true),
+    ...errors(400, 401, 403, 404, 409, 412, 413, 415),
+  },
+});
+
+const deleteSocket = createRoute({
+  method: 'delete',
+  path: '/sockets/{socket}',
+  operationId: 'deleteSocket',
+  summary: 'Delete a socket',
+  tags,
+  request: { params: SocketParams, headers: IfMatchHeaders },
+  responses: { 204: { description: 'Deleted.' }, ...errors(401, 403, 404, 412) },
+});
+
+export function socketRoutes(services: Services) {
+  const app = new OpenAPIHono<AppEnv>();
+  const toApi = (row: SocketRow) => Socket.parse(socketToApi(row, services.baseDomain));
+
+  async function checkConnectors(
+    trx: Parameters<Parameters<typeof mutate>[2]>[0],
+    orgId: string,
+    ids: string[],
+  ) {
+    if (ids.length === 0) return;
+    const found = await trx
+      .selectFrom('connectors')
+      .select('id')
+      .where('org_id', '=', orgId)
+      .where('id', 'in', ids)
+      .execute();
+    const missing = ids.find((id) => !found.some((f) => f.id === id));
+    if (missing) throw invalid('connector_ids', `no connector ${missing} in this organization`);
+  }
+
+  app.openapi(listSockets, async (c) => {
+    const { orgId } = authorize(c, 'sockets:read');
+    const q = c.req.valid('query');
+    let query = services.db
+      .selectFrom('sockets as s')
+      .innerJoin('organizations as o', 'o.id', 's.org_id')
+      .selectAll('s')
+      .select('o.name as org_name')
+      .where('s.org_id', '=', orgId);
+    const after = decodeCursor(q.cursor);
+    if (after) query = query.where('s.id', '>', after);
+    if (q.socket_type) query = query.where('s.socket_type', '=', q.socket_type);
+    if (q.name) query = query.where('s.name', '=', q.name);
+    if (q.tag) {
+      const wanted = Object.fromEntries(q.tag.split(',').map((pair) => pair.split(/:(.*)/s).slice(0, 2)));
+      query = query.where(sql<boolean>`s.tags @> ${JSON.stringify(wanted)}::jsonb`);
+    }
+    if (q.search) {
+      const pattern = `%${q.search.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+      query = query.where((eb) =>
+        eb.or([
+          eb('s.name', 'ilike', pattern),
+          eb('s.display_name', 'ilike', pattern),
+          eb('s.description', 'ilike', pattern),
+        ]),
+      );
+    }
+    const rows = await query
+      .orderBy('s.id')
+      .limit(q.limit + 1)
+      .execute();
+    return c.json(toPage(rows, q.limit, toApi), 200);
+  });
+
+  app.openapi(createSocket, async (c) => {
+    const { orgId } = authorize(c, 'sockets:write');
+    const body = c.req.valid('json');
+    if (body.upstream_configuration.type !== body.socket_type) {
+      throw invalid('upstream_configuration.type', `must be ${body.socket_type}, the socket_type`);
+    }
+    const { status, body: created } = await createIdempotent(
+      c,
+      services,
+      'createSocket',
+      body,
+      async (trx, audit) => {
+        await checkConnectors(trx, orgId, body.connector_ids ?? []);
+        const id = newId();
+        await trx
+          .insertInto('sockets')
+          .values({
+            id,
+            org_id: orgId,
+            name: body.name,
+            display_name: body.display_name ?? null,
+            description: body.description ?? null,
+            socket_type: body.socket_type,
+            tags: JSON.stringify(body.tags ?? {}),
+            recording_enabled: body.recording_enabled ?? body.socket_type !== 'http',
+            connector_ids: JSON.stringify(body.connector_ids ?? []),
+            ...serialiseUpstream(sealUpstream(services.secrets, body.upstream_configuration)),
+          })
+          .execute();
+        await audit({
+          action: 'socket.create',
+          resource_type: 'socket',
+          resource_id: id,
+          details: { name: body.name },
+        });
+        return { status: 201, body: toApi(await findSocket(trx, orgId, id)) };
+      },
+    );
+    const socket = created as z.infer<typeof Socket>;
+    c.header('ETag', etagOf(1));
+    c.header('Location', `/api/v1/sockets/${socket.id}`);
+    return c.json(socket, status as 201);
+  });
+
+  app.openapi(getSocket, async (c) => {
+    const { orgId } = authorize(c, 'sockets:read');
+    const row = await findSocket(services.db, orgId, c.req.valid('param').socket);
+    c.header('ETag', etagOf(row.version));
+    return c.json(toApi(row), 200);
+  });
+
+  app.openapi(updateSocket, async (c) => {
+    const { orgId } = authorize(c, 'sockets:write');
+    const body = c.req.valid('json');
+    const updated = await mutate(c, services, async (trx, audit) => {
+      const row = await findSocket(trx, orgId, c.req.valid('param').socket);
+      checkIfMatch(c, row.version);
+      if (body.upstream_configuration && body.upstream_configuration.type !== row.socket_type) {
+        throw invalid('upstream_configuration.type', `must be ${row.socket_type}, the socket_type`);
+      }
+      if (body.connector_ids) await checkConnectors(trx, orgId, body.connector_ids);
+      await trx
+        .updateTable('sockets')
+        .set({
+          ...(body.name !== undefined && { name: body.name }),
+          ...(body.display_name !== undefined && { display_name: body.display_name }),
+          ...(body.description !== undefined && { description: body.description }),
+          ...(body.tags !== undefined && { tags: JSON.stringify(body.tags) }),
+          ...(body.recording_enabled !== undefined && { recording_enabled: body.recording_enabled }),
+          ...(body.connector_ids !== undefined && { connector_ids: JSON.stringify(body.connector_ids) }),
+          ...(body.upstream_configuration &&
+            serialiseUpstream(sealUpstream(services.secrets, body.upstream_configuration, row))),
+          updated_at: new Date(),
+          version: row.version + 1,
+        })
+        .where('id', '=', row.id)
+        .where('org_id', '=', orgId)
+        .execute();
+      await audit({
+        action: 'socket.update',
+        resource_type: 'socket',
+        resource_id: row.id,
+        details: { name: body.name ?? row.name, fields: Object.keys(body) },
+      });
+      return findSocket(trx, orgId, row.id);
+    });
+    c.header('ETag', etagOf(updated.version));
+    return c.json(toApi(updated), 200);
+  });
+
+  app.openapi(deleteSocket, async (c) => {
+    const { orgId } = authorize(c, 'sockets:write');
+    await mutate(c, services, async (trx, audit) => {
+      const row = await findSocket(trx, orgId, c.req.valid('param').socket);
+      checkIfMatch(c, row.version);
+      await trx.deleteFrom('sockets').where('id', '=', row.id).where('org_id', '=', orgId).execute();
+      await audit({
+        action: 'socket.delete',
+        resource_type: 'socket',
+        resource_id: row.id,
+        details: { name: row.name },
+      });
+    });
+    return c.body(null, 204);
+  });
+
+  return app;
+}
+
+function serialiseUpstream(sealed: { upstream: Record<string, unknown>; upstream_secrets: string | null }) {
+  return { upstream: JSON.stringify(sealed.upstream), upstream_secrets: sealed.upstream_secrets };
+}

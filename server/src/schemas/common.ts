@@ -1,0 +1,100 @@
+/** Schemas shared by every resource: names, problems, pagination, path parameters. */
+import { z } from '@hono/zod-openapi';
+
+export const DnsName = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(
+    /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/,
+    'must be a DNS label: lowercase letters, digits and inner hyphens',
+  )
+  .openapi({ example: 'web' });
+
+export const Id = z.string().uuid().openapi({ example: '0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e' });
+export const Timestamp = z
+  .string()
+  .datetime({ offset: true })
+  .openapi({ example: '2026-11-26T08:00:00.000Z' });
+export const Email = z.string().email().max(254).openapi({ example: 'alice@acme.dev' });
+
+export const FieldError = z.object({ field: z.string(), message: z.string() }).openapi('FieldError');
+
+export const Problem = z
+  .object({
+    type: z.string().openapi({ example: '/problems/validation' }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(FieldError).optional(),
+    request_id: z.string().optional(),
+  })
+  .openapi('Problem', { description: 'An error (RFC 9457 problem details).' });
+
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: Problem } },
+});
+
+export const ERROR_RESPONSES = {
+  400: problemResponse('The request is invalid; `errors` names the fields.'),
+  401: problemResponse('No valid token.'),
+  403: problemResponse('The token may not do this.'),
+  404: problemResponse('No such resource in this organization.'),
+  409: problemResponse('Conflicts with an existing resource.'),
+  412: problemResponse('`If-Match` does not match the current ETag.'),
+  413: problemResponse('The body is too large.'),
+  415: problemResponse('The body is not JSON.'),
+  422: problemResponse('The `Idempotency-Key` was used for a different request.'),
+} as const;
+
+type ErrorCode = keyof typeof ERROR_RESPONSES;
+
+export function errors<const C extends ErrorCode[]>(...codes: C): Pick<typeof ERROR_RESPONSES, C[number]> {
+  return Object.fromEntries(codes.map((code) => [code, ERROR_RESPONSES[code]])) as Pick<
+    typeof ERROR_RESPONSES,
+    C[number]
+  >;
+}
+
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ description: 'Items per page.' }),
+  cursor: z.string().max(200).optional().openapi({ description: 'The `next_cursor` of the previous page.' }),
+});
+
+export const pageOf = <T extends z.ZodTypeAny>(item: T, name: string) =>
+  z
+    .object({
+      items: z.array(item),
+      next_cursor: z
+        .string()
+        .nullable()
+        .openapi({ description: 'Pass as `cursor` for the next page; null at the end.' }),
+    })
+    .openapi(name);
+
+export const IdempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .optional()
+    .openapi({ description: 'Repeat a create safely: the same key and body return the first result.' }),
+});
+
+export const IfMatchHeaders = z.object({
+  'if-match': z.string().optional().openapi({ description: 'The ETag of the version being updated.' }),
+});
+
+export const etagHeader = {
+  ETag: { description: 'The version of the resource, for `If-Match`.', schema: { type: 'string' as const } },
+};
+
+export const jsonBody = <T extends z.ZodTypeAny>(schema: T) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});
+
+export const jsonResponse = <T extends z.ZodTypeAny>(schema: T, description: string, withEtag = false) => ({
+  description,
+  content: { 'application/json': { schema } },
+  ...(withEtag ? { headers: etagHeader } : {}),
+});

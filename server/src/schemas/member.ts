@@ -1,0 +1,39 @@
+/** Members, groups and roles. */
+import { z } from '@hono/zod-openapi';
+import { ROLES } from '../auth/roles.js';
+import { DnsName, Email, Id, Timestamp } from './common.js';
+
+export const Role = z.enum(ROLES).openapi('Role');
+
+export const Member = z
+  .object({
+    user_id: Id,
+    email: Email,
+    display_name: z.string().nullable(),
+    role: Role,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .openapi('Member');
+
+export const MemberCreate = z.strictObject({ email: Email, role: Role }).openapi('MemberCreate');
+export const MemberUpdate = z.strictObject({ role: Role }).openapi('MemberUpdate');
+
+export const Group = z
+  .object({
+    id: Id,
+    name: DnsName,
+    description: z.string().nullable(),
+    members: z.array(z.object({ user_id: Id, email: Email })),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .openapi('Group');
+
+export const GroupCreate = z
+  .strictObject({ name: DnsName, description: z.string().max(2000).optional() })
+  .openapi('GroupCreate');
+export const GroupUpdate = z
+  .strictObject({ name: DnsName.optional(), description: z.string().max(2000).nullable().optional() })
+  .openapi('GroupUpdate');
+export const GroupMemberAdd = z.strictObject({ email: Email }).openapi('GroupMemberAdd');

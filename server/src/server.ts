@@ -1,0 +1,72 @@
+/** Starts the control plane: opens the store, bootstraps a first organization, and listens. */
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { type Logger, pino } from 'pino';
+import { createApp } from './app.js';
+import { type BootstrapResult, bootstrap } from './bootstrap.js';
+import { loadSecretKey, SecretBox } from './crypto/secret-box.js';
+import { openStore } from './db/database.js';
+import type { Services } from './services.js';
+
+export interface ServerOptions {
+  /** PostgreSQL URL; without it the embedded store lives in `dataDir`. */
+  databaseUrl?: string | undefined;
+  /** Directory of the embedded store and of generated keys (default `.border0/data`). */
+  dataDir?: string | undefined;
+  /** 32-byte key for secrets at rest (hex or base64); generated into `dataDir` when absent. */
+  secretKey?: string | undefined;
+  baseDomain?: string | undefined;
+  host?: string | undefined;
+  port?: number | undefined;
+  /** The first organization and owner, created on an empty store. */
+  organization?: string | undefined;
+  ownerEmail?: string | undefined;
+  logger?: Logger | undefined;
+  defaultMetrics?: boolean | undefined;
+}
+
+export interface ServerHandle {
+  url: string;
+  port: number;
+  services: Services;
+  /** Set when this start created the first organization: the one-time owner token. */
+  bootstrap: BootstrapResult | undefined;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
+  const dataDir = options.dataDir ?? join('.border0', 'data');
+  const logger = options.logger ?? pino({ name: 'border0-server' });
+  const db = await openStore({ databaseUrl: options.databaseUrl, dataDir: join(dataDir, 'store') });
+  const services: Services = {
+    db,
+    secrets: new SecretBox(loadSecretKey(options.secretKey, dataDir)),
+    logger,
+    baseDomain: options.baseDomain ?? 'localhost',
+  };
+  const created = await bootstrap(db, {
+    organization: options.organization ?? 'local',
+    email: options.ownerEmail ?? 'admin@localhost',
+    tokenFile: dataDir.startsWith('memory://') ? undefined : join(dataDir, 'admin-token'),
+  });
+  const app = createApp(services, { defaultMetrics: options.defaultMetrics });
+  const host = options.host ?? '127.0.0.1';
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 6080 }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info({ url }, 'API listening');
+  return {
+    url,
+    port,
+    services,
+    bootstrap: created,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,12 @@
+/** What every route needs, built once per server: the store, the secret box, settings, the logger. */
+import type { Logger } from 'pino';
+import type { SecretBox } from './crypto/secret-box.js';
+import type { Store } from './db/database.js';
+
+export interface Services {
+  db: Store;
+  secrets: SecretBox;
+  logger: Logger;
+  /** Sockets are reachable at `<socket>-<org>.<baseDomain>`. */
+  baseDomain: string;
+}

@@ -1,0 +1,91 @@
+/**
+ * Test servers over each store the platform supports: embedded PGlite and PostgreSQL. Each harness gets a
+ * fresh store (a new PostgreSQL database per harness) and a bootstrapped organization with an owner token.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { pino } from 'pino';
+import { createApp } from '../src/app.js';
+import { bootstrap } from '../src/bootstrap.js';
+import { SecretBox } from '../src/crypto/secret-box.js';
+import { openStore, type Store } from '../src/db/database.js';
+import type { Services } from '../src/services.js';
+
+export type Dialect = 'pglite' | 'postgres';
+export const DIALECTS: Dialect[] = ['pglite', 'postgres'];
+
+/** The PostgreSQL server the suite creates its databases on (CI runs one at 127.0.0.1:5432). */
+export const POSTGRES_ADMIN_URL =
+  process.env.BORDER0_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface Harness {
+  dialect: Dialect;
+  services: Services;
+  app: ReturnType<typeof createApp>;
+  ownerToken: string;
+  orgName: string;
+  /** `fetch` that calls the app in-process, for the SDK. */
+  fetch: typeof fetch;
+  request(path: string, init?: RequestInit & { token?: string | null; json?: unknown }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(dialect: Dialect, orgName = 'acme'): Promise<Harness> {
+  let dropDatabase = async () => {};
+  let databaseUrl: string | undefined;
+  if (dialect === 'postgres') {
+    const name = `border0_test_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+    await admin.connect().catch((error: Error) => {
+      throw new Error(
+        `PostgreSQL is required for the postgres suite at ${POSTGRES_ADMIN_URL}: ${error.message}`,
+      );
+    });
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const url = new URL(POSTGRES_ADMIN_URL);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    dropDatabase = async () => {
+      const c = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    };
+  }
+  const db: Store = await openStore({ databaseUrl, dataDir: 'memory://' });
+  const services: Services = {
+    db,
+    secrets: new SecretBox(randomBytes(32)),
+    logger: pino({ level: process.env.BORDER0_TEST_LOG ?? 'silent' }),
+    baseDomain: 'localhost',
+  };
+  const boot = await bootstrap(db, { organization: orgName, email: `owner@${orgName}.dev` });
+  if (!boot) throw new Error('bootstrap did not run on a fresh store');
+  const app = createApp(services, { defaultMetrics: false });
+  const appFetch = ((input: RequestInfo | URL, init?: RequestInit) =>
+    app.fetch(new Request(input, init))) as typeof fetch;
+  return {
+    dialect,
+    services,
+    app,
+    ownerToken: boot.token,
+    orgName,
+    fetch: appFetch,
+    request(path, init = {}) {
+      const { token = boot.token, json, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (token) headers.set('authorization', `Bearer ${token}`);
+      if (json !== undefined) headers.set('content-type', 'application/json');
+      return appFetch(`http://test${path}`, {
+        ...rest,
+        headers,
+        ...(json !== undefined && { body: JSON.stringify(json) }),
+      });
+    },
+    async close() {
+      await db.destroy();
+      await dropDatabase();
+    },
+  };
+}
