@@ -7,3 +7,12 @@ export {
   GENESIS_HASH,
   verifyAuditChain,
 } from './audit-chain.js';
+export { Border0Error, Border0NetworkError, type FieldError, type ProblemDetails } from './border0-error.js';
+export { type Border0Client, type ClientOptions, createClient } from './client.js';
+export type { components, operations, paths } from './generated/api.js';
+export { type RetryOptions, retryingFetch } from './retrying-fetch.js';
+
+import type { components } from './generated/api.js';
+
+/** The API's resource shapes, by name: `Schema<'Socket'>`. */
+export type Schema<Name extends keyof components['schemas']> = components['schemas'][Name];

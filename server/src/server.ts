@@ -38,7 +38,11 @@ export interface ServerHandle {
 export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
   const dataDir = options.dataDir ?? join('.border0', 'data');
   const logger = options.logger ?? pino({ name: 'border0-server' });
-  const db = await openStore({ databaseUrl: options.databaseUrl, dataDir: join(dataDir, 'store') });
+  const inMemory = dataDir.startsWith('memory://');
+  const db = await openStore({
+    databaseUrl: options.databaseUrl,
+    dataDir: inMemory ? dataDir : join(dataDir, 'store'),
+  });
   const services: Services = {
     db,
     secrets: new SecretBox(loadSecretKey(options.secretKey, dataDir)),
@@ -48,7 +52,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const created = await bootstrap(db, {
     organization: options.organization ?? 'local',
     email: options.ownerEmail ?? 'admin@localhost',
-    tokenFile: dataDir.startsWith('memory://') ? undefined : join(dataDir, 'admin-token'),
+    tokenFile: inMemory ? undefined : join(dataDir, 'admin-token'),
   });
   const app = createApp(services, { defaultMetrics: options.defaultMetrics });
   const host = options.host ?? '127.0.0.1';

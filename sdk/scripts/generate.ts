@@ -1,0 +1,29 @@
+/**
+ * Generates src/generated/api.ts from spec/openapi.yaml with openapi-typescript. With `--check`, writes
+ * nothing and fails when the committed file differs from what the spec generates (CI's staleness check).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import openapiTS, { astToString } from 'openapi-typescript';
+
+const specUrl = new URL('../../spec/openapi.yaml', import.meta.url);
+const outFile = fileURLToPath(new URL('../src/generated/api.ts', import.meta.url));
+
+const header =
+  '// Generated from spec/openapi.yaml by `pnpm --filter @border0/sdk generate`. Do not edit.\n\n';
+const generated = header + astToString(await openapiTS(specUrl, { alphabetize: true }));
+
+if (process.argv.includes('--check')) {
+  let current = '';
+  try {
+    current = readFileSync(outFile, 'utf8');
+  } catch {}
+  if (current !== generated) {
+    console.error('sdk/src/generated/api.ts is stale: run `pnpm generate` and commit the result.');
+    process.exit(1);
+  }
+  console.log('sdk/src/generated/api.ts matches spec/openapi.yaml');
+} else {
+  writeFileSync(outFile, generated);
+  console.log(`wrote ${outFile}`);
+}
