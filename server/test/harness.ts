@@ -63,7 +63,7 @@ export async function createHarness(dialect: Dialect, orgName = 'acme'): Promise
   const boot = await bootstrap(db, { organization: orgName, email: `owner@${orgName}.dev` });
   if (!boot) throw new Error('bootstrap did not run on a fresh store');
   const app = createApp(services, { defaultMetrics: false });
-  const appFetch = ((input: RequestInfo | URL, init?: RequestInit) =>
+  const appFetch = ((input: string | URL | Request, init?: RequestInit) =>
     app.fetch(new Request(input, init))) as typeof fetch;
   return {
     dialect,

@@ -38,6 +38,7 @@ export async function findPrincipal(services: Services, secret: string): Promise
       't.role',
       't.secret_hash',
       't.expires_at',
+      't.last_used_at',
       't.user_id',
       't.service_account_id',
       't.connector_id',
@@ -51,6 +52,14 @@ export async function findPrincipal(services: Services, secret: string): Promise
     .executeTakeFirst();
   if (!row || !tokenMatches(secret, row.secret_hash)) return undefined;
   if (row.expires_at && new Date(row.expires_at).getTime() <= Date.now()) return undefined;
+  // Recorded at most once a minute per token: enough to spot unused tokens without a write per request.
+  if (!row.last_used_at || Date.now() - new Date(row.last_used_at).getTime() > 60_000) {
+    await services.db
+      .updateTable('tokens')
+      .set({ last_used_at: new Date() })
+      .where('id', '=', row.id)
+      .execute();
+  }
 
   let role = row.role as Role;
   let actor: string;

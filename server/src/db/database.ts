@@ -8,6 +8,7 @@ import { Kysely, type Migration, Migrator, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import * as initial from './migrations/0001-initial.js';
+import * as recordingsBySession from './migrations/0002-recordings-by-session.js';
 import type { Database } from './schema.js';
 
 export type Store = Kysely<Database>;
@@ -19,7 +20,10 @@ export interface StoreOptions {
   dataDir?: string | undefined;
 }
 
-const migrations: Record<string, Migration> = { '0001-initial': initial };
+const migrations: Record<string, Migration> = {
+  '0001-initial': initial,
+  '0002-recordings-by-session': recordingsBySession,
+};
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   const db = new Kysely<Database>({ dialect: createDialect(options) });

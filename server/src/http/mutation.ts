@@ -43,7 +43,8 @@ export interface StoredResponse {
 
 /**
  * A create honouring `Idempotency-Key`: the same key with the same body replays the first response; the same
- * key with another body is refused. Keys are scoped to the organization and the token.
+ * key with another body is refused. Keys are scoped to the organization and the token; responses are kept
+ * sealed.
  */
 export async function createIdempotent(
   c: Context<AppEnv>,
@@ -80,7 +81,7 @@ export async function createIdempotent(
         `Idempotency-Key ${key} was used for a different request; use a new key for a new request`,
       );
     }
-    return { status: stored.status, body: JSON.parse(stored.response) };
+    return { status: stored.status, body: JSON.parse(services.secrets.open(stored.response)) };
   };
 
   const earlier = await replay();
@@ -95,7 +96,8 @@ export async function createIdempotent(
           operation,
           request_hash: requestHash,
           status: response.status,
-          response: JSON.stringify(response.body),
+          // Created bodies can hold secrets shown once (tokens): the stored copy is sealed like any secret.
+          response: services.secrets.seal(JSON.stringify(response.body)),
         })
         .execute();
       return response;

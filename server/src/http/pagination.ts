@@ -17,13 +17,30 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
   return id;
 }
 
-/** `rows` was fetched with `limit + 1`. */
-export function toPage<R extends { id: string }, T>(rows: R[], limit: number, map: (row: R) => T): Page<T> {
+/** For lists keyed by a sequence number (audit entries, session events) rather than an id. */
+export function decodeNumericCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const n = Number(text);
+  if (!/^\d{1,15}$/.test(text) || !Number.isSafeInteger(n)) {
+    throw invalid('cursor', 'is not a cursor this server issued');
+  }
+  return n;
+}
+
+/** `rows` was fetched with `limit + 1`; `key` names the column the cursor carries (default `id`). */
+export function toPage<R, T>(
+  rows: R[],
+  limit: number,
+  map: (row: R) => T,
+  key: (row: R) => string | number = (row) => (row as { id: string }).id,
+): Page<T> {
   const hasMore = rows.length > limit;
   const pageRows = hasMore ? rows.slice(0, limit) : rows;
   const last = pageRows.at(-1);
   return {
     items: pageRows.map(map),
-    next_cursor: hasMore && last ? Buffer.from(last.id, 'utf8').toString('base64url') : null,
+    next_cursor:
+      hasMore && last !== undefined ? Buffer.from(String(key(last)), 'utf8').toString('base64url') : null,
   };
 }

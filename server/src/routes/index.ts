@@ -1,8 +1,27 @@
 /** Every resource router of /api/v1, in the order the reference lists them. */
 import type { Services } from '../services.js';
+import { auditRoutes } from './audit.js';
+import { connectorRoutes } from './connectors.js';
+import { groupRoutes } from './groups.js';
+import { memberRoutes } from './members.js';
 import { organizationRoutes } from './organizations.js';
+import { policyRoutes } from './policies.js';
+import { serviceAccountRoutes } from './service-accounts.js';
+import { sessionRoutes } from './sessions.js';
 import { socketRoutes } from './sockets.js';
+import { tokenRoutes } from './tokens.js';
 
 export function apiRouters(services: Services) {
-  return [organizationRoutes(services), socketRoutes(services)];
+  return [
+    organizationRoutes(services),
+    memberRoutes(services),
+    groupRoutes(services),
+    serviceAccountRoutes(services),
+    tokenRoutes(services),
+    socketRoutes(services),
+    policyRoutes(services),
+    connectorRoutes(services),
+    sessionRoutes(services),
+    auditRoutes(services),
+  ];
 }

@@ -1,5 +1,6 @@
 /** Schemas shared by every resource: names, problems, pagination, path parameters. */
 import { z } from '@hono/zod-openapi';
+import { isId } from '../ids.js';
 
 export const DnsName = z
   .string()
@@ -9,6 +10,8 @@ export const DnsName = z
     /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/,
     'must be a DNS label: lowercase letters, digits and inner hyphens',
   )
+  // Resources are addressed by id or by name: a name shaped like an id could never be found by name.
+  .refine((name) => !isId(name), 'must not look like an id (UUID)')
   .openapi({ example: 'web' });
 
 export const Id = z.string().uuid().openapi({ example: '0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e' });

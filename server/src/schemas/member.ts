@@ -1,7 +1,7 @@
 /** Members, groups and roles. */
 import { z } from '@hono/zod-openapi';
 import { ROLES } from '../auth/roles.js';
-import { DnsName, Email, Id, Timestamp } from './common.js';
+import { DnsName, Email, Id, pageOf, Timestamp } from './common.js';
 
 export const Role = z.enum(ROLES).openapi('Role');
 
@@ -16,19 +16,30 @@ export const Member = z
   })
   .openapi('Member');
 
+export const MemberPage = pageOf(Member, 'MemberPage');
+
 export const MemberCreate = z.strictObject({ email: Email, role: Role }).openapi('MemberCreate');
 export const MemberUpdate = z.strictObject({ role: Role }).openapi('MemberUpdate');
+
+export const MemberListQuery = z.object({
+  role: Role.optional(),
+  search: z.string().max(200).optional().openapi({ description: 'Substring of the email.' }),
+});
+
+export const GroupMember = z.object({ user_id: Id, email: Email }).openapi('GroupMember');
 
 export const Group = z
   .object({
     id: Id,
     name: DnsName,
     description: z.string().nullable(),
-    members: z.array(z.object({ user_id: Id, email: Email })),
+    members: z.array(GroupMember),
     created_at: Timestamp,
     updated_at: Timestamp,
   })
   .openapi('Group');
+
+export const GroupPage = pageOf(Group, 'GroupPage');
 
 export const GroupCreate = z
   .strictObject({ name: DnsName, description: z.string().max(2000).optional() })

@@ -1,8 +1,8 @@
 /** The server's generated OpenAPI document, built from an app over an in-memory store. */
 import { pino } from 'pino';
-import { createApp, openApiDocument } from '../src/app.js';
-import { SecretBox } from '../src/crypto/secret-box.js';
-import type { Store } from '../src/db/database.js';
+import { createApp, openApiDocument } from '../../src/app.js';
+import { SecretBox } from '../../src/crypto/secret-box.js';
+import type { Store } from '../../src/db/database.js';
 
 export async function generatedDocument(): Promise<Record<string, unknown>> {
   // Building the document touches no table: a store is needed only to satisfy the type.

@@ -1,0 +1,94 @@
+/** Reading members and groups: id-or-email and id-or-name lookups, and their API shapes. */
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, GroupsTable } from '../db/schema.js';
+import { notFound } from '../http/problem.js';
+import { isId } from '../ids.js';
+
+export function memberQuery(db: Kysely<Database>, orgId: string) {
+  return db
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select([
+      'u.id as id',
+      'u.email',
+      'u.display_name',
+      'm.role',
+      'm.created_at',
+      'm.updated_at',
+      'm.version',
+    ])
+    .where('m.org_id', '=', orgId);
+}
+
+export type MemberRow = Awaited<ReturnType<ReturnType<typeof memberQuery>['executeTakeFirstOrThrow']>>;
+
+/** A member of the organization by user id or email (emails are stored lower-case). */
+export async function findMember(db: Kysely<Database>, orgId: string, ref: string): Promise<MemberRow> {
+  const row = await memberQuery(db, orgId)
+    .where(isId(ref) ? 'u.id' : 'u.email', '=', isId(ref) ? ref : ref.toLowerCase())
+    .executeTakeFirst();
+  if (!row) throw notFound(`member ${ref}`);
+  return row;
+}
+
+export function memberToApi(row: MemberRow) {
+  return {
+    user_id: row.id,
+    email: row.email,
+    display_name: row.display_name,
+    role: row.role,
+    created_at: new Date(row.created_at).toISOString(),
+    updated_at: new Date(row.updated_at).toISOString(),
+  };
+}
+
+export type GroupRow = Selectable<GroupsTable>;
+
+export async function findGroup(db: Kysely<Database>, orgId: string, ref: string): Promise<GroupRow> {
+  const row = await db
+    .selectFrom('groups')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where(isId(ref) ? 'id' : 'name', '=', ref)
+    .executeTakeFirst();
+  if (!row) throw notFound(`group ${ref}`);
+  return row;
+}
+
+/** Membership changes are changes of the group: a new version, so its ETag stays truthful. */
+export async function bumpGroup(db: Kysely<Database>, row: GroupRow): Promise<GroupRow> {
+  await db
+    .updateTable('groups')
+    .set({ updated_at: new Date(), version: row.version + 1 })
+    .where('id', '=', row.id)
+    .where('org_id', '=', row.org_id)
+    .execute();
+  return findGroup(db, row.org_id, row.id);
+}
+
+/** The members of several groups in one query, by group id, ordered by email. */
+export async function groupMembers(db: Kysely<Database>, orgId: string, groupIds: string[]) {
+  const byGroup = new Map<string, { user_id: string; email: string }[]>(groupIds.map((id) => [id, []]));
+  if (groupIds.length === 0) return byGroup;
+  const rows = await db
+    .selectFrom('group_members as gm')
+    .innerJoin('users as u', 'u.id', 'gm.user_id')
+    .select(['gm.group_id', 'u.id as user_id', 'u.email'])
+    .where('gm.org_id', '=', orgId)
+    .where('gm.group_id', 'in', groupIds)
+    .orderBy('u.email')
+    .execute();
+  for (const row of rows) byGroup.get(row.group_id)?.push({ user_id: row.user_id, email: row.email });
+  return byGroup;
+}
+
+export function groupToApi(row: GroupRow, members: { user_id: string; email: string }[]) {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    members,
+    created_at: new Date(row.created_at).toISOString(),
+    updated_at: new Date(row.updated_at).toISOString(),
+  };
+}

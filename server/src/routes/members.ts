@@ -1,0 +1,257 @@
+/** /api/v1/members: the people of the organization and their roles. Addressable by user id or email. */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Transaction } from 'kysely';
+import { authorize } from '../auth/authorize.js';
+import { canGrant } from '../auth/roles.js';
+import type { Database } from '../db/schema.js';
+import type { AppEnv } from '../http/env.js';
+import { checkIfMatch, etagOf } from '../http/etag.js';
+import { createIdempotent, mutate } from '../http/mutation.js';
+import { decodeCursor, toPage } from '../http/pagination.js';
+import { ApiError, forbidden, invalid } from '../http/problem.js';
+import { findMember, type MemberRow, memberQuery, memberToApi } from '../resources/member-store.js';
+import { ensureUser } from '../resources/organization-store.js';
+import {
+  errors,
+  IdempotencyHeaders,
+  IfMatchHeaders,
+  jsonBody,
+  jsonResponse,
+  PageQuery,
+} from '../schemas/common.js';
+import { Member, MemberCreate, MemberListQuery, MemberPage, MemberUpdate } from '../schemas/member.js';
+import type { Services } from '../services.js';
+
+const tags = ['Members'];
+const MemberParams = z.object({
+  member: z
+    .string()
+    .min(1)
+    .max(254)
+    .openapi({ description: 'User id or email.', param: { name: 'member', in: 'path' } }),
+});
+
+const listMembers = createRoute({
+  method: 'get',
+  path: '/members',
+  operationId: 'listMembers',
+  summary: 'List members',
+  tags,
+  request: { query: PageQuery.extend(MemberListQuery.shape) },
+  responses: { 200: jsonResponse(MemberPage, 'A page of members.'), ...errors(400, 401, 403) },
+});
+
+const addMember = createRoute({
+  method: 'post',
+  path: '/members',
+  operationId: 'addMember',
+  summary: 'Add a member',
+  description: 'Adds a person by email, creating the user when new. The role is at most the caller’s own.',
+  tags,
+  request: { headers: IdempotencyHeaders, body: jsonBody(MemberCreate) },
+  responses: {
+    201: jsonResponse(Member, 'The new member.', true),
+    ...errors(400, 401, 403, 409, 413, 415, 422),
+  },
+});
+
+const getMember = createRoute({
+  method: 'get',
+  path: '/members/{member}',
+  operationId: 'getMember',
+  summary: 'Get a member',
+  tags,
+  request: { params: MemberParams },
+  responses: { 200: jsonResponse(Member, 'The member.', true), ...errors(401, 403, 404) },
+});
+
+const updateMember = createRoute({
+  method: 'patch',
+  path: '/members/{member}',
+  operationId: 'updateMember',
+  summary: 'Change a member’s role',
+  description: 'Only an owner may change an owner or make one. The last owner cannot be demoted.',
+  tags,
+  request: { params: MemberParams, headers: IfMatchHeaders, body: jsonBody(MemberUpdate) },
+  responses: {
+    200: jsonResponse(Member, 'The updated member.', true),
+    ...errors(400, 401, 403, 404, 412, 413, 415),
+  },
+});
+
+const removeMember = createRoute({
+  method: 'delete',
+  path: '/members/{member}',
+  operationId: 'removeMember',
+  summary: 'Remove a member',
+  description: 'Also removes the member from this organization’s groups and revokes their admin tokens here.',
+  tags,
+  request: { params: MemberParams, headers: IfMatchHeaders },
+  responses: { 204: { description: 'Removed.' }, ...errors(401, 403, 404, 409, 412) },
+});
+
+/**
+ * The owners of the organization, locked until the transaction ends: two concurrent demotions of the last
+ * two owners then see each other's result instead of both succeeding.
+ */
+async function lockOwners(trx: Transaction<Database>, orgId: string): Promise<string[]> {
+  const rows = await trx
+    .selectFrom('memberships')
+    .select('user_id')
+    .where('org_id', '=', orgId)
+    .where('role', '=', 'owner')
+    .forUpdate()
+    .execute();
+  return rows.map((r) => r.user_id);
+}
+
+export function memberRoutes(services: Services) {
+  const app = new OpenAPIHono<AppEnv>();
+  const toApi = (row: MemberRow) => Member.parse(memberToApi(row));
+
+  app.openapi(listMembers, async (c) => {
+    const { orgId } = authorize(c, 'members:read');
+    const q = c.req.valid('query');
+    let query = memberQuery(services.db, orgId);
+    const after = decodeCursor(q.cursor);
+    if (after) query = query.where('u.id', '>', after);
+    if (q.role) query = query.where('m.role', '=', q.role);
+    if (q.search) {
+      query = query.where('u.email', 'ilike', `%${q.search.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+    }
+    const rows = await query
+      .orderBy('u.id')
+      .limit(q.limit + 1)
+      .execute();
+    return c.json(toPage(rows, q.limit, toApi), 200);
+  });
+
+  app.openapi(addMember, async (c) => {
+    const principal = authorize(c, 'members:write');
+    const body = c.req.valid('json');
+    if (!canGrant(principal.role, body.role)) {
+      throw forbidden(`the role ${principal.role} may not grant the role ${body.role}`);
+    }
+    const { status, body: created } = await createIdempotent(
+      c,
+      services,
+      'addMember',
+      body,
+      async (trx, audit) => {
+        const userId = await ensureUser(trx, body.email);
+        const existing = await trx
+          .selectFrom('memberships')
+          .select('user_id')
+          .where('org_id', '=', principal.orgId)
+          .where('user_id', '=', userId)
+          .executeTakeFirst();
+        if (existing) {
+          throw new ApiError('conflict', `email: ${body.email} is already a member`, [
+            { field: 'email', message: 'is already a member' },
+          ]);
+        }
+        await trx
+          .insertInto('memberships')
+          .values({ org_id: principal.orgId, user_id: userId, role: body.role })
+          .execute();
+        await audit({
+          action: 'member.add',
+          resource_type: 'member',
+          resource_id: userId,
+          details: { email: body.email.toLowerCase(), role: body.role },
+        });
+        return { status: 201, body: toApi(await findMember(trx, principal.orgId, userId)) };
+      },
+    );
+    const member = created as z.infer<typeof Member>;
+    c.header('ETag', etagOf(1));
+    c.header('Location', `/api/v1/members/${member.user_id}`);
+    return c.json(member, status as 201);
+  });
+
+  app.openapi(getMember, async (c) => {
+    const { orgId } = authorize(c, 'members:read');
+    const row = await findMember(services.db, orgId, c.req.valid('param').member);
+    c.header('ETag', etagOf(row.version));
+    return c.json(toApi(row), 200);
+  });
+
+  app.openapi(updateMember, async (c) => {
+    const principal = authorize(c, 'members:write');
+    const { role } = c.req.valid('json');
+    const updated = await mutate(c, services, async (trx, audit) => {
+      const row = await findMember(trx, principal.orgId, c.req.valid('param').member);
+      checkIfMatch(c, row.version);
+      if (row.role === 'owner' && principal.role !== 'owner')
+        throw forbidden('only an owner may change an owner');
+      if (!canGrant(principal.role, role)) {
+        throw forbidden(`the role ${principal.role} may not grant the role ${role}`);
+      }
+      if (row.role === 'owner' && role !== 'owner') {
+        const owners = await lockOwners(trx, principal.orgId);
+        if (owners.length <= 1) {
+          throw invalid(
+            'role',
+            'the last owner of the organization cannot be demoted; make another owner first',
+          );
+        }
+      }
+      await trx
+        .updateTable('memberships')
+        .set({ role, updated_at: new Date(), version: row.version + 1 })
+        .where('org_id', '=', principal.orgId)
+        .where('user_id', '=', row.id)
+        .execute();
+      await audit({
+        action: 'member.update',
+        resource_type: 'member',
+        resource_id: row.id,
+        details: { email: row.email, role, previous_role: row.role },
+      });
+      return findMember(trx, principal.orgId, row.id);
+    });
+    c.header('ETag', etagOf(updated.version));
+    return c.json(toApi(updated), 200);
+  });
+
+  app.openapi(removeMember, async (c) => {
+    const principal = authorize(c, 'members:write');
+    const { orgId } = principal;
+    await mutate(c, services, async (trx, audit) => {
+      const row = await findMember(trx, orgId, c.req.valid('param').member);
+      checkIfMatch(c, row.version);
+      if (row.role === 'owner') {
+        if (principal.role !== 'owner') throw forbidden('only an owner may remove an owner');
+        const owners = await lockOwners(trx, orgId);
+        if (owners.length <= 1) {
+          throw new ApiError(
+            'conflict',
+            `${row.email} is the last owner of the organization and cannot be removed; make another owner first`,
+          );
+        }
+      }
+      await trx
+        .deleteFrom('group_members')
+        .where('org_id', '=', orgId)
+        .where('user_id', '=', row.id)
+        .execute();
+      const revoked = await trx
+        .deleteFrom('tokens')
+        .where('org_id', '=', orgId)
+        .where('kind', '=', 'admin')
+        .where('user_id', '=', row.id)
+        .returning('id')
+        .execute();
+      await trx.deleteFrom('memberships').where('org_id', '=', orgId).where('user_id', '=', row.id).execute();
+      await audit({
+        action: 'member.remove',
+        resource_type: 'member',
+        resource_id: row.id,
+        details: { email: row.email, role: row.role, tokens_revoked: revoked.length },
+      });
+    });
+    return c.body(null, 204);
+  });
+
+  return app;
+}

@@ -1,0 +1,378 @@
+/**
+ * /api/v1/sessions: connections of identities to sockets, as the proxies report them; admins list, inspect
+ * and terminate them, members see their own. Progress reports (PATCH and events) are not audited: they arrive
+ * many times a second per session and change no configuration, so they would drown the audit log.
+ */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { Kysely } from 'kysely';
+import { authorize } from '../auth/authorize.js';
+import { roleAllows } from '../auth/roles.js';
+import type { Database } from '../db/schema.js';
+import type { AppEnv, Principal } from '../http/env.js';
+import { createIdempotent, mutate } from '../http/mutation.js';
+import { decodeCursor, decodeNumericCursor, toPage } from '../http/pagination.js';
+import { ApiError, invalid, notFound } from '../http/problem.js';
+import { newId } from '../ids.js';
+import { findSocket } from '../resources/socket-store.js';
+import {
+  errors,
+  Id,
+  IdempotencyHeaders,
+  jsonBody,
+  jsonResponse,
+  PageQuery,
+  pageOf,
+} from '../schemas/common.js';
+import {
+  eventToApi,
+  MAX_EVENT_DATA_BYTES,
+  Recording,
+  recordingToApi,
+  Session,
+  SessionCreate,
+  SessionEvent,
+  SessionEventCreate,
+  SessionListQuery,
+  SessionUpdate,
+  sessionToApi,
+} from '../schemas/session.js';
+import type { Services } from '../services.js';
+
+const tags = ['Sessions'];
+const SessionParams = z.object({
+  session_id: Id.openapi({ param: { name: 'session_id', in: 'path' } }),
+});
+
+const listSessions = createRoute({
+  tags,
+  method: 'get',
+  path: '/sessions',
+  operationId: 'listSessions',
+  summary: 'List sessions, newest first',
+  request: { query: PageQuery.extend(SessionListQuery.shape) },
+  responses: {
+    200: jsonResponse(pageOf(Session, 'SessionPage'), 'A page of sessions.'),
+    ...errors(400, 401, 403),
+  },
+});
+const createSession = createRoute({
+  tags,
+  method: 'post',
+  path: '/sessions',
+  operationId: 'createSession',
+  summary: 'Report a new session (data plane)',
+  request: { headers: IdempotencyHeaders, body: jsonBody(SessionCreate) },
+  responses: { 201: jsonResponse(Session, 'The new session.'), ...errors(400, 401, 403, 409, 413, 415, 422) },
+});
+const getSession = createRoute({
+  tags,
+  method: 'get',
+  path: '/sessions/{session_id}',
+  operationId: 'getSession',
+  summary: 'Get a session',
+  request: { params: SessionParams },
+  responses: { 200: jsonResponse(Session, 'The session.'), ...errors(400, 401, 403, 404) },
+});
+const updateSession = createRoute({
+  tags,
+  method: 'patch',
+  path: '/sessions/{session_id}',
+  operationId: 'updateSession',
+  summary: 'Report progress of a session (data plane)',
+  request: { params: SessionParams, body: jsonBody(SessionUpdate) },
+  responses: { 200: jsonResponse(Session, 'The session.'), ...errors(400, 401, 403, 404, 409, 413, 415) },
+});
+const terminateSession = createRoute({
+  tags,
+  method: 'post',
+  path: '/sessions/{session_id}/terminate',
+  operationId: 'terminateSession',
+  summary: 'Ask the proxy carrying a live session to end it',
+  request: { params: SessionParams },
+  responses: { 202: jsonResponse(Session, 'Termination requested.'), ...errors(400, 401, 403, 404, 409) },
+});
+const listSessionEvents = createRoute({
+  tags,
+  method: 'get',
+  path: '/sessions/{session_id}/events',
+  operationId: 'listSessionEvents',
+  summary: 'List the events of a session, oldest first',
+  request: { params: SessionParams, query: PageQuery },
+  responses: {
+    200: jsonResponse(pageOf(SessionEvent, 'SessionEventPage'), 'A page of events.'),
+    ...errors(400, 401, 403, 404),
+  },
+});
+const addSessionEvent = createRoute({
+  tags,
+  method: 'post',
+  path: '/sessions/{session_id}/events',
+  operationId: 'addSessionEvent',
+  summary: 'Report an event of a session (data plane)',
+  request: { params: SessionParams, body: jsonBody(SessionEventCreate) },
+  responses: { 201: jsonResponse(SessionEvent, 'The event.'), ...errors(400, 401, 403, 404, 413, 415) },
+});
+const listSessionRecordings = createRoute({
+  tags,
+  method: 'get',
+  path: '/sessions/{session_id}/recordings',
+  operationId: 'listSessionRecordings',
+  summary: 'List the recordings of a session',
+  request: { params: SessionParams, query: PageQuery },
+  responses: {
+    200: jsonResponse(pageOf(Recording, 'RecordingPage'), 'A page of recordings.'),
+    ...errors(400, 401, 403, 404),
+  },
+});
+
+/** Whose sessions a reader without `sessions:read` sees; a null value matches nothing (fail closed). */
+type Own = { column: 'user_email' | 'service_account_name'; value: string | null } | null;
+
+export function sessionRoutes(services: Services) {
+  const app = new OpenAPIHono<AppEnv>();
+
+  /** Members see only their own sessions: matched by their email, or a service account's by its name. */
+  async function ownIdentity(principal: Principal): Promise<Own> {
+    if (roleAllows(principal.role, 'sessions:read')) return null;
+    if (principal.userId) {
+      const user = await services.db
+        .selectFrom('users')
+        .select('email')
+        .where('id', '=', principal.userId)
+        .executeTakeFirst();
+      return { column: 'user_email', value: user?.email ?? null };
+    }
+    const account = await services.db
+      .selectFrom('service_accounts')
+      .select('name')
+      .where('id', '=', principal.serviceAccountId ?? '')
+      .where('org_id', '=', principal.orgId)
+      .executeTakeFirst();
+    return { column: 'service_account_name', value: account?.name ?? null };
+  }
+
+  async function findSession(db: Kysely<Database>, orgId: string, id: string, own: Own = null, lock = false) {
+    const row = await db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('id', '=', id)
+      .$if(own !== null, (qb) => qb.where(own!.column, '=', own!.value))
+      .$if(lock, (qb) => qb.forUpdate())
+      .executeTakeFirst();
+    if (!row) throw notFound(`session ${id}`);
+    return row;
+  }
+
+  async function readable(c: Context<AppEnv>, id: string) {
+    const principal = authorize(c, 'sessions:read_own');
+    const own = await ownIdentity(principal);
+    return { orgId: principal.orgId, session: await findSession(services.db, principal.orgId, id, own) };
+  }
+
+  app.openapi(listSessions, async (c) => {
+    const principal = authorize(c, 'sessions:read_own');
+    const own = await ownIdentity(principal);
+    const q = c.req.valid('query');
+    if (q.from && q.to && Date.parse(q.from) > Date.parse(q.to)) throw invalid('from', 'is after `to`');
+    let query = services.db.selectFrom('sessions').selectAll().where('org_id', '=', principal.orgId);
+    if (own) query = query.where(own.column, '=', own.value);
+    const before = decodeCursor(q.cursor);
+    if (before) query = query.where('id', '<', before);
+    const { socket, user } = q;
+    if (socket)
+      query = query.where((eb) => eb.or([eb('socket_id', '=', socket), eb('socket_name', '=', socket)]));
+    if (user) {
+      query = query.where((eb) =>
+        eb.or([eb('user_email', '=', user.toLowerCase()), eb('service_account_name', '=', user)]),
+      );
+    }
+    if (q.from) query = query.where('started_at', '>=', new Date(q.from));
+    if (q.to) query = query.where('started_at', '<=', new Date(q.to));
+    if (q.result) query = query.where('result', '=', q.result);
+    if (q.live) query = query.where('ended_at', q.live === 'true' ? 'is' : 'is not', null);
+    const rows = await query
+      .orderBy('id', 'desc')
+      .limit(q.limit + 1)
+      .execute();
+    return c.json(toPage(rows, q.limit, sessionToApi), 200);
+  });
+
+  app.openapi(getSession, async (c) =>
+    c.json(sessionToApi((await readable(c, c.req.valid('param').session_id)).session), 200),
+  );
+
+  app.openapi(listSessionEvents, async (c) => {
+    const { orgId, session } = await readable(c, c.req.valid('param').session_id);
+    const q = c.req.valid('query');
+    const after = decodeNumericCursor(q.cursor);
+    const rows = await services.db
+      .selectFrom('session_events')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('session_id', '=', session.id)
+      .$if(after !== undefined, (qb) => qb.where('id', '>', after!))
+      .orderBy('id')
+      .limit(q.limit + 1)
+      .execute();
+    const events = rows.map((r) => ({ ...r, id: String(r.id) }));
+    return c.json(toPage(events, q.limit, eventToApi), 200);
+  });
+
+  app.openapi(listSessionRecordings, async (c) => {
+    const { orgId, session } = await readable(c, c.req.valid('param').session_id);
+    const q = c.req.valid('query');
+    const after = decodeCursor(q.cursor);
+    const rows = await services.db
+      .selectFrom('recordings')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('session_id', '=', session.id)
+      .$if(after !== undefined, (qb) => qb.where('id', '>', after!))
+      .orderBy('id')
+      .limit(q.limit + 1)
+      .execute();
+    return c.json(toPage(rows, q.limit, recordingToApi), 200);
+  });
+
+  app.openapi(terminateSession, async (c) => {
+    const { orgId } = authorize(c, 'sessions:write');
+    const updated = await mutate(c, services, async (trx, audit) => {
+      const row = await findSession(trx, orgId, c.req.valid('param').session_id);
+      if (row.ended_at !== null) throw new ApiError('conflict', `session ${row.id} has already ended`);
+      await trx
+        .updateTable('sessions')
+        .set({ terminate_requested_at: row.terminate_requested_at ?? new Date() })
+        .where('org_id', '=', orgId)
+        .where('id', '=', row.id)
+        .execute();
+      await audit({
+        action: 'session.terminate',
+        resource_type: 'session',
+        resource_id: row.id,
+        details: { socket: row.socket_name, user: row.user_email ?? row.service_account_name },
+      });
+      return findSession(trx, orgId, row.id);
+    });
+    return c.json(sessionToApi(updated), 202);
+  });
+
+  app.openapi(createSession, async (c) => {
+    const { orgId } = authorize(c, 'sessions:write');
+    const body = c.req.valid('json');
+    if (body.user_email && body.service_account) {
+      throw invalid('service_account', 'a session belongs to a user or a service account, not both');
+    }
+    const { status, body: created } = await createIdempotent(
+      c,
+      services,
+      'createSession',
+      body,
+      async (trx, audit) => {
+        const socket = await findSocket(trx, orgId, body.socket).catch((error: unknown) => {
+          throw error instanceof ApiError && error.kind === 'not_found'
+            ? invalid('socket', `no socket ${body.socket} in this organization`)
+            : error;
+        });
+        const id = newId();
+        const now = new Date();
+        await trx
+          .insertInto('sessions')
+          .values({
+            id,
+            org_id: orgId,
+            socket_id: socket.id,
+            socket_name: socket.name,
+            user_email: body.user_email?.toLowerCase() ?? null,
+            service_account_name: body.service_account ?? null,
+            client_ip: body.client_ip ?? null,
+            client_port: body.client_port ?? null,
+            country: body.country ?? null,
+            started_at: now,
+            last_seen_at: now,
+            ended_at: body.result === 'denied' ? now : null,
+            result: body.result,
+            reason: body.reason ?? null,
+            bytes_in: 0,
+            bytes_out: 0,
+          })
+          .execute();
+        await audit({
+          action: 'session.create',
+          resource_type: 'session',
+          resource_id: id,
+          details: {
+            socket: socket.name,
+            user: body.user_email ?? body.service_account ?? null,
+            result: body.result,
+          },
+        });
+        return { status: 201, body: sessionToApi(await findSession(trx, orgId, id)) };
+      },
+    );
+    const session = created as z.infer<typeof Session>;
+    c.header('Location', `/api/v1/sessions/${session.id}`);
+    return c.json(session, status as 201);
+  });
+
+  app.openapi(updateSession, async (c) => {
+    const { orgId } = authorize(c, 'sessions:write');
+    const body = c.req.valid('json');
+    const updated = await mutate(c, services, async (trx) => {
+      // Locking the row keeps concurrent reports from moving the byte counters backwards.
+      const row = await findSession(trx, orgId, c.req.valid('param').session_id, null, true);
+      if (row.ended_at !== null) throw new ApiError('conflict', `session ${row.id} has already ended`);
+      for (const field of ['bytes_in', 'bytes_out'] as const) {
+        const value = body[field];
+        if (value !== undefined && value < Number(row[field])) {
+          throw invalid(field, `is a total and may not decrease (currently ${Number(row[field])})`);
+        }
+      }
+      const now = new Date();
+      // A session that ends after a terminate request was terminated, unless the proxy says otherwise.
+      const endResult = body.ended && row.terminate_requested_at !== null ? 'terminated' : undefined;
+      await trx
+        .updateTable('sessions')
+        .set({
+          last_seen_at: now,
+          ...(body.bytes_in !== undefined && { bytes_in: body.bytes_in }),
+          ...(body.bytes_out !== undefined && { bytes_out: body.bytes_out }),
+          ...(body.ended && { ended_at: now }),
+          ...((body.result ?? endResult) !== undefined && { result: body.result ?? endResult }),
+          ...(body.reason !== undefined && { reason: body.reason }),
+        })
+        .where('org_id', '=', orgId)
+        .where('id', '=', row.id)
+        .execute();
+      return findSession(trx, orgId, row.id);
+    });
+    return c.json(sessionToApi(updated), 200);
+  });
+
+  app.openapi(addSessionEvent, async (c) => {
+    const { orgId } = authorize(c, 'sessions:write');
+    const body = c.req.valid('json');
+    if (Buffer.byteLength(JSON.stringify(body.data)) > MAX_EVENT_DATA_BYTES) {
+      throw invalid('data', `must be at most ${MAX_EVENT_DATA_BYTES} bytes as JSON`);
+    }
+    // Events may arrive after the end: a proxy flushes what it buffered when the connection closes.
+    const event = await mutate(c, services, async (trx) => {
+      const session = await findSession(trx, orgId, c.req.valid('param').session_id);
+      return trx
+        .insertInto('session_events')
+        .values({
+          org_id: orgId,
+          session_id: session.id,
+          time: body.time ?? new Date(),
+          type: body.type,
+          data: JSON.stringify(body.data),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    });
+    return c.json(eventToApi(event), 201);
+  });
+
+  return app;
+}

@@ -1,0 +1,166 @@
+/** Sessions: one connection of one identity to one socket, its events and recordings, and their API shape. */
+import { isIP } from 'node:net';
+import { z } from '@hono/zod-openapi';
+import type { Selectable } from 'kysely';
+import type { RecordingsTable, SessionEventsTable, SessionsTable } from '../db/schema.js';
+import { Email, Id, Timestamp } from './common.js';
+
+export const SESSION_RESULTS = ['allowed', 'denied', 'terminated', 'failed'] as const;
+export const SessionResult = z.enum(SESSION_RESULTS).openapi('SessionResult');
+
+const Bytes = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const Session = z
+  .object({
+    id: Id,
+    socket_id: z.string().openapi({ description: 'Kept after the socket is deleted.' }),
+    socket_name: z.string().openapi({ description: 'The socket’s name when the session started.' }),
+    user: z.object({
+      email: z.string().nullable(),
+      service_account: z.string().nullable().openapi({ description: 'Service account name.' }),
+    }),
+    client_ip: z.string().nullable(),
+    client_port: z.number().int().nullable(),
+    country: z.string().nullable().openapi({ description: 'ISO 3166-1 alpha-2 code of the client IP.' }),
+    started_at: Timestamp,
+    last_seen_at: Timestamp,
+    ended_at: Timestamp.nullable(),
+    live: z.boolean().openapi({ description: 'Whether the session has not ended.' }),
+    result: SessionResult,
+    reason: z.string().nullable(),
+    bytes_in: Bytes,
+    bytes_out: Bytes,
+    terminate_requested_at: Timestamp.nullable().openapi({
+      description: 'When an admin asked for the session to end; the proxy carrying it closes it.',
+    }),
+  })
+  .openapi('Session');
+
+export const SessionListQuery = z.object({
+  socket: z
+    .string()
+    .max(63)
+    .optional()
+    .openapi({ description: 'Socket id or name (also of deleted sockets).' }),
+  user: z
+    .string()
+    .max(254)
+    .optional()
+    .openapi({ description: 'User email (case-insensitive) or service account name.' }),
+  from: Timestamp.optional().openapi({ description: 'Sessions started at or after this time.' }),
+  to: Timestamp.optional().openapi({ description: 'Sessions started at or before this time.' }),
+  result: SessionResult.optional(),
+  live: z
+    .enum(['true', 'false'])
+    .optional()
+    .openapi({ description: '`true`: only sessions still open; `false`: only ended ones.' }),
+});
+
+export const SessionCreate = z
+  .strictObject({
+    socket: z.string().min(1).max(63).openapi({ description: 'Socket id or name.' }),
+    user_email: Email.optional(),
+    service_account: z.string().min(1).max(63).optional().openapi({ description: 'Service account name.' }),
+    client_ip: z
+      .string()
+      .max(45)
+      .refine((value) => isIP(value) !== 0, 'must be an IPv4 or IPv6 address')
+      .optional()
+      .openapi({ description: 'IPv4 or IPv6 address.', example: '192.0.2.7' }),
+    client_port: z.number().int().min(1).max(65535).optional(),
+    country: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')
+      .optional(),
+    result: z.enum(['allowed', 'denied']),
+    reason: z.string().max(1000).optional(),
+  })
+  .openapi('SessionCreate', {
+    description: 'Reported by a proxy when a connection arrives. A denied session starts already ended.',
+  });
+
+export const SessionUpdate = z
+  .strictObject({
+    bytes_in: Bytes.optional().openapi({ description: 'Total so far; never decreases.' }),
+    bytes_out: Bytes.optional().openapi({ description: 'Total so far; never decreases.' }),
+    ended: z.literal(true).optional().openapi({ description: 'The connection closed.' }),
+    result: SessionResult.optional(),
+    reason: z.string().max(1000).optional(),
+  })
+  .openapi('SessionUpdate', {
+    description: 'A progress report from the proxy; every report also refreshes `last_seen_at`.',
+  });
+
+export const SessionEvent = z
+  .object({
+    id: z.string().openapi({ example: '42' }),
+    time: Timestamp,
+    type: z.string().openapi({ example: 'ssh.exec' }),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .openapi('SessionEvent');
+
+export const MAX_EVENT_DATA_BYTES = 64 * 1024;
+
+export const SessionEventCreate = z
+  .strictObject({
+    type: z.string().min(1).max(64),
+    time: Timestamp.optional().openapi({ description: 'When it happened; now when absent.' }),
+    data: z
+      .record(z.string(), z.unknown())
+      .openapi({ description: `At most ${MAX_EVENT_DATA_BYTES} bytes as JSON.` }),
+  })
+  .openapi('SessionEventCreate');
+
+export const RECORDING_FORMATS = ['asciicast-v2', 'query-log', 'http-log'] as const;
+
+export const Recording = z
+  .object({
+    id: z.string(),
+    format: z.enum(RECORDING_FORMATS),
+    started_at: Timestamp,
+    ended_at: Timestamp.nullable(),
+    size_bytes: Bytes,
+  })
+  .openapi('Recording');
+
+// Rows to API shapes. bigint columns arrive as strings from pg and as numbers from PGlite.
+const iso = (t: Date | string) => new Date(t).toISOString();
+const isoOrNull = (t: Date | string | null) => (t === null ? null : iso(t));
+
+export function sessionToApi(row: Selectable<SessionsTable>) {
+  return Session.parse({
+    id: row.id,
+    socket_id: row.socket_id,
+    socket_name: row.socket_name,
+    user: { email: row.user_email, service_account: row.service_account_name },
+    client_ip: row.client_ip,
+    client_port: row.client_port,
+    country: row.country,
+    started_at: iso(row.started_at),
+    last_seen_at: iso(row.last_seen_at),
+    ended_at: isoOrNull(row.ended_at),
+    live: row.ended_at === null,
+    result: row.result,
+    reason: row.reason,
+    bytes_in: Number(row.bytes_in),
+    bytes_out: Number(row.bytes_out),
+    terminate_requested_at: isoOrNull(row.terminate_requested_at),
+  });
+}
+
+export function eventToApi(
+  row: Pick<Selectable<SessionEventsTable>, 'time' | 'type' | 'data'> & { id: unknown },
+) {
+  return SessionEvent.parse({ id: String(row.id), time: iso(row.time), type: row.type, data: row.data });
+}
+
+export function recordingToApi(row: Selectable<RecordingsTable>) {
+  return Recording.parse({
+    id: row.id,
+    format: row.format,
+    started_at: iso(row.started_at),
+    ended_at: isoOrNull(row.ended_at),
+    size_bytes: Number(row.size_bytes),
+  });
+}

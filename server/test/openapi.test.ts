@@ -1,0 +1,51 @@
+/** The contract itself: the server's generated document equals spec/openapi.yaml, and the docs are served. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from './harness.js';
+import { generatedDocument } from './support/openapi-document.js';
+import { spec } from './support/spec.js';
+
+describe('OpenAPI drift', () => {
+  it('the document the server generates equals spec/openapi.yaml', async () => {
+    // toEqual ignores key order but not array order: a reordered enum or `required` list is drift too.
+    expect(await generatedDocument()).toEqual(spec);
+  });
+});
+
+describe('served documents and health', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness('pglite');
+  });
+  afterAll(() => h?.close());
+
+  it('serves the spec at /api/openapi.json without a token', async () => {
+    const res = await h.request('/api/openapi.json', { token: null });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(spec);
+  });
+
+  it('serves an interactive reference at /api/docs', async () => {
+    const res = await h.request('/api/docs', { token: null });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await res.text()).toContain('/api/openapi.json');
+  });
+
+  it('answers /healthz and /readyz', async () => {
+    expect(await (await h.request('/healthz', { token: null })).json()).toEqual({ status: 'ok' });
+    expect(await (await h.request('/readyz', { token: null })).json()).toEqual({ status: 'ready' });
+  });
+
+  it('counts requests in Prometheus metrics', async () => {
+    await h.request('/api/v1/sockets');
+    const text = await (await h.request('/metrics', { token: null })).text();
+    expect(text).toMatch(
+      /border0_http_requests_total\{method="GET",route="\/api\/v1\/sockets",status="200"\} \d+/,
+    );
+  });
+
+  it('tags every response with a request id', async () => {
+    const res = await h.request('/api/v1/sockets');
+    expect(res.headers.get('x-request-id')).toMatch(/\S+/);
+  });
+});
