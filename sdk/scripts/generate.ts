@@ -11,7 +11,9 @@ const outFile = fileURLToPath(new URL('../src/generated/api.ts', import.meta.url
 
 const header =
   '// Generated from spec/openapi.yaml by `pnpm --filter @border0/sdk generate`. Do not edit.\n\n';
-const generated = header + astToString(await openapiTS(specUrl, { alphabetize: true }));
+// Defaults are the server's business: a property with a default stays optional for callers.
+const ast = await openapiTS(specUrl, { alphabetize: true, defaultNonNullable: false });
+const generated = header + astToString(ast);
 
 if (process.argv.includes('--check')) {
   let current = '';

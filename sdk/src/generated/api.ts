@@ -696,12 +696,12 @@ export interface components {
             tls?: {
                 ca_certificate?: string;
                 /** @default false */
-                enabled: boolean;
+                enabled?: boolean;
                 /**
                  * @default full
                  * @enum {string}
                  */
-                verify: "full" | "ca" | "none";
+                verify?: "full" | "ca" | "none";
             };
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -723,12 +723,12 @@ export interface components {
             tls?: {
                 ca_certificate?: string;
                 /** @default false */
-                enabled: boolean;
+                enabled?: boolean;
                 /**
                  * @default full
                  * @enum {string}
                  */
-                verify: "full" | "ca" | "none";
+                verify?: "full" | "ca" | "none";
             };
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -809,7 +809,7 @@ export interface components {
              * @default http
              * @enum {string}
              */
-            scheme: "http" | "https";
+            scheme?: "http" | "https";
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -828,7 +828,7 @@ export interface components {
              * @default http
              * @enum {string}
              */
-            scheme: "http" | "https";
+            scheme?: "http" | "https";
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -963,7 +963,7 @@ export interface components {
             /** @example engineers-ssh */
             name: string;
             /** @default false */
-            org_wide: boolean;
+            org_wide?: boolean;
             /**
              * @description Sockets to attach, by id or name.
              * @example [
@@ -1357,7 +1357,7 @@ export interface components {
             hostname: string;
             password_set: boolean;
             /** @default 22 */
-            port: number;
+            port?: number;
             private_key_set: boolean;
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -1369,7 +1369,7 @@ export interface components {
              * @default defined
              * @enum {string}
              */
-            username_provider: "defined" | "prompt_client";
+            username_provider?: "defined" | "prompt_client";
         };
         SshUpstreamInput: {
             /** @enum {string} */
@@ -1378,7 +1378,7 @@ export interface components {
             hostname: string;
             password?: string;
             /** @default 22 */
-            port: number;
+            port?: number;
             private_key?: string;
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -1390,7 +1390,7 @@ export interface components {
              * @default defined
              * @enum {string}
              */
-            username_provider: "defined" | "prompt_client";
+            username_provider?: "defined" | "prompt_client";
         };
         /**
          * @example {

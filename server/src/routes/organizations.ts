@@ -1,8 +1,8 @@
 /** /api/v1/organizations: the caller's organizations; create one, read and update the current one. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { authorize } from '../auth/authorize.js';
-import type { OrganizationsTable } from '../db/schema.js';
+import type { Database, OrganizationsTable } from '../db/schema.js';
 import type { AppEnv, Principal } from '../http/env.js';
 import { checkIfMatch, etagOf } from '../http/etag.js';
 import { createIdempotent, mutate } from '../http/mutation.js';
@@ -102,8 +102,8 @@ export function organizationRoutes(services: Services) {
     });
 
   /** A token reaches only its own organization; any other is not found. */
-  async function findOwn(principal: Principal, ref: string) {
-    const row = await services.db
+  async function findOwn(db: Kysely<Database>, principal: Principal, ref: string) {
+    const row = await db
       .selectFrom('organizations')
       .selectAll()
       .where('id', '=', principal.orgId)
@@ -119,7 +119,7 @@ export function organizationRoutes(services: Services) {
     const after = decodeCursor(q.cursor);
     // A person sees every organization they belong to; a service account only its own.
     if (!principal.userId) {
-      const own = await findOwn(principal, 'current');
+      const own = await findOwn(services.db, principal, 'current');
       return c.json(
         toPage(after ? [] : [own], q.limit, (row) => toApi(row, principal.role)),
         200,
@@ -177,7 +177,7 @@ export function organizationRoutes(services: Services) {
 
   app.openapi(getOrganization, async (c) => {
     const principal = authorize(c, 'organization:read');
-    const row = await findOwn(principal, c.req.valid('param').organization);
+    const row = await findOwn(services.db, principal, c.req.valid('param').organization);
     c.header('ETag', etagOf(row.version));
     return c.json(toApi(row, principal.role), 200);
   });
@@ -186,7 +186,7 @@ export function organizationRoutes(services: Services) {
     const principal = authorize(c, 'organization:write');
     const body = c.req.valid('json');
     const updated = await mutate(c, services, async (trx, audit) => {
-      const row = await findOwn(principal, c.req.valid('param').organization);
+      const row = await findOwn(trx, principal, c.req.valid('param').organization);
       checkIfMatch(c, row.version);
       await trx
         .updateTable('organizations')

@@ -9,6 +9,12 @@ import { parse } from 'yaml';
 
 export const SPEC_PATH = new URL('../../../spec/openapi.yaml', import.meta.url);
 
+interface SpecOperationObject {
+  operationId: string;
+  requestBody?: unknown;
+  responses: SpecOperation['responses'];
+}
+
 export interface SpecOperation {
   operationId: string;
   method: string;
@@ -24,7 +30,7 @@ export interface SpecOperation {
 export const spec: any = parse(readFileSync(SPEC_PATH, 'utf8'));
 
 export const operations: SpecOperation[] = Object.entries(
-  spec.paths as Record<string, Record<string, any>>,
+  spec.paths as Record<string, Record<string, SpecOperationObject>>,
 ).flatMap(([path, item]) =>
   Object.entries(item)
     .filter(([method]) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))

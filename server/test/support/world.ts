@@ -1,0 +1,245 @@
+/**
+ * A small organization with one of every resource, built through the SDK, and one valid request for every
+ * operation of the spec: the contract test, the tenancy matrix and the body fuzz all start from these.
+ */
+import { createHash } from 'node:crypto';
+import type { Border0Client } from '@border0/sdk';
+import { sql } from 'kysely';
+import type { Store } from '../../src/db/database.js';
+
+export interface World {
+  orgId: string;
+  orgName: string;
+  socketId: string;
+  socketName: string;
+  policyId: string;
+  groupId: string;
+  memberEmail: string;
+  serviceAccountId: string;
+  serviceAccountTokenId: string;
+  adminTokenId: string;
+  connectorId: string;
+  connectorTokenId: string;
+  sessionId: string;
+}
+
+export async function buildWorld(b0: Border0Client, tag: string): Promise<World> {
+  const org = await b0.get('/api/v1/organizations/{organization}', {
+    params: { path: { organization: 'current' } },
+  });
+  const connector = await b0.post('/api/v1/connectors', { body: { name: `dc-${tag}` } });
+  const socket = await b0.post('/api/v1/sockets', {
+    body: {
+      name: `db-${tag}`,
+      socket_type: 'database',
+      tags: { env: 'prod' },
+      connector_ids: [connector.id],
+      upstream_configuration: {
+        type: 'database',
+        protocol: 'postgres',
+        hostname: '127.0.0.1',
+        port: 5432,
+        authentication_type: 'username_and_password',
+        username: 'app',
+        password: `secret-${tag}`,
+        database: 'app',
+      },
+    },
+  });
+  const member = await b0.post('/api/v1/members', {
+    body: { email: `alice-${tag}@acme.dev`, role: 'member' },
+  });
+  const group = await b0.post('/api/v1/groups', { body: { name: `eng-${tag}` } });
+  const policy = await b0.post('/api/v1/policies', {
+    body: {
+      name: `eng-db-${tag}`,
+      document: {
+        permissions: {
+          database: { allowed_databases: [{ database: 'app', allowed_query_types: ['read_only'] }] },
+        },
+        condition: { who: { email: [member.email], group: [group.id] } },
+      },
+      tag_rules: [{ env: 'prod' }],
+    },
+  });
+  const account = await b0.post('/api/v1/service-accounts', {
+    body: { name: `ci-${tag}`, role: 'read_only' },
+  });
+  const accountToken = await b0.post('/api/v1/service-accounts/{service_account}/tokens', {
+    params: { path: { service_account: account.id } },
+    body: { name: 'ci' },
+  });
+  const adminToken = await b0.post('/api/v1/tokens', { body: { name: `automation-${tag}`, role: 'admin' } });
+  const connectorToken = await b0.post('/api/v1/connectors/{connector}/tokens', {
+    params: { path: { connector: connector.id } },
+    body: { name: 'dc' },
+  });
+  const session = await b0.post('/api/v1/sessions', {
+    body: {
+      socket: socket.id,
+      user_email: member.email,
+      client_ip: '203.0.113.7',
+      client_port: 50000,
+      result: 'allowed',
+    },
+  });
+  return {
+    orgId: org.id,
+    orgName: org.name,
+    socketId: socket.id,
+    socketName: socket.name,
+    policyId: policy.id,
+    groupId: group.id,
+    memberEmail: member.email,
+    serviceAccountId: account.id,
+    serviceAccountTokenId: accountToken.id,
+    adminTokenId: adminToken.id,
+    connectorId: connector.id,
+    connectorTokenId: connectorToken.id,
+    sessionId: session.id,
+  };
+}
+
+export interface OperationRequest {
+  path?: Record<string, string>;
+  query?: Record<string, string>;
+  body?: unknown;
+}
+
+let counter = 0;
+const fresh = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
+
+/**
+ * One valid request per operation against `w`. Deletes come last, children before parents, so that running
+ * them in this order through a live server succeeds throughout.
+ */
+export function validRequests(w: World): [operationId: string, request: OperationRequest][] {
+  const socket = { socket: w.socketId };
+  const policy = { policy: w.policyId };
+  const group = { group: w.groupId };
+  const account = { service_account: w.serviceAccountId };
+  const connector = { connector: w.connectorId };
+  const session = { session_id: w.sessionId };
+  return [
+    ['listOrganizations', {}],
+    ['createOrganization', { body: { name: fresh('org') } }],
+    ['getOrganization', { path: { organization: w.orgId } }],
+    ['updateOrganization', { path: { organization: w.orgId }, body: { display_name: 'Acme Inc.' } }],
+    ['listMembers', { query: { role: 'member' } }],
+    ['addMember', { body: { email: `${fresh('bob')}@acme.dev`, role: 'client' } }],
+    ['getMember', { path: { member: w.memberEmail } }],
+    ['updateMember', { path: { member: w.memberEmail }, body: { role: 'read_only' } }],
+    ['listGroups', {}],
+    ['createGroup', { body: { name: fresh('ops') } }],
+    ['getGroup', { path: group }],
+    ['updateGroup', { path: group, body: { description: 'Engineering' } }],
+    ['addGroupMember', { path: group, body: { email: w.memberEmail } }],
+    ['listServiceAccounts', {}],
+    ['createServiceAccount', { body: { name: fresh('bot'), role: 'client' } }],
+    ['getServiceAccount', { path: account }],
+    ['updateServiceAccount', { path: account, body: { description: 'CI pipelines' } }],
+    ['listServiceAccountTokens', { path: account }],
+    ['createServiceAccountToken', { path: account, body: { name: 'deploy' } }],
+    ['listTokens', {}],
+    ['createToken', { body: { name: fresh('script'), role: 'read_only' } }],
+    ['listSockets', { query: { socket_type: 'database', tag: 'env:prod' } }],
+    [
+      'createSocket',
+      {
+        body: {
+          name: fresh('cache'),
+          socket_type: 'tls',
+          upstream_configuration: { type: 'tls', hostname: '127.0.0.1', port: 6379 },
+        },
+      },
+    ],
+    ['getSocket', { path: socket }],
+    [
+      'updateSocket',
+      { path: socket, body: { description: 'The app database', tags: { env: 'prod', team: 'web' } } },
+    ],
+    ['listPolicies', { query: { socket: w.socketName } }],
+    [
+      'createPolicy',
+      {
+        body: { name: fresh('web'), document: { permissions: { http: {} }, condition: {} }, org_wide: true },
+      },
+    ],
+    ['getPolicy', { path: policy }],
+    ['updatePolicy', { path: policy, body: { description: 'Engineers read the app database' } }],
+    ['attachPolicySocket', { path: policy, body: { socket: w.socketName } }],
+    ['listConnectors', {}],
+    ['createConnector', { body: { name: fresh('edge') } }],
+    ['getConnector', { path: connector }],
+    ['updateConnector', { path: connector, body: { description: 'Amsterdam' } }],
+    ['listConnectorTokens', { path: connector }],
+    ['createConnectorToken', { path: connector, body: { name: 'rotate' } }],
+    ['listSessions', { query: { socket: w.socketId, live: 'true' } }],
+    [
+      'createSession',
+      {
+        body: {
+          socket: w.socketName,
+          user_email: w.memberEmail,
+          result: 'denied',
+          reason: 'no policy allows it',
+        },
+      },
+    ],
+    ['getSession', { path: session }],
+    ['updateSession', { path: session, body: { bytes_in: 1024, bytes_out: 4096 } }],
+    ['addSessionEvent', { path: session, body: { type: 'query', data: { statement: 'select 1' } } }],
+    ['listSessionEvents', { path: session }],
+    ['listSessionRecordings', { path: session }],
+    ['terminateSession', { path: session }],
+    ['listAuditEntries', { query: { resource_type: 'socket' } }],
+    ['removeGroupMember', { path: { ...group, member: w.memberEmail } }],
+    ['detachPolicySocket', { path: { ...policy, ...socket } }],
+    ['deleteServiceAccountToken', { path: { ...account, token_id: w.serviceAccountTokenId } }],
+    ['deleteConnectorToken', { path: { ...connector, token_id: w.connectorTokenId } }],
+    ['deleteToken', { path: { token_id: w.adminTokenId } }],
+    ['removeMember', { path: { member: w.memberEmail } }],
+    ['deleteGroup', { path: group }],
+    ['deleteServiceAccount', { path: account }],
+    ['deletePolicy', { path: policy }],
+    ['deleteSocket', { path: socket }],
+    ['deleteConnector', { path: connector }],
+  ];
+}
+
+const TABLES = [
+  'organizations',
+  'users',
+  'memberships',
+  'groups',
+  'group_members',
+  'service_accounts',
+  'tokens',
+  'sockets',
+  'policies',
+  'policy_sockets',
+  'connectors',
+  'sessions',
+  'session_events',
+  'recordings',
+  'audit_entries',
+  'idempotency_keys',
+] as const;
+
+/**
+ * A digest of everything the store holds, to prove a rejected request changed nothing. A token's last use
+ * is left out: it is recorded on authentication, before a request is judged.
+ */
+export async function storeDigest(db: Store): Promise<string> {
+  const hash = createHash('sha256');
+  for (const table of TABLES) {
+    const { rows } = await sql<
+      Record<string, unknown>
+    >`select * from ${sql.table(table)} order by 1, 2`.execute(db);
+    for (const row of rows) {
+      if (table === 'tokens') delete row.last_used_at;
+      hash.update(`${table}:${JSON.stringify(row)}\n`);
+    }
+  }
+  return hash.digest('hex');
+}

@@ -1,0 +1,134 @@
+/**
+ * Tenant isolation matrix: with a token of organization B, every operation aimed at a resource of
+ * organization A answers 404 and reveals nothing, lists never show A's data, references to A's resources in
+ * bodies are refused, and A's data is left exactly as it was.
+ */
+import { createClient } from '@border0/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, DIALECTS, type Harness } from './harness.js';
+import { operations } from './support/spec.js';
+import { buildWorld, storeDigest, validRequests, type World } from './support/world.js';
+
+function fill(path: string, params: Record<string, string> = {}): string {
+  return path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? 'missing'));
+}
+
+for (const dialect of DIALECTS) {
+  describe(`tenant isolation (${dialect})`, () => {
+    let h: Harness;
+    let a: World;
+    let tokenB: string;
+    /** Strings that identify A's resources and must never appear in B's answers. */
+    let secretsOfA: string[];
+
+    beforeAll(async () => {
+      h = await createHarness(dialect);
+      const b0 = createClient({
+        baseUrl: 'http://test',
+        token: h.ownerToken,
+        fetch: async (r) => h.app.fetch(r),
+      });
+      a = await buildWorld(b0, 'a');
+      const other = await b0.post('/api/v1/organizations', { body: { name: 'globex' } });
+      tokenB = other.owner_token;
+      // B gets resources of its own, so lists are not trivially empty.
+      const bClient = createClient({
+        baseUrl: 'http://test',
+        token: tokenB,
+        fetch: async (r) => h.app.fetch(r),
+      });
+      await buildWorld(bClient, 'b');
+      secretsOfA = [
+        a.socketId,
+        a.policyId,
+        a.groupId,
+        a.serviceAccountId,
+        a.connectorId,
+        a.sessionId,
+        a.memberEmail,
+      ];
+    });
+    afterAll(() => h?.close());
+
+    it('answers 404 to every operation on a resource of another organization, and changes nothing', async () => {
+      const before = await storeDigest(h.services.db);
+      const withParams = validRequests(a).filter(
+        ([id]) => operations.find((o) => o.operationId === id)!.pathParams.length > 0,
+      );
+      expect(withParams.length).toBe(operations.filter((o) => o.pathParams.length > 0).length);
+      for (const [operationId, request] of withParams) {
+        const op = operations.find((o) => o.operationId === operationId)!;
+        const query = request.query ? `?${new URLSearchParams(request.query)}` : '';
+        const url = `${fill(op.path, request.path)}${query}`;
+        const res = await h.request(url, {
+          method: op.method,
+          token: tokenB,
+          ...(request.body !== undefined && { json: request.body }),
+        });
+        const text = await res.text();
+        expect(res.status, `${operationId}: ${text}`).toBe(404);
+        // An error may repeat what the caller sent (`member x not found`), and nothing else of A.
+        const sent = decodeURIComponent(url) + JSON.stringify(request.body ?? '');
+        for (const secret of secretsOfA.filter((s) => !sent.includes(s)))
+          expect(text, operationId).not.toContain(secret);
+      }
+      expect(await storeDigest(h.services.db)).toBe(before);
+    });
+
+    it('never lists resources of another organization', async () => {
+      const lists = operations.filter((o) => o.method === 'GET' && o.pathParams.length === 0);
+      expect(lists.length).toBeGreaterThan(8);
+      for (const op of lists) {
+        const res = await h.request(op.path, { token: tokenB });
+        const text = await res.text();
+        expect(res.status, `${op.operationId}: ${text}`).toBe(200);
+        for (const secret of secretsOfA) expect(text, op.operationId).not.toContain(secret);
+        expect(JSON.parse(text).items.length, op.operationId).toBeGreaterThan(0);
+      }
+    });
+
+    it('refuses references to resources of another organization inside bodies', async () => {
+      const before = await storeDigest(h.services.db);
+      const attempts: [string, unknown, string][] = [
+        ['/api/v1/sessions', { socket: a.socketId, result: 'allowed' }, 'socket'],
+        [
+          '/api/v1/policies',
+          { name: 'steal', document: { permissions: {}, condition: {} }, sockets: [a.socketId] },
+          'sockets.0',
+        ],
+        [
+          '/api/v1/policies',
+          { name: 'steal', document: { permissions: {}, condition: { who: { group: [a.groupId] } } } },
+          'document.condition.who.group.0',
+        ],
+        [
+          '/api/v1/sockets',
+          {
+            name: 'steal',
+            socket_type: 'tls',
+            connector_ids: [a.connectorId],
+            upstream_configuration: { type: 'tls', hostname: '127.0.0.1', port: 1 },
+          },
+          'connector_ids',
+        ],
+      ];
+      for (const [path, body, field] of attempts) {
+        const res = await h.request(path, { method: 'POST', token: tokenB, json: body });
+        const problem = (await res.json()) as { errors: { field: string }[] };
+        expect(res.status, JSON.stringify(problem)).toBe(400);
+        expect(problem.errors.map((e) => e.field)).toContain(field);
+      }
+      const groups = (await (await h.request('/api/v1/groups', { token: tokenB })).json()) as {
+        items: { id: string }[];
+      };
+      const bGroup = groups.items[0]!;
+      const res = await h.request(`/api/v1/groups/${bGroup.id}/members`, {
+        method: 'POST',
+        token: tokenB,
+        json: { email: a.memberEmail },
+      });
+      expect(res.status).toBe(400);
+      expect(await storeDigest(h.services.db)).toBe(before);
+    });
+  });
+}
