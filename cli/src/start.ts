@@ -1,0 +1,106 @@
+/**
+ * `border0 start`: the platform in this process, on an embedded database unless --database-url is given.
+ * The CLI is the one package allowed to compose the server; it is imported lazily so that every other
+ * command starts without loading it.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { configPath, withOrganization } from './config.js';
+import { contextOf } from './context.js';
+import { parsePort } from './options.js';
+
+interface StartOptions {
+  dataDir: string;
+  port: string;
+  host: string;
+  baseDomain: string;
+  databaseUrl?: string;
+}
+
+/** A wildcard listen address is not something a client can dial; loopback is. */
+function dialable(url: string): string {
+  return url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:');
+}
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
+  });
+}
+
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description('Run the Border0 platform in this process (API and reference) on an embedded database')
+    .option('--data-dir <dir>', 'embedded database, keys and the admin token file', '.border0/data')
+    .option('--port <port>', 'API port (0 picks a free one)', '6080')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--base-domain <domain>', 'sockets are named <socket>-<org>.<domain>', 'localhost')
+    .option(
+      '--database-url <url>',
+      'use this PostgreSQL instead of the embedded database (env BORDER0_DATABASE_URL)',
+    )
+    .action(async (options: StartOptions, command: Command) => {
+      const ctx = contextOf(command);
+      const port = parsePort(options.port, '--port');
+      const [{ startServer }, { pino }] = await Promise.all([import('@border0/server'), import('pino')]);
+      // Logs go to stderr at warn level, so the addresses and token printed below stay readable.
+      const logger = pino(
+        { name: 'border0', level: process.env.BORDER0_LOG_LEVEL ?? 'warn' },
+        pino.destination(2),
+      );
+      const server = await startServer({
+        dataDir: options.dataDir,
+        port,
+        host: options.host,
+        baseDomain: options.baseDomain,
+        databaseUrl: options.databaseUrl ?? process.env.BORDER0_DATABASE_URL,
+        secretKey: process.env.BORDER0_SECRET_KEY,
+        logger,
+      });
+      const url = dialable(server.url);
+      const tokenFile = resolve(options.dataDir, 'admin-token');
+      const lines = [
+        'Border0 is running.',
+        `  API:        ${url}`,
+        `  Reference:  ${url}/api/docs`,
+        `  OpenAPI:    ${url}/api/openapi.json`,
+        '',
+      ];
+      const first = server.bootstrap;
+      if (first) {
+        lines.push(
+          `Admin token for organization ${first.organization} (${first.email}), shown this once:`,
+          `  ${first.token}`,
+          `  (also written to ${tokenFile}, readable only by you)`,
+        );
+        const config = ctx.readConfig();
+        // On a fresh machine, make the next commands just work.
+        if (!config.current_organization) {
+          ctx.writeConfig(
+            withOrganization(config, first.organization, { token: first.token, api_url: url }, true),
+          );
+          lines.push(`The CLI is logged in to ${first.organization} (${configPath(ctx.configDir)}).`);
+        }
+      } else if (existsSync(tokenFile)) {
+        lines.push(`The admin token of the first start is in ${tokenFile}.`);
+      } else {
+        lines.push('The admin token was printed on the first start of this database.');
+      }
+      const token = first ? first.token : existsSync(tokenFile) ? `$(cat ${tokenFile})` : '<token>';
+      lines.push(
+        '',
+        'Next steps:',
+        `  border0 login --token ${token} --api-url ${url}`,
+        '  border0 socket create --name web --type http --upstream http://127.0.0.1:3000',
+        '',
+        'Press Ctrl+C to stop.',
+      );
+      console.log(lines.join('\n'));
+
+      const signal = await waitForSignal();
+      console.error(`${signal}: stopping`);
+      await server.close();
+    });
+}

@@ -1,0 +1,243 @@
+/**
+ * The `border0` binary against a real server: one server and one config directory for the file, commands
+ * run in order as a person would type them. Each spawn costs about a second, so each test runs few commands.
+ */
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createClient } from '@border0/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { closedPort, runCli, startTestServer, type TestServer, tempDir } from './cli-process.js';
+
+let api: TestServer;
+let configDir: string;
+
+/** border0 as the logged-in admin: the token comes from the config file that `login` wrote. */
+const border0 = (...args: string[]) =>
+  runCli(args, { BORDER0_CONFIG_DIR: configDir, BORDER0_API_URL: api.server.url });
+const json = async (...args: string[]) => {
+  const result = await border0(...args, '--output', 'json');
+  expect(result.stderr).not.toMatch(/^error:/);
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout);
+};
+
+beforeAll(async () => {
+  api = await startTestServer();
+  configDir = join(tempDir('config'), 'border0');
+});
+
+afterAll(async () => {
+  await api?.close();
+  rmSync(join(configDir, '..'), { recursive: true, force: true });
+});
+
+describe('border0 against a running API', () => {
+  it('logs in and stores the token in a file only its owner can read', async () => {
+    const result = await border0('login', '--token', api.token);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout.trim()).toBe(`logged in to local as owner at ${api.server.url}`);
+    const file = join(configDir, 'config.yaml');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(parse(readFileSync(file, 'utf8'))).toMatchObject({
+      current_organization: 'local',
+      organizations: { local: { token: api.token } },
+    });
+  });
+
+  it('creates an http socket and lists it with its DNS name', async () => {
+    const created = await border0(
+      'socket',
+      'create',
+      '--name',
+      'web',
+      '--type',
+      'http',
+      '--upstream',
+      'http://127.0.0.1:3000',
+      '--tag',
+      'env=prod',
+    );
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/dnsname:\s+web-local\.localhost/);
+    const sockets = await json('socket', 'ls');
+    expect(sockets).toHaveLength(1);
+    expect(sockets[0]).toMatchObject({
+      name: 'web',
+      dnsname: 'web-local.localhost',
+      tags: { env: 'prod' },
+      upstream_configuration: { type: 'http', scheme: 'http', hostname: '127.0.0.1', port: 3000 },
+    });
+  });
+
+  it('stores a password reference, never the password, for a database socket', async () => {
+    const socket = await json(
+      'socket',
+      'create',
+      '--name',
+      'orders',
+      '--type',
+      'database',
+      '--upstream',
+      'postgres://app@127.0.0.1/orders',
+      '--password-env',
+      'ORDERS_DB_PASSWORD',
+    );
+    expect(socket.upstream_configuration).toMatchObject({
+      protocol: 'postgres',
+      port: 5432,
+      database: 'orders',
+      authentication_type: 'username_and_password',
+      password_set: true,
+    });
+    expect(JSON.stringify(socket)).not.toContain('ORDERS_DB_PASSWORD');
+  });
+
+  it('prints one line naming the invalid field, and exits 1', async () => {
+    const result = await border0(
+      'socket',
+      'create',
+      '--name',
+      'Web_1',
+      '--type',
+      'http',
+      '--upstream',
+      'http://h:80',
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^error: name: must be a DNS label[^\n]*\n$/);
+  });
+
+  it('exits 2 on a usage error, before calling the API', async () => {
+    const result = await border0(
+      'socket',
+      'create',
+      '--name',
+      'x',
+      '--type',
+      'tls',
+      '--upstream',
+      'cache:99999',
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^error: --upstream "cache:99999": the port must be a number from 1 to 65535[^\n]*\n$/,
+    );
+  });
+
+  it('prints one line and exits 1 when the API cannot be reached', async () => {
+    const apiUrl = `http://127.0.0.1:${await closedPort()}`;
+    const result = await runCli(['socket', 'ls'], { BORDER0_CONFIG_DIR: configDir, BORDER0_API_URL: apiUrl });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `error: cannot reach the Border0 API at ${apiUrl} (ECONNREFUSED) — is it running? (border0 start)\n`,
+    );
+  });
+
+  it('adds a member and a group holding them', async () => {
+    expect(await json('member', 'add', 'bob@example.com', '--role', 'member')).toMatchObject({
+      email: 'bob@example.com',
+      role: 'member',
+    });
+    await json('group', 'create', 'eng');
+    const group = await json('group', 'add-member', 'eng', 'bob@example.com');
+    expect(group.members).toEqual([expect.objectContaining({ email: 'bob@example.com' })]);
+  });
+
+  it('creates a policy from flags and attaches it to a socket', async () => {
+    const policy = await json(
+      'policy',
+      'create',
+      '--name',
+      'eng-web',
+      '--allow',
+      'http',
+      '--group',
+      'eng',
+      '--email',
+      'alice@acme.dev',
+      '--socket',
+      'web',
+    );
+    expect(policy.document).toEqual({
+      permissions: { http: {} },
+      condition: { who: { email: ['alice@acme.dev'], group: [expect.any(String)] } },
+    });
+    const attached = await border0('policy', 'attach', 'eng-web', 'orders');
+    expect(attached).toMatchObject({ code: 0, stdout: 'attached policy eng-web to socket orders\n' });
+    const applying = await json('policy', 'ls', '--socket', 'orders');
+    expect(applying.map((p: { name: string }) => p.name)).toEqual(['eng-web']);
+    expect(applying[0].socket_ids).toHaveLength(2);
+  });
+
+  it('creates a connector token and shows it once, with a warning', async () => {
+    await json('connector', 'create', 'office');
+    const result = await border0('connector', 'token', 'create', 'office', '--expires-in', '30d');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /^token cli \d{4}-\d\d-\d\d \([0-9a-f-]+\) for connector office, expires \S+:\nb0\w_\S+\n$/,
+    );
+    expect(result.stderr).toMatch(/shown only once/);
+    const tokens = await json('connector', 'token', 'ls', 'office');
+    expect(tokens).toHaveLength(1);
+    expect(tokens[0]).not.toHaveProperty('token');
+  });
+
+  it('creates a service account token that works with the API', async () => {
+    await json('service-account', 'create', 'ci', '--role', 'read_only');
+    const created = await json('service-account', 'token', 'create', 'ci', '--expires-in', '1d');
+    const result = await runCli(['socket', 'ls', '--output', 'json'], {
+      BORDER0_API_URL: api.server.url,
+      BORDER0_TOKEN: created.token,
+      BORDER0_CONFIG_DIR: join(configDir, 'unused'),
+    });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toHaveLength(2);
+  });
+
+  it('lists sessions reported by a proxy', async () => {
+    const sdk = createClient({ baseUrl: api.server.url, token: api.token });
+    await sdk.post('/api/v1/sessions', {
+      body: { socket: 'web', user_email: 'bob@example.com', client_ip: '10.1.2.3', result: 'allowed' },
+    });
+    const table = await border0('session', 'ls', '--socket', 'web', '--live');
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/web\s+bob@example\.com\s+10\.1\.2\.3\s+allowed \(live\)/);
+  });
+
+  it('verifies the audit log, and notices tampering', async () => {
+    const intact = await border0('audit', 'verify');
+    expect(intact).toMatchObject({ code: 0, stderr: '' });
+    expect(intact.stdout).toMatch(/^audit log intact: \d+ entries\n$/);
+
+    await api.server.services.db
+      .updateTable('audit_entries')
+      .set({ action: 'socket.read' })
+      .where('seq', '=', 3)
+      .execute();
+    const tampered = await border0('audit', 'verify');
+    expect(tampered.code).toBe(1);
+    expect(tampered.stderr).toMatch(
+      /^error: audit log TAMPERED at entry #3 \([^)]+\): content does not match its hash\n$/,
+    );
+  });
+
+  it('creates an organization and stores its owner token without switching to it', async () => {
+    await json('organization', 'create', 'acme');
+    const config = parse(readFileSync(join(configDir, 'config.yaml'), 'utf8'));
+    expect(config.current_organization).toBe('local');
+    expect(config.organizations.acme.token).toMatch(/^b0\w_/);
+    const whoami = await border0('whoami', '--org', 'acme');
+    expect(whoami.stdout).toMatch(/organization:\s+acme/);
+  });
+
+  it('refuses a config file it cannot parse, in one line', async () => {
+    const broken = tempDir('broken');
+    writeFileSync(join(broken, 'config.yaml'), 'organizations: [\n');
+    const result = await runCli(['socket', 'ls'], { BORDER0_CONFIG_DIR: broken });
+    rmSync(broken, { recursive: true, force: true });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: cannot read \S+config\.yaml: [^\n]+\n$/);
+  });
+});
