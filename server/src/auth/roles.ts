@@ -5,6 +5,8 @@ export type Role = (typeof ROLES)[number];
 export type Permission =
   | 'organization:read'
   | 'organization:write'
+  /** Creating another organization, owned by the token's person: an account-level write. */
+  | 'organizations:create'
   | 'members:read'
   | 'members:write'
   | 'sockets:read'
@@ -33,6 +35,7 @@ const READ: Permission[] = [
 ];
 const WRITE: Permission[] = [
   'organization:write',
+  'organizations:create',
   'members:write',
   'sockets:write',
   'policies:write',

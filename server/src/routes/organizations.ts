@@ -142,7 +142,7 @@ export function organizationRoutes(services: Services) {
   });
 
   app.openapi(createOrganizationRoute, async (c) => {
-    const principal = authorize(c, 'organization:read');
+    const principal = authorize(c, 'organizations:create');
     if (!principal.userId)
       throw new ApiError('forbidden', 'only a person’s token can create an organization');
     const body = c.req.valid('json');

@@ -1,0 +1,82 @@
+/**
+ * Every route is authorized: without a token every operation answers 401; a read_only token may read
+ * everything and change nothing; a client token may only read its organization and the sockets. Default deny.
+ */
+import { createClient } from '@border0/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueToken } from '../src/resources/token-store.js';
+import { createHarness, type Harness } from './harness.js';
+import { operations } from './support/spec.js';
+import { buildWorld, storeDigest, validRequests, type World } from './support/world.js';
+
+function fill(path: string, params: Record<string, string> = {}): string {
+  return path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? 'missing'));
+}
+
+/** Operations a client token may call: everything else is 403 for it. */
+const CLIENT_ALLOWED = new Set(['listOrganizations', 'getOrganization', 'listSockets', 'getSocket']);
+
+describe('authorization of every operation (pglite)', () => {
+  let h: Harness;
+  let world: World;
+  const tokens: Record<'read_only' | 'client', string> = { read_only: '', client: '' };
+
+  beforeAll(async () => {
+    h = await createHarness('pglite');
+    const b0 = createClient({
+      baseUrl: 'http://test',
+      token: h.ownerToken,
+      fetch: async (r) => h.app.fetch(r),
+    });
+    world = await buildWorld(b0, 'authz');
+    for (const role of ['read_only', 'client'] as const) {
+      const member = await b0.post('/api/v1/members', { body: { email: `${role}@acme.dev`, role } });
+      const { secret } = await issueToken(h.services.db, {
+        orgId: world.orgId,
+        kind: 'admin',
+        name: role,
+        role,
+        userId: member.user_id,
+      });
+      tokens[role] = secret;
+    }
+  });
+  afterAll(() => h?.close());
+
+  async function call(operationId: string, token: string | null) {
+    const op = operations.find((o) => o.operationId === operationId)!;
+    const request = validRequests(world).find(([id]) => id === operationId)![1];
+    const query = request.query ? `?${new URLSearchParams(request.query)}` : '';
+    return h.request(`${fill(op.path, request.path)}${query}`, {
+      method: op.method,
+      token,
+      ...(request.body !== undefined && { json: request.body }),
+    });
+  }
+
+  it('answers 401 to every operation without a token, or with an unknown one', async () => {
+    for (const op of operations) {
+      expect((await call(op.operationId, null)).status, op.operationId).toBe(401);
+      expect((await call(op.operationId, 'b0a_not-a-real-token')).status, op.operationId).toBe(401);
+    }
+  });
+
+  it('lets read_only read everything and change nothing', async () => {
+    const before = await storeDigest(h.services.db);
+    for (const op of operations) {
+      const status = (await call(op.operationId, tokens.read_only)).status;
+      if (op.method === 'GET') expect(status, op.operationId).toBe(200);
+      else expect(status, op.operationId).toBe(403);
+    }
+    expect(await storeDigest(h.services.db)).toBe(before);
+  });
+
+  it('lets a client read only its organization and the sockets', async () => {
+    const before = await storeDigest(h.services.db);
+    for (const op of operations) {
+      const status = (await call(op.operationId, tokens.client)).status;
+      expect(status, op.operationId).toBe(CLIENT_ALLOWED.has(op.operationId) ? 200 : 403);
+    }
+    expect(await storeDigest(h.services.db)).toBe(before);
+  });
+});
