@@ -88,13 +88,15 @@ for (const dialect of DIALECTS) {
     });
 
     it('stores a secret reference as given, for the connector to resolve', async () => {
-      const { body } = await post(ssh('ref', { password: '${from:env:SSH_PASSWORD}' }));
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: this is the product's secret reference syntax
+      const reference = '${from:env:SSH_PASSWORD}';
+      const { body } = await post(ssh('ref', { password: reference }));
       const [row] = (
         await sql<{ s: string }>`select upstream_secrets as s from sockets where id = ${body.id}`.execute(
           h.services.db,
         )
       ).rows;
-      expect(JSON.parse(h.services.secrets.open(row!.s)).password).toBe('${from:env:SSH_PASSWORD}');
+      expect(JSON.parse(h.services.secrets.open(row!.s)).password).toBe(reference);
     });
 
     it('requires the credentials of the chosen authentication', async () => {
