@@ -1,9 +1,12 @@
 /**
  * The policy document (version v2): what a policy allows (permissions) and under which conditions (who, from
- * where, when). Strict at every level. Depends on zod and node:net only, so the policy engine can share it.
+ * where, when). Strict at every level. The one schema of the document: the API validates with it, the spec
+ * is generated from it (names and descriptions through zod's `.meta`), and the engine compiles what it accepts.
+ * Pure: zod and Intl only, so the portal's editor can validate with it as you type.
  */
-import { isIP } from 'node:net';
-import { z } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { isIpOrCidr } from './ip.js';
+import { isTimeZone } from './time-of-day.js';
 
 const MAX_ITEMS = 1000;
 const THIRTY_DAYS_SECONDS = 30 * 24 * 60 * 60;
@@ -22,17 +25,6 @@ const COUNTRY_CODES = new Set(
   ).split(' '),
 );
 
-/** An IPv4 or IPv6 address, optionally with a prefix length in range for its family. */
-export function isIpOrCidr(value: string): boolean {
-  const [address = '', prefix, ...rest] = value.split('/');
-  // A zone id (fe80::1%eth0) names an interface of one machine: meaningless in a policy.
-  if (rest.length > 0 || address.includes('%')) return false;
-  const family = isIP(address);
-  if (family === 0) return false;
-  if (prefix === undefined) return true;
-  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
-}
-
 const HOST_NAME =
   /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
@@ -45,15 +37,6 @@ function isPortSpec(value: string): boolean {
   return from >= 1 && to <= 65535 && from <= to;
 }
 
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat(undefined, { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const Empty = z.strictObject({});
 const list = <T extends z.ZodTypeAny>(item: T) => z.array(item).max(MAX_ITEMS);
 
@@ -62,7 +45,7 @@ const MaxSessionDuration = z
   .int()
   .positive()
   .max(THIRTY_DAYS_SECONDS)
-  .openapi({ description: 'Longest session in seconds (at most 30 days).', example: 3600 });
+  .meta({ description: 'Longest session in seconds (at most 30 days).', example: 3600 });
 
 export const TcpForwardingConnection = z
   .strictObject({
@@ -72,43 +55,44 @@ export const TcpForwardingConnection = z
         (v) => v === '*' || isIpOrCidr(v) || HOST_NAME.test(v),
         'expected a host name, an IP address, a CIDR range or "*"',
       )
-      .openapi({ example: '10.0.0.5' }),
+      .meta({ example: '10.0.0.5' }),
     destination_port: z
       .string()
       .refine(isPortSpec, 'expected a port (1-65535), a range "a-b" or "*"')
-      .openapi({ example: '5432' }),
+      .meta({ example: '5432' }),
   })
-  .openapi('TcpForwardingConnection');
+  .meta({ id: 'TcpForwardingConnection' });
 
 export const SshPermissions = z
   .strictObject({
-    shell: Empty.openapi('SshShellPermission').optional(),
+    shell: Empty.meta({ id: 'SshShellPermission' }).optional(),
     exec: z
       .strictObject({
         commands: list(z.string().min(1).max(4096))
           .optional()
-          .openapi({ description: 'Allowed commands; absent allows any command.' }),
+          .meta({ description: 'Allowed commands; absent allows any command.' }),
       })
-      .openapi('SshExecPermission')
+      .meta({ id: 'SshExecPermission' })
       .optional(),
-    sftp: Empty.openapi('SshSftpPermission').optional(),
+    sftp: Empty.meta({ id: 'SshSftpPermission' }).optional(),
     tcp_forwarding: z
       .strictObject({
         allowed_connections: list(TcpForwardingConnection)
           .optional()
-          .openapi({ description: 'Allowed destinations; absent allows any destination.' }),
+          .meta({ description: 'Allowed destinations; absent allows any destination.' }),
       })
-      .openapi('SshTcpForwardingPermission')
+      .meta({ id: 'SshTcpForwardingPermission' })
       .optional(),
     allowed_usernames: list(z.string().min(1).max(64))
       .optional()
-      .openapi({ description: 'Upstream usernames a session may use; absent allows any.' }),
+      .meta({ description: 'Upstream usernames a session may use; absent allows any.' }),
     max_session_duration_seconds: MaxSessionDuration.optional(),
-    agent_forwarding: Empty.openapi('SshAgentForwardingPermission').optional(),
+    agent_forwarding: Empty.meta({ id: 'SshAgentForwardingPermission' }).optional(),
   })
-  .openapi('SshPermissions', { description: 'SSH access. An absent action is denied.' });
+  .meta({ id: 'SshPermissions', description: 'SSH access. An absent action is denied.' });
 
 export const DATABASE_QUERY_TYPES = ['read_only', 'read_write', 'ddl', 'admin', 'all'] as const;
+export type QueryType = (typeof DATABASE_QUERY_TYPES)[number];
 
 export const DatabaseAccess = z
   .strictObject({
@@ -116,28 +100,28 @@ export const DatabaseAccess = z
       .string()
       .min(1)
       .max(128)
-      .openapi({ description: 'A database name, or `*` for every database.', example: 'app' }),
+      .meta({ description: 'A database name, or `*` for every database.', example: 'app' }),
     allowed_query_types: z.array(z.enum(DATABASE_QUERY_TYPES)).min(1, 'must name at least one query type'),
   })
-  .openapi('DatabaseAccess');
+  .meta({ id: 'DatabaseAccess' });
 
 export const DatabasePermissions = z
   .strictObject({
     allowed_databases: list(DatabaseAccess)
       .optional()
-      .openapi({ description: 'Databases and query types allowed; absent allows all of them.' }),
+      .meta({ description: 'Databases and query types allowed; absent allows all of them.' }),
     max_session_duration_seconds: MaxSessionDuration.optional(),
   })
-  .openapi('DatabasePermissions');
+  .meta({ id: 'DatabasePermissions' });
 
 export const PolicyPermissions = z
   .strictObject({
     ssh: SshPermissions.optional(),
     database: DatabasePermissions.optional(),
-    http: Empty.openapi('HttpPermissions').optional(),
-    tls: Empty.openapi('TlsPermissions').optional(),
+    http: Empty.meta({ id: 'HttpPermissions' }).optional(),
+    tls: Empty.meta({ id: 'TlsPermissions' }).optional(),
   })
-  .openapi('PolicyPermissions', { description: 'A present key allows that socket type.' });
+  .meta({ id: 'PolicyPermissions', description: 'A present key allows that socket type.' });
 
 const ServiceAccountName = z
   .string()
@@ -150,7 +134,7 @@ export const PolicyWho = z
     group: list(z.uuid('expected a group id')).optional(),
     service_account: list(ServiceAccountName).optional(),
   })
-  .openapi('PolicyWho');
+  .meta({ id: 'PolicyWho' });
 
 const IpOrCidr = z.string().refine(isIpOrCidr, 'expected an IPv4 or IPv6 address or CIDR range');
 const Country = z
@@ -164,15 +148,15 @@ export const PolicyWhere = z
   .strictObject({
     allowed_ip: list(IpOrCidr)
       .optional()
-      .openapi({ example: ['0.0.0.0/0', '::/0'] }),
+      .meta({ example: ['0.0.0.0/0', '::/0'] }),
     country: list(Country)
       .optional()
-      .openapi({ example: ['NL', 'US'] }),
+      .meta({ example: ['NL', 'US'] }),
     country_not: list(Country)
       .optional()
-      .openapi({ example: ['KP'] }),
+      .meta({ example: ['KP'] }),
   })
-  .openapi('PolicyWhere');
+  .meta({ id: 'PolicyWhere' });
 
 const DateTime = z.iso
   .datetime({ offset: true, error: 'expected an ISO 8601 date-time, e.g. "2026-01-01T00:00:00Z"' })
@@ -197,7 +181,7 @@ const timeOfDay = (example: string) =>
       }
     })
     .optional()
-    .openapi({ description: 'HH:MM and an IANA time zone.', example });
+    .meta({ description: 'HH:MM and an IANA time zone.', example });
 
 export const PolicyWhen = z
   .strictObject({
@@ -211,7 +195,8 @@ export const PolicyWhen = z
       ctx.addIssue({ code: 'custom', path: ['after'], message: 'must be earlier than before' });
     }
   })
-  .openapi('PolicyWhen', {
+  .meta({
+    id: 'PolicyWhen',
     description: 'Validity period, and a daily window (which may span midnight) in its own time zone.',
   });
 
@@ -221,10 +206,10 @@ export const PolicyCondition = z
     where: PolicyWhere.optional(),
     when: PolicyWhen.optional(),
   })
-  .openapi('PolicyCondition');
+  .meta({ id: 'PolicyCondition' });
 
 export const PolicyDocument = z
   .strictObject({ permissions: PolicyPermissions, condition: PolicyCondition })
-  .openapi('PolicyDocument', { description: 'What a policy allows, to whom, from where and when.' });
+  .meta({ id: 'PolicyDocument', description: 'What a policy allows, to whom, from where and when.' });
 
 export type PolicyDocumentValue = z.infer<typeof PolicyDocument>;

@@ -1,6 +1,7 @@
 /** The policy document schema: what it accepts, and the path and message of what it refuses. */
 import { describe, expect, it } from 'vitest';
-import { isIpOrCidr, PolicyDocument } from './policy-document.js';
+import { PolicyDocument } from './document.js';
+import { isIpOrCidr } from './ip.js';
 
 const GROUP = '0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e';
 

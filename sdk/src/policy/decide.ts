@@ -1,0 +1,377 @@
+/**
+ * Access decisions. Default deny: a request is allowed only when one policy that applies to the socket
+ * matches who, where and when, and allows the action. Every decision explains itself policy by policy.
+ */
+import { appliesToSocket, type CompiledPolicy, compilePolicy, normaliseCommand } from './compile.js';
+import type { QueryType } from './document.js';
+import { type IpAddress, parseIp, rangeContains } from './ip.js';
+import { inDailyWindow, minuteOfDay } from './time-of-day.js';
+import type {
+  AccessAction,
+  AccessRequest,
+  Decision,
+  EffectivePermissions,
+  FailedCondition,
+  PolicyInput,
+  PolicyVerdict,
+  SocketInput,
+} from './types.js';
+
+/** The request, read once per decision. */
+interface RequestFacts {
+  email: string | undefined;
+  groups: string[];
+  serviceAccount: string | undefined;
+  who: string;
+  ipText: string | undefined;
+  ip: IpAddress | undefined;
+  country: string | null;
+  time: Date;
+  ms: number;
+  action: AccessAction;
+}
+
+function factsOf(request: AccessRequest): RequestFacts {
+  const { identity } = request;
+  const time = request.time === undefined ? new Date() : new Date(request.time);
+  const email = identity.email?.toLowerCase();
+  return {
+    email,
+    groups: identity.groups ?? [],
+    serviceAccount: identity.service_account,
+    who:
+      email ??
+      (identity.service_account ? `service account ${identity.service_account}` : 'an unnamed identity'),
+    ipText: request.ip,
+    ip: request.ip === undefined ? undefined : parseIp(request.ip),
+    country: request.country ?? null,
+    time,
+    ms: time.getTime(),
+    action: request.action,
+  };
+}
+
+type Failure = { failed: FailedCondition; reason: string } | undefined;
+
+function checkWho(policy: CompiledPolicy, f: RequestFacts): Failure {
+  const who = policy.who;
+  if (!who) return undefined;
+  if (f.email !== undefined && who.emails.has(f.email)) return undefined;
+  if (f.serviceAccount !== undefined && who.serviceAccounts.has(f.serviceAccount)) return undefined;
+  for (const group of f.groups) if (who.groups.has(group)) return undefined;
+  return { failed: 'who', reason: `who: ${f.who} is not named by this policy, nor in one of its groups` };
+}
+
+function checkWhere(policy: CompiledPolicy, f: RequestFacts): Failure {
+  const where = policy.where;
+  if (!where) return undefined;
+  if (where.ranges) {
+    if (!f.ip) {
+      const address =
+        f.ipText === undefined ? 'the client address is unknown' : `${f.ipText} is not an IP address`;
+      return { failed: 'where', reason: `where: ${address}, and this policy allows only ${where.rangeText}` };
+    }
+    if (!where.ranges.some((range) => rangeContains(range, f.ip!))) {
+      return { failed: 'where', reason: `where: ${f.ipText} is outside ${where.rangeText}` };
+    }
+  }
+  if (where.countries && (f.country === null || !where.countries.has(f.country))) {
+    const allowed = [...where.countries].join(', ');
+    return {
+      failed: 'where',
+      reason:
+        f.country === null
+          ? `where: the country of ${f.ipText ?? 'the client'} is unknown (private and loopback addresses have none), and this policy allows only ${allowed}`
+          : `where: ${f.country} is not among the allowed countries (${allowed})`,
+    };
+  }
+  if (where.countriesNot && f.country !== null && where.countriesNot.has(f.country)) {
+    return { failed: 'where', reason: `where: connections from ${f.country} are excluded` };
+  }
+  return undefined;
+}
+
+function checkWhen(policy: CompiledPolicy, f: RequestFacts): Failure {
+  const when = policy.when;
+  if (!when) return undefined;
+  if (when.after !== undefined && f.ms < when.after) {
+    return {
+      failed: 'when',
+      reason: `when: ${f.time.toISOString()} is before ${new Date(when.after).toISOString()}`,
+    };
+  }
+  if (when.before !== undefined && f.ms >= when.before) {
+    return {
+      failed: 'when',
+      reason: `when: ${f.time.toISOString()} is not before ${new Date(when.before).toISOString()}`,
+    };
+  }
+  if (!inDailyWindow(f.time, when.dailyAfter, when.dailyBefore)) {
+    const zone = (when.dailyAfter ?? when.dailyBefore)!.zone;
+    const minutes = minuteOfDay(f.time, zone);
+    const clock = `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')} ${zone}`;
+    const window = `${when.dailyAfter?.text ?? 'midnight'} to ${when.dailyBefore?.text ?? 'midnight'}`;
+    return { failed: 'when', reason: `when: ${clock} is outside the daily window ${window}` };
+  }
+  return undefined;
+}
+
+const denyPermission = (reason: string): Failure => ({
+  failed: 'permission',
+  reason: `permission: ${reason}`,
+});
+
+function checkSsh(policy: CompiledPolicy, action: Extract<AccessAction, { type: 'ssh' }>): Failure {
+  const ssh = policy.permissions.ssh!;
+  const compiled = policy.ssh!;
+  if (action.username !== undefined && compiled.usernames && !compiled.usernames.has(action.username)) {
+    return denyPermission(
+      `logging in as ${action.username} is not allowed (allowed: ${[...compiled.usernames].join(', ')})`,
+    );
+  }
+  switch (action.kind) {
+    case 'connect':
+      return undefined;
+    case 'shell':
+    case 'sftp':
+    case 'agent_forwarding':
+      return ssh[action.kind]
+        ? undefined
+        : denyPermission(`ssh ${action.kind.replace('_', ' ')} is not allowed`);
+    case 'exec': {
+      if (!ssh.exec) return denyPermission('running commands (ssh exec) is not allowed');
+      if (compiled.commands && !compiled.commands.has(normaliseCommand(action.command))) {
+        return denyPermission(`the command "${action.command}" is not among the allowed commands`);
+      }
+      return undefined;
+    }
+    case 'tcp_forwarding': {
+      if (!ssh.tcp_forwarding) return denyPermission('port forwarding is not allowed');
+      if (!compiled.destinations) return undefined;
+      const target = parseIp(action.destination_address);
+      const host = action.destination_address.toLowerCase();
+      const allowed = compiled.destinations.some(({ address, ports }) => {
+        if (action.destination_port < ports[0] || action.destination_port > ports[1]) return false;
+        if (address === '*') return true;
+        if ('host' in address) return address.host === host;
+        return target !== undefined && rangeContains(address, target);
+      });
+      return allowed
+        ? undefined
+        : denyPermission(
+            `forwarding to ${action.destination_address}:${action.destination_port} is not allowed`,
+          );
+    }
+  }
+}
+
+function checkDatabase(policy: CompiledPolicy, action: Extract<AccessAction, { type: 'database' }>): Failure {
+  const databases = policy.databases;
+  if (databases === null || databases === undefined) return undefined;
+  if (action.database === undefined) {
+    return databases.size > 0 ? undefined : denyPermission('no database is allowed');
+  }
+  const named = databases.get(action.database);
+  const any = databases.get('*');
+  if (!named && !any) return denyPermission(`the database ${action.database} is not allowed`);
+  if (action.query_type === undefined) return undefined;
+  const allows = (types: Set<QueryType> | undefined) => types?.has('all') || types?.has(action.query_type!);
+  if (allows(named) || allows(any)) return undefined;
+  return denyPermission(
+    `${action.query_type.replace('_', ' ')} queries on ${action.database} are not allowed`,
+  );
+}
+
+function checkPermission(policy: CompiledPolicy, socket: SocketInput, action: AccessAction): Failure {
+  if (!policy.permissions[socket.socket_type]) {
+    return denyPermission(`this policy does not allow ${socket.socket_type} sockets`);
+  }
+  if (action.type !== socket.socket_type) {
+    return denyPermission(`a ${action.type} action on a ${socket.socket_type} socket`);
+  }
+  if (action.type === 'ssh') return checkSsh(policy, action);
+  if (action.type === 'database') return checkDatabase(policy, action);
+  return undefined;
+}
+
+function describeAction(action: AccessAction): string {
+  switch (action.type) {
+    case 'ssh':
+      if (action.kind === 'exec') return `ssh exec of "${action.command}"`;
+      if (action.kind === 'tcp_forwarding')
+        return `forwarding to ${action.destination_address}:${action.destination_port}`;
+      return action.kind === 'connect' ? 'ssh access' : `ssh ${action.kind.replace('_', ' ')}`;
+    case 'database':
+      return action.database === undefined
+        ? 'database access'
+        : `${action.query_type ? `${action.query_type.replace('_', ' ')} queries on` : 'access to'} ${action.database}`;
+    default:
+      return `${action.type} access`;
+  }
+}
+
+/** Adds what one matching policy allows to the effective permissions. */
+function grant(into: EffectivePermissions, policy: CompiledPolicy): void {
+  const { ssh, database } = policy.permissions;
+  if (into.socket_type === 'ssh' && ssh) {
+    into.ssh ??= {
+      shell: false,
+      exec: { allowed: false, commands: [] },
+      sftp: false,
+      tcp_forwarding: { allowed: false, allowed_connections: [] },
+      agent_forwarding: false,
+      allowed_usernames: [],
+    };
+    const e = into.ssh;
+    e.shell ||= Boolean(ssh.shell);
+    e.sftp ||= Boolean(ssh.sftp);
+    e.agent_forwarding ||= Boolean(ssh.agent_forwarding);
+    if (ssh.exec) {
+      e.exec.allowed = true;
+      e.exec.commands = mergeList(e.exec.commands, ssh.exec.commands);
+    }
+    if (ssh.tcp_forwarding) {
+      e.tcp_forwarding.allowed = true;
+      e.tcp_forwarding.allowed_connections = mergeList(
+        e.tcp_forwarding.allowed_connections,
+        ssh.tcp_forwarding.allowed_connections,
+        (c) => `${c.destination_address}:${c.destination_port}`,
+      );
+    }
+    e.allowed_usernames = mergeList(e.allowed_usernames, ssh.allowed_usernames);
+    into.max_session_duration_seconds = smaller(
+      into.max_session_duration_seconds,
+      ssh.max_session_duration_seconds,
+    );
+  }
+  if (into.socket_type === 'database' && database) {
+    into.database ??= { allowed_databases: [] };
+    const e = into.database;
+    if (!database.allowed_databases || e.allowed_databases === null) e.allowed_databases = null;
+    else {
+      for (const entry of database.allowed_databases) {
+        const existing = e.allowed_databases.find((d) => d.database === entry.database);
+        if (existing)
+          existing.allowed_query_types = [
+            ...new Set([...existing.allowed_query_types, ...entry.allowed_query_types]),
+          ];
+        else
+          e.allowed_databases.push({
+            database: entry.database,
+            allowed_query_types: [...entry.allowed_query_types],
+          });
+      }
+    }
+    into.max_session_duration_seconds = smaller(
+      into.max_session_duration_seconds,
+      database.max_session_duration_seconds,
+    );
+  }
+}
+
+/** Union of two allow-lists where null (or an absent list) means "anything". */
+function mergeList<T>(
+  current: T[] | null,
+  added: T[] | undefined,
+  key: (item: T) => string = String,
+): T[] | null {
+  if (current === null || added === undefined) return null;
+  const seen = new Set(current.map(key));
+  return [...current, ...added.filter((item) => !seen.has(key(item)) && seen.add(key(item)))];
+}
+
+function smaller(a: number | null, b: number | undefined): number | null {
+  if (b === undefined) return a;
+  return a === null ? b : Math.min(a, b);
+}
+
+/** Decides over policies already compiled and known to apply to the socket. */
+export function decideWith(
+  policies: readonly CompiledPolicy[],
+  socket: SocketInput,
+  request: AccessRequest,
+): Decision {
+  const f = factsOf(request);
+  const explanation: PolicyVerdict[] = [];
+  let permissions: EffectivePermissions | null = null;
+  let allowedBy: string | undefined;
+  for (const policy of policies) {
+    const failure = checkWho(policy, f) ?? checkWhere(policy, f) ?? checkWhen(policy, f);
+    const actionFailure = failure ?? checkPermission(policy, socket, f.action);
+
+    if (!failure && policy.permissions[socket.socket_type]) {
+      permissions ??= { socket_type: socket.socket_type, max_session_duration_seconds: null };
+      grant(permissions, policy);
+    }
+    if (actionFailure) {
+      explanation.push({
+        policy_id: policy.source.id,
+        policy_name: policy.source.name,
+        matched: false,
+        failed: actionFailure.failed,
+        reason: actionFailure.reason,
+      });
+    } else {
+      allowedBy ??= policy.source.name;
+      explanation.push({
+        policy_id: policy.source.id,
+        policy_name: policy.source.name,
+        matched: true,
+        reason: `allows ${describeAction(f.action)}`,
+      });
+    }
+  }
+  const reason = allowedBy
+    ? `allowed by policy ${allowedBy}`
+    : policies.length === 0
+      ? 'denied: no policy applies to this socket'
+      : `denied: none of the ${policies.length} policies that apply to this socket allows ${describeAction(f.action)}`;
+  return { allowed: allowedBy !== undefined, reason, permissions, explanation };
+}
+
+/**
+ * Decisions over an organization's policies. Policies are compiled once; the policies that apply to each
+ * socket are remembered until the engine is replaced (build a new engine when the policies change).
+ *
+ * @example
+ * const engine = new PolicyEngine(policies);
+ * const { allowed, explanation } = engine.decide(socket, {
+ *   identity: { email: 'alice@acme.dev' },
+ *   action: { type: 'ssh', kind: 'exec', command: 'uptime' },
+ *   ip: '203.0.113.7',
+ *   country: 'NL',
+ * });
+ */
+export class PolicyEngine {
+  readonly #policies: CompiledPolicy[];
+  readonly #bySocket = new Map<string, CompiledPolicy[]>();
+
+  constructor(policies: readonly PolicyInput[]) {
+    this.#policies = policies.map(compilePolicy);
+  }
+
+  /** The compiled policies that apply to a socket: org-wide, attached by id, or by a matching tag rule. */
+  policiesFor(socket: SocketInput): CompiledPolicy[] {
+    const key = `${socket.id}\n${JSON.stringify(socket.tags)}`;
+    let applying = this.#bySocket.get(key);
+    if (!applying) {
+      applying = this.#policies.filter((policy) => appliesToSocket(policy, socket));
+      if (this.#bySocket.size > 10_000) this.#bySocket.clear();
+      this.#bySocket.set(key, applying);
+    }
+    return applying;
+  }
+
+  decide(socket: SocketInput, request: AccessRequest): Decision {
+    return decideWith(this.policiesFor(socket), socket, request);
+  }
+}
+
+/** One decision without keeping an engine. */
+export function decide(
+  policies: readonly PolicyInput[],
+  socket: SocketInput,
+  request: AccessRequest,
+): Decision {
+  return new PolicyEngine(policies).decide(socket, request);
+}
