@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, GroupsTable } from '../db/schema.js';
 import { notFound } from '../http/problem.js';
 import { isId } from '../ids.js';
+import { refLookup } from './ref-lookup.js';
 
 export function memberQuery(db: Kysely<Database>, orgId: string) {
   return db
@@ -44,16 +45,7 @@ export function memberToApi(row: MemberRow) {
 
 export type GroupRow = Selectable<GroupsTable>;
 
-export async function findGroup(db: Kysely<Database>, orgId: string, ref: string): Promise<GroupRow> {
-  const row = await db
-    .selectFrom('groups')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where(isId(ref) ? 'id' : 'name', '=', ref)
-    .executeTakeFirst();
-  if (!row) throw notFound(`group ${ref}`);
-  return row;
-}
+export const findGroup = refLookup('groups');
 
 /** Membership changes are changes of the group: a new version, so its ETag stays truthful. */
 export async function bumpGroup(db: Kysely<Database>, row: GroupRow): Promise<GroupRow> {

@@ -1,8 +1,8 @@
 /** Policy rows: name-or-id lookup, attached sockets, which policies apply to a socket, and the API shape. */
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, PoliciesTable } from '../db/schema.js';
-import { ApiError, invalid, notFound } from '../http/problem.js';
-import { isId } from '../ids.js';
+import { ApiError, invalid } from '../http/problem.js';
+import { refLookup } from './ref-lookup.js';
 import { findSocket } from './socket-store.js';
 
 export type PolicyRow = Selectable<PoliciesTable>;
@@ -26,16 +26,7 @@ export function policyAppliesToSocket(
   });
 }
 
-export async function findPolicy(db: Kysely<Database>, orgId: string, ref: string): Promise<PolicyRow> {
-  const row = await db
-    .selectFrom('policies')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where(isId(ref) ? 'id' : 'name', '=', ref)
-    .executeTakeFirst();
-  if (!row) throw notFound(`policy ${ref}`);
-  return row;
-}
+export const findPolicy = refLookup('policies');
 
 /** The ids of the sockets attached to each policy, in attachment order. */
 export async function attachedSockets(

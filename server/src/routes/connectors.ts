@@ -1,23 +1,17 @@
 /** /api/v1/connectors: the agents that carry sockets' traffic, and their tokens. Addressable by id or name. */
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { OpenAPIHono, type z } from '@hono/zod-openapi';
+import { type Selectable, sql } from 'kysely';
 import { authorize } from '../auth/authorize.js';
-import type { ConnectorsTable, Database } from '../db/schema.js';
+import type { ConnectorsTable } from '../db/schema.js';
 import type { AppEnv } from '../http/env.js';
 import { checkIfMatch, etagOf } from '../http/etag.js';
 import { createIdempotent, mutate } from '../http/mutation.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
-import { notFound } from '../http/problem.js';
-import { isId, newId } from '../ids.js';
+import { resourceRoutes } from '../http/resource-routes.js';
+import { newId } from '../ids.js';
+import { refLookup } from '../resources/ref-lookup.js';
 import { addOwnedTokenRoutes } from '../resources/token-routes.js';
-import {
-  errors,
-  IdempotencyHeaders,
-  IfMatchHeaders,
-  jsonBody,
-  jsonResponse,
-  PageQuery,
-} from '../schemas/common.js';
+import { refParams } from '../schemas/common.js';
 import { Connector, ConnectorCreate, ConnectorPage, ConnectorUpdate } from '../schemas/connector.js';
 import type { Services } from '../services.js';
 
@@ -25,83 +19,30 @@ const tags = ['Connectors'];
 /** A connector that reported within this window is online. */
 const ONLINE_WINDOW_MS = 60_000;
 
-const ConnectorParams = z.object({
-  connector: z
-    .string()
-    .min(1)
-    .max(63)
-    .openapi({ description: 'Connector id or name.', param: { name: 'connector', in: 'path' } }),
-});
-
-const listConnectors = createRoute({
-  method: 'get',
+const routes = resourceRoutes({
   path: '/connectors',
-  operationId: 'listConnectors',
-  summary: 'List connectors',
+  params: refParams('connector', 'Connector id or name.'),
+  noun: 'connector',
+  plural: 'connectors',
   tags,
-  request: { query: PageQuery },
-  responses: { 200: jsonResponse(ConnectorPage, 'A page of connectors.'), ...errors(400, 401, 403) },
-});
-
-const createConnector = createRoute({
-  method: 'post',
-  path: '/connectors',
-  operationId: 'createConnector',
-  summary: 'Create a connector',
-  tags,
-  request: { headers: IdempotencyHeaders, body: jsonBody(ConnectorCreate) },
-  responses: {
-    201: jsonResponse(Connector, 'The new connector.', true),
-    ...errors(400, 401, 403, 409, 413, 415, 422),
+  item: Connector,
+  create: ConnectorCreate,
+  update: ConnectorUpdate,
+  page: ConnectorPage,
+  operations: {
+    list: { operationId: 'listConnectors' },
+    create: { operationId: 'createConnector' },
+    get: { operationId: 'getConnector' },
+    update: { operationId: 'updateConnector' },
+    delete: {
+      operationId: 'deleteConnector',
+      description: 'Its tokens stop working at once, and sockets no longer list it in `connector_ids`.',
+    },
   },
-});
-
-const getConnector = createRoute({
-  method: 'get',
-  path: '/connectors/{connector}',
-  operationId: 'getConnector',
-  summary: 'Get a connector',
-  tags,
-  request: { params: ConnectorParams },
-  responses: { 200: jsonResponse(Connector, 'The connector.', true), ...errors(401, 403, 404) },
-});
-
-const updateConnector = createRoute({
-  method: 'patch',
-  path: '/connectors/{connector}',
-  operationId: 'updateConnector',
-  summary: 'Update a connector',
-  tags,
-  request: { params: ConnectorParams, headers: IfMatchHeaders, body: jsonBody(ConnectorUpdate) },
-  responses: {
-    200: jsonResponse(Connector, 'The updated connector.', true),
-    ...errors(400, 401, 403, 404, 409, 412, 413, 415),
-  },
-});
-
-const deleteConnector = createRoute({
-  method: 'delete',
-  path: '/connectors/{connector}',
-  operationId: 'deleteConnector',
-  summary: 'Delete a connector',
-  description: 'Its tokens stop working at once, and sockets no longer list it in `connector_ids`.',
-  tags,
-  request: { params: ConnectorParams, headers: IfMatchHeaders },
-  responses: { 204: { description: 'Deleted.' }, ...errors(401, 403, 404, 412) },
 });
 
 type ConnectorRow = Selectable<ConnectorsTable>;
-
-async function findConnector(db: Kysely<Database>, orgId: string, ref: string): Promise<ConnectorRow> {
-  const row = await db
-    .selectFrom('connectors')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where(isId(ref) ? 'id' : 'name', '=', ref)
-    .executeTakeFirst();
-  if (!row) throw notFound(`connector ${ref}`);
-  return row;
-}
+const findConnector = refLookup('connectors');
 
 function toApi(row: ConnectorRow) {
   const lastSeen = row.last_seen_at === null ? null : new Date(row.last_seen_at);
@@ -120,7 +61,7 @@ function toApi(row: ConnectorRow) {
 export function connectorRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
 
-  app.openapi(listConnectors, async (c) => {
+  app.openapi(routes.list, async (c) => {
     const { orgId } = authorize(c, 'connectors:read');
     const q = c.req.valid('query');
     const after = decodeCursor(q.cursor);
@@ -135,7 +76,7 @@ export function connectorRoutes(services: Services) {
     return c.json(toPage(rows, q.limit, toApi), 200);
   });
 
-  app.openapi(createConnector, async (c) => {
+  app.openapi(routes.create, async (c) => {
     const { orgId } = authorize(c, 'connectors:write');
     const body = c.req.valid('json');
     const { status, body: created } = await createIdempotent(
@@ -164,14 +105,14 @@ export function connectorRoutes(services: Services) {
     return c.json(connector, status as 201);
   });
 
-  app.openapi(getConnector, async (c) => {
+  app.openapi(routes.get, async (c) => {
     const { orgId } = authorize(c, 'connectors:read');
     const row = await findConnector(services.db, orgId, c.req.valid('param').connector);
     c.header('ETag', etagOf(row.version));
     return c.json(toApi(row), 200);
   });
 
-  app.openapi(updateConnector, async (c) => {
+  app.openapi(routes.update, async (c) => {
     const { orgId } = authorize(c, 'connectors:write');
     const body = c.req.valid('json');
     const updated = await mutate(c, services, async (trx, audit) => {
@@ -200,7 +141,7 @@ export function connectorRoutes(services: Services) {
     return c.json(toApi(updated), 200);
   });
 
-  app.openapi(deleteConnector, async (c) => {
+  app.openapi(routes.delete, async (c) => {
     const { orgId } = authorize(c, 'connectors:write');
     await mutate(c, services, async (trx, audit) => {
       const row = await findConnector(trx, orgId, c.req.valid('param').connector);

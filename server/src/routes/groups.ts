@@ -1,5 +1,5 @@
 /** /api/v1/groups: named sets of members that policies can grant access to. Addressable by id or name. */
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import { authorize } from '../auth/authorize.js';
 import type { Database } from '../db/schema.js';
@@ -8,6 +8,7 @@ import { checkIfMatch, etagOf } from '../http/etag.js';
 import { createIdempotent, mutate } from '../http/mutation.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import { ApiError, invalid, notFound } from '../http/problem.js';
+import { resourceRoutes } from '../http/resource-routes.js';
 import { newId } from '../ids.js';
 import {
   bumpGroup,
@@ -17,87 +18,31 @@ import {
   groupToApi,
   memberQuery,
 } from '../resources/member-store.js';
-import {
-  errors,
-  IdempotencyHeaders,
-  IfMatchHeaders,
-  jsonBody,
-  jsonResponse,
-  PageQuery,
-} from '../schemas/common.js';
+import { errors, IfMatchHeaders, jsonBody, jsonResponse, refParams } from '../schemas/common.js';
 import { Group, GroupCreate, GroupMemberAdd, GroupPage, GroupUpdate } from '../schemas/member.js';
 import type { Services } from '../services.js';
 
 const tags = ['Groups'];
-const group = z
-  .string()
-  .min(1)
-  .max(63)
-  .openapi({ description: 'Group id or name.', param: { name: 'group', in: 'path' } });
-const GroupParams = z.object({ group });
-const GroupMemberParams = z.object({
-  group,
-  member: z
-    .string()
-    .min(1)
-    .max(254)
-    .openapi({ description: 'User id or email.', param: { name: 'member', in: 'path' } }),
-});
+const GroupParams = refParams('group', 'Group id or name.');
+const GroupMemberParams = GroupParams.extend(refParams('member', 'User id or email.', 254).shape);
 
-const listGroups = createRoute({
-  method: 'get',
+const routes = resourceRoutes({
   path: '/groups',
-  operationId: 'listGroups',
-  summary: 'List groups',
+  params: GroupParams,
+  noun: 'group',
+  plural: 'groups',
   tags,
-  request: { query: PageQuery },
-  responses: { 200: jsonResponse(GroupPage, 'A page of groups.'), ...errors(400, 401, 403) },
-});
-
-const createGroup = createRoute({
-  method: 'post',
-  path: '/groups',
-  operationId: 'createGroup',
-  summary: 'Create a group',
-  tags,
-  request: { headers: IdempotencyHeaders, body: jsonBody(GroupCreate) },
-  responses: {
-    201: jsonResponse(Group, 'The new group.', true),
-    ...errors(400, 401, 403, 409, 413, 415, 422),
+  item: Group,
+  create: GroupCreate,
+  update: GroupUpdate,
+  page: GroupPage,
+  operations: {
+    list: { operationId: 'listGroups' },
+    create: { operationId: 'createGroup' },
+    get: { operationId: 'getGroup' },
+    update: { operationId: 'updateGroup' },
+    delete: { operationId: 'deleteGroup' },
   },
-});
-
-const getGroup = createRoute({
-  method: 'get',
-  path: '/groups/{group}',
-  operationId: 'getGroup',
-  summary: 'Get a group',
-  tags,
-  request: { params: GroupParams },
-  responses: { 200: jsonResponse(Group, 'The group.', true), ...errors(401, 403, 404) },
-});
-
-const updateGroup = createRoute({
-  method: 'patch',
-  path: '/groups/{group}',
-  operationId: 'updateGroup',
-  summary: 'Update a group',
-  tags,
-  request: { params: GroupParams, headers: IfMatchHeaders, body: jsonBody(GroupUpdate) },
-  responses: {
-    200: jsonResponse(Group, 'The updated group.', true),
-    ...errors(400, 401, 403, 404, 409, 412, 413, 415),
-  },
-});
-
-const deleteGroup = createRoute({
-  method: 'delete',
-  path: '/groups/{group}',
-  operationId: 'deleteGroup',
-  summary: 'Delete a group',
-  tags,
-  request: { params: GroupParams, headers: IfMatchHeaders },
-  responses: { 204: { description: 'Deleted.' }, ...errors(401, 403, 404, 412) },
 });
 
 const addGroupMember = createRoute({
@@ -132,7 +77,7 @@ export function groupRoutes(services: Services) {
     return Group.parse(groupToApi(row, members.get(row.id) ?? []));
   }
 
-  app.openapi(listGroups, async (c) => {
+  app.openapi(routes.list, async (c) => {
     const { orgId } = authorize(c, 'members:read');
     const q = c.req.valid('query');
     const after = decodeCursor(q.cursor);
@@ -155,7 +100,7 @@ export function groupRoutes(services: Services) {
     );
   });
 
-  app.openapi(createGroup, async (c) => {
+  app.openapi(routes.create, async (c) => {
     const { orgId } = authorize(c, 'members:write');
     const body = c.req.valid('json');
     const { status, body: created } = await createIdempotent(
@@ -184,14 +129,14 @@ export function groupRoutes(services: Services) {
     return c.json(result, status as 201);
   });
 
-  app.openapi(getGroup, async (c) => {
+  app.openapi(routes.get, async (c) => {
     const { orgId } = authorize(c, 'members:read');
     const row = await findGroup(services.db, orgId, c.req.valid('param').group);
     c.header('ETag', etagOf(row.version));
     return c.json(await load(services.db, orgId, row), 200);
   });
 
-  app.openapi(updateGroup, async (c) => {
+  app.openapi(routes.update, async (c) => {
     const { orgId } = authorize(c, 'members:write');
     const body = c.req.valid('json');
     const { row, result } = await mutate(c, services, async (trx, audit) => {
@@ -221,7 +166,7 @@ export function groupRoutes(services: Services) {
     return c.json(result, 200);
   });
 
-  app.openapi(deleteGroup, async (c) => {
+  app.openapi(routes.delete, async (c) => {
     const { orgId } = authorize(c, 'members:write');
     await mutate(c, services, async (trx, audit) => {
       const row = await findGroup(trx, orgId, c.req.valid('param').group);

@@ -1,5 +1,5 @@
 /** /api/v1/members: the people of the organization and their roles. Addressable by user id or email. */
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Transaction } from 'kysely';
 import { authorize } from '../auth/authorize.js';
 import { canGrant } from '../auth/roles.js';
@@ -9,85 +9,49 @@ import { checkIfMatch, etagOf } from '../http/etag.js';
 import { createIdempotent, mutate } from '../http/mutation.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import { ApiError, forbidden, invalid } from '../http/problem.js';
+import { resourceRoutes } from '../http/resource-routes.js';
 import { findMember, type MemberRow, memberQuery, memberToApi } from '../resources/member-store.js';
 import { ensureUser } from '../resources/organization-store.js';
-import {
-  errors,
-  IdempotencyHeaders,
-  IfMatchHeaders,
-  jsonBody,
-  jsonResponse,
-  PageQuery,
-} from '../schemas/common.js';
+import { refParams } from '../schemas/common.js';
 import { Member, MemberCreate, MemberListQuery, MemberPage, MemberUpdate } from '../schemas/member.js';
 import type { Services } from '../services.js';
 
 const tags = ['Members'];
-const MemberParams = z.object({
-  member: z
-    .string()
-    .min(1)
-    .max(254)
-    .openapi({ description: 'User id or email.', param: { name: 'member', in: 'path' } }),
-});
-
-const listMembers = createRoute({
-  method: 'get',
+const routes = resourceRoutes({
   path: '/members',
-  operationId: 'listMembers',
-  summary: 'List members',
+  params: refParams('member', 'User id or email.', 254),
+  noun: 'member',
+  plural: 'members',
   tags,
-  request: { query: PageQuery.extend(MemberListQuery.shape) },
-  responses: { 200: jsonResponse(MemberPage, 'A page of members.'), ...errors(400, 401, 403) },
-});
-
-const addMember = createRoute({
-  method: 'post',
-  path: '/members',
-  operationId: 'addMember',
-  summary: 'Add a member',
-  description: 'Adds a person by email, creating the user when new. The role is at most the caller’s own.',
-  tags,
-  request: { headers: IdempotencyHeaders, body: jsonBody(MemberCreate) },
-  responses: {
-    201: jsonResponse(Member, 'The new member.', true),
-    ...errors(400, 401, 403, 409, 413, 415, 422),
+  item: Member,
+  create: MemberCreate,
+  update: MemberUpdate,
+  page: MemberPage,
+  listQuery: MemberListQuery,
+  operations: {
+    list: { operationId: 'listMembers' },
+    create: {
+      operationId: 'addMember',
+      summary: 'Add a member',
+      description:
+        'Adds a person by email, creating the user when new. The role is at most the caller’s own.',
+    },
+    get: { operationId: 'getMember' },
+    update: {
+      operationId: 'updateMember',
+      summary: 'Change a member’s role',
+      description: 'Only an owner may change an owner or make one. The last owner cannot be demoted.',
+      conflict: false,
+    },
+    delete: {
+      operationId: 'removeMember',
+      summary: 'Remove a member',
+      description:
+        'Also removes the member from this organization’s groups and revokes their admin tokens here.',
+      response: 'Removed.',
+      conflict: true,
+    },
   },
-});
-
-const getMember = createRoute({
-  method: 'get',
-  path: '/members/{member}',
-  operationId: 'getMember',
-  summary: 'Get a member',
-  tags,
-  request: { params: MemberParams },
-  responses: { 200: jsonResponse(Member, 'The member.', true), ...errors(401, 403, 404) },
-});
-
-const updateMember = createRoute({
-  method: 'patch',
-  path: '/members/{member}',
-  operationId: 'updateMember',
-  summary: 'Change a member’s role',
-  description: 'Only an owner may change an owner or make one. The last owner cannot be demoted.',
-  tags,
-  request: { params: MemberParams, headers: IfMatchHeaders, body: jsonBody(MemberUpdate) },
-  responses: {
-    200: jsonResponse(Member, 'The updated member.', true),
-    ...errors(400, 401, 403, 404, 412, 413, 415),
-  },
-});
-
-const removeMember = createRoute({
-  method: 'delete',
-  path: '/members/{member}',
-  operationId: 'removeMember',
-  summary: 'Remove a member',
-  description: 'Also removes the member from this organization’s groups and revokes their admin tokens here.',
-  tags,
-  request: { params: MemberParams, headers: IfMatchHeaders },
-  responses: { 204: { description: 'Removed.' }, ...errors(401, 403, 404, 409, 412) },
 });
 
 /**
@@ -109,7 +73,7 @@ export function memberRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
   const toApi = (row: MemberRow) => Member.parse(memberToApi(row));
 
-  app.openapi(listMembers, async (c) => {
+  app.openapi(routes.list, async (c) => {
     const { orgId } = authorize(c, 'members:read');
     const q = c.req.valid('query');
     let query = memberQuery(services.db, orgId);
@@ -126,7 +90,7 @@ export function memberRoutes(services: Services) {
     return c.json(toPage(rows, q.limit, toApi), 200);
   });
 
-  app.openapi(addMember, async (c) => {
+  app.openapi(routes.create, async (c) => {
     const principal = authorize(c, 'members:write');
     const body = c.req.valid('json');
     if (!canGrant(principal.role, body.role)) {
@@ -169,14 +133,14 @@ export function memberRoutes(services: Services) {
     return c.json(member, status as 201);
   });
 
-  app.openapi(getMember, async (c) => {
+  app.openapi(routes.get, async (c) => {
     const { orgId } = authorize(c, 'members:read');
     const row = await findMember(services.db, orgId, c.req.valid('param').member);
     c.header('ETag', etagOf(row.version));
     return c.json(toApi(row), 200);
   });
 
-  app.openapi(updateMember, async (c) => {
+  app.openapi(routes.update, async (c) => {
     const principal = authorize(c, 'members:write');
     const { role } = c.req.valid('json');
     const updated = await mutate(c, services, async (trx, audit) => {
@@ -214,7 +178,7 @@ export function memberRoutes(services: Services) {
     return c.json(toApi(updated), 200);
   });
 
-  app.openapi(removeMember, async (c) => {
+  app.openapi(routes.delete, async (c) => {
     const principal = authorize(c, 'members:write');
     const { orgId } = principal;
     await mutate(c, services, async (trx, audit) => {

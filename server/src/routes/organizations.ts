@@ -1,5 +1,5 @@
 /** /api/v1/organizations: the caller's organizations; create one, read and update the current one. */
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Kysely, Selectable } from 'kysely';
 import { authorize } from '../auth/authorize.js';
 import type { Database, OrganizationsTable } from '../db/schema.js';
@@ -8,17 +8,10 @@ import { checkIfMatch, etagOf } from '../http/etag.js';
 import { createIdempotent, mutate } from '../http/mutation.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import { ApiError, notFound } from '../http/problem.js';
+import { resourceRoutes } from '../http/resource-routes.js';
 import { createOrganization } from '../resources/organization-store.js';
 import { issueToken } from '../resources/token-store.js';
-import {
-  errors,
-  IdempotencyHeaders,
-  IfMatchHeaders,
-  jsonBody,
-  jsonResponse,
-  PageQuery,
-  pageOf,
-} from '../schemas/common.js';
+import { pageOf, refParams } from '../schemas/common.js';
 import {
   Organization,
   OrganizationCreate,
@@ -28,63 +21,30 @@ import {
 import type { Services } from '../services.js';
 
 const tags = ['Organizations'];
-const OrgParams = z.object({
-  organization: z
-    .string()
-    .min(1)
-    .max(63)
-    .openapi({
-      description: 'Organization id or name, or `current` for the token’s own.',
-      param: { name: 'organization', in: 'path' },
-    }),
-});
-
-const listOrganizations = createRoute({
-  method: 'get',
+const routes = resourceRoutes({
   path: '/organizations',
-  operationId: 'listOrganizations',
-  summary: 'List the organizations the caller belongs to',
+  params: refParams('organization', 'Organization id or name, or `current` for the token’s own.'),
+  noun: 'organization',
+  plural: 'organizations',
   tags,
-  request: { query: PageQuery },
-  responses: {
-    200: jsonResponse(pageOf(Organization, 'OrganizationPage'), 'A page of organizations.'),
-    ...errors(400, 401, 403),
-  },
-});
-
-const createOrganizationRoute = createRoute({
-  method: 'post',
-  path: '/organizations',
-  operationId: 'createOrganization',
-  summary: 'Create an organization owned by the caller',
-  tags,
-  request: { headers: IdempotencyHeaders, body: jsonBody(OrganizationCreate) },
-  responses: {
-    201: jsonResponse(OrganizationCreated, 'The new organization, with a one-time owner token.', true),
-    ...errors(400, 401, 403, 409, 413, 415, 422),
-  },
-});
-
-const getOrganization = createRoute({
-  method: 'get',
-  path: '/organizations/{organization}',
-  operationId: 'getOrganization',
-  summary: 'Get an organization',
-  tags,
-  request: { params: OrgParams },
-  responses: { 200: jsonResponse(Organization, 'The organization.', true), ...errors(401, 403, 404) },
-});
-
-const updateOrganization = createRoute({
-  method: 'patch',
-  path: '/organizations/{organization}',
-  operationId: 'updateOrganization',
-  summary: 'Update the token’s organization',
-  tags,
-  request: { params: OrgParams, headers: IfMatchHeaders, body: jsonBody(OrganizationUpdate) },
-  responses: {
-    200: jsonResponse(Organization, 'The updated organization.', true),
-    ...errors(400, 401, 403, 404, 412, 413, 415),
+  item: Organization,
+  created: OrganizationCreated,
+  create: OrganizationCreate,
+  update: OrganizationUpdate,
+  page: pageOf(Organization, 'OrganizationPage'),
+  operations: {
+    list: { operationId: 'listOrganizations', summary: 'List the organizations the caller belongs to' },
+    create: {
+      operationId: 'createOrganization',
+      summary: 'Create an organization owned by the caller',
+      response: 'The new organization, with a one-time owner token.',
+    },
+    get: { operationId: 'getOrganization' },
+    update: {
+      operationId: 'updateOrganization',
+      summary: 'Update the token’s organization',
+      conflict: false,
+    },
   },
 });
 
@@ -113,7 +73,7 @@ export function organizationRoutes(services: Services) {
     return row;
   }
 
-  app.openapi(listOrganizations, async (c) => {
+  app.openapi(routes.list, async (c) => {
     const principal = authorize(c, 'organization:read');
     const q = c.req.valid('query');
     const after = decodeCursor(q.cursor);
@@ -141,7 +101,7 @@ export function organizationRoutes(services: Services) {
     );
   });
 
-  app.openapi(createOrganizationRoute, async (c) => {
+  app.openapi(routes.create, async (c) => {
     const principal = authorize(c, 'organizations:create');
     if (!principal.userId)
       throw new ApiError('forbidden', 'only a person’s token can create an organization');
@@ -175,14 +135,14 @@ export function organizationRoutes(services: Services) {
     return c.json(org, status as 201);
   });
 
-  app.openapi(getOrganization, async (c) => {
+  app.openapi(routes.get, async (c) => {
     const principal = authorize(c, 'organization:read');
     const row = await findOwn(services.db, principal, c.req.valid('param').organization);
     c.header('ETag', etagOf(row.version));
     return c.json(toApi(row, principal.role), 200);
   });
 
-  app.openapi(updateOrganization, async (c) => {
+  app.openapi(routes.update, async (c) => {
     const principal = authorize(c, 'organization:write');
     const body = c.req.valid('json');
     const updated = await mutate(c, services, async (trx, audit) => {

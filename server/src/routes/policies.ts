@@ -1,5 +1,5 @@
 /** /api/v1/policies: access policies and the sockets they are attached to. Addressable by id or by name. */
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import { authorize } from '../auth/authorize.js';
 import type { Database } from '../db/schema.js';
@@ -8,6 +8,7 @@ import { checkIfMatch, etagOf } from '../http/etag.js';
 import { createIdempotent, mutate } from '../http/mutation.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import { ApiError } from '../http/problem.js';
+import { resourceRoutes } from '../http/resource-routes.js';
 import { newId } from '../ids.js';
 import {
   attachedSockets,
@@ -22,87 +23,34 @@ import {
   setSockets,
 } from '../resources/policy-store.js';
 import { findSocket } from '../resources/socket-store.js';
-import {
-  errors,
-  IdempotencyHeaders,
-  IfMatchHeaders,
-  jsonBody,
-  jsonResponse,
-  PageQuery,
-  pageOf,
-} from '../schemas/common.js';
+import { errors, jsonBody, jsonResponse, pageOf, refParams } from '../schemas/common.js';
 import { Policy, PolicyAttach, PolicyCreate, PolicyListQuery, PolicyUpdate } from '../schemas/policy.js';
 import type { Services } from '../services.js';
 
 const tags = ['Policies'];
-const ref = (name: string, description: string) =>
-  z
-    .string()
-    .min(1)
-    .max(63)
-    .openapi({ description, param: { name, in: 'path' } });
-const PolicyParams = z.object({ policy: ref('policy', 'Policy id or name.') });
-const AttachmentParams = PolicyParams.extend({ socket: ref('socket', 'Socket id or name.') });
+const PolicyParams = refParams('policy', 'Policy id or name.');
+const AttachmentParams = PolicyParams.extend(refParams('socket', 'Socket id or name.').shape);
 /** Policies scanned per query when filtering by socket, where the filter runs outside the database. */
 const SCAN_BATCH = 500;
 
-const listPolicies = createRoute({
-  method: 'get',
+const routes = resourceRoutes({
   path: '/policies',
-  operationId: 'listPolicies',
-  summary: 'List policies',
+  params: PolicyParams,
+  noun: 'policy',
+  plural: 'policies',
   tags,
-  request: { query: PageQuery.extend(PolicyListQuery.shape) },
-  responses: {
-    200: jsonResponse(pageOf(Policy, 'PolicyPage'), 'A page of policies.'),
-    ...errors(400, 401, 403),
+  item: Policy,
+  create: PolicyCreate,
+  update: PolicyUpdate,
+  page: pageOf(Policy, 'PolicyPage'),
+  listQuery: PolicyListQuery,
+  operations: {
+    list: { operationId: 'listPolicies' },
+    create: { operationId: 'createPolicy' },
+    get: { operationId: 'getPolicy' },
+    update: { operationId: 'updatePolicy' },
+    delete: { operationId: 'deletePolicy' },
   },
-});
-
-const createPolicy = createRoute({
-  method: 'post',
-  path: '/policies',
-  operationId: 'createPolicy',
-  summary: 'Create a policy',
-  tags,
-  request: { headers: IdempotencyHeaders, body: jsonBody(PolicyCreate) },
-  responses: {
-    201: jsonResponse(Policy, 'The new policy.', true),
-    ...errors(400, 401, 403, 409, 413, 415, 422),
-  },
-});
-
-const getPolicy = createRoute({
-  method: 'get',
-  path: '/policies/{policy}',
-  operationId: 'getPolicy',
-  summary: 'Get a policy',
-  tags,
-  request: { params: PolicyParams },
-  responses: { 200: jsonResponse(Policy, 'The policy.', true), ...errors(401, 403, 404) },
-});
-
-const updatePolicy = createRoute({
-  method: 'patch',
-  path: '/policies/{policy}',
-  operationId: 'updatePolicy',
-  summary: 'Update a policy',
-  tags,
-  request: { params: PolicyParams, headers: IfMatchHeaders, body: jsonBody(PolicyUpdate) },
-  responses: {
-    200: jsonResponse(Policy, 'The updated policy.', true),
-    ...errors(400, 401, 403, 404, 409, 412, 413, 415),
-  },
-});
-
-const deletePolicy = createRoute({
-  method: 'delete',
-  path: '/policies/{policy}',
-  operationId: 'deletePolicy',
-  summary: 'Delete a policy',
-  tags,
-  request: { params: PolicyParams, headers: IfMatchHeaders },
-  responses: { 204: { description: 'Deleted.' }, ...errors(401, 403, 404, 412) },
 });
 
 const attachPolicySocket = createRoute({
@@ -139,7 +87,7 @@ export function policyRoutes(services: Services) {
     return { version: row.version, policy: toApi(row, ids) };
   }
 
-  app.openapi(listPolicies, async (c) => {
+  app.openapi(routes.list, async (c) => {
     const { orgId } = authorize(c, 'policies:read');
     const q = c.req.valid('query');
     const socket = q.socket ? await resolveSocket(services.db, orgId, q.socket, 'socket') : undefined;
@@ -173,7 +121,7 @@ export function policyRoutes(services: Services) {
     return c.json(page, 200);
   });
 
-  app.openapi(createPolicy, async (c) => {
+  app.openapi(routes.create, async (c) => {
     const { orgId } = authorize(c, 'policies:write');
     const body = c.req.valid('json');
     const { status, body: created } = await createIdempotent(
@@ -213,14 +161,14 @@ export function policyRoutes(services: Services) {
     return c.json(policy, status as 201);
   });
 
-  app.openapi(getPolicy, async (c) => {
+  app.openapi(routes.get, async (c) => {
     const { orgId } = authorize(c, 'policies:read');
     const { version, policy } = await load(services.db, orgId, c.req.valid('param').policy);
     c.header('ETag', etagOf(version));
     return c.json(policy, 200);
   });
 
-  app.openapi(updatePolicy, async (c) => {
+  app.openapi(routes.update, async (c) => {
     const { orgId } = authorize(c, 'policies:write');
     const body = c.req.valid('json');
     const updated = await mutate(c, services, async (trx, audit) => {
@@ -254,7 +202,7 @@ export function policyRoutes(services: Services) {
     return c.json(updated.policy, 200);
   });
 
-  app.openapi(deletePolicy, async (c) => {
+  app.openapi(routes.delete, async (c) => {
     const { orgId } = authorize(c, 'policies:write');
     await mutate(c, services, async (trx, audit) => {
       const row = await findPolicy(trx, orgId, c.req.valid('param').policy);

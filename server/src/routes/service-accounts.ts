@@ -1,24 +1,19 @@
 /** /api/v1/service-accounts: non-human principals and their tokens. Addressable by id or name. */
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { Kysely, Selectable } from 'kysely';
+import { OpenAPIHono, type z } from '@hono/zod-openapi';
+import type { Selectable } from 'kysely';
 import { authorize } from '../auth/authorize.js';
 import { canGrant, type Role } from '../auth/roles.js';
-import type { Database, ServiceAccountsTable } from '../db/schema.js';
+import type { ServiceAccountsTable } from '../db/schema.js';
 import type { AppEnv, Principal } from '../http/env.js';
 import { checkIfMatch, etagOf } from '../http/etag.js';
 import { createIdempotent, mutate } from '../http/mutation.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
-import { forbidden, notFound } from '../http/problem.js';
-import { isId, newId } from '../ids.js';
+import { forbidden } from '../http/problem.js';
+import { resourceRoutes } from '../http/resource-routes.js';
+import { newId } from '../ids.js';
+import { refLookup } from '../resources/ref-lookup.js';
 import { addOwnedTokenRoutes } from '../resources/token-routes.js';
-import {
-  errors,
-  IdempotencyHeaders,
-  IfMatchHeaders,
-  jsonBody,
-  jsonResponse,
-  PageQuery,
-} from '../schemas/common.js';
+import { refParams } from '../schemas/common.js';
 import {
   ServiceAccount,
   ServiceAccountCreate,
@@ -28,91 +23,27 @@ import {
 import type { Services } from '../services.js';
 
 const tags = ['Service accounts'];
-const ServiceAccountParams = z.object({
-  service_account: z
-    .string()
-    .min(1)
-    .max(63)
-    .openapi({ description: 'Service account id or name.', param: { name: 'service_account', in: 'path' } }),
-});
-
-const listServiceAccounts = createRoute({
-  method: 'get',
+const routes = resourceRoutes({
   path: '/service-accounts',
-  operationId: 'listServiceAccounts',
-  summary: 'List service accounts',
+  params: refParams('service_account', 'Service account id or name.'),
+  noun: 'service account',
+  plural: 'service accounts',
   tags,
-  request: { query: PageQuery },
-  responses: {
-    200: jsonResponse(ServiceAccountPage, 'A page of service accounts.'),
-    ...errors(400, 401, 403),
+  item: ServiceAccount,
+  create: ServiceAccountCreate,
+  update: ServiceAccountUpdate,
+  page: ServiceAccountPage,
+  operations: {
+    list: { operationId: 'listServiceAccounts' },
+    create: { operationId: 'createServiceAccount', description: 'The role is at most the caller’s own.' },
+    get: { operationId: 'getServiceAccount' },
+    update: { operationId: 'updateServiceAccount' },
+    delete: { operationId: 'deleteServiceAccount', description: 'Its tokens stop working at once.' },
   },
-});
-
-const createServiceAccount = createRoute({
-  method: 'post',
-  path: '/service-accounts',
-  operationId: 'createServiceAccount',
-  summary: 'Create a service account',
-  description: 'The role is at most the caller’s own.',
-  tags,
-  request: { headers: IdempotencyHeaders, body: jsonBody(ServiceAccountCreate) },
-  responses: {
-    201: jsonResponse(ServiceAccount, 'The new service account.', true),
-    ...errors(400, 401, 403, 409, 413, 415, 422),
-  },
-});
-
-const getServiceAccount = createRoute({
-  method: 'get',
-  path: '/service-accounts/{service_account}',
-  operationId: 'getServiceAccount',
-  summary: 'Get a service account',
-  tags,
-  request: { params: ServiceAccountParams },
-  responses: { 200: jsonResponse(ServiceAccount, 'The service account.', true), ...errors(401, 403, 404) },
-});
-
-const updateServiceAccount = createRoute({
-  method: 'patch',
-  path: '/service-accounts/{service_account}',
-  operationId: 'updateServiceAccount',
-  summary: 'Update a service account',
-  tags,
-  request: { params: ServiceAccountParams, headers: IfMatchHeaders, body: jsonBody(ServiceAccountUpdate) },
-  responses: {
-    200: jsonResponse(ServiceAccount, 'The updated service account.', true),
-    ...errors(400, 401, 403, 404, 409, 412, 413, 415),
-  },
-});
-
-const deleteServiceAccount = createRoute({
-  method: 'delete',
-  path: '/service-accounts/{service_account}',
-  operationId: 'deleteServiceAccount',
-  summary: 'Delete a service account',
-  description: 'Its tokens stop working at once.',
-  tags,
-  request: { params: ServiceAccountParams, headers: IfMatchHeaders },
-  responses: { 204: { description: 'Deleted.' }, ...errors(401, 403, 404, 412) },
 });
 
 type ServiceAccountRow = Selectable<ServiceAccountsTable>;
-
-async function findServiceAccount(
-  db: Kysely<Database>,
-  orgId: string,
-  ref: string,
-): Promise<ServiceAccountRow> {
-  const row = await db
-    .selectFrom('service_accounts')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where(isId(ref) ? 'id' : 'name', '=', ref)
-    .executeTakeFirst();
-  if (!row) throw notFound(`service account ${ref}`);
-  return row;
-}
+const findServiceAccount = refLookup('service_accounts');
 
 /** Managing an account (or minting its tokens) is granting its role: an admin cannot touch an owner's. */
 function checkGrant(principal: Principal, role: string) {
@@ -133,7 +64,7 @@ export function serviceAccountRoutes(services: Services) {
       updated_at: new Date(row.updated_at).toISOString(),
     });
 
-  app.openapi(listServiceAccounts, async (c) => {
+  app.openapi(routes.list, async (c) => {
     const { orgId } = authorize(c, 'members:read');
     const q = c.req.valid('query');
     const after = decodeCursor(q.cursor);
@@ -148,7 +79,7 @@ export function serviceAccountRoutes(services: Services) {
     return c.json(toPage(rows, q.limit, toApi), 200);
   });
 
-  app.openapi(createServiceAccount, async (c) => {
+  app.openapi(routes.create, async (c) => {
     const principal = authorize(c, 'members:write');
     const body = c.req.valid('json');
     checkGrant(principal, body.role);
@@ -184,14 +115,14 @@ export function serviceAccountRoutes(services: Services) {
     return c.json(account, status as 201);
   });
 
-  app.openapi(getServiceAccount, async (c) => {
+  app.openapi(routes.get, async (c) => {
     const { orgId } = authorize(c, 'members:read');
     const row = await findServiceAccount(services.db, orgId, c.req.valid('param').service_account);
     c.header('ETag', etagOf(row.version));
     return c.json(toApi(row), 200);
   });
 
-  app.openapi(updateServiceAccount, async (c) => {
+  app.openapi(routes.update, async (c) => {
     const principal = authorize(c, 'members:write');
     const { orgId } = principal;
     const body = c.req.valid('json');
@@ -233,7 +164,7 @@ export function serviceAccountRoutes(services: Services) {
     return c.json(toApi(updated), 200);
   });
 
-  app.openapi(deleteServiceAccount, async (c) => {
+  app.openapi(routes.delete, async (c) => {
     const principal = authorize(c, 'members:write');
     await mutate(c, services, async (trx, audit) => {
       const row = await findServiceAccount(trx, principal.orgId, c.req.valid('param').service_account);

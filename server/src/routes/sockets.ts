@@ -1,5 +1,5 @@
 /** /api/v1/sockets: published services. Addressable by id or by name. */
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
 import { authorize } from '../auth/authorize.js';
 import type { AppEnv } from '../http/env.js';
@@ -7,86 +7,32 @@ import { checkIfMatch, etagOf } from '../http/etag.js';
 import { createIdempotent, mutate } from '../http/mutation.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import { invalid } from '../http/problem.js';
+import { resourceRoutes } from '../http/resource-routes.js';
 import { newId } from '../ids.js';
 import { findSocket, type SocketRow, sealUpstream, socketToApi } from '../resources/socket-store.js';
-import {
-  errors,
-  IdempotencyHeaders,
-  IfMatchHeaders,
-  jsonBody,
-  jsonResponse,
-  PageQuery,
-  pageOf,
-} from '../schemas/common.js';
+import { pageOf, refParams } from '../schemas/common.js';
 import { Socket, SocketCreate, SocketListQuery, SocketUpdate } from '../schemas/socket.js';
 import type { Services } from '../services.js';
 
 const tags = ['Sockets'];
-const SocketParams = z.object({
-  socket: z
-    .string()
-    .min(1)
-    .max(63)
-    .openapi({ description: 'Socket id or name.', param: { name: 'socket', in: 'path' } }),
-});
-
-const listSockets = createRoute({
-  method: 'get',
+const routes = resourceRoutes({
   path: '/sockets',
-  operationId: 'listSockets',
-  summary: 'List sockets',
+  params: refParams('socket', 'Socket id or name.'),
+  noun: 'socket',
+  plural: 'sockets',
   tags,
-  request: { query: PageQuery.extend(SocketListQuery.shape) },
-  responses: {
-    200: jsonResponse(pageOf(Socket, 'SocketPage'), 'A page of sockets.'),
-    ...errors(400, 401, 403),
+  item: Socket,
+  create: SocketCreate,
+  update: SocketUpdate,
+  page: pageOf(Socket, 'SocketPage'),
+  listQuery: SocketListQuery,
+  operations: {
+    list: { operationId: 'listSockets' },
+    create: { operationId: 'createSocket' },
+    get: { operationId: 'getSocket' },
+    update: { operationId: 'updateSocket' },
+    delete: { operationId: 'deleteSocket' },
   },
-});
-
-const createSocket = createRoute({
-  method: 'post',
-  path: '/sockets',
-  operationId: 'createSocket',
-  summary: 'Create a socket',
-  tags,
-  request: { headers: IdempotencyHeaders, body: jsonBody(SocketCreate) },
-  responses: {
-    201: jsonResponse(Socket, 'The new socket.', true),
-    ...errors(400, 401, 403, 409, 413, 415, 422),
-  },
-});
-
-const getSocket = createRoute({
-  method: 'get',
-  path: '/sockets/{socket}',
-  operationId: 'getSocket',
-  summary: 'Get a socket',
-  tags,
-  request: { params: SocketParams },
-  responses: { 200: jsonResponse(Socket, 'The socket.', true), ...errors(401, 403, 404) },
-});
-
-const updateSocket = createRoute({
-  method: 'patch',
-  path: '/sockets/{socket}',
-  operationId: 'updateSocket',
-  summary: 'Update a socket',
-  tags,
-  request: { params: SocketParams, headers: IfMatchHeaders, body: jsonBody(SocketUpdate) },
-  responses: {
-    200: jsonResponse(Socket, 'The updated socket.', true),
-    ...errors(400, 401, 403, 404, 409, 412, 413, 415),
-  },
-});
-
-const deleteSocket = createRoute({
-  method: 'delete',
-  path: '/sockets/{socket}',
-  operationId: 'deleteSocket',
-  summary: 'Delete a socket',
-  tags,
-  request: { params: SocketParams, headers: IfMatchHeaders },
-  responses: { 204: { description: 'Deleted.' }, ...errors(401, 403, 404, 412) },
 });
 
 export function socketRoutes(services: Services) {
@@ -109,7 +55,7 @@ export function socketRoutes(services: Services) {
     if (missing) throw invalid('connector_ids', `no connector ${missing} in this organization`);
   }
 
-  app.openapi(listSockets, async (c) => {
+  app.openapi(routes.list, async (c) => {
     const { orgId } = authorize(c, 'sockets:read');
     const q = c.req.valid('query');
     let query = services.db
@@ -143,7 +89,7 @@ export function socketRoutes(services: Services) {
     return c.json(toPage(rows, q.limit, toApi), 200);
   });
 
-  app.openapi(createSocket, async (c) => {
+  app.openapi(routes.create, async (c) => {
     const { orgId } = authorize(c, 'sockets:write');
     const body = c.req.valid('json');
     if (body.upstream_configuration.type !== body.socket_type) {
@@ -187,14 +133,14 @@ export function socketRoutes(services: Services) {
     return c.json(socket, status as 201);
   });
 
-  app.openapi(getSocket, async (c) => {
+  app.openapi(routes.get, async (c) => {
     const { orgId } = authorize(c, 'sockets:read');
     const row = await findSocket(services.db, orgId, c.req.valid('param').socket);
     c.header('ETag', etagOf(row.version));
     return c.json(toApi(row), 200);
   });
 
-  app.openapi(updateSocket, async (c) => {
+  app.openapi(routes.update, async (c) => {
     const { orgId } = authorize(c, 'sockets:write');
     const body = c.req.valid('json');
     const updated = await mutate(c, services, async (trx, audit) => {
@@ -233,7 +179,7 @@ export function socketRoutes(services: Services) {
     return c.json(toApi(updated), 200);
   });
 
-  app.openapi(deleteSocket, async (c) => {
+  app.openapi(routes.delete, async (c) => {
     const { orgId } = authorize(c, 'sockets:write');
     await mutate(c, services, async (trx, audit) => {
       const row = await findSocket(trx, orgId, c.req.valid('param').socket);

@@ -1,5 +1,5 @@
 /** /api/v1/tokens: admin API tokens of people. Secrets are shown once, at creation. */
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { authorize } from '../auth/authorize.js';
 import { canGrant, type Role } from '../auth/roles.js';
 import type { AppEnv } from '../http/env.js';
@@ -10,6 +10,7 @@ import {
   listTokenPage,
   revealToken,
   revokeToken,
+  TokenIdParams,
   tokenExpiry,
 } from '../resources/token-routes.js';
 import { errors, IdempotencyHeaders, jsonBody, jsonResponse, PageQuery } from '../schemas/common.js';
@@ -17,13 +18,6 @@ import { AdminTokenCreate, TokenCreated, TokenPage } from '../schemas/token.js';
 import type { Services } from '../services.js';
 
 const tags = ['Tokens'];
-const TokenParams = z.object({
-  token_id: z
-    .string()
-    .min(1)
-    .max(63)
-    .openapi({ description: 'Token id.', param: { name: 'token_id', in: 'path' } }),
-});
 
 const listTokens = createRoute({
   method: 'get',
@@ -59,7 +53,7 @@ const deleteToken = createRoute({
   summary: 'Revoke an admin token',
   description: 'The caller’s own tokens, or another person’s whose role the caller could grant.',
   tags,
-  request: { params: TokenParams },
+  request: { params: TokenIdParams },
   responses: { 204: { description: 'Revoked.' }, ...errors(401, 403, 404) },
 });
 

@@ -51,13 +51,23 @@ export const ERROR_RESPONSES = {
   422: problemResponse('The `Idempotency-Key` was used for a different request.'),
 } as const;
 
-type ErrorCode = keyof typeof ERROR_RESPONSES;
+export type ErrorCode = keyof typeof ERROR_RESPONSES;
 
 export function errors<const C extends ErrorCode[]>(...codes: C): Pick<typeof ERROR_RESPONSES, C[number]> {
   return Object.fromEntries(codes.map((code) => [code, ERROR_RESPONSES[code]])) as Pick<
     typeof ERROR_RESPONSES,
     C[number]
   >;
+}
+
+/** The path parameter `name` of one resource, which a reference names: an id, or a name or email. */
+export function refParams<const Name extends string>(name: Name, description: string, maxLength = 63) {
+  const ref = z
+    .string()
+    .min(1)
+    .max(maxLength)
+    .openapi({ description, param: { name, in: 'path' } });
+  return z.object({ [name]: ref } as Record<Name, typeof ref>);
 }
 
 export const PageQuery = z.object({

@@ -1,7 +1,8 @@
 /** Policies: a v2 document, and the sockets it applies to (org-wide, attached by id, or by tag rules). */
+
+import { PolicyDocument } from '@border0/sdk/policy';
 import { z } from '@hono/zod-openapi';
 import { DnsName, Id, Timestamp } from './common.js';
-import { PolicyDocument } from '@border0/sdk/policy';
 import { Socket } from './socket.js';
 
 /** The socket schema's tag map, reused so both name the same `Tags` component. */
