@@ -2,7 +2,7 @@
  * What every token endpoint shares: expiry rules, the API shape, issuing inside an idempotent create, and
  * the list/create/delete routes of the tokens owned by a service account or a connector.
  */
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Kysely, Selectable } from 'kysely';
 import { authorize } from '../auth/authorize.js';
 import type { Permission } from '../auth/roles.js';
@@ -11,7 +11,14 @@ import type { AppEnv, Principal } from '../http/env.js';
 import { type Audit, createIdempotent, mutate, type StoredResponse } from '../http/mutation.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import { invalid, notFound } from '../http/problem.js';
-import { errors, IdempotencyHeaders, jsonBody, jsonResponse, PageQuery } from '../schemas/common.js';
+import {
+  errors,
+  IdempotencyHeaders,
+  jsonBody,
+  jsonResponse,
+  PageQuery,
+  refParams,
+} from '../schemas/common.js';
 import { Token, TokenCreate, TokenCreated, TokenPage } from '../schemas/token.js';
 import type { Services } from '../services.js';
 import { issueToken, type TokenRequest } from './token-store.js';
@@ -64,6 +71,8 @@ export async function issueTokenResponse(
 export function revealToken(stored: unknown): z.infer<typeof TokenCreated> {
   return TokenCreated.parse(stored);
 }
+
+export const TokenIdParams = refParams('token_id', 'Token id.');
 
 /** Admin tokens are listed organization-wide; the others per service account or connector. */
 type TokenFilter = { kind: 'admin' } | { kind: 'service_account' | 'connector'; ownerId: string };
@@ -139,20 +148,8 @@ export interface OwnedTokenRoutes {
 
 /** Adds list, create and delete of the owner's tokens to `app`. */
 export function addOwnedTokenRoutes(app: OpenAPIHono<AppEnv>, services: Services, spec: OwnedTokenRoutes) {
-  const owner = z
-    .string()
-    .min(1)
-    .max(63)
-    .openapi({ description: spec.paramDescription, param: { name: spec.param, in: 'path' } });
-  const OwnerParams = z.object({ [spec.param]: owner });
-  const TokenParams = z.object({
-    [spec.param]: owner,
-    token_id: z
-      .string()
-      .min(1)
-      .max(63)
-      .openapi({ description: 'Token id.', param: { name: 'token_id', in: 'path' } }),
-  });
+  const OwnerParams = refParams(spec.param, spec.paramDescription);
+  const TokenParams = OwnerParams.extend(TokenIdParams.shape);
   const tags = [spec.tag];
   const filterOf = (ownerId: string): TokenFilter => ({ kind: spec.kind, ownerId });
 
