@@ -44,7 +44,10 @@ export function registerStartCommand(program: Command): void {
     .action(async (options: StartOptions, command: Command) => {
       const ctx = contextOf(command);
       const port = parsePort(options.port, '--port');
-      const [{ startServer }, { pino }] = await Promise.all([import('@border0/server'), import('pino')]);
+      const [{ startServer, parseCountryOverrides }, { pino }] = await Promise.all([
+        import('@border0/server'),
+        import('pino'),
+      ]);
       // Logs go to stderr at warn level, so the addresses and token printed below stay readable.
       const logger = pino(
         { name: 'border0', level: process.env.BORDER0_LOG_LEVEL ?? 'warn' },
@@ -57,6 +60,8 @@ export function registerStartCommand(program: Command): void {
         baseDomain: options.baseDomain,
         databaseUrl: options.databaseUrl ?? process.env.BORDER0_DATABASE_URL,
         secretKey: process.env.BORDER0_SECRET_KEY,
+        geoipDatabase: process.env.BORDER0_GEOIP_DATABASE,
+        geoipOverrides: parseCountryOverrides(process.env.BORDER0_GEOIP_OVERRIDES),
         logger,
       });
       const url = dialable(server.url);

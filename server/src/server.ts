@@ -7,6 +7,7 @@ import { createApp } from './app.js';
 import { type BootstrapResult, bootstrap } from './bootstrap.js';
 import { loadSecretKey, SecretBox } from './crypto/secret-box.js';
 import { openStore } from './db/database.js';
+import { openCountryResolver } from './geo/country-resolver.js';
 import type { Services } from './services.js';
 
 export interface ServerOptions {
@@ -19,6 +20,10 @@ export interface ServerOptions {
   baseDomain?: string | undefined;
   host?: string | undefined;
   port?: number | undefined;
+  /** An mmdb country database instead of the shipped DB-IP one. */
+  geoipDatabase?: string | undefined;
+  /** CIDR → country, consulted before the database (labs, tests). */
+  geoipOverrides?: Record<string, string> | undefined;
   /** The first organization and owner, created on an empty store. */
   organization?: string | undefined;
   ownerEmail?: string | undefined;
@@ -48,6 +53,10 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     secrets: new SecretBox(loadSecretKey(options.secretKey, dataDir)),
     logger,
     baseDomain: options.baseDomain ?? 'localhost',
+    geo: await openCountryResolver({
+      databasePath: options.geoipDatabase,
+      overrides: options.geoipOverrides,
+    }),
   };
   const created = await bootstrap(db, {
     organization: options.organization ?? 'local',

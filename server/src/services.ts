@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { SecretBox } from './crypto/secret-box.js';
 import type { Store } from './db/database.js';
+import type { CountryResolver } from './geo/country-resolver.js';
 
 export interface Services {
   db: Store;
@@ -9,4 +10,6 @@ export interface Services {
   logger: Logger;
   /** Sockets are reachable at `<socket>-<org>.<baseDomain>`. */
   baseDomain: string;
+  /** The country of client addresses, for policies' `where`. */
+  geo: CountryResolver;
 }

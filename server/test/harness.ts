@@ -9,6 +9,7 @@ import { createApp } from '../src/app.js';
 import { bootstrap } from '../src/bootstrap.js';
 import { SecretBox } from '../src/crypto/secret-box.js';
 import { openStore, type Store } from '../src/db/database.js';
+import { openCountryResolver } from '../src/geo/country-resolver.js';
 import type { Services } from '../src/services.js';
 
 export type Dialect = 'pglite' | 'postgres';
@@ -59,6 +60,8 @@ export async function createHarness(dialect: Dialect, orgName = 'acme'): Promise
     secrets: new SecretBox(randomBytes(32)),
     logger: pino({ level: process.env.BORDER0_TEST_LOG ?? 'silent' }),
     baseDomain: 'localhost',
+    // Labs and tests name the country of their own addresses; the rest comes from the shipped database.
+    geo: await openCountryResolver({ overrides: { '10.99.0.0/16': 'NL', '10.98.0.0/16': 'KP' } }),
   };
   const boot = await bootstrap(db, { organization: orgName, email: `owner@${orgName}.dev` });
   if (!boot) throw new Error('bootstrap did not run on a fresh store');

@@ -92,6 +92,11 @@ for (const dialect of DIALECTS) {
       const attempts: [string, unknown, string][] = [
         ['/api/v1/sessions', { socket: a.socketId, result: 'allowed' }, 'socket'],
         [
+          '/api/v1/access/check',
+          { socket: a.socketId, identity: { email: a.memberEmail }, action: { type: 'http' } },
+          'socket',
+        ],
+        [
           '/api/v1/policies',
           { name: 'steal', document: { permissions: {}, condition: {} }, sockets: [a.socketId] },
           'sockets.0',

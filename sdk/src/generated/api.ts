@@ -1,6 +1,26 @@
 // Generated from spec/openapi.yaml by `pnpm --filter @border0/sdk generate`. Do not edit.
 
 export interface paths {
+    "/api/v1/access/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check access
+         * @description Decides as the proxies do, over every policy that applies to the socket, and explains the decision policy by policy.
+         */
+        post: operations["checkAccess"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -323,6 +343,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/policies/{policy}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test a policy (what-if)
+         * @description Decides with this one policy alone, as if it applied to the socket, and says whether it does.
+         */
+        post: operations["testPolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/service-accounts": {
         parameters: {
             query?: never;
@@ -526,6 +566,26 @@ export interface paths {
         patch: operations["updateSocket"];
         trace?: never;
     };
+    "/api/v1/sockets/{socket}/effective-policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the policies that apply to a socket
+         * @description Org-wide policies, policies attached to the socket, and policies whose tag rules match its tags.
+         */
+        get: operations["listEffectivePolicies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tokens": {
         parameters: {
             query?: never;
@@ -574,6 +634,63 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description What the identity wants to do; `ssh` `connect` asks for a session at all. */
+        AccessAction: components["schemas"]["SshAccessAction"] | components["schemas"]["DatabaseAccessAction"] | components["schemas"]["HttpAccessAction"] | components["schemas"]["TlsAccessAction"];
+        AccessCheck: {
+            action: components["schemas"]["AccessAction"];
+            identity: components["schemas"]["AccessIdentity"];
+            /**
+             * @description The client address; its country is looked up.
+             * @example 203.0.113.7
+             */
+            ip?: string;
+            /**
+             * @description Socket id or name.
+             * @example web
+             */
+            socket: string;
+            /**
+             * Format: date-time
+             * @description When; now when absent.
+             * @example 2026-11-26T08:00:00.000Z
+             */
+            time?: string;
+        };
+        AccessDecision: {
+            allowed: boolean;
+            /** @description The country of `ip`; null for private addresses. */
+            country: string | null;
+            explanation: components["schemas"]["PolicyVerdict"][];
+            identity: {
+                email: string | null;
+                /** @description Ids of the groups the person belongs to. */
+                groups: string[];
+                service_account: string | null;
+            };
+            ip: string | null;
+            permissions: components["schemas"]["EffectivePermissions"];
+            /** @example allowed by policy engineers-ssh */
+            reason: string;
+            socket: {
+                id: string;
+                name: string;
+                socket_type: components["schemas"]["SocketType"];
+            };
+            /**
+             * Format: date-time
+             * @example 2026-11-26T08:00:00.000Z
+             */
+            time: string;
+        };
+        /** @description A person by email (their groups are looked up) or a service account. */
+        AccessIdentity: {
+            /**
+             * Format: email
+             * @example alice@acme.dev
+             */
+            email?: string;
+            service_account?: string;
+        };
         /** @description A token of the caller; `role` is at most the caller’s own. */
         AdminTokenCreate: {
             /**
@@ -674,6 +791,16 @@ export interface components {
              */
             database: string;
         };
+        DatabaseAccessAction: {
+            database?: string;
+            /** @enum {string} */
+            query_type?: "read_only" | "read_write" | "ddl" | "admin";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "database";
+        };
         DatabasePermissions: {
             /** @description Databases and query types allowed; absent allows all of them. */
             allowed_databases?: components["schemas"]["DatabaseAccess"][];
@@ -737,6 +864,51 @@ export interface components {
             type: "database";
             username?: string;
         };
+        /** @description The union of what the matching policies allow on the socket. */
+        EffectivePermissions: {
+            database?: {
+                /** @description null allows any. */
+                allowed_databases: {
+                    allowed_query_types: ("read_only" | "read_write" | "ddl" | "admin" | "all")[];
+                    database: string;
+                }[] | null;
+            };
+            max_session_duration_seconds: number | null;
+            socket_type: components["schemas"]["SocketType"];
+            ssh?: {
+                agent_forwarding: boolean;
+                /** @description null allows any. */
+                allowed_usernames: string[] | null;
+                exec: {
+                    allowed: boolean;
+                    /** @description null allows any. */
+                    commands: string[] | null;
+                };
+                sftp: boolean;
+                shell: boolean;
+                tcp_forwarding: {
+                    allowed: boolean;
+                    /** @description null allows any. */
+                    allowed_connections: {
+                        destination_address: string;
+                        destination_port: string;
+                    }[] | null;
+                };
+            };
+        } | null;
+        EffectivePolicy: {
+            policy: components["schemas"]["Policy"];
+            /** @description The matching rule, when via a tag rule. */
+            tag_rule: {
+                [key: string]: string;
+            } | null;
+            /** @enum {string} */
+            via: "org_wide" | "attached" | "tag_rule";
+        };
+        /** @description Every policy that applies to the socket. */
+        EffectivePolicyList: {
+            items: components["schemas"]["EffectivePolicy"][];
+        };
         FieldError: {
             field: string;
             message: string;
@@ -795,6 +967,13 @@ export interface components {
             description?: string | null;
             /** @example web */
             name?: string;
+        };
+        HttpAccessAction: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "http";
         };
         HttpPermissions: Record<string, never>;
         HttpUpstream: {
@@ -999,6 +1178,27 @@ export interface components {
             ssh?: components["schemas"]["SshPermissions"];
             tls?: components["schemas"]["TlsPermissions"];
         };
+        PolicyTest: {
+            action: components["schemas"]["AccessAction"];
+            identity: components["schemas"]["AccessIdentity"];
+            /**
+             * @description The client address; its country is looked up.
+             * @example 203.0.113.7
+             */
+            ip?: string;
+            /** @description Socket id or name. */
+            socket: string;
+            /**
+             * Format: date-time
+             * @description When; now when absent.
+             * @example 2026-11-26T08:00:00.000Z
+             */
+            time?: string;
+        };
+        PolicyTestResult: components["schemas"]["AccessDecision"] & {
+            /** @description Whether the policy applies to the socket today; the test evaluates it as if it did. */
+            applies_to_socket: boolean;
+        };
         /** @description Fields to change. */
         PolicyUpdate: {
             description?: string | null;
@@ -1023,6 +1223,15 @@ export interface components {
              */
             tag_rules?: components["schemas"]["Tags"][];
             version?: components["schemas"]["PolicyVersion"];
+        };
+        PolicyVerdict: {
+            /** @enum {string} */
+            failed?: "who" | "where" | "when" | "permission";
+            matched: boolean;
+            policy_id: string;
+            policy_name: string;
+            /** @example where: 198.51.100.4 is outside 203.0.113.0/24 */
+            reason: string;
         };
         /** @enum {string} */
         PolicyVersion: "v2";
@@ -1324,6 +1533,23 @@ export interface components {
             tags?: components["schemas"]["Tags"];
             upstream_configuration?: components["schemas"]["UpstreamConfigurationInput"];
         };
+        SshAccessAction: {
+            /** @description The command, for `exec`. */
+            command?: string;
+            /** @description For `tcp_forwarding`. */
+            destination_address?: string;
+            /** @description For `tcp_forwarding`. */
+            destination_port?: number;
+            /** @enum {string} */
+            kind: "connect" | "shell" | "exec" | "sftp" | "tcp_forwarding" | "agent_forwarding";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "ssh";
+            /** @description The login name, when the client picks it. */
+            username?: string;
+        };
         SshAgentForwardingPermission: Record<string, never>;
         SshExecPermission: {
             /** @description Allowed commands; absent allows any command. */
@@ -1405,6 +1631,13 @@ export interface components {
             destination_address: string;
             /** @example 5432 */
             destination_port: string;
+        };
+        TlsAccessAction: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "tls";
         };
         TlsPermissions: Record<string, never>;
         TlsUpstream: {
@@ -1489,6 +1722,75 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    checkAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccessCheck"];
+            };
+        };
+        responses: {
+            /** @description The decision, allowed or not, with its explanation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDecision"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listAuditEntries: {
         parameters: {
             query?: {
@@ -3785,6 +4087,87 @@ export interface operations {
             };
         };
     };
+    testPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Policy id or name. */
+                policy: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyTest"];
+            };
+        };
+        responses: {
+            /** @description What this policy alone decides. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyTestResult"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listServiceAccounts: {
         parameters: {
             query?: {
@@ -5283,6 +5666,56 @@ export interface operations {
             };
             /** @description The body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listEffectivePolicies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Socket id or name. */
+                socket: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every policy that applies, and why. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EffectivePolicyList"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -325,7 +325,9 @@ export function decideWith(
     ? `allowed by policy ${allowedBy}`
     : policies.length === 0
       ? 'denied: no policy applies to this socket'
-      : `denied: none of the ${policies.length} policies that apply to this socket allows ${describeAction(f.action)}`;
+      : policies.length === 1
+        ? `denied: the one policy that applies to this socket does not allow ${describeAction(f.action)}`
+        : `denied: none of the ${policies.length} policies that apply to this socket allows ${describeAction(f.action)}`;
   return { allowed: allowedBy !== undefined, reason, permissions, explanation };
 }
 

@@ -20,7 +20,9 @@ export type Permission =
   | 'sessions:write'
   | 'tokens:read'
   | 'tokens:write'
-  | 'audit:read';
+  | 'audit:read'
+  /** Asking for access decisions and what-ifs: reads policies and the groups of people. */
+  | 'access:check';
 
 const READ: Permission[] = [
   'organization:read',
@@ -32,6 +34,7 @@ const READ: Permission[] = [
   'sessions:read_own',
   'tokens:read',
   'audit:read',
+  'access:check',
 ];
 const WRITE: Permission[] = [
   'organization:write',

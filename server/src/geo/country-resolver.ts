@@ -58,7 +58,9 @@ export function parseCountryOverrides(text: string | undefined): Record<string, 
 }
 
 export async function openCountryResolver(options: CountryResolverOptions = {}): Promise<CountryResolver> {
-  const reader = await maxmind.open(options.databasePath ?? defaultCountryDatabase(), { watchForUpdates: false });
+  const reader = await maxmind.open(options.databasePath ?? defaultCountryDatabase(), {
+    watchForUpdates: false,
+  });
   const overrides: [IpRange, string][] = Object.entries(options.overrides ?? {}).map(([cidr, country]) => {
     const range = parseCidr(cidr);
     if (!range) throw new Error(`GeoIP override ${cidr}: not a CIDR range`);

@@ -1,4 +1,5 @@
-/** Policy rows: name-or-id lookup, attached sockets, which policies apply to a socket, and the API shape. */
+/** Policy rows: name-or-id lookup, attached sockets, the engine's view and the API shape. */
+import type { PolicyDocumentValue, PolicyInput } from '@border0/sdk/policy';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, PoliciesTable } from '../db/schema.js';
 import { ApiError, invalid } from '../http/problem.js';
@@ -6,25 +7,6 @@ import { refLookup } from './ref-lookup.js';
 import { findSocket } from './socket-store.js';
 
 export type PolicyRow = Selectable<PoliciesTable>;
-
-export interface PolicyTargets {
-  org_wide: boolean;
-  tag_rules: Record<string, string>[];
-  socket_ids: string[];
-}
-
-/** Org-wide, attached by id, or one tag rule whose every tag the socket carries (OR across rules). */
-export function policyAppliesToSocket(
-  policy: PolicyTargets,
-  socket: { id: string; tags: Record<string, string> },
-): boolean {
-  if (policy.org_wide || policy.socket_ids.includes(socket.id)) return true;
-  return policy.tag_rules.some((rule) => {
-    const wanted = Object.entries(rule);
-    // An empty rule is refused on input; should one be stored anyway, it must not widen access.
-    return wanted.length > 0 && wanted.every(([key, value]) => socket.tags[key] === value);
-  });
-}
 
 export const findPolicy = refLookup('policies');
 
@@ -77,6 +59,39 @@ export async function checkGroups(db: Kysely<Database>, orgId: string, groupIds:
       `no group ${groupIds[index]} in this organization`,
     );
   }
+}
+
+/** The policy engine's view of a policy row. */
+export function toPolicyInput(row: PolicyRow, socketIds: string[]): PolicyInput {
+  return {
+    id: row.id,
+    name: row.name,
+    document: row.document as PolicyDocumentValue,
+    org_wide: row.org_wide,
+    tag_rules: row.tag_rules,
+    socket_ids: socketIds,
+  };
+}
+
+/** Every policy of an organization with its attached sockets, oldest first. */
+export async function loadPolicies(db: Kysely<Database>, orgId: string) {
+  const rows = await db
+    .selectFrom('policies')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .orderBy('id')
+    .execute();
+  const attached = await attachedSockets(
+    db,
+    orgId,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row) => ({ row, socketIds: attached.get(row.id) ?? [] }));
+}
+
+/** Every policy of an organization, as the engine reads them. */
+export async function loadPolicyInputs(db: Kysely<Database>, orgId: string): Promise<PolicyInput[]> {
+  return (await loadPolicies(db, orgId)).map(({ row, socketIds }) => toPolicyInput(row, socketIds));
 }
 
 export function policyToApi(row: PolicyRow, socketIds: string[]) {

@@ -1,5 +1,6 @@
 /** Every resource router of /api/v1, in the order the reference lists them. */
 import type { Services } from '../services.js';
+import { accessRoutes } from './access.js';
 import { auditRoutes } from './audit.js';
 import { connectorRoutes } from './connectors.js';
 import { groupRoutes } from './groups.js';
@@ -20,6 +21,7 @@ export function apiRouters(services: Services) {
     tokenRoutes(services),
     socketRoutes(services),
     policyRoutes(services),
+    accessRoutes(services),
     connectorRoutes(services),
     sessionRoutes(services),
     auditRoutes(services),

@@ -1,4 +1,5 @@
 /** /api/v1/policies: access policies and the sockets they are attached to. Addressable by id or by name. */
+import { appliesToSocket, compilePolicy } from '@border0/sdk/policy';
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import { authorize } from '../auth/authorize.js';
@@ -16,11 +17,11 @@ import {
   checkGroups,
   findPolicy,
   type PolicyRow,
-  policyAppliesToSocket,
   policyToApi,
   resolveSocket,
   resolveSockets,
   setSockets,
+  toPolicyInput,
 } from '../resources/policy-store.js';
 import { findSocket } from '../resources/socket-store.js';
 import { errors, jsonBody, jsonResponse, pageOf, refParams } from '../schemas/common.js';
@@ -112,7 +113,9 @@ export function policyRoutes(services: Services) {
       );
       for (const row of batch) {
         const candidate = { ...row, socket_ids: attached.get(row.id) ?? [] };
-        if (!socket || policyAppliesToSocket(candidate, socket)) matched.push(candidate);
+        if (!socket || appliesToSocket(compilePolicy(toPolicyInput(row, candidate.socket_ids)), socket)) {
+          matched.push(candidate);
+        }
       }
       if (!socket || batch.length < SCAN_BATCH || matched.length > q.limit) break;
       after = batch.at(-1)!.id;

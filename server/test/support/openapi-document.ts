@@ -12,6 +12,7 @@ export async function generatedDocument(): Promise<Record<string, unknown>> {
       secrets: new SecretBox(Buffer.alloc(32)),
       logger: pino({ level: 'silent' }),
       baseDomain: 'localhost',
+      geo: { country: () => null },
     },
     { defaultMetrics: false },
   );

@@ -106,6 +106,14 @@ export interface OperationRequest {
   body?: unknown;
 }
 
+/** "May the member read the app database from 203.0.113.7?": what access checks ask in these suites. */
+const accessQuestion = (w: World) => ({
+  socket: w.socketName,
+  identity: { email: w.memberEmail },
+  action: { type: 'database', database: 'app', query_type: 'read_only' },
+  ip: '203.0.113.7',
+});
+
 let counter = 0;
 const fresh = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
 
@@ -168,6 +176,9 @@ export function validRequests(w: World): [operationId: string, request: Operatio
     ['getPolicy', { path: policy }],
     ['updatePolicy', { path: policy, body: { description: 'Engineers read the app database' } }],
     ['attachPolicySocket', { path: policy, body: { socket: w.socketName } }],
+    ['checkAccess', { body: accessQuestion(w) }],
+    ['testPolicy', { path: policy, body: accessQuestion(w) }],
+    ['listEffectivePolicies', { path: socket }],
     ['listConnectors', {}],
     ['createConnector', { body: { name: fresh('edge') } }],
     ['getConnector', { path: connector }],

@@ -1,16 +1,22 @@
 /** Which policies apply to a socket: org-wide, attached by id, or by tag rules (OR across maps, AND within). */
 import { describe, expect, it } from 'vitest';
-import { type PolicyTargets, policyAppliesToSocket } from './policy-store.js';
+import { appliesToSocket, compilePolicy } from './compile.js';
+import type { PolicyInput } from './types.js';
 
+type PolicyTargets = Pick<PolicyInput, 'org_wide' | 'tag_rules' | 'socket_ids'>;
 const socket = { id: 'socket-1', tags: { env: 'prod', team: 'web' } };
-const policy = (targets: Partial<PolicyTargets>): PolicyTargets => ({
+const policy = (targets: Partial<PolicyTargets>): PolicyInput => ({
+  id: 'p',
+  name: 'p',
+  document: { permissions: {}, condition: {} },
   org_wide: false,
   tag_rules: [],
   socket_ids: [],
   ...targets,
 });
+const policyAppliesToSocket = (p: PolicyInput, s: typeof socket) => appliesToSocket(compilePolicy(p), s);
 
-describe('policyAppliesToSocket', () => {
+describe('appliesToSocket', () => {
   it.each<[string, Partial<PolicyTargets>, boolean]>([
     ['an org-wide policy', { org_wide: true }, true],
     ['a policy attached by id', { socket_ids: ['socket-0', 'socket-1'] }, true],
