@@ -17,6 +17,7 @@ import {
   parseTagRules,
   whoOf,
 } from './policy-document.js';
+import { registerPolicyTestCommand } from './policy-test.js';
 
 type Policy = Schema<'Policy'>;
 
@@ -249,4 +250,6 @@ export function registerPolicyCommands(program: Command): void {
       });
       printDone(ctx, `detached policy ${policy} from socket ${socket}`, { detached: policy, socket });
     });
+
+  registerPolicyTestCommand(group);
 }

@@ -265,4 +265,19 @@ export function registerSocketCommands(program: Command): void {
       await ctx.client().delete('/api/v1/sockets/{socket}', { params: { path: { socket } } });
       printDone(ctx, `deleted socket ${socket}`, { deleted: 'socket', socket });
     });
+
+  group
+    .command('policies <socket>')
+    .description('List the policies that apply to a socket, and why (org-wide, attached, tag rule)')
+    .action(async (socket: string, _options: unknown, command: Command) => {
+      const ctx = contextOf(command);
+      const { items } = await ctx
+        .client()
+        .get('/api/v1/sockets/{socket}/effective-policies', { params: { path: { socket } } });
+      await printList(ctx, items, [
+        ['NAME', (p) => p.policy.name],
+        ['VIA', (p) => p.via.replace('_', '-')],
+        ['TAG-RULE', (p) => p.tag_rule],
+      ]);
+    });
 }

@@ -171,6 +171,63 @@ describe('border0 against a running API', () => {
     expect(applying[0].socket_ids).toHaveLength(2);
   });
 
+  it('tests access: allowed through a group, denied with the reason of each policy', async () => {
+    const allowed = await border0(
+      'policy',
+      'test',
+      '--socket',
+      'web',
+      '--email',
+      'bob@example.com',
+      '--ip',
+      '10.1.2.3',
+    );
+    expect(allowed).toMatchObject({ code: 0, stderr: '' });
+    expect(allowed.stdout).toBe(
+      'ALLOWED by policy eng-web\n✓ eng-web  allows http access\npermissions: http\n',
+    );
+    // orders is a database socket: with no --action, the question is a session on it at all.
+    const denied = await border0('policy', 'test', '--socket', 'orders', '--email', 'carol@acme.dev');
+    expect(denied).toMatchObject({ code: 0, stderr: '' });
+    expect(denied.stdout).toBe(
+      [
+        'DENIED: the one policy that applies to this socket does not allow database access',
+        '✗ eng-web  who: carol@acme.dev is not named by this policy, nor in one of its groups',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('tests one policy alone, lists the policies of a socket, and fails in one line on an unknown socket', async () => {
+    const what = await border0(
+      'policy',
+      'test',
+      '--policy',
+      'eng-web',
+      '--socket',
+      'orders',
+      '--email',
+      'bob@example.com',
+    );
+    expect(what.code).toBe(0);
+    expect(what.stdout).toBe(
+      [
+        'DENIED: the one policy that applies to this socket does not allow database access',
+        'policy eng-web applies to socket orders',
+        '✗ eng-web  permission: this policy does not allow database sockets',
+        '',
+      ].join('\n'),
+    );
+    const policies = await border0('socket', 'policies', 'web');
+    expect(policies).toMatchObject({
+      code: 0,
+      stdout: 'NAME     VIA       TAG-RULE\neng-web  attached  -\n',
+    });
+    const unknown = await border0('policy', 'test', '--socket', 'nope', '--email', 'bob@example.com');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('error: socket nope not found\n');
+  });
+
   it('creates a connector token and shows it once, with a warning', async () => {
     await json('connector', 'create', 'office');
     const result = await border0('connector', 'token', 'create', 'office', '--expires-in', '30d');
