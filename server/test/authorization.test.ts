@@ -1,6 +1,7 @@
 /**
  * Every route is authorized: without a token every operation answers 401; a read_only token may read
- * everything and change nothing; a client token may only read its organization and the sockets. Default deny.
+ * everything and change nothing; a client token may only read its organization and the sockets, and get
+ * certificates to use them. Default deny.
  */
 import { createClient } from '@border0/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +18,17 @@ function fill(path: string, params: Record<string, string> = {}): string {
 const READ_ONLY_QUESTIONS = new Set(['checkAccess', 'testPolicy']);
 
 /** Operations a client token may call: everything else is 403 for it. */
-const CLIENT_ALLOWED = new Set(['listOrganizations', 'getOrganization', 'listSockets', 'getSocket']);
+const CLIENT_ALLOWED = new Set([
+  'listOrganizations',
+  'getOrganization',
+  'listSockets',
+  'getSocket',
+  'getCertificateAuthorities',
+  ...['issueClientCertificate', 'issueSshCertificate'],
+]);
+
+/** What using sockets takes, and changes state (an audit entry): a client may, read_only may not. */
+const ISSUING = new Set(['issueClientCertificate', 'issueSshCertificate']);
 
 describe('authorization of every operation (pglite)', () => {
   let h: Harness;
@@ -75,12 +86,13 @@ describe('authorization of every operation (pglite)', () => {
     expect(await storeDigest(h.services.db)).toBe(before);
   });
 
-  it('lets a client read only its organization and the sockets', async () => {
+  it('lets a client read only its organization and the sockets, and get certificates', async () => {
     const before = await storeDigest(h.services.db);
-    for (const op of operations) {
+    for (const op of operations.filter((o) => !ISSUING.has(o.operationId))) {
       const status = (await call(op.operationId, tokens.client)).status;
       expect(status, op.operationId).toBe(CLIENT_ALLOWED.has(op.operationId) ? 200 : 403);
     }
     expect(await storeDigest(h.services.db)).toBe(before);
+    for (const operationId of ISSUING) expect((await call(operationId, tokens.client)).status).toBe(201);
   });
 });

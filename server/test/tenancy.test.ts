@@ -6,8 +6,14 @@
 import { createClient } from '@border0/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, DIALECTS, type Harness } from './harness.js';
-import { operations } from './support/spec.js';
+import { operations, type SpecOperation } from './support/spec.js';
 import { buildWorld, storeDigest, validRequests, type World } from './support/world.js';
+
+/** A list answers a page: `{ items, next_cursor }`. Other reads (the organization's CAs) are single objects. */
+function returnsPage(op: SpecOperation): boolean {
+  const schema = op.responses['200']?.content?.['application/json']?.schema as { $ref?: string } | undefined;
+  return schema?.$ref?.endsWith('Page') ?? false;
+}
 
 function fill(path: string, params: Record<string, string> = {}): string {
   return path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? 'missing'));
@@ -76,7 +82,9 @@ for (const dialect of DIALECTS) {
     });
 
     it('never lists resources of another organization', async () => {
-      const lists = operations.filter((o) => o.method === 'GET' && o.pathParams.length === 0);
+      const lists = operations.filter(
+        (o) => o.method === 'GET' && o.pathParams.length === 0 && returnsPage(o),
+      );
       expect(lists.length).toBeGreaterThan(8);
       for (const op of lists) {
         const res = await h.request(op.path, { token: tokenB });
@@ -85,6 +93,28 @@ for (const dialect of DIALECTS) {
         for (const secret of secretsOfA) expect(text, op.operationId).not.toContain(secret);
         expect(JSON.parse(text).items.length, op.operationId).toBeGreaterThan(0);
       }
+    });
+
+    it('gives each organization its own certificate authorities, and never shows another’s', async () => {
+      const ca = async (token?: string) =>
+        (await (await h.request('/api/v1/client/ca', token ? { token } : {})).json()) as Record<
+          string,
+          string
+        >;
+      const [ofA, ofB] = [await ca(), await ca(tokenB)];
+      expect(ofB.x509_ca_certificate).toMatch(/^-----BEGIN CERTIFICATE-----/);
+      expect(ofB.x509_ca_certificate).not.toBe(ofA.x509_ca_certificate);
+      expect(ofB.ssh_ca_public_key).not.toBe(ofA.ssh_ca_public_key);
+      const issued = await h.request('/api/v1/client/ssh-certificates', {
+        method: 'POST',
+        token: tokenB,
+        json: { public_key: a.sshPublicKey },
+      });
+      const text = await issued.text();
+      expect(issued.status, text).toBe(201);
+      expect(JSON.parse(text).ca_public_key).toBe(ofB.ssh_ca_public_key);
+      for (const secret of [...secretsOfA, ofA.x509_ca_certificate!, ofA.ssh_ca_public_key!])
+        expect(text).not.toContain(secret);
     });
 
     it('refuses references to resources of another organization inside bodies', async () => {

@@ -38,6 +38,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/client/ca": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the organization’s certificate authorities
+         * @description The public parts only: the CA of client certificates and the CA of the SSH certificates clients present to the proxies. Readable with any token of the organization, a connector’s included.
+         */
+        get: operations["getCertificateAuthorities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/client/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a client certificate (mTLS)
+         * @description Signs the request’s key with the organization’s client CA for the caller: a person’s or a service account’s token. Valid for at most 12 hours, for TLS client authentication only.
+         */
+        post: operations["issueClientCertificate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/client/ssh-certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get an SSH user certificate
+         * @description Signs the public key with the organization’s SSH user CA for the caller: a person’s or a service account’s token. Valid for at most 12 hours.
+         */
+        post: operations["issueSshCertificate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/connectors": {
         parameters: {
             query?: never;
@@ -734,6 +794,55 @@ export interface components {
             items: components["schemas"]["AuditEntry"][];
             /** @description Pass as `cursor` for the next page; null at the end. */
             next_cursor: string | null;
+        };
+        CertificateAuthorities: {
+            /**
+             * @description The SSH user CA key (OpenSSH format) of the certificates clients present to the proxies. Not for an upstream sshd’s `TrustedUserCAKeys`: that would let members skip the proxies and their policies.
+             * @example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI… acme Border0 user CA
+             */
+            ssh_ca_public_key: string;
+            /** @description The client CA certificate (PEM): what a TLS server trusts to verify client certificates. */
+            x509_ca_certificate: string;
+        };
+        ClientCertificate: {
+            /** @description The chain to trust: the organization’s client CA certificate, PEM. */
+            ca_certificate: string;
+            /** @description The client certificate, PEM (clientAuth only). */
+            certificate: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-26T08:00:00.000Z
+             */
+            not_after: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-26T08:00:00.000Z
+             */
+            not_before: string;
+            /**
+             * @description Serial number, hex.
+             * @example 5f3a…
+             */
+            serial: string;
+            /**
+             * @description CN = the email of the person or `service-account:<name>`, O = the organization.
+             * @example CN=alice@acme.dev, O=acme
+             */
+            subject: string;
+        };
+        ClientCertificateRequest: {
+            /**
+             * @description A PEM PKCS#10 certificate request signed with the client’s key: ECDSA P-256 or RSA of at least 2048 bits. Only its public key is used; the subject is set by the CA.
+             * @example -----BEGIN CERTIFICATE REQUEST-----
+             *     MIH…
+             *     -----END CERTIFICATE REQUEST-----
+             */
+            csr: string;
+            /**
+             * @description How long the certificate is valid, in seconds: at most 12 hours (43200), which is also the default. A longer one is refused, not shortened. It never outlives the token that asks for it.
+             * @example 3600
+             */
+            ttl_seconds?: number;
         };
         Connector: {
             /**
@@ -1551,6 +1660,55 @@ export interface components {
             username?: string;
         };
         SshAgentForwardingPermission: Record<string, never>;
+        SshCertificate: {
+            /** @description The organization’s SSH user CA, OpenSSH format. */
+            ca_public_key: string;
+            /**
+             * @description The OpenSSH user certificate line, for `~/.ssh/id_…-cert.pub`.
+             * @example ssh-ed25519-cert-v01@openssh.com AAAAIHNzaC1lZDI1NTE5LWNlcnQt… alice@acme.dev
+             */
+            certificate: string;
+            /**
+             * @description The identity: the email of the person or `service-account:<name>`.
+             * @example alice@acme.dev
+             */
+            key_id: string;
+            /**
+             * @description Login names: the email and its local part, or the service account’s name.
+             * @example [
+             *       "alice@acme.dev",
+             *       "alice"
+             *     ]
+             */
+            principals: string[];
+            /**
+             * @description Serial number, decimal (64 bits).
+             * @example 1234567890
+             */
+            serial: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-26T08:00:00.000Z
+             */
+            valid_after: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-26T08:00:00.000Z
+             */
+            valid_before: string;
+        };
+        SshCertificateRequest: {
+            /**
+             * @description An OpenSSH public key line: Ed25519, ECDSA (NIST curves), RSA of at least 2048 bits, or their security-key (sk-) variants.
+             * @example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI… alice@laptop
+             */
+            public_key: string;
+            /**
+             * @description How long the certificate is valid, in seconds: at most 12 hours (43200), which is also the default. A longer one is refused, not shortened. It never outlives the token that asks for it.
+             * @example 3600
+             */
+            ttl_seconds?: number;
+        };
         SshExecPermission: {
             /** @description Allowed commands; absent allows any command. */
             commands?: string[];
@@ -1844,6 +2002,206 @@ export interface operations {
             };
             /** @description The token may not do this. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCertificateAuthorities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CA certificate and key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificateAuthorities"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    issueClientCertificate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a create safely: the same key and body return the first result. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClientCertificateRequest"];
+            };
+        };
+        responses: {
+            /** @description The certificate and its CA. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientCertificate"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used for a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    issueSshCertificate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a create safely: the same key and body return the first result. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SshCertificateRequest"];
+            };
+        };
+        responses: {
+            /** @description The certificate and the CA key. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SshCertificate"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -22,7 +22,14 @@ export type Permission =
   | 'tokens:write'
   | 'audit:read'
   /** Asking for access decisions and what-ifs: reads policies and the groups of people. */
-  | 'access:check';
+  | 'access:check'
+  /** Reading the organization's CA certificate and SSH CA key: public, what verifiers trust. */
+  | 'certificate_authorities:read'
+  /**
+   * Getting a client certificate (X.509 or SSH) for oneself: what using sockets takes. Not for read_only,
+   * which sees everything but uses nothing, and whose requests must change nothing (issuing is audited).
+   */
+  | 'certificates:issue';
 
 const READ: Permission[] = [
   'organization:read',
@@ -35,6 +42,7 @@ const READ: Permission[] = [
   'tokens:read',
   'audit:read',
   'access:check',
+  'certificate_authorities:read',
 ];
 const WRITE: Permission[] = [
   'organization:write',
@@ -47,12 +55,15 @@ const WRITE: Permission[] = [
   'tokens:write',
 ];
 
+/** What the roles that use sockets need for it, on top of what they read. */
+const USE: Permission[] = ['certificate_authorities:read', 'certificates:issue'];
+
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
-  owner: new Set([...READ, ...WRITE]),
-  admin: new Set([...READ, ...WRITE]),
+  owner: new Set([...READ, ...WRITE, ...USE]),
+  admin: new Set([...READ, ...WRITE, ...USE]),
   read_only: new Set(READ),
-  member: new Set(['organization:read', 'sockets:read', 'sessions:read_own']),
-  client: new Set(['organization:read', 'sockets:read']),
+  member: new Set(['organization:read', 'sockets:read', 'sessions:read_own', ...USE]),
+  client: new Set(['organization:read', 'sockets:read', ...USE]),
 };
 
 export function roleAllows(role: Role, permission: Permission): boolean {

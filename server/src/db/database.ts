@@ -9,6 +9,7 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import * as initial from './migrations/0001-initial.js';
 import * as recordingsBySession from './migrations/0002-recordings-by-session.js';
+import * as certificateAuthorities from './migrations/0003-certificate-authorities.js';
 import type { Database } from './schema.js';
 
 export type Store = Kysely<Database>;
@@ -23,6 +24,7 @@ export interface StoreOptions {
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-recordings-by-session': recordingsBySession,
+  '0003-certificate-authorities': certificateAuthorities,
 };
 
 export async function openStore(options: StoreOptions): Promise<Store> {

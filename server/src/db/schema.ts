@@ -194,6 +194,20 @@ export interface IdempotencyKeysTable {
   created_at: Defaulted<Date>;
 }
 
+export interface CertificateAuthoritiesTable {
+  id: string;
+  /** Null for the platform's own CAs, which belong to no organization. */
+  org_id: string | null;
+  /** `x509_client`, `ssh_user` or `x509_platform`. */
+  kind: string;
+  /** The CA certificate (PEM) of an X.509 CA; the OpenSSH public key line of an SSH CA. */
+  public_part: string;
+  /** The private key (PKCS#8 PEM), AES-256-GCM sealed. */
+  private_key_sealed: string;
+  not_after: Timestamp | null;
+  created_at: Defaulted<Date>;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -211,4 +225,5 @@ export interface Database {
   recordings: RecordingsTable;
   audit_entries: AuditEntriesTable;
   idempotency_keys: IdempotencyKeysTable;
+  certificate_authorities: CertificateAuthoritiesTable;
 }

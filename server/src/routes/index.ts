@@ -2,6 +2,7 @@
 import type { Services } from '../services.js';
 import { accessRoutes } from './access.js';
 import { auditRoutes } from './audit.js';
+import { clientCertificateRoutes } from './client-certificates.js';
 import { connectorRoutes } from './connectors.js';
 import { groupRoutes } from './groups.js';
 import { memberRoutes } from './members.js';
@@ -24,6 +25,7 @@ export function apiRouters(services: Services) {
     accessRoutes(services),
     connectorRoutes(services),
     sessionRoutes(services),
+    clientCertificateRoutes(services),
     auditRoutes(services),
   ];
 }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Border0Client } from '@border0/sdk';
 import { sql } from 'kysely';
 import type { Store } from '../../src/db/database.js';
+import { createCsr, createSshKey } from './client-keys.js';
 
 export interface World {
   orgId: string;
@@ -21,6 +22,9 @@ export interface World {
   connectorId: string;
   connectorTokenId: string;
   sessionId: string;
+  /** A client's PKCS#10 request (ECDSA P-256) and OpenSSH public key, for the certificate operations. */
+  csrPem: string;
+  sshPublicKey: string;
 }
 
 export async function buildWorld(b0: Border0Client, tag: string): Promise<World> {
@@ -83,6 +87,8 @@ export async function buildWorld(b0: Border0Client, tag: string): Promise<World>
       result: 'allowed',
     },
   });
+  // The organization's CAs exist from here on, as they would after its first client login.
+  await b0.get('/api/v1/client/ca');
   return {
     orgId: org.id,
     orgName: org.name,
@@ -97,6 +103,8 @@ export async function buildWorld(b0: Border0Client, tag: string): Promise<World>
     connectorId: connector.id,
     connectorTokenId: connectorToken.id,
     sessionId: session.id,
+    csrPem: (await createCsr()).csrPem,
+    sshPublicKey: createSshKey().publicKeyLine,
   };
 }
 
@@ -203,6 +211,9 @@ export function validRequests(w: World): [operationId: string, request: Operatio
     ['listSessionEvents', { path: session }],
     ['listSessionRecordings', { path: session }],
     ['terminateSession', { path: session }],
+    ['getCertificateAuthorities', {}],
+    ['issueClientCertificate', { body: { csr: w.csrPem, ttl_seconds: 3600 } }],
+    ['issueSshCertificate', { body: { public_key: w.sshPublicKey, ttl_seconds: 3600 } }],
     ['listAuditEntries', { query: { resource_type: 'socket' } }],
     ['removeGroupMember', { path: { ...group, member: w.memberEmail } }],
     ['detachPolicySocket', { path: { ...policy, ...socket } }],
@@ -235,6 +246,7 @@ const TABLES = [
   'recordings',
   'audit_entries',
   'idempotency_keys',
+  'certificate_authorities',
 ] as const;
 
 /**
