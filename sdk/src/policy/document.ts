@@ -130,7 +130,8 @@ const ServiceAccountName = z
 
 export const PolicyWho = z
   .strictObject({
-    email: list(z.email('expected an email address')).optional(),
+    // Browsers' rule for email addresses, which accepts a one-label domain such as `admin@localhost`.
+    email: list(z.email({ pattern: z.regexes.html5Email, error: 'expected an email address' })).optional(),
     group: list(z.uuid('expected a group id')).optional(),
     service_account: list(ServiceAccountName).optional(),
   })

@@ -19,7 +19,11 @@ export const Timestamp = z
   .string()
   .datetime({ offset: true })
   .openapi({ example: '2026-11-26T08:00:00.000Z' });
-export const Email = z.string().email().max(254).openapi({ example: 'alice@acme.dev' });
+/** Browsers' rule for email addresses, which accepts a one-label domain such as `admin@localhost`. */
+export const Email = z
+  .email({ pattern: z.regexes.html5Email })
+  .max(254)
+  .openapi({ example: 'alice@acme.dev' });
 
 export const FieldError = z.object({ field: z.string(), message: z.string() }).openapi('FieldError');
 
