@@ -42,6 +42,30 @@ describe('quick start', () => {
       }),
     ]);
 
+    // The first owner can be named in a policy and asked about.
+    const policy = await border0(
+      [
+        'policy',
+        'create',
+        '--name',
+        'web-for-admin',
+        '--allow',
+        'http',
+        '--email',
+        'admin@localhost',
+        '--org-wide',
+      ],
+      env,
+    );
+    expect(policy.code, policy.stderr).toBe(0);
+    const decision = await border0(
+      ['policy', 'test', '--socket', 'web', '--email', 'admin@localhost', '--ip', '127.0.0.1'],
+      env,
+    );
+    expect(decision.stdout).toMatch(/^ALLOWED by policy web-for-admin/);
+    const stranger = await border0(['policy', 'test', '--socket', 'web', '--email', 'eve@example.com'], env);
+    expect(stranger.stdout).toMatch(/^DENIED/);
+
     expect(await running.stop()).toBe(0);
     running = await startPlatform(['--data-dir', dataDir], env);
     expect(running.output()).not.toMatch(/Admin token for organization/);

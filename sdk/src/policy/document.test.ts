@@ -80,7 +80,10 @@ describe('PolicyDocument', () => {
     ],
     ['agent forwarding', { permissions: { ssh: { agent_forwarding: {} } }, condition: {} }],
     // The first owner of `border0 start` is admin@localhost: a one-label domain.
-    ['an email on a one-label domain', { permissions: {}, condition: { who: { email: ['admin@localhost'] } } }],
+    [
+      'an email on a one-label domain',
+      { permissions: {}, condition: { who: { email: ['admin@localhost'] } } },
+    ],
   ])('accepts %s', (_name, doc) => {
     const result = PolicyDocument.safeParse(doc);
     expect(result.error?.issues).toBeUndefined();
