@@ -1,0 +1,13 @@
+/** Connector tunnels: one TLS+SSH tunnel per proxy, reverse forwards per socket, upstream dialing. */
+export { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
+export { type ProxyEndpoint, proxyKey } from './proxy-endpoint.js';
+export {
+  TunnelClient,
+  type TunnelClientOptions,
+  type TunnelClientState,
+  type TunnelLogger,
+  type TunnelStatus,
+} from './tunnel-client.js';
+export { TunnelPool, type TunnelPoolOptions } from './tunnel-pool.js';
+export { CONNECTOR_USERNAME, TUNNEL_ALPN } from './tunnel-protocol.js';
+export { dialUpstream, type ResolveUpstream, type Upstream } from './upstream-dialer.js';

@@ -1,0 +1,79 @@
+/**
+ * Traffic through a real tunnel: TLS on loopback with generated certificates, ssh2 on both sides, real
+ * upstreams. client → stand-in gateway → TunnelServer → TLS/SSH → TunnelClient → upstream.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TunnelClient } from '../src/index.js';
+import { closedAfter, exchange, sha256 } from './support/clients.js';
+import { startTestProxy, type TestProxy } from './support/test-proxy.js';
+import { waitUntil } from './support/wait.js';
+import { createWorld, ECHO, PAYLOAD, PAYLOAD_BYTES, REFUSED, TOKEN, type World } from './support/world.js';
+
+let world: World;
+let proxy: TestProxy;
+let tunnel: TunnelClient;
+const ports: Record<string, number> = {};
+
+beforeAll(async () => {
+  world = await createWorld();
+  proxy = await startTestProxy({ pki: world.pki, grants: world.grants });
+  for (const dnsname of [ECHO, PAYLOAD, REFUSED]) ports[dnsname] = await proxy.clientPort(dnsname);
+  tunnel = new TunnelClient({
+    proxy: { host: '127.0.0.1', port: proxy.port, servername: world.pki.servername },
+    token: TOKEN,
+    ca: world.pki.caPem,
+    sockets: [ECHO, PAYLOAD, REFUSED],
+    resolveUpstream: world.resolveUpstream,
+  }).start();
+  await waitUntil(() => tunnel.status.state === 'connected', 10_000, 'the tunnel to connect');
+});
+
+afterAll(async () => {
+  await tunnel?.close();
+  await proxy?.close();
+  await world?.close();
+});
+
+describe('a client connection through the tunnel', () => {
+  it('reaches the upstream with the connector authenticated and every socket forwarded', () => {
+    expect(proxy.up.map((t) => t.connectorId)).toEqual(['connector-1']);
+    expect(tunnel.status.forwarded.sort()).toEqual([ECHO, PAYLOAD, REFUSED].sort());
+    expect(proxy.tunnels.serves(ECHO)).toBe(true);
+  });
+
+  it('round-trips 20 MB to an echo upstream byte-exact, half-closing after the upload', async () => {
+    const payload = randomBytes(PAYLOAD_BYTES);
+    const result = await exchange(ports[ECHO]!, payload);
+    expect(result.bytes).toBe(payload.length);
+    expect(result.sha256).toBe(sha256(payload));
+  });
+
+  it('downloads a 20 MB random payload from the upstream byte-exact', async () => {
+    const result = await exchange(ports[PAYLOAD]!);
+    expect(result.bytes).toBe(PAYLOAD_BYTES);
+    expect(result.sha256).toBe(world.payload.sha256);
+  });
+
+  it('carries 64 parallel channels, each byte-exact', async () => {
+    const payloads = Array.from({ length: 64 }, (_, i) => randomBytes(16 * 1024 + i * 4096));
+    const results = await Promise.all(payloads.map((p) => exchange(ports[ECHO]!, p)));
+    expect(results.map((r) => r.sha256)).toEqual(payloads.map(sha256));
+  });
+});
+
+describe('an upstream that refuses the connection', () => {
+  it('closes the client side, tells the proxy why, and leaves the tunnel and other channels alive', async () => {
+    const errorsBefore = proxy.channelErrors.length;
+    const longRunning = exchange(ports[ECHO]!, randomBytes(4 * 1024 * 1024));
+    const refused = await closedAfter(ports[REFUSED]!);
+    expect(refused.bytes).toBe(0);
+    const reason = proxy.channelErrors.at(errorsBefore);
+    expect(reason).toMatchObject({ code: 'channel-refused' });
+    expect(reason?.message).toContain('upstream unreachable: ECONNREFUSED');
+    expect((await longRunning).bytes).toBe(4 * 1024 * 1024);
+    expect(tunnel.status.state).toBe('connected');
+    const after = await exchange(ports[ECHO]!, Buffer.from('still here'));
+    expect(after.sha256).toBe(sha256(Buffer.from('still here')));
+  });
+});

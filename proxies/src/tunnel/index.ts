@@ -1,0 +1,16 @@
+/** Connector tunnels, proxy side: accept tunnel streams, track which connector serves which socket, open channels. */
+export { bridgeDuplex } from './duplex-bridge.js';
+export { processTunnelHostKey } from './host-key.js';
+export { TunnelChannel } from './tunnel-channel.js';
+export type {
+  AuthenticateConnector,
+  ChannelOrigin,
+  ConnectorGrant,
+  TunnelConnection,
+  TunnelLogger,
+  TunnelState,
+} from './tunnel-connection.js';
+export { TunnelError, type TunnelErrorCode } from './tunnel-error.js';
+export { CONNECTOR_USERNAME, TUNNEL_ALPN } from './tunnel-protocol.js';
+export { TunnelRegistry } from './tunnel-registry.js';
+export { type TunnelInfo, TunnelServer, type TunnelServerOptions } from './tunnel-server.js';

@@ -1,0 +1,206 @@
+/**
+ * The proxy's end of connector tunnels: accepts tunnel streams handed over by the gateway, runs the SSH
+ * server side on each, keeps the registry of which tunnels serve which socket, and opens channels through
+ * them for client connections.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { pino } from 'pino';
+import ssh2 from 'ssh2';
+import { processTunnelHostKey } from './host-key.js';
+import { TunnelChannel } from './tunnel-channel.js';
+import {
+  type AuthenticateConnector,
+  type ChannelOrigin,
+  TunnelConnection,
+  type TunnelLogger,
+} from './tunnel-connection.js';
+import { TunnelError } from './tunnel-error.js';
+import { TunnelRegistry } from './tunnel-registry.js';
+
+/** A live, authenticated tunnel as the gateway sees it (for status reporting). */
+export interface TunnelInfo {
+  tunnelId: string;
+  connectorId: string;
+  organizationId: string;
+  remoteAddress?: string;
+  connectedAt: Date;
+  /** Socket dnsnames the connector forwards through this tunnel. */
+  sockets: string[];
+}
+
+export interface TunnelServerOptions {
+  /** Checks a connector token; see {@link AuthenticateConnector}. */
+  authenticateConnector: AuthenticateConnector;
+  /** SSH host private key; default: an ed25519 key generated once per process. */
+  hostKey?: string | Buffer;
+  /** Interval of SSH keepalives to the connector; with keepaliveCountMax 2, a dead peer is cut within ~15 s. */
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
+  /** A tunnel not authenticated within this time is closed (default 10 s). */
+  handshakeTimeoutMs?: number;
+  /** How long to wait for a connector to accept a channel (default 10 s). */
+  channelOpenTimeoutMs?: number;
+  log?: TunnelLogger;
+  /** Fires when a connector's tunnel is authenticated and usable. */
+  onTunnelUp?: (tunnel: TunnelInfo) => void;
+  /** Fires when an authenticated tunnel is gone; it has already left the registry. */
+  onTunnelDown?: (tunnel: TunnelInfo, reason?: Error) => void;
+}
+
+/**
+ * @example
+ * const tunnels = new TunnelServer({ authenticateConnector: (token) => sdk.connectors.authenticate(token) });
+ * tlsServer.on('secureConnection', (socket) => {
+ *   if (socket.alpnProtocol === TUNNEL_ALPN) tunnels.accept(socket);
+ * });
+ * const channel = await tunnels.openChannel('db-acme.border0.test', { address: '203.0.113.9', port: 51234 });
+ */
+export class TunnelServer {
+  readonly #options: TunnelServerOptions;
+  readonly #log: TunnelLogger;
+  readonly #hostKey: string | Buffer;
+  readonly #registry = new TunnelRegistry<TunnelConnection>();
+  readonly #connections = new Set<TunnelConnection>();
+  #closed = false;
+
+  constructor(options: TunnelServerOptions) {
+    this.#options = options;
+    this.#log = options.log ?? pino({ level: 'silent' });
+    this.#hostKey = options.hostKey ?? processTunnelHostKey();
+    // ssh2 wants the key as text per server; parse it once here so that a bad key fails at start, not later.
+    const parsed = ssh2.utils.parseKey(this.#hostKey);
+    if (parsed instanceof Error) throw new Error(`invalid tunnel host key: ${parsed.message}`);
+  }
+
+  /**
+   * Takes over a stream whose peer is a connector (e.g. a TLSSocket whose ALPN was `border0-tunnel`). The
+   * server owns it from here: it is destroyed when the tunnel ends. Never throws on bad input.
+   */
+  accept(stream: Duplex, remote?: { address?: string; port?: number }): TunnelConnection {
+    const socketLike = stream as Partial<Socket>;
+    const tunnel = new TunnelConnection(
+      stream,
+      {
+        id: randomUUID(),
+        authenticateConnector: this.#options.authenticateConnector,
+        handshakeTimeoutMs: this.#options.handshakeTimeoutMs ?? 10_000,
+        maxAuthAttempts: 3,
+        log: this.#log,
+        remote: remote ?? { address: socketLike.remoteAddress, port: socketLike.remotePort },
+      },
+      {
+        onAuthenticated: (t) => this.#onAuthenticated(t),
+        onForward: (t, dnsname) => this.#registry.add(dnsname, t),
+        onUnforward: (t, dnsname) => this.#registry.remove(dnsname, t),
+        onClose: (t, reason) => this.#onClose(t, reason),
+      },
+    );
+    if (this.#closed) {
+      tunnel.close(new Error('tunnel server closed'));
+      return tunnel;
+    }
+    this.#connections.add(tunnel);
+    // ssh2's Server is used only as a factory for one incoming connection: one per stream lets us know
+    // which stream a connection belongs to without reaching into ssh2's internals.
+    const sshServer = new ssh2.Server(
+      {
+        hostKeys: [this.#hostKey],
+        keepaliveInterval: this.#options.keepaliveIntervalMs ?? 5_000,
+        keepaliveCountMax: this.#options.keepaliveCountMax ?? 2,
+      },
+      (client) => tunnel.attach(client),
+    );
+    sshServer.on('error', (error: Error) => tunnel.close(error));
+    sshServer.injectSocket(stream as Socket);
+    return tunnel;
+  }
+
+  /**
+   * Opens a channel to the upstream of socket `dnsname` through one of the tunnels serving it (round-robin),
+   * for a client at `origin`. Rejects with a {@link TunnelError}: `no-tunnel`, `channel-refused` (the
+   * connector could not reach the upstream; the message carries its reason), `channel-timeout`.
+   */
+  async openChannel(dnsname: string, origin: ChannelOrigin): Promise<Duplex> {
+    if (this.#closed) throw new TunnelError('server-closed', 'tunnel server is closed');
+    const tunnel = this.#registry.pick(dnsname.toLowerCase());
+    if (!tunnel) throw new TunnelError('no-tunnel', `no connector is serving socket ${dnsname}`);
+    const timeoutMs = this.#options.channelOpenTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    const opening = tunnel.openChannel(dnsname, origin);
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new TunnelError('channel-timeout', `connector did not open a channel to ${dnsname}`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return new TunnelChannel(await Promise.race([opening, timeout]));
+    } catch (error) {
+      // A channel that opens after we gave up must not leak.
+      opening.then((late) => late.close()).catch(() => {});
+      if (error instanceof TunnelError) throw error;
+      const reason =
+        error instanceof Error ? error.message.replace(/^\(SSH\) Channel open failure: /, '') : '';
+      throw new TunnelError('channel-refused', `connector refused channel to ${dnsname}: ${reason}`, {
+        cause: error,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Whether at least one tunnel currently serves `dnsname`. */
+  serves(dnsname: string): boolean {
+    return this.#registry.count(dnsname.toLowerCase()) > 0;
+  }
+
+  /** Live authenticated tunnels. */
+  tunnels(): TunnelInfo[] {
+    return [...this.#connections].filter((t) => t.state === 'ready').map(toInfo);
+  }
+
+  /** Cuts every tunnel of a connector (e.g. its token was revoked); returns how many were cut. */
+  disconnectConnector(connectorId: string, reason = 'connector disconnected by the proxy'): number {
+    const doomed = [...this.#connections].filter((t) => t.grant?.connectorId === connectorId);
+    for (const tunnel of doomed) tunnel.close(new Error(reason));
+    return doomed.length;
+  }
+
+  /** Closes every tunnel and refuses new ones. */
+  close(): void {
+    this.#closed = true;
+    for (const tunnel of [...this.#connections]) tunnel.close(new Error('tunnel server closed'));
+  }
+
+  #onAuthenticated(tunnel: TunnelConnection): void {
+    const info = toInfo(tunnel);
+    this.#log.info({ tunnel: info.tunnelId, connectorId: info.connectorId }, 'tunnel up');
+    this.#options.onTunnelUp?.(info);
+  }
+
+  #onClose(tunnel: TunnelConnection, reason?: Error): void {
+    const wasUp = tunnel.connectedAt !== undefined && tunnel.grant !== undefined;
+    const info = wasUp ? toInfo(tunnel) : undefined;
+    this.#registry.removeTunnel(tunnel);
+    this.#connections.delete(tunnel);
+    if (!info) {
+      this.#log.debug({ tunnel: tunnel.id, err: reason }, 'tunnel closed before authentication');
+      return;
+    }
+    this.#log.info({ tunnel: info.tunnelId, connectorId: info.connectorId, err: reason }, 'tunnel down');
+    this.#options.onTunnelDown?.(info, reason);
+  }
+}
+
+function toInfo(tunnel: TunnelConnection): TunnelInfo {
+  return {
+    tunnelId: tunnel.id,
+    connectorId: tunnel.grant?.connectorId ?? '',
+    organizationId: tunnel.grant?.organizationId ?? '',
+    remoteAddress: tunnel.remote.address,
+    connectedAt: tunnel.connectedAt ?? new Date(0),
+    sockets: tunnel.sockets,
+  };
+}
