@@ -66,7 +66,9 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
-    description: 'An admin, service account or connector token.',
+    description:
+      'An admin, service account or connector token of an organization, or a proxy token (platform-level, ' +
+      'for the `Proxy` operations only).',
   });
   for (const router of apiRouters(services)) app.route('/api/v1', router);
 

@@ -1,12 +1,13 @@
 /**
  * First start: with an empty store, create an account, an organization and its owner, and issue a one-time
- * admin token, written to a file only the current user can read.
+ * admin token and a token for the proxies, each written to a file only the current user can read.
  */
 import { writeFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { appendAudit } from './audit/audit-log.js';
 import type { Store } from './db/database.js';
 import { createOrganization, ensureUser } from './resources/organization-store.js';
+import { issueProxyToken } from './resources/proxy-store.js';
 import { issueToken } from './resources/token-store.js';
 
 export interface BootstrapOptions {
@@ -14,12 +15,16 @@ export interface BootstrapOptions {
   email: string;
   /** Where to write the admin token (mode 0600); nothing is written when absent. */
   tokenFile?: string | undefined;
+  /** Where to write the proxy token (mode 0600); nothing is written when absent. */
+  proxyTokenFile?: string | undefined;
 }
 
 export interface BootstrapResult {
   organization: string;
   email: string;
   token: string;
+  /** A token for the data plane's proxies (platform-level, not tied to the organization). */
+  proxyToken: string;
 }
 
 /** Returns the new owner's token, or undefined when the store already holds an organization. */
@@ -48,7 +53,14 @@ export async function bootstrap(db: Store, options: BootstrapOptions): Promise<B
         details: { name: org.name },
       },
     );
+    const proxy = await issueProxyToken(trx, 'bootstrap');
     if (options.tokenFile) writeFileSync(options.tokenFile, `${secret}\n`, { mode: 0o600 });
-    return { organization: org.name, email: options.email.toLowerCase(), token: secret };
+    if (options.proxyTokenFile) writeFileSync(options.proxyTokenFile, `${proxy.token}\n`, { mode: 0o600 });
+    return {
+      organization: org.name,
+      email: options.email.toLowerCase(),
+      token: secret,
+      proxyToken: proxy.token,
+    };
   });
 }

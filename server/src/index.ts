@@ -3,4 +3,5 @@ export { type App, createApp, openApiDocument } from './app.js';
 export { type BootstrapResult, bootstrap } from './bootstrap.js';
 export { openStore, type Store } from './db/database.js';
 export { parseCountryOverrides } from './geo/country-resolver.js';
+export { issueProxyToken } from './resources/proxy-store.js';
 export { type ServerHandle, type ServerOptions, startServer } from './server.js';

@@ -7,6 +7,8 @@ import { createApp } from './app.js';
 import { type BootstrapResult, bootstrap } from './bootstrap.js';
 import { loadSecretKey, SecretBox } from './crypto/secret-box.js';
 import { openStore } from './db/database.js';
+import { type EventBus, LocalEventBus } from './events/event-bus.js';
+import { PostgresEventBus } from './events/postgres-event-bus.js';
 import { openCountryResolver } from './geo/country-resolver.js';
 import type { Services } from './services.js';
 
@@ -37,6 +39,8 @@ export interface ServerHandle {
   services: Services;
   /** Set when this start created the first organization: the one-time owner token. */
   bootstrap: BootstrapResult | undefined;
+  /** Set when this start created the first organization: a token for proxies (also in `<dataDir>/proxy-token`). */
+  proxyToken: string | undefined;
   close(): Promise<void>;
 }
 
@@ -48,6 +52,10 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     databaseUrl: options.databaseUrl,
     dataDir: inMemory ? dataDir : join(dataDir, 'store'),
   });
+  // Over PostgreSQL other instances may share the store: events travel through it to all of them.
+  const events: EventBus = options.databaseUrl
+    ? await PostgresEventBus.open(options.databaseUrl, logger)
+    : new LocalEventBus();
   const services: Services = {
     db,
     secrets: new SecretBox(loadSecretKey(options.secretKey, dataDir)),
@@ -57,17 +65,23 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       databasePath: options.geoipDatabase,
       overrides: options.geoipOverrides,
     }),
+    events,
   };
   const created = await bootstrap(db, {
     organization: options.organization ?? 'local',
     email: options.ownerEmail ?? 'admin@localhost',
     tokenFile: inMemory ? undefined : join(dataDir, 'admin-token'),
+    proxyTokenFile: inMemory ? undefined : join(dataDir, 'proxy-token'),
   });
   const app = createApp(services, { defaultMetrics: options.defaultMetrics });
   const host = options.host ?? '127.0.0.1';
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 6080 }, () => resolve(s));
     s.once('error', reject);
+  }).catch(async (error: unknown) => {
+    await events.close();
+    await db.destroy();
+    throw error;
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -77,7 +91,10 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     port,
     services,
     bootstrap: created,
+    proxyToken: created?.proxyToken,
     async close() {
+      // Event streams never end by themselves: closing the bus ends them, so the server can close.
+      await events.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.destroy();
     },

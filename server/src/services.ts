@@ -1,7 +1,8 @@
-/** What every route needs, built once per server: the store, the secret box, settings, the logger. */
+/** What every route needs, built once per server: the store, the secret box, settings, the logger, events. */
 import type { Logger } from 'pino';
 import type { SecretBox } from './crypto/secret-box.js';
 import type { Store } from './db/database.js';
+import type { EventBus } from './events/event-bus.js';
 import type { CountryResolver } from './geo/country-resolver.js';
 
 export interface Services {
@@ -12,4 +13,6 @@ export interface Services {
   baseDomain: string;
   /** The country of client addresses, for policies' `where`. */
   geo: CountryResolver;
+  /** Change events for the data plane (the proxies' event stream). */
+  events: EventBus;
 }

@@ -1,7 +1,9 @@
 /**
  * Every route is authorized: without a token every operation answers 401; a read_only token may read
  * everything and change nothing; a client token may only read its organization and the sockets, and get
- * certificates to use them. Default deny.
+ * certificates to use them. The data plane's tokens call their own operations only: a proxy token the
+ * proxies' (and no organization's), a connector token its own (and reads its organization's CAs), and no
+ * organization token calls theirs. Default deny.
  */
 import { createClient } from '@border0/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +28,9 @@ const CLIENT_ALLOWED = new Set([
   'getCertificateAuthorities',
   ...['issueClientCertificate', 'issueSshCertificate'],
 ]);
+
+/** What a connector token may call of the organization's operations. */
+const CONNECTOR_ALLOWED = new Set(['getCertificateAuthorities']);
 
 /** What using sockets takes, and changes state (an audit entry): a client may, read_only may not. */
 const ISSUING = new Set(['issueClientCertificate', 'issueSshCertificate']);
@@ -61,11 +66,26 @@ describe('authorization of every operation (pglite)', () => {
     const op = operations.find((o) => o.operationId === operationId)!;
     const request = validRequests(world).find(([id]) => id === operationId)![1];
     const query = request.query ? `?${new URLSearchParams(request.query)}` : '';
-    return h.request(`${fill(op.path, request.path)}${query}`, {
+    const res = await h.request(`${fill(op.path, request.path)}${query}`, {
       method: op.method,
       token,
       ...(request.body !== undefined && { json: request.body }),
     });
+    // An event stream stays open: its status is the answer.
+    if (op.streams && res.ok) await res.body?.cancel();
+    return res;
+  }
+
+  /** Calls every operation of `ops` with `token`, expecting `status(op)`; changes nothing when all are refused. */
+  async function expectStatuses(
+    ops: typeof operations,
+    token: string,
+    status: (operationId: string) => number,
+  ) {
+    for (const op of ops) {
+      const res = await call(op.operationId, token);
+      expect(res.status, `${op.operationId}: ${res.ok ? '' : await res.text()}`).toBe(status(op.operationId));
+    }
   }
 
   it('answers 401 to every operation without a token, or with an unknown one', async () => {
@@ -79,9 +99,8 @@ describe('authorization of every operation (pglite)', () => {
     const before = await storeDigest(h.services.db);
     for (const op of operations) {
       const status = (await call(op.operationId, tokens.read_only)).status;
-      if (op.method === 'GET' || READ_ONLY_QUESTIONS.has(op.operationId))
-        expect(status, op.operationId).toBe(200);
-      else expect(status, op.operationId).toBe(403);
+      const reads = op.method === 'GET' || READ_ONLY_QUESTIONS.has(op.operationId);
+      expect(status, op.operationId).toBe(reads && op.caller === 'organization' ? 200 : 403);
     }
     expect(await storeDigest(h.services.db)).toBe(before);
   });
@@ -89,10 +108,51 @@ describe('authorization of every operation (pglite)', () => {
   it('lets a client read only its organization and the sockets, and get certificates', async () => {
     const before = await storeDigest(h.services.db);
     for (const op of operations.filter((o) => !ISSUING.has(o.operationId))) {
+      // CLIENT_ALLOWED names organization operations only: the data plane's are 403 too.
       const status = (await call(op.operationId, tokens.client)).status;
       expect(status, op.operationId).toBe(CLIENT_ALLOWED.has(op.operationId) ? 200 : 403);
     }
     expect(await storeDigest(h.services.db)).toBe(before);
     for (const operationId of ISSUING) expect((await call(operationId, tokens.client)).status).toBe(201);
+  });
+
+  it('lets a proxy token call the proxies’ operations and nothing of an organization or a connector', async () => {
+    const before = await storeDigest(h.services.db);
+    await expectStatuses(
+      operations.filter((o) => o.caller !== 'proxy'),
+      h.proxyToken,
+      () => 403,
+    );
+    expect(await storeDigest(h.services.db)).toBe(before);
+    await expectStatuses(
+      operations.filter((o) => o.caller === 'proxy'),
+      h.proxyToken,
+      (id) => (['issueProxyCertificate', 'createProxySession'].includes(id) ? 201 : 200),
+    );
+  });
+
+  it('lets a connector token call its own operations and read its organization’s CAs, nothing else', async () => {
+    const before = await storeDigest(h.services.db);
+    await expectStatuses(
+      operations.filter(
+        (o) => o.caller === 'proxy' || (o.caller === 'organization' && !CONNECTOR_ALLOWED.has(o.operationId)),
+      ),
+      world.connectorToken,
+      () => 403,
+    );
+    expect(await storeDigest(h.services.db)).toBe(before);
+    await expectStatuses(
+      operations.filter((o) => o.caller === 'connector' || CONNECTOR_ALLOWED.has(o.operationId)),
+      world.connectorToken,
+      (id) => (id === 'putConnectorSocket' ? 201 : 200),
+    );
+  });
+
+  it('refuses the data plane’s operations to every organization token', async () => {
+    const dataPlane = operations.filter((o) => o.caller !== 'organization');
+    expect(dataPlane.length).toBeGreaterThan(10);
+    for (const token of [h.ownerToken, tokens.read_only, tokens.client]) {
+      await expectStatuses(dataPlane, token, () => 403);
+    }
   });
 });

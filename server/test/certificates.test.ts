@@ -71,7 +71,7 @@ for (const dialect of DIALECTS) {
       for (const answer of answers.slice(1, 4)) expect(answer).toEqual(ca);
       for (const issued of answers.slice(4)) expect(issued.body.ca_certificate).toBe(ca.x509_ca_certificate);
       const rows = await h.services.db.selectFrom('certificate_authorities').select('kind').execute();
-      expect(rows.map((r) => r.kind).sort()).toEqual(['ssh_user', 'x509_client']);
+      expect(rows.map((r) => r.kind).sort()).toEqual(['ssh_user', 'x509_client', 'x509_platform']);
     });
 
     it('issues a client certificate for the caller that openssl verifies against the organization CA', async () => {

@@ -9,6 +9,8 @@ import { createApp } from '../src/app.js';
 import { bootstrap } from '../src/bootstrap.js';
 import { SecretBox } from '../src/crypto/secret-box.js';
 import { openStore, type Store } from '../src/db/database.js';
+import { type EventBus, LocalEventBus } from '../src/events/event-bus.js';
+import { PostgresEventBus } from '../src/events/postgres-event-bus.js';
 import { openCountryResolver } from '../src/geo/country-resolver.js';
 import type { Services } from '../src/services.js';
 
@@ -24,6 +26,8 @@ export interface Harness {
   services: Services;
   app: ReturnType<typeof createApp>;
   ownerToken: string;
+  /** The proxy token the bootstrap issued. */
+  proxyToken: string;
   orgName: string;
   /** `fetch` that calls the app in-process, for the SDK. */
   fetch: typeof fetch;
@@ -31,37 +35,51 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(dialect: Dialect, orgName = 'acme'): Promise<Harness> {
-  let dropDatabase = async () => {};
-  let databaseUrl: string | undefined;
-  if (dialect === 'postgres') {
-    const name = `border0_test_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-    await admin.connect().catch((error: Error) => {
-      throw new Error(
-        `PostgreSQL is required for the postgres suite at ${POSTGRES_ADMIN_URL}: ${error.message}`,
-      );
-    });
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const url = new URL(POSTGRES_ADMIN_URL);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    dropDatabase = async () => {
+/** A new, empty PostgreSQL database on the test server, and how to drop it. */
+export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `border0_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  await admin.connect().catch((error: Error) => {
+    throw new Error(
+      `PostgreSQL is required for the postgres suite at ${POSTGRES_ADMIN_URL}: ${error.message}`,
+    );
+  });
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
       const c = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
       await c.connect();
       await c.query(`drop database if exists ${name} with (force)`);
       await c.end();
-    };
+    },
+  };
+}
+
+export async function createHarness(dialect: Dialect, orgName = 'acme'): Promise<Harness> {
+  let dropDatabase = async () => {};
+  let databaseUrl: string | undefined;
+  if (dialect === 'postgres') {
+    const database = await createTestDatabase();
+    databaseUrl = database.url;
+    dropDatabase = database.drop;
   }
   const db: Store = await openStore({ databaseUrl, dataDir: 'memory://' });
+  const logger = pino({ level: process.env.BORDER0_TEST_LOG ?? 'silent' });
+  const events: EventBus = databaseUrl
+    ? await PostgresEventBus.open(databaseUrl, logger)
+    : new LocalEventBus();
   const services: Services = {
     db,
     secrets: new SecretBox(randomBytes(32)),
-    logger: pino({ level: process.env.BORDER0_TEST_LOG ?? 'silent' }),
+    logger,
     baseDomain: 'localhost',
     // Labs and tests name the country of their own addresses; the rest comes from the shipped database.
     geo: await openCountryResolver({ overrides: { '10.99.0.0/16': 'NL', '10.98.0.0/16': 'KP' } }),
+    events,
   };
   const boot = await bootstrap(db, { organization: orgName, email: `owner@${orgName}.dev` });
   if (!boot) throw new Error('bootstrap did not run on a fresh store');
@@ -73,6 +91,7 @@ export async function createHarness(dialect: Dialect, orgName = 'acme'): Promise
     services,
     app,
     ownerToken: boot.token,
+    proxyToken: boot.proxyToken,
     orgName,
     fetch: appFetch,
     request(path, init = {}) {
@@ -87,6 +106,7 @@ export async function createHarness(dialect: Dialect, orgName = 'acme'): Promise
       });
     },
     async close() {
+      await events.close();
       await db.destroy();
       await dropDatabase();
     },

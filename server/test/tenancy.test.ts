@@ -1,7 +1,8 @@
 /**
  * Tenant isolation matrix: with a token of organization B, every operation aimed at a resource of
  * organization A answers 404 and reveals nothing, lists never show A's data, references to A's resources in
- * bodies are refused, and A's data is left exactly as it was.
+ * bodies are refused, and A's data is left exactly as it was. A connector of B sees and declares only B's
+ * sockets. (Proxies serve every organization: their operations are not tenant-scoped.)
  */
 import { createClient } from '@border0/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +25,7 @@ for (const dialect of DIALECTS) {
     let h: Harness;
     let a: World;
     let tokenB: string;
+    let b: World;
     /** Strings that identify A's resources and must never appear in B's answers. */
     let secretsOfA: string[];
 
@@ -43,7 +45,7 @@ for (const dialect of DIALECTS) {
         token: tokenB,
         fetch: async (r) => h.app.fetch(r),
       });
-      await buildWorld(bClient, 'b');
+      b = await buildWorld(bClient, 'b');
       secretsOfA = [
         a.socketId,
         a.policyId,
@@ -58,10 +60,11 @@ for (const dialect of DIALECTS) {
 
     it('answers 404 to every operation on a resource of another organization, and changes nothing', async () => {
       const before = await storeDigest(h.services.db);
-      const withParams = validRequests(a).filter(
-        ([id]) => operations.find((o) => o.operationId === id)!.pathParams.length > 0,
+      const scoped = (o: SpecOperation) => o.pathParams.length > 0 && o.caller === 'organization';
+      const withParams = validRequests(a).filter(([id]) =>
+        scoped(operations.find((o) => o.operationId === id)!),
       );
-      expect(withParams.length).toBe(operations.filter((o) => o.pathParams.length > 0).length);
+      expect(withParams.length).toBe(operations.filter(scoped).length);
       for (const [operationId, request] of withParams) {
         const op = operations.find((o) => o.operationId === operationId)!;
         const query = request.query ? `?${new URLSearchParams(request.query)}` : '';
@@ -164,6 +167,36 @@ for (const dialect of DIALECTS) {
       });
       expect(res.status).toBe(400);
       expect(await storeDigest(h.services.db)).toBe(before);
+    });
+
+    it('shows a connector only its own organization’s sockets, and lets it declare sockets only there', async () => {
+      const before = await h.services.db
+        .selectFrom('sockets')
+        .selectAll()
+        .where('org_id', '=', a.orgId)
+        .orderBy('id')
+        .execute();
+      const config = await h.request('/api/v1/connector/config', { token: b.connectorToken });
+      const text = await config.text();
+      expect(config.status, text).toBe(200);
+      expect(JSON.parse(text).sockets.map((s: { name: string }) => s.name)).toEqual([b.socketName]);
+      for (const secret of secretsOfA) expect(text).not.toContain(secret);
+      // The same name as A's socket: a socket of B, A's untouched.
+      const put = await h.request(`/api/v1/connector/sockets/${a.socketName}`, {
+        method: 'PUT',
+        token: b.connectorToken,
+        json: { socket_type: 'tls', upstream_configuration: { type: 'tls', hostname: '127.0.0.1', port: 1 } },
+      });
+      const declared = (await put.json()) as { id: string; dnsname: string };
+      expect(put.status).toBe(201);
+      expect(declared.dnsname).toBe(`${a.socketName}-${b.orgName}.localhost`);
+      const after = await h.services.db
+        .selectFrom('sockets')
+        .selectAll()
+        .where('org_id', '=', a.orgId)
+        .orderBy('id')
+        .execute();
+      expect(after).toEqual(before);
     });
   });
 }

@@ -47,7 +47,7 @@ export interface paths {
         };
         /**
          * Get the organization’s certificate authorities
-         * @description The public parts only: the CA of client certificates and the CA of the SSH certificates clients present to the proxies. Readable with any token of the organization, a connector’s included.
+         * @description The public parts only: the CA of client certificates, the CA of the SSH certificates clients present to the proxies, and the platform CA that signs the proxies’ certificates. Readable with any token of the organization, a connector’s included.
          */
         get: operations["getCertificateAuthorities"];
         put?: never;
@@ -92,6 +92,63 @@ export interface paths {
          * @description Signs the public key with the organization’s SSH user CA for the caller: a person’s or a service account’s token. Valid for at most 12 hours.
          */
         post: operations["issueSshCertificate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/connector/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get the connector’s configuration */
+        get: operations["getConnectorConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/connector/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report that the connector is alive
+         * @description A connector that reported in the last 60 s is `online`.
+         */
+        post: operations["reportConnectorHeartbeat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/connector/sockets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Create or update a socket the connector declares
+         * @description The socket is served by this connector alone (`connector_ids` = [this one]). Repeating the same declaration changes nothing. A socket of that name that this connector does not serve, or of another type, is a 409.
+         */
+        put: operations["putConnectorSocket"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -417,6 +474,187 @@ export interface paths {
          * @description Decides with this one policy alone, as if it applied to the socket, and says whether it does.
          */
         post: operations["testPolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy/certificate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get the proxies’ server certificate
+         * @description Signs the request’s key with the platform CA for `*.<base domain>` and `<base domain>`, valid 90 days.
+         */
+        post: operations["issueProxyCertificate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy/connectors/authenticate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check the token a connector presents in its tunnel
+         * @description Answers the connector and the sockets it serves, and records that it was seen; 401 when the token is unknown, revoked or expired, or is not a connector’s.
+         */
+        post: operations["authenticateConnector"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream change events (Server-Sent Events)
+         * @description A `text/event-stream` that stays open. Each event’s `data` is a JSON object:
+         *     - `ready` `{"heartbeat_interval_seconds": 15}`: first on every stream. Fetch again everything cached: events before it were not seen.
+         *     - `policy-data` `{"organization_id"}`: the organization’s policies, attachments, sockets, groups, members or service accounts changed.
+         *     - `session-terminate` `{"session_id", "organization_id"}`: end this live session.
+         *     - `socket` `{"dnsname"}`: the socket of this dnsname changed, was renamed or deleted.
+         *     - `trust` `{"organization_id"}`: a new organization; fetch `GET /proxy/trust` again.
+         *
+         *     A comment line (`: heartbeat`) arrives every 15 s. When the stream ends, reconnect.
+         */
+        get: operations["streamProxyEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy/organizations/{organization_id}/policy-data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an organization’s policy data, to decide locally
+         * @description Fetch again on a `policy-data` event of `GET /proxy/events`, or when `version` may be stale.
+         */
+        get: operations["getPolicyData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register a proxy, or renew its registration
+         * @description An upsert by name. Call it every `heartbeat_interval_seconds` (10 s): connectors are offered the proxies registered in the last 60 s.
+         */
+        post: operations["registerProxy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report a new session */
+        post: operations["createProxySession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Report progress of a session
+         * @description Byte counts are totals that never decrease; an ended session takes no more reports (409).
+         */
+        patch: operations["updateProxySession"];
+        trace?: never;
+    };
+    "/api/v1/proxy/sockets/{dnsname}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Find the socket of a dnsname (the SNI of a connection) */
+        get: operations["getProxySocket"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy/trust": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the CAs of every organization and the platform CA
+         * @description Fetch again on a `trust` event of `GET /proxy/events` (a new organization).
+         */
+        get: operations["getProxyTrust"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -796,6 +1034,8 @@ export interface components {
             next_cursor: string | null;
         };
         CertificateAuthorities: {
+            /** @description The platform CA certificate (PEM): what clients verify the proxies’ server certificates with. */
+            platform_ca_certificate: string;
             /**
              * @description The SSH user CA key (OpenSSH format) of the certificates clients present to the proxies. Not for an upstream sshd’s `TrustedUserCAKeys`: that would let members skip the proxies and their policies.
              * @example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI… acme Border0 user CA
@@ -863,6 +1103,8 @@ export interface components {
             last_seen_at: string | null;
             /** @example web */
             name: string;
+            /** @description The proxies the connector reported holding a tunnel to, as of `last_seen_at`. */
+            proxies_connected: string[];
             status: components["schemas"]["ConnectorStatus"];
             /**
              * Format: date-time
@@ -872,15 +1114,106 @@ export interface components {
             /** @description The software version the connector reported. */
             version: string | null;
         };
+        ConnectorAuthentication: {
+            connector: {
+                /**
+                 * Format: uuid
+                 * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+                 */
+                id: string;
+                /** @example web */
+                name: string;
+                /**
+                 * Format: uuid
+                 * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+                 */
+                organization_id: string;
+                /** @example web */
+                organization_name: string;
+            };
+            /** @description The sockets the connector serves. */
+            sockets: {
+                dnsname: string;
+                /**
+                 * Format: uuid
+                 * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+                 */
+                id: string;
+                socket_type: components["schemas"]["SocketType"];
+            }[];
+        };
+        ConnectorAuthenticationRequest: {
+            /** @description The token the connector presented. */
+            token: string;
+        };
+        ConnectorConfig: {
+            /**
+             * @description The name the proxies’ certificates hold (with `*.` before it): the server name for tunnels.
+             * @example localhost
+             */
+            base_domain: string;
+            connector: {
+                /**
+                 * Format: uuid
+                 * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+                 */
+                id: string;
+                /** @example web */
+                name: string;
+                organization: components["schemas"]["OrganizationRef"];
+            };
+            /** @description The CA certificate (PEM) to verify proxies with. */
+            platform_ca: string;
+            /** @description The proxies registered in the last 60 s: hold a tunnel to each. */
+            proxies: components["schemas"]["ConnectorProxy"][];
+            sockets: components["schemas"]["ConnectorSocket"][];
+        };
         ConnectorCreate: {
             description?: string;
             /** @example web */
             name: string;
         };
+        ConnectorHeartbeat: {
+            /** @description Names of the proxies the connector holds a tunnel to. */
+            proxies_connected: string[];
+            /** @example 0.1.0 */
+            version: string;
+        };
         ConnectorPage: {
             items: components["schemas"]["Connector"][];
             /** @description Pass as `cursor` for the next page; null at the end. */
             next_cursor: string | null;
+        };
+        ConnectorProxy: {
+            /** @example web */
+            name: string;
+            /** @example proxy-1.example.net:8443 */
+            public_address: string;
+            region: string | null;
+        };
+        /** @description A socket the connector serves. Secrets are never included. */
+        ConnectorSocket: {
+            /**
+             * @description `<socket>-<org>.<base domain>`
+             * @example web-acme.localhost
+             */
+            dnsname: string;
+            /**
+             * Format: uuid
+             * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+             */
+            id: string;
+            /** @example web */
+            name: string;
+            socket_type: components["schemas"]["SocketType"];
+            upstream_configuration: components["schemas"]["UpstreamConfiguration"];
+        };
+        /** @description A socket the connector declares (e.g. in connector.yaml); absent fields are cleared. */
+        ConnectorSocketPut: {
+            description?: string;
+            socket_type: components["schemas"]["SocketType"];
+            tags?: components["schemas"]["Tags"];
+            upstream_configuration: components["schemas"]["UpstreamConfigurationInput"];
         };
         /**
          * @description `online` when the connector was seen in the last 60 s.
@@ -1189,6 +1522,19 @@ export interface components {
              */
             updated_at: string;
         };
+        OrganizationClientCa: {
+            /** @description The organization’s client CA certificate, PEM. */
+            certificate: string;
+            /**
+             * Format: uuid
+             * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+             */
+            organization_id: string;
+            /** @example web */
+            organization_name: string;
+            /** @description The organization’s SSH user CA key (OpenSSH line), for SSH user certificates. */
+            ssh_ca_public_key: string;
+        };
         OrganizationCreate: {
             display_name?: string;
             /** @example web */
@@ -1202,6 +1548,15 @@ export interface components {
             items: components["schemas"]["Organization"][];
             /** @description Pass as `cursor` for the next page; null at the end. */
             next_cursor: string | null;
+        };
+        OrganizationRef: {
+            /**
+             * Format: uuid
+             * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+             */
+            id: string;
+            /** @example web */
+            name: string;
         };
         OrganizationUpdate: {
             display_name?: string | null;
@@ -1270,10 +1625,49 @@ export interface components {
             tag_rules?: components["schemas"]["Tags"][];
             version?: components["schemas"]["PolicyVersion"];
         };
+        /** @description What a proxy needs to decide with the SDK’s PolicyEngine. */
+        PolicyData: {
+            /** @description The members who may use sockets (every role but read_only), with their groups. Anyone else, e.g. the holder of a certificate of a removed member, is denied. */
+            identities: components["schemas"]["PolicyIdentity"][];
+            /**
+             * Format: uuid
+             * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+             */
+            organization_id: string;
+            policies: components["schemas"]["PolicyInput"][];
+            /** @description Names of the service accounts that may use sockets; any other is denied. */
+            service_accounts: string[];
+            /**
+             * @description A digest of this content: equal versions mean equal data.
+             * @example 5f0c9a7e3b1d2c4e6f8a0b1c2d3e4f50
+             */
+            version: string;
+        };
         /** @description What a policy allows, to whom, from where and when. */
         PolicyDocument: {
             condition: components["schemas"]["PolicyCondition"];
             permissions: components["schemas"]["PolicyPermissions"];
+        };
+        PolicyIdentity: {
+            email: string;
+            /** @description Ids of the groups the person belongs to. */
+            groups: string[];
+        };
+        /** @description A policy as the policy engine of @border0/sdk/policy reads it. */
+        PolicyInput: {
+            document: components["schemas"]["PolicyDocument"];
+            /**
+             * Format: uuid
+             * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+             */
+            id: string;
+            /** @example web */
+            name: string;
+            /** @description Applies to every socket of the organization. */
+            org_wide: boolean;
+            /** @description Sockets the policy is attached to by id. */
+            socket_ids: string[];
+            tag_rules: components["schemas"]["Tags"][];
         };
         PolicyPage: {
             items: components["schemas"]["Policy"][];
@@ -1397,6 +1791,102 @@ export interface components {
             title: string;
             /** @example /problems/validation */
             type: string;
+        };
+        ProxyCertificate: {
+            /** @description The platform CA certificate, PEM. */
+            ca_certificate: string;
+            /** @description For `*.<base domain>` and `<base domain>`, PEM. */
+            certificate: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-26T08:00:00.000Z
+             */
+            not_after: string;
+        };
+        ProxyCertificateRequest: {
+            /** @description A PEM PKCS#10 request signed with the proxy’s key (ECDSA P-256 or RSA ≥ 2048). */
+            csr: string;
+        };
+        ProxyRegistered: {
+            /**
+             * @description Register again this often; a proxy unheard of for 60 s is no longer offered to connectors.
+             * @example 10
+             */
+            heartbeat_interval_seconds: number;
+            /**
+             * Format: uuid
+             * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+             */
+            id: string;
+            /** @example web */
+            name: string;
+        };
+        ProxyRegistration: {
+            /** @example eu-1 */
+            name: string;
+            /**
+             * @description Where clients and connectors reach this proxy.
+             * @example proxy-1.example.net:8443
+             */
+            public_address: string;
+            /** @example eu-west */
+            region?: string;
+            version?: string;
+        };
+        /** @description Reported by a proxy when a connection arrives. A denied session starts already ended. */
+        ProxySessionCreate: {
+            /**
+             * @description IPv4 or IPv6 address.
+             * @example 192.0.2.7
+             */
+            client_ip?: string;
+            client_port?: number;
+            country?: string;
+            reason?: string;
+            /** @enum {string} */
+            result: "allowed" | "denied";
+            /** @description Service account name. */
+            service_account?: string;
+            /**
+             * Format: uuid
+             * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+             */
+            socket_id: string;
+            /**
+             * Format: email
+             * @example alice@acme.dev
+             */
+            user_email?: string;
+        };
+        /** @description A socket as a proxy serves it. Secrets are never included. */
+        ProxySocket: {
+            connector_ids: string[];
+            /**
+             * @description `<socket>-<org>.<base domain>`
+             * @example web-acme.localhost
+             */
+            dnsname: string;
+            /**
+             * Format: uuid
+             * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+             */
+            id: string;
+            /** @example web */
+            name: string;
+            recording_enabled: boolean;
+            socket_type: components["schemas"]["SocketType"];
+            tags: components["schemas"]["Tags"];
+            upstream_configuration: components["schemas"]["UpstreamConfiguration"];
+        };
+        ProxySocketLookup: {
+            organization: components["schemas"]["OrganizationRef"];
+            socket: components["schemas"]["ProxySocket"];
+        };
+        ProxyTrust: {
+            /** @description One per organization: what client certificates are verified against. */
+            client_cas: components["schemas"]["OrganizationClientCa"][];
+            /** @description The platform CA certificate (PEM) that signs proxies’ server certificates. */
+            platform_ca: string;
         };
         Recording: {
             /**
@@ -2202,6 +2692,207 @@ export interface operations {
             };
             /** @description The `Idempotency-Key` was used for a different request. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getConnectorConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The configuration. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectorConfig"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reportConnectorHeartbeat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConnectorHeartbeat"];
+            };
+        };
+        responses: {
+            /** @description The connector. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connector"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putConnectorSocket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Socket name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConnectorSocketPut"];
+            };
+        };
+        responses: {
+            /** @description The socket, updated or unchanged. */
+            200: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match`. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Socket"];
+                };
+            };
+            /** @description The socket, created. */
+            201: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match`. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Socket"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with an existing resource. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4517,6 +5208,575 @@ export interface operations {
             };
             /** @description The body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    issueProxyCertificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProxyCertificateRequest"];
+            };
+        };
+        responses: {
+            /** @description The certificate. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProxyCertificate"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    authenticateConnector: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConnectorAuthenticationRequest"];
+            };
+        };
+        responses: {
+            /** @description The connector. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectorAuthentication"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    streamProxyEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPolicyData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy data. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyData"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    registerProxy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProxyRegistration"];
+            };
+        };
+        responses: {
+            /** @description The registration. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProxyRegistered"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createProxySession: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a create safely: the same key and body return the first result. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProxySessionCreate"];
+            };
+        };
+        responses: {
+            /** @description The new session. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used for a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateProxySession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionUpdate"];
+            };
+        };
+        responses: {
+            /** @description The session. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with an existing resource. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProxySocket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dnsname: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The socket and its organization. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProxySocketLookup"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProxyTrust: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CA certificates. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProxyTrust"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,13 +1,14 @@
 /**
  * Bearer authentication: finds the token by the digest of its secret, refuses expired ones, and puts the
- * principal (organization, role, actor) on the context. Every `/api/v1` route sits behind it.
+ * principal (organization, role, actor) on the context. Every `/api/v1` route sits behind it. Proxy tokens
+ * (prefix `b0p_`) are looked up in their own table and give a principal of no organization.
  */
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv, Principal } from '../http/env.js';
 import { ApiError } from '../http/problem.js';
 import type { Services } from '../services.js';
 import type { Role } from './roles.js';
-import { hashTokenSecret, tokenMatches } from './token-secret.js';
+import { hashTokenSecret, PROXY_TOKEN_PREFIX, tokenMatches } from './token-secret.js';
 
 export function authenticate(services: Services): MiddlewareHandler<AppEnv> {
   return async function authenticateBearer(c, next) {
@@ -22,6 +23,7 @@ export function authenticate(services: Services): MiddlewareHandler<AppEnv> {
 }
 
 export async function findPrincipal(services: Services, secret: string): Promise<Principal | undefined> {
+  if (secret.startsWith(PROXY_TOKEN_PREFIX)) return findProxyPrincipal(services, secret);
   const row = await services.db
     .selectFrom('tokens as t')
     .leftJoin('users as u', 'u.id', 't.user_id')
@@ -51,15 +53,8 @@ export async function findPrincipal(services: Services, secret: string): Promise
     .where('t.secret_hash', '=', hashTokenSecret(secret))
     .executeTakeFirst();
   if (!row || !tokenMatches(secret, row.secret_hash)) return undefined;
-  if (row.expires_at && new Date(row.expires_at).getTime() <= Date.now()) return undefined;
-  // Recorded at most once a minute per token: enough to spot unused tokens without a write per request.
-  if (!row.last_used_at || Date.now() - new Date(row.last_used_at).getTime() > 60_000) {
-    await services.db
-      .updateTable('tokens')
-      .set({ last_used_at: new Date() })
-      .where('id', '=', row.id)
-      .execute();
-  }
+  if (expired(row.expires_at)) return undefined;
+  await recordUse(services, 'tokens', row);
 
   let role = row.role as Role;
   let actor: string;
@@ -85,6 +80,39 @@ export async function findPrincipal(services: Services, secret: string): Promise
     connectorId: row.connector_id,
     actor,
   };
+}
+
+async function findProxyPrincipal(services: Services, secret: string): Promise<Principal | undefined> {
+  const row = await services.db
+    .selectFrom('proxy_tokens')
+    .select(['id', 'name', 'secret_hash', 'expires_at', 'last_used_at'])
+    .where('secret_hash', '=', hashTokenSecret(secret))
+    .executeTakeFirst();
+  if (!row || !tokenMatches(secret, row.secret_hash) || expired(row.expires_at)) return undefined;
+  await recordUse(services, 'proxy_tokens', row);
+  return {
+    orgId: '',
+    // No role of any organization: `authorize` refuses proxies before roles are consulted.
+    role: 'client',
+    tokenId: row.id,
+    kind: 'proxy',
+    userId: null,
+    serviceAccountId: null,
+    connectorId: null,
+    actor: `proxy:${row.name}`,
+  };
+}
+
+const expired = (at: Date | string | null) => at !== null && new Date(at).getTime() <= Date.now();
+
+/** Recorded at most once a minute per token: enough to spot unused tokens without a write per request. */
+async function recordUse(
+  services: Services,
+  table: 'tokens' | 'proxy_tokens',
+  row: { id: string; last_used_at: Date | string | null },
+) {
+  if (row.last_used_at && Date.now() - new Date(row.last_used_at).getTime() <= 60_000) return;
+  await services.db.updateTable(table).set({ last_used_at: new Date() }).where('id', '=', row.id).execute();
 }
 
 const RANK: Record<Role, number> = { owner: 4, admin: 3, read_only: 2, member: 1, client: 0 };

@@ -1,4 +1,8 @@
-/** Route guard: the principal's role must grant the permission the route names. */
+/**
+ * Route guards. Organization routes: the principal's role must grant the permission the route names, and
+ * the data plane's tokens (connectors, proxies) get only what a route lets through explicitly. The data
+ * plane's own routes take only their own kind of token.
+ */
 import type { Context } from 'hono';
 import type { AppEnv, Principal } from '../http/env.js';
 import { ApiError } from '../http/problem.js';
@@ -15,6 +19,9 @@ export function authorize(
   options: AuthorizeOptions = {},
 ): Principal {
   const principal = c.get('principal');
+  if (principal.kind === 'proxy') {
+    throw new ApiError('forbidden', 'a proxy token may only be used by a proxy');
+  }
   if (principal.kind === 'connector') {
     if (options.connector) return principal;
     throw new ApiError('forbidden', 'a connector token may only be used by a connector');
@@ -23,4 +30,20 @@ export function authorize(
     throw new ApiError('forbidden', `the role ${principal.role} may not do this (needs ${permission})`);
   }
   return principal;
+}
+
+/** Routes of the proxies' API (`/proxy/...`): proxy tokens only. */
+export function authorizeProxy(c: Context<AppEnv>): Principal {
+  const principal = c.get('principal');
+  if (principal.kind !== 'proxy') throw new ApiError('forbidden', 'only a proxy token may do this');
+  return principal;
+}
+
+/** Routes of a connector about itself (`/connector/...`): connector tokens only. */
+export function authorizeConnector(c: Context<AppEnv>): Principal & { connectorId: string } {
+  const principal = c.get('principal');
+  if (principal.kind !== 'connector' || !principal.connectorId) {
+    throw new ApiError('forbidden', 'only a connector token may do this');
+  }
+  return principal as Principal & { connectorId: string };
 }

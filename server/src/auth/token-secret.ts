@@ -5,10 +5,19 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export type TokenKind = 'admin' | 'service_account' | 'connector';
+/** Proxies' tokens belong to the platform, not to an organization, and live in their own table. */
+export type SecretKind = TokenKind | 'proxy';
 
-const PREFIX: Record<TokenKind, string> = { admin: 'b0a', service_account: 'b0s', connector: 'b0c' };
+const PREFIX: Record<SecretKind, string> = {
+  admin: 'b0a',
+  service_account: 'b0s',
+  connector: 'b0c',
+  proxy: 'b0p',
+};
 
-export function generateTokenSecret(kind: TokenKind): string {
+export const PROXY_TOKEN_PREFIX = `${PREFIX.proxy}_`;
+
+export function generateTokenSecret(kind: SecretKind): string {
   return `${PREFIX[kind]}_${randomBytes(32).toString('base64url')}`;
 }
 

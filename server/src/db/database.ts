@@ -10,6 +10,7 @@ import pg from 'pg';
 import * as initial from './migrations/0001-initial.js';
 import * as recordingsBySession from './migrations/0002-recordings-by-session.js';
 import * as certificateAuthorities from './migrations/0003-certificate-authorities.js';
+import * as proxies from './migrations/0004-proxies.js';
 import type { Database } from './schema.js';
 
 export type Store = Kysely<Database>;
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-recordings-by-session': recordingsBySession,
   '0003-certificate-authorities': certificateAuthorities,
+  '0004-proxies': proxies,
 };
 
 export async function openStore(options: StoreOptions): Promise<Store> {

@@ -122,6 +122,8 @@ export interface ConnectorsTable {
   description: string | null;
   version_reported: string | null;
   last_seen_at: Timestamp | null;
+  /** Names of the proxies the connector last reported tunnels to. */
+  proxies_connected: ColumnType<string[], string | undefined, string>;
   created_at: Defaulted<Date>;
   updated_at: Defaulted<Date>;
   version: ColumnType<number, number | undefined, number>;
@@ -208,6 +210,28 @@ export interface CertificateAuthoritiesTable {
   created_at: Defaulted<Date>;
 }
 
+/** A proxy of the data plane, as it last registered. Proxies belong to the platform, not to organizations. */
+export interface ProxiesTable {
+  id: string;
+  name: string;
+  /** `host:port` where clients and connectors reach it. */
+  public_address: string;
+  region: string | null;
+  version: string | null;
+  last_seen_at: Timestamp;
+  created_at: Defaulted<Date>;
+}
+
+/** Tokens of the data plane's proxies: platform-level, so outside `tokens` (whose rows belong to organizations). */
+export interface ProxyTokensTable {
+  id: string;
+  name: string;
+  secret_hash: string;
+  expires_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  created_at: Defaulted<Date>;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -226,4 +250,6 @@ export interface Database {
   audit_entries: AuditEntriesTable;
   idempotency_keys: IdempotencyKeysTable;
   certificate_authorities: CertificateAuthoritiesTable;
+  proxies: ProxiesTable;
+  proxy_tokens: ProxyTokensTable;
 }

@@ -3,14 +3,15 @@ import type { Logger } from 'pino';
 import type { Role } from '../auth/roles.js';
 
 export interface Principal {
+  /** Empty for a proxy, which serves every organization. */
   orgId: string;
   role: Role;
   tokenId: string;
-  kind: 'admin' | 'service_account' | 'connector';
+  kind: 'admin' | 'service_account' | 'connector' | 'proxy';
   userId: string | null;
   serviceAccountId: string | null;
   connectorId: string | null;
-  /** How the audit log names the actor, e.g. `user:alice@acme.dev` or `service_account:ci-bot`. */
+  /** How the audit log names the actor, e.g. `user:alice@acme.dev`, `service_account:ci-bot`, `proxy:eu-1`. */
   actor: string;
 }
 

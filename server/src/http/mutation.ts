@@ -1,12 +1,14 @@
 /**
- * Every change goes through `mutate`: one transaction holding the change, its audit entry and, for creates
- * with an `Idempotency-Key`, the stored response. A rejected request changes nothing.
+ * Every change goes through `mutate`: one transaction holding the change, its audit entry, the events it
+ * causes and, for creates with an `Idempotency-Key`, the stored response. A rejected request changes nothing.
  */
 import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import type { Transaction } from 'kysely';
 import { type AuditRecord, appendAudit } from '../audit/audit-log.js';
 import type { Database } from '../db/schema.js';
+import { changeEvents } from '../events/change-events.js';
+import { distinctEvents, type PlatformEvent } from '../events/event-bus.js';
 import type { Services } from '../services.js';
 import type { AppEnv } from './env.js';
 import { ApiError } from './problem.js';
@@ -14,23 +16,42 @@ import { ApiError } from './problem.js';
 export type Audit = (record: AuditRecord) => Promise<void>;
 export type Work<T> = (trx: Transaction<Database>, audit: Audit) => Promise<T>;
 
-export async function mutate<T>(c: Context<AppEnv>, services: Services, work: Work<T>): Promise<T> {
+export interface MutationScope {
+  /**
+   * The organization the change belongs to: its audit log and its idempotency keys. The principal's by
+   * default; a proxy, which serves every organization, names the one of the socket it reports about.
+   */
+  orgId?: string | undefined;
+}
+
+/**
+ * Runs `work` in one transaction with its audit entries. The events the audited changes cause (see
+ * change-events.ts) are staged in that transaction and reach subscribers once it commits.
+ */
+export async function mutate<T>(
+  c: Context<AppEnv>,
+  services: Services,
+  work: Work<T>,
+  scope: MutationScope = {},
+): Promise<T> {
   const principal = c.get('principal');
+  const orgId = scope.orgId ?? principal.orgId;
+  const caused: PlatformEvent[] = [];
   try {
-    return await services.db.transaction().execute((trx) =>
-      work(trx, (record) =>
-        appendAudit(
+    const result = await services.db.transaction().execute(async (trx) => {
+      const value = await work(trx, async (record) => {
+        await appendAudit(
           trx,
-          {
-            orgId: principal.orgId,
-            actor: principal.actor,
-            ip: clientIp(c),
-            requestId: c.get('requestId') ?? null,
-          },
+          { orgId, actor: principal.actor, ip: clientIp(c), requestId: c.get('requestId') ?? null },
           record,
-        ),
-      ),
-    );
+        );
+        caused.push(...(await changeEvents(trx, services.baseDomain, orgId, record)));
+      });
+      await services.events.stage(trx, distinctEvents(caused));
+      return value;
+    });
+    services.events.committed(distinctEvents(caused));
+    return result;
   } catch (error) {
     throw translateStoreError(error);
   }
@@ -52,9 +73,10 @@ export async function createIdempotent(
   operation: string,
   requestBody: unknown,
   work: Work<StoredResponse>,
+  scope: MutationScope = {},
 ): Promise<StoredResponse> {
   const key = c.req.header('idempotency-key');
-  if (key === undefined) return mutate(c, services, work);
+  if (key === undefined) return mutate(c, services, work, scope);
   if (key.length === 0 || key.length > 255) {
     throw new ApiError('validation', 'Idempotency-Key: must be 1 to 255 characters', [
       { field: 'Idempotency-Key', message: 'must be 1 to 255 characters' },
@@ -64,14 +86,14 @@ export async function createIdempotent(
   const requestHash = createHash('sha256')
     .update(`${operation}\n${c.req.path}\n${JSON.stringify(requestBody ?? null)}`)
     .digest('hex');
-  const scope = { org_id: principal.orgId, principal: principal.tokenId, key };
+  const keyScope = { org_id: scope.orgId ?? principal.orgId, principal: principal.tokenId, key };
 
   const replay = async (): Promise<StoredResponse | undefined> => {
     const stored = await services.db
       .selectFrom('idempotency_keys')
       .selectAll()
-      .where('org_id', '=', scope.org_id)
-      .where('principal', '=', scope.principal)
+      .where('org_id', '=', keyScope.org_id)
+      .where('principal', '=', keyScope.principal)
       .where('key', '=', key)
       .executeTakeFirst();
     if (!stored) return undefined;
@@ -87,21 +109,26 @@ export async function createIdempotent(
   const earlier = await replay();
   if (earlier) return earlier;
   try {
-    return await mutate(c, services, async (trx, audit) => {
-      const response = await work(trx, audit);
-      await trx
-        .insertInto('idempotency_keys')
-        .values({
-          ...scope,
-          operation,
-          request_hash: requestHash,
-          status: response.status,
-          // Created bodies can hold secrets shown once (tokens): the stored copy is sealed like any secret.
-          response: services.secrets.seal(JSON.stringify(response.body)),
-        })
-        .execute();
-      return response;
-    });
+    return await mutate(
+      c,
+      services,
+      async (trx, audit) => {
+        const response = await work(trx, audit);
+        await trx
+          .insertInto('idempotency_keys')
+          .values({
+            ...keyScope,
+            operation,
+            request_hash: requestHash,
+            status: response.status,
+            // Created bodies can hold secrets shown once (tokens): the stored copy is sealed like any secret.
+            response: services.secrets.seal(JSON.stringify(response.body)),
+          })
+          .execute();
+        return response;
+      },
+      scope,
+    );
   } catch (error) {
     // A concurrent request with the same key won the race: answer with its response.
     if (error instanceof ApiError && error.kind === 'conflict' && error.message.includes('idempotency')) {

@@ -51,6 +51,16 @@ export function sealUpstream(
   };
 }
 
+/** `sealUpstream` as the columns `upstream` and `upstream_secrets` take it. */
+export function upstreamColumns(
+  secrets: SecretBox,
+  input: UpstreamInputValue,
+  previous?: { upstream: Record<string, unknown>; upstream_secrets: string | null },
+): { upstream: string; upstream_secrets: string | null } {
+  const sealed = sealUpstream(secrets, input, previous);
+  return { upstream: JSON.stringify(sealed.upstream), upstream_secrets: sealed.upstream_secrets };
+}
+
 /** An authentication type needs its credentials at hand. */
 function checkAuthentication(
   open: Record<string, unknown>,

@@ -9,6 +9,7 @@ import {
   organizationSshAuthority,
   organizationTrustAnchors,
   organizationX509Authority,
+  platformX509Authority,
 } from '../ca/authority-store.js';
 import { loadRequester } from '../ca/certificate-identity.js';
 import { parseCertificateRequest } from '../ca/certificate-request.js';
@@ -64,8 +65,9 @@ const getCertificateAuthorities = createRoute({
   operationId: 'getCertificateAuthorities',
   summary: 'Get the organization’s certificate authorities',
   description:
-    'The public parts only: the CA of client certificates and the CA of the SSH certificates clients present ' +
-    'to the proxies. Readable with any token of the organization, a connector’s included.',
+    'The public parts only: the CA of client certificates, the CA of the SSH certificates clients present ' +
+    'to the proxies, and the platform CA that signs the proxies’ certificates. Readable with any token of the ' +
+    'organization, a connector’s included.',
   tags,
   responses: {
     200: jsonResponse(CertificateAuthorities, 'The CA certificate and key.'),
@@ -171,10 +173,12 @@ export function clientCertificateRoutes(services: Services) {
       .executeTakeFirst();
     if (!org) throw notFound('organization');
     const anchors = await organizationTrustAnchors(db, secrets, org);
+    const platform = await platformX509Authority(db, secrets);
     return c.json(
       CertificateAuthorities.parse({
         x509_ca_certificate: anchors.x509CaCertificate,
         ssh_ca_public_key: anchors.sshCaPublicKey,
+        platform_ca_certificate: platform.certificate.toString('pem'),
       }),
       200,
     );

@@ -1,14 +1,14 @@
 /** /api/v1/connectors: the agents that carry sockets' traffic, and their tokens. Addressable by id or name. */
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
-import { type Selectable, sql } from 'kysely';
+import { sql } from 'kysely';
 import { authorize } from '../auth/authorize.js';
-import type { ConnectorsTable } from '../db/schema.js';
 import type { AppEnv } from '../http/env.js';
 import { checkIfMatch, etagOf } from '../http/etag.js';
 import { createIdempotent, mutate } from '../http/mutation.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import { resourceRoutes } from '../http/resource-routes.js';
 import { newId } from '../ids.js';
+import { connectorToApi } from '../resources/connector-store.js';
 import { refLookup } from '../resources/ref-lookup.js';
 import { addOwnedTokenRoutes } from '../resources/token-routes.js';
 import { refParams } from '../schemas/common.js';
@@ -16,8 +16,6 @@ import { Connector, ConnectorCreate, ConnectorPage, ConnectorUpdate } from '../s
 import type { Services } from '../services.js';
 
 const tags = ['Connectors'];
-/** A connector that reported within this window is online. */
-const ONLINE_WINDOW_MS = 60_000;
 
 const routes = resourceRoutes({
   path: '/connectors',
@@ -41,22 +39,7 @@ const routes = resourceRoutes({
   },
 });
 
-type ConnectorRow = Selectable<ConnectorsTable>;
 const findConnector = refLookup('connectors');
-
-function toApi(row: ConnectorRow) {
-  const lastSeen = row.last_seen_at === null ? null : new Date(row.last_seen_at);
-  return Connector.parse({
-    id: row.id,
-    name: row.name,
-    description: row.description,
-    status: lastSeen && Date.now() - lastSeen.getTime() <= ONLINE_WINDOW_MS ? 'online' : 'offline',
-    last_seen_at: lastSeen?.toISOString() ?? null,
-    version: row.version_reported,
-    created_at: new Date(row.created_at).toISOString(),
-    updated_at: new Date(row.updated_at).toISOString(),
-  });
-}
 
 export function connectorRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
@@ -73,7 +56,7 @@ export function connectorRoutes(services: Services) {
       .orderBy('id')
       .limit(q.limit + 1)
       .execute();
-    return c.json(toPage(rows, q.limit, toApi), 200);
+    return c.json(toPage(rows, q.limit, connectorToApi), 200);
   });
 
   app.openapi(routes.create, async (c) => {
@@ -96,7 +79,7 @@ export function connectorRoutes(services: Services) {
           resource_id: id,
           details: { name: body.name },
         });
-        return { status: 201, body: toApi(await findConnector(trx, orgId, id)) };
+        return { status: 201, body: connectorToApi(await findConnector(trx, orgId, id)) };
       },
     );
     const connector = created as z.infer<typeof Connector>;
@@ -109,7 +92,7 @@ export function connectorRoutes(services: Services) {
     const { orgId } = authorize(c, 'connectors:read');
     const row = await findConnector(services.db, orgId, c.req.valid('param').connector);
     c.header('ETag', etagOf(row.version));
-    return c.json(toApi(row), 200);
+    return c.json(connectorToApi(row), 200);
   });
 
   app.openapi(routes.update, async (c) => {
@@ -138,7 +121,7 @@ export function connectorRoutes(services: Services) {
       return findConnector(trx, orgId, row.id);
     });
     c.header('ETag', etagOf(updated.version));
-    return c.json(toApi(updated), 200);
+    return c.json(connectorToApi(updated), 200);
   });
 
   app.openapi(routes.delete, async (c) => {

@@ -3,11 +3,15 @@ import type { Services } from '../services.js';
 import { accessRoutes } from './access.js';
 import { auditRoutes } from './audit.js';
 import { clientCertificateRoutes } from './client-certificates.js';
+import { connectorSelfRoutes } from './connector-self.js';
 import { connectorRoutes } from './connectors.js';
 import { groupRoutes } from './groups.js';
 import { memberRoutes } from './members.js';
 import { organizationRoutes } from './organizations.js';
 import { policyRoutes } from './policies.js';
+import { proxyRoutes } from './proxy.js';
+import { proxyEventRoutes } from './proxy-events.js';
+import { proxySessionRoutes } from './proxy-sessions.js';
 import { serviceAccountRoutes } from './service-accounts.js';
 import { sessionRoutes } from './sessions.js';
 import { socketRoutes } from './sockets.js';
@@ -27,5 +31,9 @@ export function apiRouters(services: Services) {
     sessionRoutes(services),
     clientCertificateRoutes(services),
     auditRoutes(services),
+    proxyRoutes(services),
+    proxySessionRoutes(services),
+    proxyEventRoutes(services),
+    connectorSelfRoutes(services),
   ];
 }

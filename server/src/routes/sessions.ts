@@ -5,15 +5,19 @@
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { Kysely } from 'kysely';
 import { authorize } from '../auth/authorize.js';
 import { roleAllows } from '../auth/roles.js';
-import type { Database } from '../db/schema.js';
 import type { AppEnv, Principal } from '../http/env.js';
 import { createIdempotent, mutate } from '../http/mutation.js';
 import { decodeCursor, decodeNumericCursor, toPage } from '../http/pagination.js';
-import { ApiError, invalid, notFound } from '../http/problem.js';
-import { newId } from '../ids.js';
+import { ApiError, invalid } from '../http/problem.js';
+import {
+  checkSessionIdentity,
+  findSession,
+  insertSession,
+  type Own,
+  reportSessionProgress,
+} from '../resources/session-store.js';
 import { findSocket } from '../resources/socket-store.js';
 import {
   errors,
@@ -126,9 +130,6 @@ const listSessionRecordings = createRoute({
   },
 });
 
-/** Whose sessions a reader without `sessions:read` sees; a null value matches nothing (fail closed). */
-type Own = { column: 'user_email' | 'service_account_name'; value: string | null } | null;
-
 export function sessionRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
 
@@ -150,19 +151,6 @@ export function sessionRoutes(services: Services) {
       .where('org_id', '=', principal.orgId)
       .executeTakeFirst();
     return { column: 'service_account_name', value: account?.name ?? null };
-  }
-
-  async function findSession(db: Kysely<Database>, orgId: string, id: string, own: Own = null, lock = false) {
-    const row = await db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .where('id', '=', id)
-      .$if(own !== null, (qb) => qb.where(own!.column, '=', own!.value))
-      .$if(lock, (qb) => qb.forUpdate())
-      .executeTakeFirst();
-    if (!row) throw notFound(`session ${id}`);
-    return row;
   }
 
   async function readable(c: Context<AppEnv>, id: string) {
@@ -260,55 +248,20 @@ export function sessionRoutes(services: Services) {
 
   app.openapi(createSession, async (c) => {
     const { orgId } = authorize(c, 'sessions:write');
-    const body = c.req.valid('json');
-    if (body.user_email && body.service_account) {
-      throw invalid('service_account', 'a session belongs to a user or a service account, not both');
-    }
+    const { socket: socketRef, ...body } = c.req.valid('json');
+    checkSessionIdentity(body);
     const { status, body: created } = await createIdempotent(
       c,
       services,
       'createSession',
-      body,
+      { socket: socketRef, ...body },
       async (trx, audit) => {
-        const socket = await findSocket(trx, orgId, body.socket).catch((error: unknown) => {
+        const socket = await findSocket(trx, orgId, socketRef).catch((error: unknown) => {
           throw error instanceof ApiError && error.kind === 'not_found'
-            ? invalid('socket', `no socket ${body.socket} in this organization`)
+            ? invalid('socket', `no socket ${socketRef} in this organization`)
             : error;
         });
-        const id = newId();
-        const now = new Date();
-        await trx
-          .insertInto('sessions')
-          .values({
-            id,
-            org_id: orgId,
-            socket_id: socket.id,
-            socket_name: socket.name,
-            user_email: body.user_email?.toLowerCase() ?? null,
-            service_account_name: body.service_account ?? null,
-            client_ip: body.client_ip ?? null,
-            client_port: body.client_port ?? null,
-            country: body.country ?? null,
-            started_at: now,
-            last_seen_at: now,
-            ended_at: body.result === 'denied' ? now : null,
-            result: body.result,
-            reason: body.reason ?? null,
-            bytes_in: 0,
-            bytes_out: 0,
-          })
-          .execute();
-        await audit({
-          action: 'session.create',
-          resource_type: 'session',
-          resource_id: id,
-          details: {
-            socket: socket.name,
-            user: body.user_email ?? body.service_account ?? null,
-            result: body.result,
-          },
-        });
-        return { status: 201, body: sessionToApi(await findSession(trx, orgId, id)) };
+        return { status: 201, body: sessionToApi(await insertSession(trx, audit, socket, body)) };
       },
     );
     const session = created as z.infer<typeof Session>;
@@ -319,34 +272,9 @@ export function sessionRoutes(services: Services) {
   app.openapi(updateSession, async (c) => {
     const { orgId } = authorize(c, 'sessions:write');
     const body = c.req.valid('json');
-    const updated = await mutate(c, services, async (trx) => {
-      // Locking the row keeps concurrent reports from moving the byte counters backwards.
-      const row = await findSession(trx, orgId, c.req.valid('param').session_id, null, true);
-      if (row.ended_at !== null) throw new ApiError('conflict', `session ${row.id} has already ended`);
-      for (const field of ['bytes_in', 'bytes_out'] as const) {
-        const value = body[field];
-        if (value !== undefined && value < Number(row[field])) {
-          throw invalid(field, `is a total and may not decrease (currently ${Number(row[field])})`);
-        }
-      }
-      const now = new Date();
-      // A session that ends after a terminate request was terminated, unless the proxy says otherwise.
-      const endResult = body.ended && row.terminate_requested_at !== null ? 'terminated' : undefined;
-      await trx
-        .updateTable('sessions')
-        .set({
-          last_seen_at: now,
-          ...(body.bytes_in !== undefined && { bytes_in: body.bytes_in }),
-          ...(body.bytes_out !== undefined && { bytes_out: body.bytes_out }),
-          ...(body.ended && { ended_at: now }),
-          ...((body.result ?? endResult) !== undefined && { result: body.result ?? endResult }),
-          ...(body.reason !== undefined && { reason: body.reason }),
-        })
-        .where('org_id', '=', orgId)
-        .where('id', '=', row.id)
-        .execute();
-      return findSession(trx, orgId, row.id);
-    });
+    const updated = await mutate(c, services, (trx) =>
+      reportSessionProgress(trx, orgId, c.req.valid('param').session_id, body),
+    );
     return c.json(sessionToApi(updated), 200);
   });
 

@@ -9,7 +9,7 @@ import { decodeCursor, toPage } from '../http/pagination.js';
 import { invalid } from '../http/problem.js';
 import { resourceRoutes } from '../http/resource-routes.js';
 import { newId } from '../ids.js';
-import { findSocket, type SocketRow, sealUpstream, socketToApi } from '../resources/socket-store.js';
+import { findSocket, type SocketRow, socketToApi, upstreamColumns } from '../resources/socket-store.js';
 import { pageOf, refParams } from '../schemas/common.js';
 import { Socket, SocketCreate, SocketListQuery, SocketUpdate } from '../schemas/socket.js';
 import type { Services } from '../services.js';
@@ -115,7 +115,7 @@ export function socketRoutes(services: Services) {
             tags: JSON.stringify(body.tags ?? {}),
             recording_enabled: body.recording_enabled ?? body.socket_type !== 'http',
             connector_ids: JSON.stringify(body.connector_ids ?? []),
-            ...serialiseUpstream(sealUpstream(services.secrets, body.upstream_configuration)),
+            ...upstreamColumns(services.secrets, body.upstream_configuration),
           })
           .execute();
         await audit({
@@ -160,7 +160,7 @@ export function socketRoutes(services: Services) {
           ...(body.recording_enabled !== undefined && { recording_enabled: body.recording_enabled }),
           ...(body.connector_ids !== undefined && { connector_ids: JSON.stringify(body.connector_ids) }),
           ...(body.upstream_configuration &&
-            serialiseUpstream(sealUpstream(services.secrets, body.upstream_configuration, row))),
+            upstreamColumns(services.secrets, body.upstream_configuration, row)),
           updated_at: new Date(),
           version: row.version + 1,
         })
@@ -171,7 +171,11 @@ export function socketRoutes(services: Services) {
         action: 'socket.update',
         resource_type: 'socket',
         resource_id: row.id,
-        details: { name: body.name ?? row.name, fields: Object.keys(body) },
+        details: {
+          name: body.name ?? row.name,
+          fields: Object.keys(body),
+          ...(body.name !== undefined && body.name !== row.name && { previous_name: row.name }),
+        },
       });
       return findSocket(trx, orgId, row.id);
     });
@@ -196,8 +200,4 @@ export function socketRoutes(services: Services) {
   });
 
   return app;
-}
-
-function serialiseUpstream(sealed: { upstream: Record<string, unknown>; upstream_secrets: string | null }) {
-  return { upstream: JSON.stringify(sealed.upstream), upstream_secrets: sealed.upstream_secrets };
 }

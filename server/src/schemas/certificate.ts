@@ -96,5 +96,9 @@ export const CertificateAuthorities = z
         'upstream sshd’s `TrustedUserCAKeys`: that would let members skip the proxies and their policies.',
       example: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI… acme Border0 user CA',
     }),
+    platform_ca_certificate: z.string().openapi({
+      description:
+        'The platform CA certificate (PEM): what clients verify the proxies’ server certificates with.',
+    }),
   })
   .openapi('CertificateAuthorities');

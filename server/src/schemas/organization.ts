@@ -26,3 +26,6 @@ export const OrganizationCreated = Organization.extend({
 export const OrganizationUpdate = z
   .strictObject({ display_name: z.string().max(200).nullable().optional() })
   .openapi('OrganizationUpdate');
+
+/** An organization named in the data plane's answers. */
+export const OrganizationRef = z.object({ id: Id, name: DnsName }).openapi('OrganizationRef');

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { createApp, openApiDocument } from '../../src/app.js';
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import type { Store } from '../../src/db/database.js';
+import { LocalEventBus } from '../../src/events/event-bus.js';
 
 export async function generatedDocument(): Promise<Record<string, unknown>> {
   // Building the document touches no table: a store is needed only to satisfy the type.
@@ -13,6 +14,7 @@ export async function generatedDocument(): Promise<Record<string, unknown>> {
       logger: pino({ level: 'silent' }),
       baseDomain: 'localhost',
       geo: { country: () => null },
+      events: new LocalEventBus(),
     },
     { defaultMetrics: false },
   );

@@ -1,6 +1,7 @@
 /**
  * A fetch for the SDK that calls the app in-process and checks every response against spec/openapi.yaml,
- * remembering which operations answered with success.
+ * remembering which operations answered with success. An event stream never ends: only its status, media
+ * type and first event are checked, and the caller cancels it.
  */
 import { checkResponse, operationFor } from './spec.js';
 
@@ -24,6 +25,15 @@ export function recordingFetch(inner: (request: Request) => Promise<Response>): 
       log.violations.push(`${request.method} ${pathname}: no such operation in the spec`);
       return response;
     }
+    if (response.ok && response.headers.get('content-type')?.startsWith('text/event-stream')) {
+      const first = await firstChunk(response.clone());
+      log.violations.push(...checkResponse(op, response.status, response.headers.get('content-type'), first));
+      if (!/^event: \S+\ndata: /.test(first)) {
+        log.violations.push(`${op.operationId}: the stream does not start with an event: ${first}`);
+      }
+      log.succeeded.add(op.operationId);
+      return response;
+    }
     const text = await response.clone().text();
     let body: unknown = text;
     if (text) {
@@ -40,4 +50,12 @@ export function recordingFetch(inner: (request: Request) => Promise<Response>): 
     return response;
   };
   return { fetch, log };
+}
+
+async function firstChunk(response: Response): Promise<string> {
+  const reader = response.body!.getReader();
+  const { value } = await reader.read();
+  // A clone's cancel settles only once the original is cancelled too, which the caller does later.
+  reader.cancel().catch(() => {});
+  return new TextDecoder().decode(value);
 }

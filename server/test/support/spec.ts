@@ -11,6 +11,7 @@ export const SPEC_PATH = new URL('../../../spec/openapi.yaml', import.meta.url);
 
 interface SpecOperationObject {
   operationId: string;
+  tags?: string[];
   requestBody?: unknown;
   responses: SpecOperation['responses'];
 }
@@ -24,7 +25,15 @@ export interface SpecOperation {
   pathParams: string[];
   hasBody: boolean;
   responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+  /** Whose token the operation takes: an organization's, a proxy's (tag Proxy), or a connector's own (tag Connector). */
+  caller: Caller;
+  /** Answers a Server-Sent Events stream, which stays open: read what is needed, then cancel it. */
+  streams: boolean;
 }
+
+export type Caller = 'organization' | 'proxy' | 'connector';
+
+const CALLERS: Record<string, Caller> = { Proxy: 'proxy', Connector: 'connector' };
 
 // biome-ignore lint/suspicious/noExplicitAny: the document is plain parsed YAML
 export const spec: any = parse(readFileSync(SPEC_PATH, 'utf8'));
@@ -45,6 +54,8 @@ export const operations: SpecOperation[] = Object.entries(
         pathParams,
         hasBody: Boolean(op.requestBody),
         responses: op.responses,
+        caller: CALLERS[op.tags?.[0] ?? ''] ?? 'organization',
+        streams: Object.values(op.responses).some((r) => r.content?.['text/event-stream'] !== undefined),
       };
     }),
 );

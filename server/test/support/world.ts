@@ -21,6 +21,8 @@ export interface World {
   adminTokenId: string;
   connectorId: string;
   connectorTokenId: string;
+  /** The connector's token itself, for the connector's own operations. */
+  connectorToken: string;
   sessionId: string;
   /** A client's PKCS#10 request (ECDSA P-256) and OpenSSH public key, for the certificate operations. */
   csrPem: string;
@@ -102,6 +104,7 @@ export async function buildWorld(b0: Border0Client, tag: string): Promise<World>
     adminTokenId: adminToken.id,
     connectorId: connector.id,
     connectorTokenId: connectorToken.id,
+    connectorToken: connectorToken.token,
     sessionId: session.id,
     csrPem: (await createCsr()).csrPem,
     sshPublicKey: createSshKey().publicKeyLine,
@@ -211,6 +214,8 @@ export function validRequests(w: World): [operationId: string, request: Operatio
     ['listSessionEvents', { path: session }],
     ['listSessionRecordings', { path: session }],
     ['terminateSession', { path: session }],
+    ...proxyRequests(w),
+    ...connectorRequests(w),
     ['getCertificateAuthorities', {}],
     ['issueClientCertificate', { body: { csr: w.csrPem, ttl_seconds: 3600 } }],
     ['issueSshCertificate', { body: { public_key: w.sshPublicKey, ttl_seconds: 3600 } }],
@@ -226,6 +231,55 @@ export function validRequests(w: World): [operationId: string, request: Operatio
     ['deletePolicy', { path: policy }],
     ['deleteSocket', { path: socket }],
     ['deleteConnector', { path: connector }],
+  ];
+}
+
+/** The proxies' operations: a proxy token serves every organization, these name `w`'s resources. */
+function proxyRequests(w: World): [string, OperationRequest][] {
+  return [
+    [
+      'registerProxy',
+      { body: { name: fresh('proxy'), public_address: '127.0.0.1:8443', region: 'local', version: '0.1.0' } },
+    ],
+    ['getProxySocket', { path: { dnsname: `${w.socketName}-${w.orgName}.localhost` } }],
+    ['getPolicyData', { path: { organization_id: w.orgId } }],
+    ['getProxyTrust', {}],
+    ['issueProxyCertificate', { body: { csr: w.csrPem } }],
+    ['authenticateConnector', { body: { token: w.connectorToken } }],
+    [
+      'createProxySession',
+      {
+        body: {
+          socket_id: w.socketId,
+          user_email: w.memberEmail,
+          client_ip: '203.0.113.8',
+          client_port: 50001,
+          country: 'NL',
+          result: 'allowed',
+        },
+      },
+    ],
+    ['updateProxySession', { path: { session_id: w.sessionId }, body: { bytes_in: 2048, bytes_out: 8192 } }],
+    ['streamProxyEvents', {}],
+  ];
+}
+
+/** A connector's own operations, with `w`'s connector token. */
+function connectorRequests(_w: World): [string, OperationRequest][] {
+  return [
+    ['getConnectorConfig', {}],
+    ['reportConnectorHeartbeat', { body: { version: '0.1.0', proxies_connected: [] } }],
+    [
+      'putConnectorSocket',
+      {
+        path: { name: fresh('static') },
+        body: {
+          socket_type: 'tls',
+          upstream_configuration: { type: 'tls', hostname: '127.0.0.1', port: 6380 },
+          tags: { source: 'connector' },
+        },
+      },
+    ],
   ];
 }
 
@@ -247,11 +301,13 @@ const TABLES = [
   'audit_entries',
   'idempotency_keys',
   'certificate_authorities',
+  'proxies',
+  'proxy_tokens',
 ] as const;
 
 /**
  * A digest of everything the store holds, to prove a rejected request changed nothing. A token's last use
- * is left out: it is recorded on authentication, before a request is judged.
+ * (a proxy token's too) is left out: it is recorded on authentication, before a request is judged.
  */
 export async function storeDigest(db: Store): Promise<string> {
   const hash = createHash('sha256');
@@ -260,7 +316,7 @@ export async function storeDigest(db: Store): Promise<string> {
       Record<string, unknown>
     >`select * from ${sql.table(table)} order by 1, 2`.execute(db);
     for (const row of rows) {
-      if (table === 'tokens') delete row.last_used_at;
+      if (table === 'tokens' || table === 'proxy_tokens') delete row.last_used_at;
       hash.update(`${table}:${JSON.stringify(row)}\n`);
     }
   }

@@ -1,0 +1,132 @@
+/**
+ * Sessions as the data plane reports them, shared by the organization's routes (`/sessions`) and the
+ * proxies' (`/proxy/sessions`): one way to open a session, one set of rules for its progress reports.
+ */
+import type { z } from '@hono/zod-openapi';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, SessionsTable } from '../db/schema.js';
+import type { Audit } from '../http/mutation.js';
+import { ApiError, invalid, notFound } from '../http/problem.js';
+import { newId } from '../ids.js';
+import type { SessionCreate, SessionUpdate } from '../schemas/session.js';
+import type { SocketRow } from './socket-store.js';
+
+export type SessionRow = Selectable<SessionsTable>;
+/** What opening a session says besides its socket. */
+export type NewSession = Omit<z.infer<typeof SessionCreate>, 'socket'>;
+export type SessionProgress = z.infer<typeof SessionUpdate>;
+
+/** Whose sessions a reader without `sessions:read` sees; a null value matches nothing (fail closed). */
+export type Own = { column: 'user_email' | 'service_account_name'; value: string | null } | null;
+
+export async function findSession(
+  db: Kysely<Database>,
+  orgId: string,
+  id: string,
+  own: Own = null,
+  lock = false,
+): Promise<SessionRow> {
+  const row = await db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .$if(own !== null, (qb) => qb.where(own!.column, '=', own!.value))
+    .$if(lock, (qb) => qb.forUpdate())
+    .executeTakeFirst();
+  if (!row) throw notFound(`session ${id}`);
+  return row;
+}
+
+/** The organization of a session, whichever it is: proxies report about every organization's. */
+export async function sessionOrganization(db: Kysely<Database>, id: string): Promise<string> {
+  const row = await db.selectFrom('sessions').select('org_id').where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound(`session ${id}`);
+  return row.org_id;
+}
+
+export function checkSessionIdentity(body: NewSession): void {
+  if (body.user_email && body.service_account) {
+    throw invalid('service_account', 'a session belongs to a user or a service account, not both');
+  }
+}
+
+/** Opens a session on `socket` (audited); a denied one starts already ended. */
+export async function insertSession(
+  trx: Kysely<Database>,
+  audit: Audit,
+  socket: SocketRow,
+  body: NewSession,
+): Promise<SessionRow> {
+  const id = newId();
+  const now = new Date();
+  await trx
+    .insertInto('sessions')
+    .values({
+      id,
+      org_id: socket.org_id,
+      socket_id: socket.id,
+      socket_name: socket.name,
+      user_email: body.user_email?.toLowerCase() ?? null,
+      service_account_name: body.service_account ?? null,
+      client_ip: body.client_ip ?? null,
+      client_port: body.client_port ?? null,
+      country: body.country ?? null,
+      started_at: now,
+      last_seen_at: now,
+      ended_at: body.result === 'denied' ? now : null,
+      result: body.result,
+      reason: body.reason ?? null,
+      bytes_in: 0,
+      bytes_out: 0,
+    })
+    .execute();
+  await audit({
+    action: 'session.create',
+    resource_type: 'session',
+    resource_id: id,
+    details: {
+      socket: socket.name,
+      user: body.user_email ?? body.service_account ?? null,
+      result: body.result,
+    },
+  });
+  return findSession(trx, socket.org_id, id);
+}
+
+/**
+ * Applies a progress report: byte counts are totals that never decrease, an ended session takes no more
+ * reports, and a session that ends after a terminate request was terminated unless the report says otherwise.
+ */
+export async function reportSessionProgress(
+  trx: Kysely<Database>,
+  orgId: string,
+  id: string,
+  body: SessionProgress,
+): Promise<SessionRow> {
+  // Locking the row keeps concurrent reports from moving the byte counters backwards.
+  const row = await findSession(trx, orgId, id, null, true);
+  if (row.ended_at !== null) throw new ApiError('conflict', `session ${row.id} has already ended`);
+  for (const field of ['bytes_in', 'bytes_out'] as const) {
+    const value = body[field];
+    if (value !== undefined && value < Number(row[field])) {
+      throw invalid(field, `is a total and may not decrease (currently ${Number(row[field])})`);
+    }
+  }
+  const now = new Date();
+  const endResult = body.ended && row.terminate_requested_at !== null ? 'terminated' : undefined;
+  await trx
+    .updateTable('sessions')
+    .set({
+      last_seen_at: now,
+      ...(body.bytes_in !== undefined && { bytes_in: body.bytes_in }),
+      ...(body.bytes_out !== undefined && { bytes_out: body.bytes_out }),
+      ...(body.ended && { ended_at: now }),
+      ...((body.result ?? endResult) !== undefined && { result: body.result ?? endResult }),
+      ...(body.reason !== undefined && { reason: body.reason }),
+    })
+    .where('org_id', '=', orgId)
+    .where('id', '=', row.id)
+    .execute();
+  return findSession(trx, orgId, row.id);
+}

@@ -1,0 +1,93 @@
+/**
+ * /api/v1/proxy/sessions: sessions as proxies report them, for any organization: the socket names it. The
+ * same rules as the organization's `/sessions` (session-store.ts), audited in the socket's organization.
+ */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { authorizeProxy } from '../auth/authorize.js';
+import type { AppEnv } from '../http/env.js';
+import { createIdempotent, mutate } from '../http/mutation.js';
+import { ApiError, invalid } from '../http/problem.js';
+import {
+  checkSessionIdentity,
+  insertSession,
+  reportSessionProgress,
+  sessionOrganization,
+} from '../resources/session-store.js';
+import { findSocket } from '../resources/socket-store.js';
+import { errors, Id, IdempotencyHeaders, jsonBody, jsonResponse } from '../schemas/common.js';
+import { ProxySessionCreate } from '../schemas/proxy.js';
+import { Session, SessionUpdate, sessionToApi } from '../schemas/session.js';
+import type { Services } from '../services.js';
+import { PROXY_TAG } from './proxy.js';
+
+const tags = [PROXY_TAG];
+const SessionParams = z.object({
+  session_id: Id.openapi({ param: { name: 'session_id', in: 'path' } }),
+});
+
+const createProxySession = createRoute({
+  tags,
+  method: 'post',
+  path: '/proxy/sessions',
+  operationId: 'createProxySession',
+  summary: 'Report a new session',
+  request: { headers: IdempotencyHeaders, body: jsonBody(ProxySessionCreate) },
+  responses: { 201: jsonResponse(Session, 'The new session.'), ...errors(400, 401, 403, 413, 415, 422) },
+});
+const updateProxySession = createRoute({
+  tags,
+  method: 'patch',
+  path: '/proxy/sessions/{session_id}',
+  operationId: 'updateProxySession',
+  summary: 'Report progress of a session',
+  description: 'Byte counts are totals that never decrease; an ended session takes no more reports (409).',
+  request: { params: SessionParams, body: jsonBody(SessionUpdate) },
+  responses: { 200: jsonResponse(Session, 'The session.'), ...errors(400, 401, 403, 404, 409, 413, 415) },
+});
+
+export function proxySessionRoutes(services: Services) {
+  const app = new OpenAPIHono<AppEnv>();
+  const noSocket = (id: string) => invalid('socket_id', `no socket ${id}`);
+
+  app.openapi(createProxySession, async (c) => {
+    authorizeProxy(c);
+    const { socket_id, ...body } = c.req.valid('json');
+    checkSessionIdentity(body);
+    const located = await services.db
+      .selectFrom('sockets')
+      .select('org_id')
+      .where('id', '=', socket_id)
+      .executeTakeFirst();
+    if (!located) throw noSocket(socket_id);
+    const orgId = located.org_id;
+    const { status, body: created } = await createIdempotent(
+      c,
+      services,
+      'createProxySession',
+      { socket_id, ...body },
+      async (trx, audit) => {
+        const socket = await findSocket(trx, orgId, socket_id).catch((error: unknown) => {
+          throw error instanceof ApiError && error.kind === 'not_found' ? noSocket(socket_id) : error;
+        });
+        return { status: 201, body: sessionToApi(await insertSession(trx, audit, socket, body)) };
+      },
+      { orgId },
+    );
+    return c.json(created as z.infer<typeof Session>, status as 201);
+  });
+
+  app.openapi(updateProxySession, async (c) => {
+    authorizeProxy(c);
+    const { session_id } = c.req.valid('param');
+    const orgId = await sessionOrganization(services.db, session_id);
+    const updated = await mutate(
+      c,
+      services,
+      (trx) => reportSessionProgress(trx, orgId, session_id, c.req.valid('json')),
+      { orgId },
+    );
+    return c.json(sessionToApi(updated), 200);
+  });
+
+  return app;
+}

@@ -1,0 +1,223 @@
+/**
+ * /api/v1/proxy: what the data plane's proxies ask of the control plane, with a proxy token only. Proxies
+ * serve every organization: they register, resolve dnsnames to sockets, cache each organization's policy
+ * data and the CAs to trust, get their server certificate, and check the tokens connectors present.
+ */
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { findPrincipal } from '../auth/authenticate.js';
+import { authorizeProxy } from '../auth/authorize.js';
+import { organizationTrustAnchors, platformX509Authority } from '../ca/authority-store.js';
+import { signProxyCertificate } from '../ca/platform-authority.js';
+import type { AppEnv } from '../http/env.js';
+import { ApiError, notFound } from '../http/problem.js';
+import { connectorSockets } from '../resources/connector-store.js';
+import { loadPolicyData } from '../resources/policy-data.js';
+import { PROXY_HEARTBEAT_SECONDS, registerProxy } from '../resources/proxy-store.js';
+import { findSocketByDnsname } from '../resources/socket-dnsname.js';
+import { socketToApi } from '../resources/socket-store.js';
+import { errors, jsonBody, jsonResponse } from '../schemas/common.js';
+import {
+  ConnectorAuthentication,
+  ConnectorAuthenticationRequest,
+  DnsnameParams,
+  OrganizationIdParams,
+  PolicyData,
+  ProxyCertificate,
+  ProxyCertificateRequest,
+  ProxyRegistered,
+  ProxyRegistration,
+  ProxySocketLookup,
+  ProxyTrust,
+} from '../schemas/proxy.js';
+import type { Services } from '../services.js';
+
+export const PROXY_TAG = 'Proxy';
+const tags = [PROXY_TAG];
+const writeErrors = errors(400, 401, 403, 413, 415);
+
+const registerProxyRoute = createRoute({
+  tags,
+  method: 'post',
+  path: '/proxy/register',
+  operationId: 'registerProxy',
+  summary: 'Register a proxy, or renew its registration',
+  description: `An upsert by name. Call it every \`heartbeat_interval_seconds\` (${PROXY_HEARTBEAT_SECONDS} s): connectors are offered the proxies registered in the last 60 s.`,
+  request: { body: jsonBody(ProxyRegistration) },
+  responses: { 200: jsonResponse(ProxyRegistered, 'The registration.'), ...writeErrors },
+});
+const getProxySocket = createRoute({
+  tags,
+  method: 'get',
+  path: '/proxy/sockets/{dnsname}',
+  operationId: 'getProxySocket',
+  summary: 'Find the socket of a dnsname (the SNI of a connection)',
+  request: { params: DnsnameParams },
+  responses: {
+    200: jsonResponse(ProxySocketLookup, 'The socket and its organization.'),
+    ...errors(400, 401, 403, 404),
+  },
+});
+const getPolicyData = createRoute({
+  tags,
+  method: 'get',
+  path: '/proxy/organizations/{organization_id}/policy-data',
+  operationId: 'getPolicyData',
+  summary: 'Get an organization’s policy data, to decide locally',
+  description: 'Fetch again on a `policy-data` event of `GET /proxy/events`, or when `version` may be stale.',
+  request: { params: OrganizationIdParams },
+  responses: { 200: jsonResponse(PolicyData, 'The policy data.'), ...errors(400, 401, 403, 404) },
+});
+const getProxyTrust = createRoute({
+  tags,
+  method: 'get',
+  path: '/proxy/trust',
+  operationId: 'getProxyTrust',
+  summary: 'Get the CAs of every organization and the platform CA',
+  description: 'Fetch again on a `trust` event of `GET /proxy/events` (a new organization).',
+  responses: { 200: jsonResponse(ProxyTrust, 'The CA certificates.'), ...errors(401, 403) },
+});
+const issueProxyCertificate = createRoute({
+  tags,
+  method: 'post',
+  path: '/proxy/certificate',
+  operationId: 'issueProxyCertificate',
+  summary: 'Get the proxies’ server certificate',
+  description:
+    'Signs the request’s key with the platform CA for `*.<base domain>` and `<base domain>`, valid 90 days.',
+  request: { body: jsonBody(ProxyCertificateRequest) },
+  responses: { 201: jsonResponse(ProxyCertificate, 'The certificate.'), ...writeErrors },
+});
+const authenticateConnector = createRoute({
+  tags,
+  method: 'post',
+  path: '/proxy/connectors/authenticate',
+  operationId: 'authenticateConnector',
+  summary: 'Check the token a connector presents in its tunnel',
+  description:
+    'Answers the connector and the sockets it serves, and records that it was seen; 401 when the ' +
+    'token is unknown, revoked or expired, or is not a connector’s.',
+  request: { body: jsonBody(ConnectorAuthenticationRequest) },
+  responses: { 200: jsonResponse(ConnectorAuthentication, 'The connector.'), ...writeErrors },
+});
+
+export function proxyRoutes(services: Services) {
+  const app = new OpenAPIHono<AppEnv>();
+  const { db, secrets, baseDomain } = services;
+
+  app.openapi(registerProxyRoute, async (c) => {
+    authorizeProxy(c);
+    const row = await registerProxy(db, c.req.valid('json'));
+    return c.json(
+      ProxyRegistered.parse({
+        id: row.id,
+        name: row.name,
+        heartbeat_interval_seconds: PROXY_HEARTBEAT_SECONDS,
+      }),
+      200,
+    );
+  });
+
+  app.openapi(getProxySocket, async (c) => {
+    authorizeProxy(c);
+    const { dnsname } = c.req.valid('param');
+    const row = await findSocketByDnsname(db, dnsname, baseDomain);
+    if (!row) throw notFound(`socket ${dnsname}`);
+    return c.json(
+      ProxySocketLookup.parse({
+        socket: socketToApi(row, baseDomain),
+        organization: { id: row.org_id, name: row.org_name },
+      }),
+      200,
+    );
+  });
+
+  app.openapi(getPolicyData, async (c) => {
+    authorizeProxy(c);
+    const { organization_id } = c.req.valid('param');
+    const org = await db
+      .selectFrom('organizations')
+      .select('id')
+      .where('id', '=', organization_id)
+      .executeTakeFirst();
+    if (!org) throw notFound(`organization ${organization_id}`);
+    return c.json(PolicyData.parse(await loadPolicyData(db, org.id)), 200);
+  });
+
+  app.openapi(getProxyTrust, async (c) => {
+    authorizeProxy(c);
+    const orgs = await db.selectFrom('organizations').select(['id', 'name']).orderBy('name').execute();
+    const clientCas = [];
+    for (const org of orgs) {
+      const anchors = await organizationTrustAnchors(db, secrets, org);
+      clientCas.push({
+        organization_id: org.id,
+        organization_name: org.name,
+        certificate: anchors.x509CaCertificate,
+        ssh_ca_public_key: anchors.sshCaPublicKey,
+      });
+    }
+    const platform = await platformX509Authority(db, secrets);
+    return c.json(
+      ProxyTrust.parse({ client_cas: clientCas, platform_ca: platform.certificate.toString('pem') }),
+      200,
+    );
+  });
+
+  app.openapi(issueProxyCertificate, async (c) => {
+    const principal = authorizeProxy(c);
+    const issued = await signProxyCertificate(db, secrets, { csr: c.req.valid('json').csr, baseDomain });
+    // Platform-level: no organization's audit log is the place; the log keeps the record.
+    c.get('logger').info(
+      { actor: principal.actor, serial: issued.serial, not_after: issued.notAfter },
+      'issued a proxy certificate',
+    );
+    return c.json(
+      ProxyCertificate.parse({
+        certificate: issued.certificatePem,
+        ca_certificate: issued.caCertificatePem,
+        not_after: issued.notAfter.toISOString(),
+      }),
+      201,
+    );
+  });
+
+  app.openapi(authenticateConnector, async (c) => {
+    authorizeProxy(c);
+    const presented = await findPrincipal(services, c.req.valid('json').token);
+    const connector =
+      presented?.kind === 'connector' && presented.connectorId
+        ? await db
+            .selectFrom('connectors as k')
+            .innerJoin('organizations as o', 'o.id', 'k.org_id')
+            .select(['k.id', 'k.name', 'k.org_id', 'o.name as org_name'])
+            .where('k.id', '=', presented.connectorId)
+            .executeTakeFirst()
+        : undefined;
+    if (!connector)
+      throw new ApiError('unauthenticated', 'the connector token is unknown, revoked or expired');
+    await db
+      .updateTable('connectors')
+      .set({ last_seen_at: new Date() })
+      .where('id', '=', connector.id)
+      .execute();
+    const sockets = await connectorSockets(db, connector.org_id, connector.id);
+    return c.json(
+      ConnectorAuthentication.parse({
+        connector: {
+          id: connector.id,
+          name: connector.name,
+          organization_id: connector.org_id,
+          organization_name: connector.org_name,
+        },
+        sockets: sockets.map((s) => ({
+          id: s.id,
+          dnsname: socketToApi(s, baseDomain).dnsname,
+          socket_type: s.socket_type,
+        })),
+      }),
+      200,
+    );
+  });
+
+  return app;
+}
