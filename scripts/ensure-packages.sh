@@ -2,8 +2,9 @@
 # Installs the programs the tests drive (real tools, never stand-ins), once: apt-get only when one is missing.
 #   openssl        verifies the client certificates the CA issues
 #   ssh-keygen     reads the OpenSSH certificates the SSH CA issues (Debian package openssh-client)
+#   redis-server   the upstream of the end-to-end TLS socket test, reached with redis-cli (redis-tools)
 set -euo pipefail
-declare -A package_of=([openssl]=openssl [ssh-keygen]=openssh-client)
+declare -A package_of=([openssl]=openssl [ssh-keygen]=openssh-client [redis-server]=redis-server [redis-cli]=redis-tools)
 missing=()
 for tool in "${!package_of[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${package_of[$tool]}")

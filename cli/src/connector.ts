@@ -1,6 +1,7 @@
 /** `border0 connector`: agents in private networks, and the tokens they authenticate with. */
 import type { Schema } from '@border0/sdk';
 import type { Command } from 'commander';
+import { registerConnectorStartCommand } from './connector-run.js';
 import { contextOf } from './context.js';
 import { expiresAt } from './options.js';
 import { type Column, printDone, printItem, printList } from './output.js';
@@ -22,6 +23,7 @@ export function registerConnectorCommands(program: Command): void {
   const group = program
     .command('connector')
     .description('Connectors: agents that reach your private services');
+  registerConnectorStartCommand(group);
 
   group
     .command('ls')

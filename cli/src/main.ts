@@ -5,12 +5,14 @@
 import { Command, CommanderError, Option } from 'commander';
 import { registerAuditCommands } from './audit.js';
 import { registerAuthCommands } from './auth.js';
+import { registerClientCommands } from './client.js';
 import { registerConnectorCommands } from './connector.js';
 import { describeFailure } from './errors.js';
 import { registerGroupCommands } from './group.js';
 import { registerMemberCommands } from './member.js';
 import { registerOrganizationCommands } from './organization.js';
 import { registerPolicyCommands } from './policy.js';
+import { registerProxyCommands } from './proxy-run.js';
 import { registerServiceAccountCommands } from './service-account.js';
 import { registerSessionCommands } from './session.js';
 import { registerSocketCommands } from './socket.js';
@@ -52,6 +54,8 @@ export function buildProgram(): Command {
   registerConnectorCommands(program);
   registerSessionCommands(program);
   registerAuditCommands(program);
+  registerClientCommands(program);
+  registerProxyCommands(program);
   return program;
 }
 

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Border0Client, Schema } from '@border0/sdk';
 import { type Command, Option } from 'commander';
+import { registerSocketConnectCommand } from './connector-run.js';
 import { type Context, contextOf } from './context.js';
 import { CliError, UsageError } from './errors.js';
 import { isId, parseKeyValues, repeatable } from './options.js';
@@ -157,6 +158,7 @@ async function commonFields(ctx: Context, options: SocketOptions) {
 
 export function registerSocketCommands(program: Command): void {
   const group = program.command('socket').description('Sockets: the services you publish');
+  registerSocketConnectCommand(group);
 
   group
     .command('ls')

@@ -8,9 +8,12 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { configPath, withOrganization } from './config.js';
 import { contextOf } from './context.js';
+import { startLocalDataPlane } from './local-data-plane.js';
 import { parsePort } from './options.js';
 
 interface StartOptions {
+  proxy: boolean;
+  proxyPort: string;
   dataDir: string;
   port: string;
   host: string;
@@ -32,7 +35,7 @@ function waitForSignal(): Promise<NodeJS.Signals> {
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
-    .description('Run the Border0 platform in this process (API and reference) on an embedded database')
+    .description('Run the Border0 platform in this process (API, proxy, a connector) on an embedded database')
     .option('--data-dir <dir>', 'embedded database, keys and the admin token file', '.border0/data')
     .option('--port <port>', 'API port (0 picks a free one)', '6080')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -41,6 +44,8 @@ export function registerStartCommand(program: Command): void {
       '--database-url <url>',
       'use this PostgreSQL instead of the embedded database (env BORDER0_DATABASE_URL)',
     )
+    .option('--proxy-port <port>', 'port of the built-in proxy (0 picks a free one)', '8443')
+    .option('--no-proxy', 'run the API only: no proxy, no built-in connector')
     .action(async (options: StartOptions, command: Command) => {
       const ctx = contextOf(command);
       const port = parsePort(options.port, '--port');
@@ -65,12 +70,27 @@ export function registerStartCommand(program: Command): void {
         logger,
       });
       const url = dialable(server.url);
+      const dataPlane = options.proxy
+        ? await startLocalDataPlane({
+            apiUrl: url,
+            dataDir: options.dataDir,
+            baseDomain: options.baseDomain,
+            host: options.host,
+            proxyPort: parsePort(options.proxyPort, '--proxy-port'),
+            proxyToken: server.proxyToken,
+            adminToken: server.bootstrap?.token,
+            log: logger,
+          })
+        : undefined;
       const tokenFile = resolve(options.dataDir, 'admin-token');
       const lines = [
         'Border0 is running.',
         `  API:        ${url}`,
         `  Reference:  ${url}/api/docs`,
         `  OpenAPI:    ${url}/api/openapi.json`,
+        ...(dataPlane
+          ? [`  Proxy:      ${dataPlane.proxyAddress} (with the built-in connector "local")`]
+          : []),
         '',
       ];
       const first = server.bootstrap;
@@ -106,6 +126,7 @@ export function registerStartCommand(program: Command): void {
 
       const signal = await waitForSignal();
       console.error(`${signal}: stopping`);
+      await dataPlane?.close();
       await server.close();
     });
 }

@@ -38,7 +38,7 @@ describe('several API servers over one PostgreSQL', () => {
     const dataDirs = [tempDir('pg-a'), tempDir('pg-b')];
     for (const dataDir of dataDirs) {
       platforms.push(
-        await startPlatform(['--data-dir', dataDir, '--database-url', url.toString()], {
+        await startPlatform(['--data-dir', dataDir, '--no-proxy', '--database-url', url.toString()], {
           BORDER0_CONFIG_DIR: tempDir('config'),
           BORDER0_SECRET_KEY: secretKey,
         }),

@@ -28,7 +28,7 @@ export async function startPlatform(
   env: Record<string, string>,
   deadlineMs = 30_000,
 ): Promise<Platform> {
-  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--proxy-port', '0', ...args], {
     cwd: ROOT,
     env: { ...cleanEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,2 +1,4 @@
-/** @border0/proxies: the data plane. For now: the proxy's end of connector tunnels (the gateway plugs in here). */
+/** @border0/proxies: the data plane's proxy (TLS gateway, tunnels, decisions, sessions). */
+export { CLIENT_ALPN, parseStatusLine, statusLine } from './gateway/client-protocol.js';
+export { type ProxyHandle, type ProxyOptions, startProxy } from './proxy.js';
 export * from './tunnel/index.js';

@@ -1,0 +1,144 @@
+/**
+ * `border0 client tls <socket>`: reach a socket through the proxy with this machine's client certificate.
+ * With `--listen`, a local listener forwards each accepted connection; without it, standard input and output
+ * carry one connection (usable as an OpenSSH ProxyCommand).
+ */
+import { createServer, type Socket } from 'node:net';
+import { checkServerIdentity, connect, type PeerCertificate, type TLSSocket } from 'node:tls';
+import type { Command } from 'commander';
+import { type ClientCredentials, clientCredentials } from './client-certificate.js';
+import { contextOf } from './context.js';
+import { CliError, UsageError } from './errors.js';
+
+const CLIENT_ALPN = 'border0-client';
+
+export interface ProxyTarget {
+  host: string;
+  port: number;
+}
+
+/** `host:port` or `[v6]:port`. */
+export function parseHostPort(text: string, flag: string): ProxyTarget {
+  const match = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(text);
+  const port = Number(match?.[2]);
+  if (!match || port < 1 || port > 65535)
+    throw new UsageError(`${flag} must be host:port, not ${JSON.stringify(text)}`);
+  return { host: match[1]!, port };
+}
+
+/**
+ * The proxy's certificate names `*.<base domain>`. Node refuses a wildcard over a one-label domain such as
+ * `localhost` (`*.localhost`); our own platform CA issued it for exactly that, so a one-label wildcard match
+ * is accepted too. Everything else is Node's check.
+ */
+export function checkProxyIdentity(host: string, certificate: PeerCertificate): Error | undefined {
+  const error = checkServerIdentity(host, certificate);
+  if (!error) return undefined;
+  const dot = host.indexOf('.');
+  const names = (certificate.subjectaltname ?? '')
+    .split(', ')
+    .map((n) => n.replace(/^DNS:/, '').toLowerCase());
+  return dot > 0 && names.includes(`*${host.slice(dot).toLowerCase()}`) ? undefined : error;
+}
+
+/**
+ * Opens a TLS connection to the proxy for `dnsname` and waits for the proxy's verdict line; resolves with the
+ * connection (and any bytes that came after the line), or rejects with the reason of a refusal.
+ */
+export function openThroughProxy(proxy: ProxyTarget, dnsname: string, credentials: ClientCredentials) {
+  return new Promise<{ tls: TLSSocket; early: Buffer }>((resolve, reject) => {
+    const tls = connect({
+      host: proxy.host,
+      port: proxy.port,
+      servername: dnsname,
+      key: credentials.key,
+      cert: credentials.cert,
+      ca: credentials.platformCa,
+      checkServerIdentity: checkProxyIdentity,
+      ALPNProtocols: [CLIENT_ALPN],
+    });
+    let buffer = Buffer.alloc(0);
+    const fail = (error: Error) => {
+      tls.destroy();
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      const end = buffer.indexOf(0x0a);
+      if (end === -1) return;
+      tls.off('data', onData);
+      tls.pause();
+      const line = buffer.subarray(0, end).toString('utf8');
+      if (line.startsWith('OK')) resolve({ tls, early: buffer.subarray(end + 1) });
+      else fail(new CliError(`access denied: ${line.replace(/^DENIED\s*/, '') || 'no reason given'}`));
+    };
+    tls.on('data', onData);
+    tls.once('error', (error) =>
+      fail(new CliError(`cannot reach the proxy at ${proxy.host}:${proxy.port}: ${error.message}`)),
+    );
+    tls.once('end', () => fail(new CliError('the proxy closed the connection (unknown socket or refused)')));
+  });
+}
+
+function splice(local: Socket | NodeJS.ReadWriteStream, remote: TLSSocket, early: Buffer): void {
+  if (early.length > 0) (local as NodeJS.WritableStream).write(early);
+  remote.pipe(local as NodeJS.WritableStream);
+  (local as NodeJS.ReadableStream).pipe(remote);
+  remote.resume();
+}
+
+export function registerClientTlsCommand(group: Command): void {
+  group
+    .command('tls')
+    .description('Connect to a socket through the proxy: a local listener, or standard input and output')
+    .argument('<socket>', 'socket name or id')
+    .option('--listen <host:port>', 'listen here and forward each connection (default: stdin/stdout)')
+    .option('--proxy <host:port>', 'the proxy (env BORDER0_PROXY; default 127.0.0.1:8443)')
+    .action(async (socketRef: string, options: { listen?: string; proxy?: string }, command: Command) => {
+      const ctx = contextOf(command);
+      const client = ctx.client();
+      const proxy = parseHostPort(options.proxy ?? process.env.BORDER0_PROXY ?? '127.0.0.1:8443', '--proxy');
+      const socket = await client.get('/api/v1/sockets/{socket}', {
+        params: { path: { socket: socketRef } },
+      });
+      const org = await client.get('/api/v1/organizations/{organization}', {
+        params: { path: { organization: 'current' } },
+      });
+      const credentials = await clientCredentials(client, ctx.configDir, org.name, ctx.settings.token!);
+
+      if (!options.listen) {
+        const { tls, early } = await openThroughProxy(proxy, socket.dnsname, credentials);
+        splice(process.stdin, tls, early);
+        process.stdout.on('error', () => tls.destroy());
+        await new Promise<void>((resolve) => tls.once('close', () => resolve()));
+        process.stdin.pause();
+        return;
+      }
+      const listen = parseHostPort(options.listen, '--listen');
+      const server = createServer((local) => {
+        local.pause();
+        openThroughProxy(proxy, socket.dnsname, credentials).then(
+          ({ tls, early }) => {
+            local.on('error', () => tls.destroy());
+            tls.on('error', () => local.destroy());
+            splice(local, tls, early);
+            local.resume();
+          },
+          (error: Error) => {
+            console.error(`border0: ${error.message}`);
+            local.destroy();
+          },
+        );
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(listen.port, listen.host, () => resolve());
+      });
+      const address = server.address() as { address: string; port: number };
+      console.error(`border0: ${socket.dnsname} is at ${address.address}:${address.port} (Ctrl+C to stop)`);
+      await new Promise<void>((resolve) => {
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+      });
+      server.close();
+    });
+}

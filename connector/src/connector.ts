@@ -1,0 +1,101 @@
+/**
+ * A running connector: fetches its configuration through the SDK (its sockets, the live proxies, the CA that
+ * signs their certificates), holds a tunnel to every proxy, dials upstreams for the channels the proxies
+ * open, reports a heartbeat, and follows changes of its sockets and of the proxy list.
+ */
+import { type Border0Client, createClient, type Schema } from '@border0/sdk';
+import { type Logger, pino } from 'pino';
+import type { ProxyEndpoint } from './tunnel/proxy-endpoint.js';
+import { TunnelPool } from './tunnel/tunnel-pool.js';
+
+export const CONNECTOR_VERSION = '0.1.0';
+
+export interface ConnectorOptions {
+  apiUrl: string;
+  /** A connector token (`border0 connector token create`). */
+  token: string;
+  /** How often the configuration is fetched again (default 15 s). */
+  refreshMs?: number | undefined;
+  log?: Logger | undefined;
+}
+
+export interface ConnectorHandle {
+  client: Border0Client;
+  pool: TunnelPool;
+  /** The latest configuration. */
+  config(): Schema<'ConnectorConfig'>;
+  /** Fetches the configuration now (after a socket change, say). */
+  refresh(): Promise<void>;
+  close(): Promise<void>;
+}
+
+type Config = Schema<'ConnectorConfig'>;
+
+/** `host:port` or `[v6]:port` → an endpoint whose certificate carries the platform's base domain. */
+function endpointOf(proxy: Config['proxies'][number], servername: string): ProxyEndpoint | undefined {
+  const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(proxy.public_address);
+  if (!match) return undefined;
+  return { id: proxy.name, host: match[1]!, port: Number(match[2]), servername };
+}
+
+/** Where a socket's upstream is: host and port of its upstream configuration. */
+function upstreamOf(socket: Config['sockets'][number]): { host: string; port: number } {
+  const upstream = socket.upstream_configuration as { hostname: string; port?: number };
+  return { host: upstream.hostname, port: upstream.port ?? 22 };
+}
+
+export async function startConnector(options: ConnectorOptions): Promise<ConnectorHandle> {
+  const log = options.log ?? pino({ name: 'border0-connector' });
+  const client = createClient({ baseUrl: options.apiUrl, token: options.token });
+  let config = await client.get('/api/v1/connector/config');
+  const upstreams = () => new Map(config.sockets.map((s) => [s.dnsname.toLowerCase(), upstreamOf(s)]));
+  let byDnsname = upstreams();
+  const proxies = () => config.proxies.flatMap((p) => endpointOf(p, config.base_domain) ?? []);
+
+  const pool = new TunnelPool({
+    token: options.token,
+    ca: config.platform_ca,
+    sockets: config.sockets.map((s) => s.dnsname),
+    proxies: proxies(),
+    resolveUpstream: (dnsname) => byDnsname.get(dnsname.toLowerCase()),
+    log: log.child({ part: 'tunnel' }),
+  });
+
+  const heartbeat = () =>
+    client
+      .post('/api/v1/connector/heartbeat', {
+        body: {
+          version: CONNECTOR_VERSION,
+          proxies_connected: pool
+            .status()
+            .filter((s) => s.state === 'connected')
+            .map((s) => s.proxy),
+        },
+      })
+      .catch((error) => log.warn({ err: error }, 'heartbeat failed'));
+  const refresh = async () => {
+    config = await client.get('/api/v1/connector/config');
+    byDnsname = upstreams();
+    pool.setSockets(config.sockets.map((s) => s.dnsname));
+    pool.setProxies(proxies());
+    await heartbeat();
+  };
+  await heartbeat();
+  const timer = setInterval(
+    () => void refresh().catch((error) => log.warn({ err: error }, 'configuration refresh failed')),
+    options.refreshMs ?? 15_000,
+  );
+  timer.unref();
+  log.info({ connector: config.connector.name, sockets: config.sockets.length }, 'connector started');
+
+  return {
+    client,
+    pool,
+    config: () => config,
+    refresh,
+    async close() {
+      clearInterval(timer);
+      await pool.close();
+    },
+  };
+}

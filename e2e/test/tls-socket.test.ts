@@ -1,0 +1,235 @@
+/**
+ * A TLS socket end to end, every part its own process: API (`border0 start`), proxy (`border0 proxy start`),
+ * connector (`border0 connector start`), a real redis-server upstream, and `border0 client tls` in front of
+ * the real redis-cli. Allowed and refused users, a connector killed and started again, a termination.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createClient } from '@border0/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, border0, type Platform, ROOT, startPlatform, tempDir } from './processes.js';
+
+const run = promisify(execFile);
+const children: ChildProcess[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.once('error', reject);
+  });
+}
+
+/** Starts `args` as a long-running child and resolves once its output matches `ready`. */
+function daemon(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} not ready:\n${out}`)), 30_000);
+    const check = (chunk: Buffer) => {
+      out += chunk;
+      if (ready.test(out)) {
+        clearTimeout(timer);
+        resolve({ child, output: () => out });
+      }
+    };
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${args.join(' ')} exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+async function redisPing(port: number): Promise<string> {
+  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'ping'], {
+    timeout: 10_000,
+  });
+  return stdout.trim();
+}
+
+async function eventually<T>(
+  probe: () => Promise<T>,
+  ok: (value: T) => boolean,
+  deadlineMs: number,
+): Promise<T> {
+  const end = Date.now() + deadlineMs;
+  let last: T | undefined;
+  let lastError: unknown;
+  while (Date.now() < end) {
+    try {
+      last = await probe();
+      if (ok(last)) return last;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`not within ${deadlineMs} ms: last ${JSON.stringify(last)} ${String(lastError ?? '')}`);
+}
+
+let api: Platform;
+let env: Record<string, string>;
+let proxyPort: number;
+let redisPort: number;
+let connectorToken: string;
+
+beforeAll(async () => {
+  const dataDir = tempDir('tls');
+  env = { BORDER0_CONFIG_DIR: tempDir('tls-config') };
+  api = await startPlatform(['--data-dir', dataDir, '--no-proxy'], env);
+  env.BORDER0_API_URL = api.url;
+  redisPort = await freePort();
+  await daemon(
+    'redis-server',
+    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {},
+    /Ready to accept connections/,
+  );
+  proxyPort = await freePort();
+  const proxyToken = readFileSync(join(dataDir, 'proxy-token'), 'utf8').trim();
+  await daemon(
+    process.execPath,
+    [BIN, 'proxy', 'start', '--token', proxyToken, '--port', String(proxyPort), '--name', 'p1'],
+    env,
+    /proxy p1 listening/,
+  );
+
+  const admin = createClient({
+    baseUrl: api.url,
+    token: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim(),
+  });
+  const connector = await admin.post('/api/v1/connectors', { body: { name: 'lab' } });
+  connectorToken = (
+    await admin.post('/api/v1/connectors/{connector}/tokens', {
+      params: { path: { connector: connector.id } },
+      body: { name: 'lab' },
+    })
+  ).token;
+  await admin.post('/api/v1/sockets', {
+    body: {
+      name: 'cache',
+      socket_type: 'tls',
+      connector_ids: [connector.id],
+      upstream_configuration: { type: 'tls', hostname: '127.0.0.1', port: redisPort },
+    },
+  });
+  await admin.post('/api/v1/policies', {
+    body: {
+      name: 'cache-for-admin',
+      org_wide: true,
+      document: { permissions: { tls: {} }, condition: { who: { email: ['admin@localhost'] } } },
+    },
+  });
+  await daemon(
+    process.execPath,
+    [BIN, 'connector', 'start', '--token', connectorToken],
+    env,
+    /connector lab serves/,
+  );
+}, 90_000);
+
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await api?.stop();
+});
+
+describe('a TLS socket through proxy and connector', () => {
+  let local: number;
+  it('carries an allowed user to the upstream', async () => {
+    local = await freePort();
+    await daemon(
+      process.execPath,
+      [BIN, 'client', 'tls', 'cache', '--listen', `127.0.0.1:${local}`, '--proxy', `127.0.0.1:${proxyPort}`],
+      env,
+      /is at 127\.0\.0\.1/,
+    );
+    expect(
+      await eventually(
+        () => redisPing(local),
+        (r) => r === 'PONG',
+        15_000,
+      ),
+    ).toBe('PONG');
+  });
+
+  it('refuses an identity no policy allows, says why, and records a denied session', async () => {
+    const account = await border0(
+      ['service-account', 'create', 'batch', '--role', 'client', '--output', 'json'],
+      env,
+    );
+    expect(account.code, account.stderr).toBe(0);
+    const token = await border0(['service-account', 'token', 'create', 'batch', '--output', 'json'], env);
+    const secret = JSON.parse(token.stdout).token as string;
+    const refused = await border0(['client', 'tls', 'cache', '--proxy', `127.0.0.1:${proxyPort}`], {
+      ...env,
+      BORDER0_TOKEN: secret,
+    });
+    expect(refused.code, refused.stderr + refused.stdout).toBe(1);
+    expect(refused.stderr).toMatch(/^error: access denied: denied: /m);
+    const sessions = await border0(['session', 'ls', '--result', 'denied', '--output', 'json'], env);
+    expect(JSON.parse(sessions.stdout)).toContainEqual(
+      expect.objectContaining({
+        result: 'denied',
+        user: expect.objectContaining({ service_account: 'batch' }),
+      }),
+    );
+  });
+
+  it('heals after the connector is killed and started again', async () => {
+    const connector = children.find((c) => c.spawnargs.includes('connector'))!;
+    connector.kill('SIGKILL');
+    await daemon(
+      process.execPath,
+      [BIN, 'connector', 'start', '--token', connectorToken],
+      env,
+      /connector lab serves/,
+    );
+    expect(
+      await eventually(
+        () => redisPing(local),
+        (r) => r === 'PONG',
+        15_000,
+      ),
+    ).toBe('PONG');
+  });
+
+  it('ends a live session within 2 s of a termination', async () => {
+    const { Socket } = await import('node:net');
+    const socket = new Socket();
+    await new Promise<void>((resolve) => socket.connect(local, '127.0.0.1', resolve));
+    socket.write('PING\r\n');
+    await new Promise((resolve) => socket.once('data', resolve));
+    const live = await eventually(
+      () =>
+        border0(['session', 'ls', '--live', '--socket', 'cache', '--output', 'json'], env).then((r) =>
+          JSON.parse(r.stdout),
+        ),
+      (list: { id: string }[]) => list.length > 0,
+      5000,
+    );
+    const closed = new Promise<number>((resolve) => {
+      const started = Date.now();
+      socket.once('close', () => resolve(Date.now() - started));
+    });
+    const terminated = await border0(['session', 'terminate', live[0].id], env);
+    expect(terminated.code, terminated.stderr).toBe(0);
+    expect(await closed).toBeLessThan(2000);
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * The control plane's change events (Server-Sent Events from `GET /api/v1/proxy/events`), read through the
+ * SDK and reconnected forever with backoff. `ready` starts every stream: whatever was cached before it may
+ * have missed events, so listeners drop their caches on it.
+ */
+import type { Border0Client } from '@border0/sdk';
+import type { Logger } from 'pino';
+
+export type ProxyEvent =
+  | { type: 'ready' }
+  | { type: 'policy-data'; organization_id: string }
+  | { type: 'session-terminate'; session_id: string; organization_id: string }
+  | { type: 'socket'; dnsname: string }
+  | { type: 'trust'; organization_id: string };
+
+export interface EventStreamOptions {
+  client: Border0Client;
+  onEvent: (event: ProxyEvent) => void;
+  /** Called with false when the stream breaks, true when it is live again. */
+  onConnectedChange?: (connected: boolean) => void;
+  log?: Logger | undefined;
+}
+
+/** Parses SSE text into events; returns the unparsed rest (an incomplete event). */
+export function parseServerSentEvents(buffer: string, emit: (type: string, data: string) => void): string {
+  let rest = buffer;
+  for (let end = rest.indexOf('\n\n'); end !== -1; end = rest.indexOf('\n\n')) {
+    const block = rest.slice(0, end);
+    rest = rest.slice(end + 2);
+    let type = 'message';
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon === -1 ? line : line.slice(0, colon);
+      const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'event') type = value;
+      else if (field === 'data') data.push(value);
+    }
+    if (data.length > 0) emit(type, data.join('\n'));
+  }
+  return rest;
+}
+
+export class EventStream {
+  #closed = false;
+  #abort = new AbortController();
+  readonly #options: EventStreamOptions;
+
+  constructor(options: EventStreamOptions) {
+    this.#options = options;
+  }
+
+  start(): this {
+    void this.#run();
+    return this;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#abort.abort();
+  }
+
+  async #run(): Promise<void> {
+    let delay = 250;
+    while (!this.#closed) {
+      try {
+        await this.#readOnce();
+        delay = 250;
+      } catch (error) {
+        if (this.#closed) return;
+        this.#options.log?.warn({ err: error }, 'event stream broke; reconnecting');
+      }
+      this.#options.onConnectedChange?.(false);
+      if (this.#closed) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * delay));
+      delay = Math.min(delay * 2, 5000);
+    }
+  }
+
+  async #readOnce(): Promise<void> {
+    const { data } = await this.#options.client.raw.GET('/api/v1/proxy/events', {
+      parseAs: 'stream',
+      signal: this.#abort.signal,
+    });
+    if (!data) throw new Error('the event stream has no body');
+    const decoder = new TextDecoder();
+    let buffer = '';
+    const reader = (data as ReadableStream<Uint8Array>).getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        buffer = parseServerSentEvents(buffer + decoder.decode(value, { stream: true }), (type, text) => {
+          if (type === 'ready') this.#options.onConnectedChange?.(true);
+          try {
+            this.#options.onEvent({ type, ...JSON.parse(text) } as ProxyEvent);
+          } catch (error) {
+            this.#options.log?.warn({ err: error, type }, 'unreadable event skipped');
+          }
+        });
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+}

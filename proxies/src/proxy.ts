@@ -1,0 +1,158 @@
+/**
+ * A proxy: gets its server certificate and the organizations' client CAs through the SDK, listens, accepts
+ * connector tunnels and client connections, registers itself every few seconds, and follows the control
+ * plane's change events (policy changes, terminations, sockets, new organizations).
+ */
+import 'reflect-metadata';
+import { webcrypto } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:tls';
+import { Border0Error, createClient } from '@border0/sdk';
+import * as x509 from '@peculiar/x509';
+import { type Logger, pino } from 'pino';
+import { EventStream } from './control-plane/event-stream.js';
+import { PolicyCache } from './control-plane/policy-cache.js';
+import { SocketDirectory } from './control-plane/socket-directory.js';
+import { createGateway } from './gateway/gateway.js';
+import { LiveSessions } from './gateway/live-sessions.js';
+import { TunnelServer } from './tunnel/tunnel-server.js';
+
+export interface ProxyOptions {
+  apiUrl: string;
+  /** A proxy token (written to `<data dir>/proxy-token` on the platform's first start). */
+  token: string;
+  name: string;
+  host?: string | undefined;
+  /** 0 picks a free port. */
+  port?: number | undefined;
+  /** Where connectors and clients reach this proxy (default host:port). */
+  publicAddress?: string | undefined;
+  region?: string | undefined;
+  baseDomain?: string | undefined;
+  /** How old policy data may be while change events are not arriving before decisions fail closed. */
+  policyMaxAgeMs?: number | undefined;
+  log?: Logger | undefined;
+}
+
+export interface ProxyHandle {
+  port: number;
+  address: string;
+  tunnels: TunnelServer;
+  sessions: LiveSessions;
+  close(): Promise<void>;
+}
+
+const REGISTER_EVERY_MS = 10_000;
+
+/** A fresh P-256 key and a CSR for it: the private key never leaves this process. */
+async function serverCredentials(client: ReturnType<typeof createClient>, name: string) {
+  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+  const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: `CN=${name}`,
+    keys,
+    signingAlgorithm: algorithm,
+  });
+  const issued = await client.post('/api/v1/proxy/certificate', { body: { csr: csr.toString('pem') } });
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
+  const key = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END PRIVATE KEY-----\n`;
+  return { key, cert: `${issued.certificate.trim()}\n${issued.ca_certificate.trim()}\n` };
+}
+
+export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
+  const log = options.log ?? pino({ name: 'border0-proxy' });
+  const client = createClient({ baseUrl: options.apiUrl, token: options.token });
+  const baseDomain = (options.baseDomain ?? 'localhost').toLowerCase();
+  const { key, cert } = await serverCredentials(client, options.name);
+  const clientCas = async () =>
+    (await client.get('/api/v1/proxy/trust')).client_cas.map((ca) => ca.certificate);
+
+  const directory = new SocketDirectory(client);
+  const policies = new PolicyCache({ client, maxAgeMs: options.policyMaxAgeMs });
+  const sessions = new LiveSessions();
+  const tunnels = new TunnelServer({
+    log: log.child({ part: 'tunnels' }),
+    authenticateConnector: async (token) => {
+      try {
+        const grant = await client.post('/api/v1/proxy/connectors/authenticate', { body: { token } });
+        return {
+          connectorId: grant.connector.id,
+          organizationId: grant.connector.organization_id,
+          sockets: grant.sockets.map((s) => ({ id: s.id, dnsname: s.dnsname })),
+        };
+      } catch (error) {
+        if (error instanceof Border0Error && error.status < 500) return undefined;
+        throw error;
+      }
+    },
+  });
+  const connection = { client, policies, tunnels, sessions, log };
+  const credentials = { key, cert, ca: await clientCas() };
+  const server: Server = createGateway({ credentials, baseDomain, directory, tunnels, connection, log });
+
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8443, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const publicAddress = options.publicAddress ?? `${host}:${port}`;
+
+  const register = () =>
+    client
+      .post('/api/v1/proxy/register', {
+        body: {
+          name: options.name,
+          public_address: publicAddress,
+          ...(options.region && { region: options.region }),
+        },
+      })
+      .catch((error) => log.warn({ err: error }, 'registration failed'));
+  await register();
+  const registration = setInterval(register, REGISTER_EVERY_MS);
+  registration.unref();
+
+  const events = new EventStream({
+    client,
+    log,
+    onConnectedChange: (live) => policies.setEventsLive(live),
+    onEvent: (event) => {
+      switch (event.type) {
+        case 'ready':
+          // Events before this stream may have been missed: forget everything fetched before it.
+          policies.invalidate();
+          directory.forget();
+          break;
+        case 'policy-data':
+          policies.invalidate(event.organization_id);
+          void sessions.recheck(event.organization_id);
+          break;
+        case 'session-terminate':
+          sessions.terminate(event.session_id, 'terminated by an administrator');
+          break;
+        case 'socket':
+          directory.forget(event.dnsname);
+          break;
+        case 'trust':
+          void clientCas().then((ca) => server.setSecureContext({ key, cert, ca }));
+          break;
+      }
+    },
+  }).start();
+
+  log.info({ address: publicAddress }, 'proxy listening');
+  return {
+    port,
+    address: publicAddress,
+    tunnels,
+    sessions,
+    async close() {
+      clearInterval(registration);
+      events.close();
+      sessions.endAll('the proxy is stopping');
+      tunnels.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
