@@ -57,6 +57,7 @@ export function openThroughProxy(proxy: ProxyTarget, dnsname: string, credential
       checkServerIdentity: checkProxyIdentity,
       ALPNProtocols: [CLIENT_ALPN],
     });
+    tls.setNoDelay(true);
     let buffer = Buffer.alloc(0);
     const fail = (error: Error) => {
       tls.destroy();

@@ -89,6 +89,8 @@ let env: Record<string, string>;
 let proxyPort: number;
 let redisPort: number;
 let connectorToken: string;
+let proxyArgs: string[];
+let admin: ReturnType<typeof createClient>;
 
 beforeAll(async () => {
   const dataDir = tempDir('tls');
@@ -104,14 +106,10 @@ beforeAll(async () => {
   );
   proxyPort = await freePort();
   const proxyToken = readFileSync(join(dataDir, 'proxy-token'), 'utf8').trim();
-  await daemon(
-    process.execPath,
-    [BIN, 'proxy', 'start', '--token', proxyToken, '--port', String(proxyPort), '--name', 'p1'],
-    env,
-    /proxy p1 listening/,
-  );
+  proxyArgs = [BIN, 'proxy', 'start', '--token', proxyToken, '--port', String(proxyPort), '--name', 'p1'];
+  await daemon(process.execPath, proxyArgs, env, /proxy p1 listening/);
 
-  const admin = createClient({
+  admin = createClient({
     baseUrl: api.url,
     token: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim(),
   });
@@ -231,5 +229,89 @@ describe('a TLS socket through proxy and connector', () => {
     const terminated = await border0(['session', 'terminate', live[0].id], env);
     expect(terminated.code, terminated.stderr).toBe(0);
     expect(await closed).toBeLessThan(2000);
+  });
+
+  it('refuses random bytes and a client without a certificate, and keeps serving', async () => {
+    const { connect: tcp } = await import('node:net');
+    const { connect: tlsConnect } = await import('node:tls');
+    const garbage = tcp(proxyPort, '127.0.0.1');
+    garbage.on('error', () => {});
+    garbage.write(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)));
+    await new Promise((resolve) => garbage.once('close', resolve));
+    const anonymous = tlsConnect({
+      host: '127.0.0.1',
+      port: proxyPort,
+      servername: 'cache-local.localhost',
+      rejectUnauthorized: false,
+      ALPNProtocols: ['border0-client'],
+    });
+    anonymous.on('error', () => {});
+    const line = await new Promise<string>((resolve) => {
+      let text = '';
+      anonymous.on('data', (chunk) => {
+        text += chunk;
+      });
+      anonymous.once('close', () => resolve(text));
+    });
+    expect(line).toMatch(/^DENIED no valid client certificate/);
+    const unknown = tlsConnect({
+      host: '127.0.0.1',
+      port: proxyPort,
+      servername: 'nope-local.localhost',
+      rejectUnauthorized: false,
+    });
+    const handshake = await new Promise<string>((resolve) => {
+      unknown.once('secureConnect', () => resolve('connected'));
+      unknown.once('error', (error) => resolve(error.message));
+    });
+    expect(handshake).not.toBe('connected');
+    expect(await redisPing(local)).toBe('PONG');
+  });
+
+  it('ends a live session when the policy that allowed it is deleted', async () => {
+    const { Socket } = await import('node:net');
+    const socket = new Socket();
+    await new Promise<void>((resolve) => socket.connect(local, '127.0.0.1', resolve));
+    socket.write('PING\r\n');
+    await new Promise((resolve) => socket.once('data', resolve));
+    const closed = new Promise<number>((resolve) => {
+      const started = Date.now();
+      socket.once('close', () => resolve(Date.now() - started));
+    });
+    await admin.delete('/api/v1/policies/{policy}', { params: { path: { policy: 'cache-for-admin' } } });
+    expect(await closed).toBeLessThan(3000);
+    await expect(redisPing(local)).rejects.toThrow();
+    await admin.post('/api/v1/policies', {
+      body: {
+        name: 'cache-for-admin',
+        org_wide: true,
+        document: { permissions: { tls: {} }, condition: { who: { email: ['admin@localhost'] } } },
+      },
+    });
+    expect(
+      await eventually(
+        () => redisPing(local),
+        (r) => r === 'PONG',
+        10_000,
+      ),
+    ).toBe('PONG');
+  });
+
+  it('heals after the proxy restarts: tunnels are back within 5 s', async () => {
+    const proxy = children.find((c) => c.spawnargs.includes('proxy') && c.exitCode === null)!;
+    await new Promise<void>((resolve) => {
+      proxy.once('exit', () => resolve());
+      proxy.kill('SIGKILL');
+    });
+    await daemon(process.execPath, proxyArgs, env, /proxy p1 listening/);
+    // From the moment the new proxy listens: the connector's backoff tops out at 10 s, but a fresh failure
+    // retries within about a second.
+    expect(
+      await eventually(
+        () => redisPing(local),
+        (r) => r === 'PONG',
+        5000,
+      ),
+    ).toBe('PONG');
   });
 });

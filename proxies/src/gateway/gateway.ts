@@ -44,6 +44,8 @@ export function createGateway(options: GatewayOptions): Server {
   });
 
   server.on('secureConnection', (socket: TLSSocket) => {
+    // Status lines and small protocol messages go out at once instead of waiting on Nagle's algorithm.
+    socket.setNoDelay(true);
     if (socket.alpnProtocol === TUNNEL_ALPN) {
       tunnels.accept(socket, { address: socket.remoteAddress, port: socket.remotePort });
       return;
