@@ -314,4 +314,84 @@ describe('a TLS socket through proxy and connector', () => {
       ),
     ).toBe('PONG');
   });
+
+  it('reaches the upstream through either of two proxies, the connector holding a tunnel to each', async () => {
+    const secondPort = await freePort();
+    const token = proxyArgs[proxyArgs.indexOf('--token') + 1]!;
+    await daemon(
+      process.execPath,
+      [BIN, 'proxy', 'start', '--token', token, '--port', String(secondPort), '--name', 'p2'],
+      env,
+      /proxy p2 listening/,
+    );
+    const viaSecond = await freePort();
+    await daemon(
+      process.execPath,
+      [
+        BIN,
+        'client',
+        'tls',
+        'cache',
+        '--listen',
+        `127.0.0.1:${viaSecond}`,
+        '--proxy',
+        `127.0.0.1:${secondPort}`,
+      ],
+      env,
+      /is at 127\.0\.0\.1/,
+    );
+    // The connector learns of the new proxy at its next configuration refresh (every 15 s).
+    expect(
+      await eventually(
+        () => redisPing(viaSecond),
+        (r) => r === 'PONG',
+        25_000,
+      ),
+    ).toBe('PONG');
+    expect(await redisPing(local)).toBe('PONG');
+    const lab = await eventually(
+      () => admin.get('/api/v1/connectors/{connector}', { params: { path: { connector: 'lab' } } }),
+      (c) => c.proxies_connected.length === 2,
+      20_000,
+    );
+    expect([...lab.proxies_connected].sort()).toEqual(['p1', 'p2']);
+    expect(lab.status).toBe('online');
+  }, 60_000);
+
+  it('publishes a service from any machine with border0 socket connect', async () => {
+    await daemon(
+      process.execPath,
+      [BIN, 'socket', 'connect', 'cache-two', '--upstream', `127.0.0.1:${redisPort}`],
+      env,
+      /connector cache-two-connector serves/,
+    );
+    const viaConnect = await freePort();
+    await daemon(
+      process.execPath,
+      [
+        BIN,
+        'client',
+        'tls',
+        'cache-two',
+        '--listen',
+        `127.0.0.1:${viaConnect}`,
+        '--proxy',
+        `127.0.0.1:${proxyPort}`,
+      ],
+      env,
+      /is at 127\.0\.0\.1/,
+    );
+    expect(
+      await eventually(
+        () => redisPing(viaConnect),
+        (r) => r === 'PONG',
+        15_000,
+      ),
+    ).toBe('PONG');
+    const socket = await admin.get('/api/v1/sockets/{socket}', { params: { path: { socket: 'cache-two' } } });
+    expect(socket).toMatchObject({
+      socket_type: 'tls',
+      upstream_configuration: { hostname: '127.0.0.1', port: redisPort },
+    });
+  });
 });

@@ -1,0 +1,175 @@
+/**
+ * Several API servers over one PostgreSQL: the proxy follows the events of server B while the policy is
+ * removed through server A; the change travels through PostgreSQL (LISTEN/NOTIFY) and ends the live
+ * session the proxy carries.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createClient } from '@border0/sdk';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, type Platform, ROOT, startPlatform, tempDir } from './processes.js';
+
+const run = promisify(execFile);
+const ADMIN_URL = process.env.BORDER0_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const database = `border0_e2e_${randomBytes(5).toString('hex')}`;
+const children: ChildProcess[] = [];
+const platforms: Platform[] = [];
+
+async function admin(statement: string) {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.once('error', reject);
+  });
+}
+
+function daemon(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<ChildProcess> {
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} not ready:\n${out}`)), 30_000);
+    const check = (chunk: Buffer) => {
+      out += chunk;
+      if (ready.test(out)) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${args.join(' ')} exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await Promise.all(platforms.map((p) => p.stop()));
+  await admin(`drop database if exists ${database} with (force)`);
+});
+
+describe('two API servers over one PostgreSQL', () => {
+  it('a policy removed through one server ends a live session on a proxy that follows the other', async () => {
+    await admin(`create database ${database}`);
+    const url = new URL(ADMIN_URL);
+    url.pathname = `/${database}`;
+    const shared = { BORDER0_SECRET_KEY: randomBytes(32).toString('hex') };
+    const dirA = tempDir('multi-a');
+    const envA = { ...shared, BORDER0_CONFIG_DIR: tempDir('multi-config-a') };
+    const a = await startPlatform(['--data-dir', dirA, '--no-proxy', '--database-url', url.toString()], envA);
+    platforms.push(a);
+    const b = await startPlatform(
+      ['--data-dir', tempDir('multi-b'), '--no-proxy', '--database-url', url.toString()],
+      {
+        ...shared,
+        BORDER0_CONFIG_DIR: tempDir('multi-config-b'),
+      },
+    );
+    platforms.push(b);
+
+    const redisPort = await freePort();
+    await daemon(
+      'redis-server',
+      ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {},
+      /Ready to accept/,
+    );
+    const proxyPort = await freePort();
+    const proxyToken = readFileSync(join(dirA, 'proxy-token'), 'utf8').trim();
+    // The proxy talks to server B only.
+    await daemon(
+      process.execPath,
+      [BIN, 'proxy', 'start', '--token', proxyToken, '--port', String(proxyPort), '--name', 'pb'],
+      { BORDER0_API_URL: b.url },
+      /proxy pb listening/,
+    );
+
+    const viaA = createClient({
+      baseUrl: a.url,
+      token: readFileSync(join(dirA, 'admin-token'), 'utf8').trim(),
+    });
+    const connector = await viaA.post('/api/v1/connectors', { body: { name: 'dc' } });
+    const { token } = await viaA.post('/api/v1/connectors/{connector}/tokens', {
+      params: { path: { connector: connector.id } },
+      body: { name: 'dc' },
+    });
+    await viaA.post('/api/v1/sockets', {
+      body: {
+        name: 'kv',
+        socket_type: 'tls',
+        connector_ids: [connector.id],
+        upstream_configuration: { type: 'tls', hostname: '127.0.0.1', port: redisPort },
+      },
+    });
+    await viaA.post('/api/v1/policies', {
+      body: {
+        name: 'kv-admin',
+        org_wide: true,
+        document: { permissions: { tls: {} }, condition: { who: { email: ['admin@localhost'] } } },
+      },
+    });
+    await daemon(
+      process.execPath,
+      [BIN, 'connector', 'start', '--token', token],
+      { BORDER0_API_URL: a.url },
+      /connector dc serves/,
+    );
+    const local = await freePort();
+    await daemon(
+      process.execPath,
+      [BIN, 'client', 'tls', 'kv', '--listen', `127.0.0.1:${local}`, '--proxy', `127.0.0.1:${proxyPort}`],
+      envA,
+      /is at/,
+    );
+
+    const deadline = Date.now() + 15_000;
+    let pong = '';
+    while (Date.now() < deadline && pong !== 'PONG') {
+      pong = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(local), 'ping'], { timeout: 5000 }).then(
+        (r) => r.stdout.trim(),
+        () => '',
+      );
+    }
+    expect(pong).toBe('PONG');
+
+    const socket = new Socket();
+    await new Promise<void>((resolve) => socket.connect(local, '127.0.0.1', resolve));
+    socket.write('PING\r\n');
+    await new Promise((resolve) => socket.once('data', resolve));
+    const closed = new Promise<number>((resolve) => {
+      const started = Date.now();
+      socket.once('close', () => resolve(Date.now() - started));
+    });
+    await viaA.delete('/api/v1/policies/{policy}', { params: { path: { policy: 'kv-admin' } } });
+    expect(await closed).toBeLessThan(3000);
+  }, 120_000);
+});
