@@ -25,6 +25,8 @@ export async function startLocalDataPlane(options: {
   proxyPort: number;
   proxyToken: string | undefined;
   adminToken: string | undefined;
+  geoipDatabase: string | undefined;
+  geoipOverrides: Record<string, string>;
   log: Logger;
 }): Promise<LocalDataPlane> {
   const proxyToken = options.proxyToken ?? readSecret(join(options.dataDir, 'proxy-token'));
@@ -42,6 +44,8 @@ export async function startLocalDataPlane(options: {
     host: options.host,
     port: options.proxyPort,
     baseDomain: options.baseDomain,
+    geoipDatabase: options.geoipDatabase,
+    geoipOverrides: options.geoipOverrides,
     log: options.log.child({ part: 'proxy' }),
   });
 

@@ -35,7 +35,11 @@ export function registerProxyCommands(program: Command): void {
         command.optsWithGlobals<{ token?: string }>().token ??
         process.env.BORDER0_PROXY_TOKEN;
       if (!token) throw new UsageError('give the proxy token: --token or BORDER0_PROXY_TOKEN');
-      const [{ startProxy }, { pino }] = await Promise.all([import('@border0/proxies'), import('pino')]);
+      const [{ startProxy }, { parseCountryOverrides }, { pino }] = await Promise.all([
+        import('@border0/proxies'),
+        import('@border0/geoip'),
+        import('pino'),
+      ]);
       const log = pino(
         { name: 'border0-proxy', level: process.env.BORDER0_LOG_LEVEL ?? 'info' },
         pino.destination(2),
@@ -49,6 +53,8 @@ export function registerProxyCommands(program: Command): void {
         publicAddress: options.publicAddress,
         region: options.region,
         baseDomain: options.baseDomain,
+        geoipDatabase: process.env.BORDER0_GEOIP_DATABASE,
+        geoipOverrides: parseCountryOverrides(process.env.BORDER0_GEOIP_OVERRIDES),
         log,
       });
       console.log(`proxy ${options.name} listening at ${proxy.address}`);

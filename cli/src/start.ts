@@ -79,6 +79,8 @@ export function registerStartCommand(program: Command): void {
             proxyPort: parsePort(options.proxyPort, '--proxy-port'),
             proxyToken: server.proxyToken,
             adminToken: server.bootstrap?.token,
+            geoipDatabase: process.env.BORDER0_GEOIP_DATABASE,
+            geoipOverrides: parseCountryOverrides(process.env.BORDER0_GEOIP_OVERRIDES),
             log: logger,
           })
         : undefined;

@@ -7,6 +7,7 @@ import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:tls';
+import { openCountryResolver } from '@border0/geoip';
 import { Border0Error, createClient } from '@border0/sdk';
 import * as x509 from '@peculiar/x509';
 import { type Logger, pino } from 'pino';
@@ -29,6 +30,9 @@ export interface ProxyOptions {
   publicAddress?: string | undefined;
   region?: string | undefined;
   baseDomain?: string | undefined;
+  /** An mmdb country database instead of the shipped DB-IP one, and CIDR → country overrides (labs). */
+  geoipDatabase?: string | undefined;
+  geoipOverrides?: Record<string, string> | undefined;
   /** How old policy data may be while change events are not arriving before decisions fail closed. */
   policyMaxAgeMs?: number | undefined;
   log?: Logger | undefined;
@@ -87,7 +91,11 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       }
     },
   });
-  const connection = { client, policies, tunnels, sessions, log };
+  const geo = await openCountryResolver({
+    databasePath: options.geoipDatabase,
+    overrides: options.geoipOverrides,
+  });
+  const connection = { client, policies, tunnels, sessions, geo, log };
   const credentials = { key, cert, ca: await clientCas() };
   const server: Server = createGateway({ credentials, baseDomain, directory, tunnels, connection, log });
 

@@ -9,7 +9,7 @@ import { loadSecretKey, SecretBox } from './crypto/secret-box.js';
 import { openStore } from './db/database.js';
 import { type EventBus, LocalEventBus } from './events/event-bus.js';
 import { PostgresEventBus } from './events/postgres-event-bus.js';
-import { openCountryResolver } from './geo/country-resolver.js';
+import { openCountryResolver } from '@border0/geoip';
 import type { Services } from './services.js';
 
 export interface ServerOptions {

@@ -1,9 +1,10 @@
 /** What every route needs, built once per server: the store, the secret box, settings, the logger, events. */
+
+import type { CountryResolver } from '@border0/geoip';
 import type { Logger } from 'pino';
 import type { SecretBox } from './crypto/secret-box.js';
 import type { Store } from './db/database.js';
 import type { EventBus } from './events/event-bus.js';
-import type { CountryResolver } from './geo/country-resolver.js';
 
 export interface Services {
   db: Store;

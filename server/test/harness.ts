@@ -11,7 +11,7 @@ import { SecretBox } from '../src/crypto/secret-box.js';
 import { openStore, type Store } from '../src/db/database.js';
 import { type EventBus, LocalEventBus } from '../src/events/event-bus.js';
 import { PostgresEventBus } from '../src/events/postgres-event-bus.js';
-import { openCountryResolver } from '../src/geo/country-resolver.js';
+import { openCountryResolver } from '@border0/geoip';
 import type { Services } from '../src/services.js';
 
 export type Dialect = 'pglite' | 'postgres';

@@ -4,6 +4,7 @@
  * session is terminated. Every refusal is a session with result `denied` and its reason.
  */
 import type { TLSSocket } from 'node:tls';
+import type { CountryResolver } from '@border0/geoip';
 import type { Border0Client } from '@border0/sdk';
 import type { SocketInput, SocketType } from '@border0/sdk/policy';
 import type { Logger } from 'pino';
@@ -25,6 +26,7 @@ export interface ConnectionContext {
   policies: PolicyCache;
   tunnels: TunnelServer;
   sessions: LiveSessions;
+  geo: CountryResolver;
   log: Logger;
 }
 
@@ -33,6 +35,7 @@ export async function handleTlsConnection(ctx: ConnectionContext, tls: TLSSocket
   const ip = tls.remoteAddress ?? null;
   const port = tls.remotePort ?? null;
   const banner = tls.alpnProtocol === CLIENT_ALPN;
+  const country = ip ? ctx.geo.country(ip) : null;
   const log = ctx.log.child({ socket: socket.dnsname, ip });
   tls.on('error', (error) => log.debug({ err: error }, 'client connection error'));
 
@@ -56,6 +59,7 @@ export async function handleTlsConnection(ctx: ConnectionContext, tls: TLSSocket
         ...(body.identity?.service_account && { service_account: body.identity.service_account }),
         ...(ip && { client_ip: ip }),
         ...(port && { client_port: port }),
+        ...(country && { country }),
         result: body.result,
         ...(body.reason && { reason: body.reason }),
       },
@@ -85,8 +89,7 @@ export async function handleTlsConnection(ctx: ConnectionContext, tls: TLSSocket
       identity: { email: identity.email, service_account: identity.service_account },
       action: { type: 'tls' },
       ip: ip ?? undefined,
-      // Country lookup on the proxy arrives with the shared GeoIP module; meanwhile `country` conditions deny.
-      country: null,
+      country,
     });
   const decision = await decide();
   if (!decision.allowed) return refuse(decision.reason, identity);
