@@ -101,6 +101,9 @@ export function registerStartCommand(program: Command): void {
           `Admin token for organization ${first.organization} (${first.email}), shown this once:`,
           `  ${first.token}`,
           `  (also written to ${tokenFile}, readable only by you)`,
+          `Password of ${first.email} (for border0 client login), shown this once:`,
+          `  ${first.adminPassword}`,
+          `  (also written to ${resolve(options.dataDir, 'admin-password')}, readable only by you)`,
         );
         const config = ctx.readConfig();
         // On a fresh machine, make the next commands just work.

@@ -67,6 +67,11 @@ it('starts the platform on a fresh data directory, prints the admin token, serve
   expect(output).toContain(`border0 login --token ${token} --api-url ${url}`);
   expect(readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()).toBe(token);
   expect(statSync(join(dataDir, 'admin-token')).mode & 0o777).toBe(0o600);
+  // The owner's first password is printed once and kept next to the token, readable only by its owner.
+  const password = readFileSync(join(dataDir, 'admin-password'), 'utf8').trim();
+  expect(password.length).toBeGreaterThanOrEqual(12);
+  expect(output).toContain(`  ${password}\n`);
+  expect(statSync(join(dataDir, 'admin-password')).mode & 0o777).toBe(0o600);
   // A first start on a machine without a CLI login logs the CLI in.
   expect(parse(readFileSync(join(configDir, 'config.yaml'), 'utf8'))).toMatchObject({
     current_organization: 'local',

@@ -1,10 +1,12 @@
 /**
  * First start: with an empty store, create an account, an organization and its owner, and issue a one-time
- * admin token and a token for the proxies, each written to a file only the current user can read.
+ * admin token, a random password for the owner (for device login) and a token for the proxies, each written
+ * to a file only the current user can read.
  */
 import { writeFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { appendAudit } from './audit/audit-log.js';
+import { generatePassword, hashPassword } from './auth/password.js';
 import type { Store } from './db/database.js';
 import { createOrganization, ensureUser } from './resources/organization-store.js';
 import { issueProxyToken } from './resources/proxy-store.js';
@@ -17,6 +19,8 @@ export interface BootstrapOptions {
   tokenFile?: string | undefined;
   /** Where to write the proxy token (mode 0600); nothing is written when absent. */
   proxyTokenFile?: string | undefined;
+  /** Where to write the owner's password (mode 0600); nothing is written when absent. */
+  passwordFile?: string | undefined;
 }
 
 export interface BootstrapResult {
@@ -25,16 +29,26 @@ export interface BootstrapResult {
   token: string;
   /** A token for the data plane's proxies (platform-level, not tied to the organization). */
   proxyToken: string;
+  /** The owner's first password, for `border0 client login`; changeable with `PUT /api/v1/me/password`. */
+  adminPassword: string;
 }
 
 /** Returns the new owner's token, or undefined when the store already holds an organization. */
 export async function bootstrap(db: Store, options: BootstrapOptions): Promise<BootstrapResult | undefined> {
+  // Hashed up front: argon2id is slow, and the transaction below holds a lock.
+  const adminPassword = generatePassword();
+  const passwordHash = await hashPassword(adminPassword);
   return db.transaction().execute(async (trx) => {
     // One bootstrap at a time, even with several servers starting over one database.
     await sql`select pg_advisory_xact_lock(7263001)`.execute(trx);
     const any = await trx.selectFrom('organizations').select('id').limit(1).executeTakeFirst();
     if (any) return undefined;
     const userId = await ensureUser(trx, options.email);
+    await trx
+      .updateTable('users')
+      .set({ password_hash: passwordHash, password_updated_at: new Date() })
+      .where('id', '=', userId)
+      .execute();
     const org = await createOrganization(trx, { name: options.organization, ownerUserId: userId });
     const { secret } = await issueToken(trx, {
       orgId: org.id,
@@ -56,11 +70,13 @@ export async function bootstrap(db: Store, options: BootstrapOptions): Promise<B
     const proxy = await issueProxyToken(trx, 'bootstrap');
     if (options.tokenFile) writeFileSync(options.tokenFile, `${secret}\n`, { mode: 0o600 });
     if (options.proxyTokenFile) writeFileSync(options.proxyTokenFile, `${proxy.token}\n`, { mode: 0o600 });
+    if (options.passwordFile) writeFileSync(options.passwordFile, `${adminPassword}\n`, { mode: 0o600 });
     return {
       organization: org.name,
       email: options.email.toLowerCase(),
       token: secret,
       proxyToken: proxy.token,
+      adminPassword,
     };
   });
 }

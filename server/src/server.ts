@@ -1,6 +1,7 @@
 /** Starts the control plane: opens the store, bootstraps a first organization, and listens. */
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { openCountryResolver } from '@border0/geoip';
 import { serve } from '@hono/node-server';
 import { type Logger, pino } from 'pino';
 import { createApp } from './app.js';
@@ -9,7 +10,6 @@ import { loadSecretKey, SecretBox } from './crypto/secret-box.js';
 import { openStore } from './db/database.js';
 import { type EventBus, LocalEventBus } from './events/event-bus.js';
 import { PostgresEventBus } from './events/postgres-event-bus.js';
-import { openCountryResolver } from '@border0/geoip';
 import type { Services } from './services.js';
 
 export interface ServerOptions {
@@ -41,6 +41,8 @@ export interface ServerHandle {
   bootstrap: BootstrapResult | undefined;
   /** Set when this start created the first organization: a token for proxies (also in `<dataDir>/proxy-token`). */
   proxyToken: string | undefined;
+  /** Set when this start created the first organization: the owner's password (also in `<dataDir>/admin-password`). */
+  adminPassword: string | undefined;
   close(): Promise<void>;
 }
 
@@ -72,6 +74,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     email: options.ownerEmail ?? 'admin@localhost',
     tokenFile: inMemory ? undefined : join(dataDir, 'admin-token'),
     proxyTokenFile: inMemory ? undefined : join(dataDir, 'proxy-token'),
+    passwordFile: inMemory ? undefined : join(dataDir, 'admin-password'),
   });
   const app = createApp(services, { defaultMetrics: options.defaultMetrics });
   const host = options.host ?? '127.0.0.1';
@@ -92,6 +95,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     services,
     bootstrap: created,
     proxyToken: created?.proxyToken,
+    adminPassword: created?.adminPassword,
     async close() {
       // Event streams never end by themselves: closing the bus ends them, so the server can close.
       await events.close();

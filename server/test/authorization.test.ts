@@ -58,6 +58,11 @@ describe('authorization of every operation (pglite)', () => {
         userId: member.user_id,
       });
       tokens[role] = secret;
+      // A password other than the world's: their `changeMyPassword` is then refused (403) and changes nothing.
+      await b0.put('/api/v1/members/{member}/password', {
+        params: { path: { member: member.email } },
+        body: { password: `${role}-own-password` },
+      });
     }
   });
   afterAll(() => h?.close());

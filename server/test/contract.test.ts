@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, DIALECTS, type Harness } from './harness.js';
 import { recordingFetch } from './support/recording-fetch.js';
 import { operations } from './support/spec.js';
-import { buildWorld, validRequests } from './support/world.js';
+import { buildWorld, validRequests, WORLD_PASSWORD } from './support/world.js';
 
 for (const dialect of DIALECTS) {
   describe(`API contract (${dialect})`, () => {
@@ -24,6 +24,10 @@ for (const dialect of DIALECTS) {
         createClient({ baseUrl: 'http://test', token, fetch, retry: { retries: 0 } });
       const b0 = client(h.ownerToken);
       const world = await buildWorld(b0, 'contract');
+      // The owner's password becomes the world's, which `changeMyPassword` then names as the current one.
+      await b0.put('/api/v1/me/password', {
+        body: { current_password: h.ownerPassword, password: WORLD_PASSWORD },
+      });
       const clients = {
         organization: b0,
         proxy: client(h.proxyToken),

@@ -3,6 +3,7 @@
  * fresh store (a new PostgreSQL database per harness) and a bootstrapped organization with an owner token.
  */
 import { randomBytes } from 'node:crypto';
+import { openCountryResolver } from '@border0/geoip';
 import pg from 'pg';
 import { pino } from 'pino';
 import { createApp } from '../src/app.js';
@@ -11,7 +12,6 @@ import { SecretBox } from '../src/crypto/secret-box.js';
 import { openStore, type Store } from '../src/db/database.js';
 import { type EventBus, LocalEventBus } from '../src/events/event-bus.js';
 import { PostgresEventBus } from '../src/events/postgres-event-bus.js';
-import { openCountryResolver } from '@border0/geoip';
 import type { Services } from '../src/services.js';
 
 export type Dialect = 'pglite' | 'postgres';
@@ -28,6 +28,8 @@ export interface Harness {
   ownerToken: string;
   /** The proxy token the bootstrap issued. */
   proxyToken: string;
+  /** The owner's password the bootstrap set. */
+  ownerPassword: string;
   orgName: string;
   /** `fetch` that calls the app in-process, for the SDK. */
   fetch: typeof fetch;
@@ -92,6 +94,7 @@ export async function createHarness(dialect: Dialect, orgName = 'acme'): Promise
     app,
     ownerToken: boot.token,
     proxyToken: boot.proxyToken,
+    ownerPassword: boot.adminPassword,
     orgName,
     fetch: appFetch,
     request(path, init = {}) {

@@ -11,6 +11,7 @@ import * as initial from './migrations/0001-initial.js';
 import * as recordingsBySession from './migrations/0002-recordings-by-session.js';
 import * as certificateAuthorities from './migrations/0003-certificate-authorities.js';
 import * as proxies from './migrations/0004-proxies.js';
+import * as userPasswords from './migrations/0005-user-passwords.js';
 import type { Database } from './schema.js';
 
 export type Store = Kysely<Database>;
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '0002-recordings-by-session': recordingsBySession,
   '0003-certificate-authorities': certificateAuthorities,
   '0004-proxies': proxies,
+  '0005-user-passwords': userPasswords,
 };
 
 export async function openStore(options: StoreOptions): Promise<Store> {

@@ -10,6 +10,9 @@ export interface UsersTable {
   id: string;
   email: string;
   display_name: string | null;
+  /** argon2id PHC string; null for accounts without a local password. */
+  password_hash: ColumnType<string | null, string | null | undefined, string | null>;
+  password_updated_at: ColumnType<Date | string | null, Date | null | undefined, Date | null>;
   created_at: Defaulted<Date>;
 }
 

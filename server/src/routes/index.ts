@@ -8,6 +8,7 @@ import { connectorRoutes } from './connectors.js';
 import { groupRoutes } from './groups.js';
 import { memberRoutes } from './members.js';
 import { organizationRoutes } from './organizations.js';
+import { passwordRoutes } from './passwords.js';
 import { policyRoutes } from './policies.js';
 import { proxyRoutes } from './proxy.js';
 import { proxyEventRoutes } from './proxy-events.js';
@@ -21,6 +22,7 @@ export function apiRouters(services: Services) {
   return [
     organizationRoutes(services),
     memberRoutes(services),
+    passwordRoutes(services),
     groupRoutes(services),
     serviceAccountRoutes(services),
     tokenRoutes(services),

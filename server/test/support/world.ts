@@ -125,6 +125,12 @@ const accessQuestion = (w: World) => ({
   ip: '203.0.113.7',
 });
 
+/**
+ * The password the world's requests set and change to. `changeMyPassword` names it as the current one too,
+ * so that it succeeds for a person whose password it already is (or who has none yet) and is refused for others.
+ */
+export const WORLD_PASSWORD = 'correct horse battery staple';
+
 let counter = 0;
 const fresh = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
 
@@ -148,6 +154,8 @@ export function validRequests(w: World): [operationId: string, request: Operatio
     ['addMember', { body: { email: `${fresh('bob')}@acme.dev`, role: 'client' } }],
     ['getMember', { path: { member: w.memberEmail } }],
     ['updateMember', { path: { member: w.memberEmail }, body: { role: 'read_only' } }],
+    ['setMemberPassword', { path: { member: w.memberEmail }, body: { password: WORLD_PASSWORD } }],
+    ['changeMyPassword', { body: { current_password: WORLD_PASSWORD, password: WORLD_PASSWORD } }],
     ['listGroups', {}],
     ['createGroup', { body: { name: fresh('ops') } }],
     ['getGroup', { path: group }],
