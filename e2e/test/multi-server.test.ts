@@ -3,21 +3,30 @@
  * removed through server A; the change travels through PostgreSQL (LISTEN/NOTIFY) and ends the live
  * session the proxy carries.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { createClient } from '@border0/sdk';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, type Platform, ROOT, startPlatform, tempDir } from './processes.js';
+import {
+  BIN,
+  eventually,
+  freePort,
+  type Platform,
+  redisPing,
+  daemon as startDaemon,
+  startPlatform,
+  tempDir,
+} from './processes.js';
 
-const run = promisify(execFile);
 const ADMIN_URL = process.env.BORDER0_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const database = `border0_e2e_${randomBytes(5).toString('hex')}`;
 const children: ChildProcess[] = [];
+const daemon = (command: string, args: string[], env: Record<string, string>, ready: RegExp) =>
+  startDaemon(children, command, args, env, ready);
 const platforms: Platform[] = [];
 
 async function admin(statement: string) {
@@ -28,47 +37,6 @@ async function admin(statement: string) {
   } finally {
     await client.end();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.once('error', reject);
-  });
-}
-
-function daemon(
-  command: string,
-  args: string[],
-  env: Record<string, string>,
-  ready: RegExp,
-): Promise<ChildProcess> {
-  const child = spawn(command, args, {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} not ready:\n${out}`)), 30_000);
-    const check = (chunk: Buffer) => {
-      out += chunk;
-      if (ready.test(out)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', check);
-    child.stderr!.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${args.join(' ')} exited with ${code}:\n${out}`));
-    });
-  });
 }
 
 afterAll(async () => {
@@ -151,15 +119,13 @@ describe('two API servers over one PostgreSQL', () => {
       /is at/,
     );
 
-    const deadline = Date.now() + 15_000;
-    let pong = '';
-    while (Date.now() < deadline && pong !== 'PONG') {
-      pong = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(local), 'ping'], { timeout: 5000 }).then(
-        (r) => r.stdout.trim(),
-        () => '',
-      );
-    }
-    expect(pong).toBe('PONG');
+    expect(
+      await eventually(
+        () => redisPing(local),
+        (r) => r === 'PONG',
+        15_000,
+      ),
+    ).toBe('PONG');
 
     const socket = new Socket();
     await new Promise<void>((resolve) => socket.connect(local, '127.0.0.1', resolve));

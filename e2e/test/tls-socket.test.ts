@@ -3,86 +3,26 @@
  * connector (`border0 connector start`), a real redis-server upstream, and `border0 client tls` in front of
  * the real redis-cli. Allowed and refused users, a connector killed and started again, a termination.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { createClient } from '@border0/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, border0, type Platform, ROOT, startPlatform, tempDir } from './processes.js';
+import {
+  BIN,
+  border0,
+  eventually,
+  freePort,
+  type Platform,
+  redisPing,
+  daemon as startDaemon,
+  startPlatform,
+  tempDir,
+} from './processes.js';
 
-const run = promisify(execFile);
 const children: ChildProcess[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.once('error', reject);
-  });
-}
-
-/** Starts `args` as a long-running child and resolves once its output matches `ready`. */
-function daemon(
-  command: string,
-  args: string[],
-  env: Record<string, string>,
-  ready: RegExp,
-): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(command, args, {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} not ready:\n${out}`)), 30_000);
-    const check = (chunk: Buffer) => {
-      out += chunk;
-      if (ready.test(out)) {
-        clearTimeout(timer);
-        resolve({ child, output: () => out });
-      }
-    };
-    child.stdout!.on('data', check);
-    child.stderr!.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${args.join(' ')} exited with ${code}:\n${out}`));
-    });
-  });
-}
-
-async function redisPing(port: number): Promise<string> {
-  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'ping'], {
-    timeout: 10_000,
-  });
-  return stdout.trim();
-}
-
-async function eventually<T>(
-  probe: () => Promise<T>,
-  ok: (value: T) => boolean,
-  deadlineMs: number,
-): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  let last: T | undefined;
-  let lastError: unknown;
-  while (Date.now() < end) {
-    try {
-      last = await probe();
-      if (ok(last)) return last;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`not within ${deadlineMs} ms: last ${JSON.stringify(last)} ${String(lastError ?? '')}`);
-}
+const daemon = (command: string, args: string[], env: Record<string, string>, ready: RegExp) =>
+  startDaemon(children, command, args, env, ready);
 
 let api: Platform;
 let env: Record<string, string>;
