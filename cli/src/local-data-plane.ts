@@ -6,6 +6,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from '@border0/sdk';
+// Types only: the server is loaded lazily by `border0 start`.
+import type { issueProxyToken as IssueProxyToken, ServerHandle } from '@border0/server';
 import type { Logger } from 'pino';
 
 export interface LocalDataPlane {
@@ -15,6 +17,23 @@ export interface LocalDataPlane {
 
 function readSecret(file: string): string | undefined {
   return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}
+
+/**
+ * The proxy token of the built-in proxy: the file the first start wrote, or, for a data directory made before
+ * proxies had tokens, a new one issued now and written there (mode 0600).
+ */
+export async function localProxyToken(
+  server: ServerHandle,
+  dataDir: string,
+  issue: typeof IssueProxyToken,
+): Promise<string> {
+  const file = join(dataDir, 'proxy-token');
+  const stored = readSecret(file);
+  if (stored) return stored;
+  const { token } = await issue(server.services.db, 'local');
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
 }
 
 export async function startLocalDataPlane(options: {

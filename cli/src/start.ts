@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { configPath, withOrganization } from './config.js';
 import { contextOf } from './context.js';
-import { startLocalDataPlane } from './local-data-plane.js';
+import { localProxyToken, startLocalDataPlane } from './local-data-plane.js';
 import { parsePort } from './options.js';
 
 interface StartOptions {
@@ -49,7 +49,7 @@ export function registerStartCommand(program: Command): void {
     .action(async (options: StartOptions, command: Command) => {
       const ctx = contextOf(command);
       const port = parsePort(options.port, '--port');
-      const [{ startServer, parseCountryOverrides }, { pino }] = await Promise.all([
+      const [{ startServer, parseCountryOverrides, issueProxyToken }, { pino }] = await Promise.all([
         import('@border0/server'),
         import('pino'),
       ]);
@@ -77,7 +77,8 @@ export function registerStartCommand(program: Command): void {
             baseDomain: options.baseDomain,
             host: options.host,
             proxyPort: parsePort(options.proxyPort, '--proxy-port'),
-            proxyToken: server.proxyToken,
+            proxyToken:
+              server.proxyToken ?? (await localProxyToken(server, options.dataDir, issueProxyToken)),
             adminToken: server.bootstrap?.token,
             geoipDatabase: process.env.BORDER0_GEOIP_DATABASE,
             geoipOverrides: parseCountryOverrides(process.env.BORDER0_GEOIP_OVERRIDES),
