@@ -13,13 +13,13 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   BIN,
-  eventually,
+  clientListener,
   freePort,
   type Platform,
-  redisPing,
   daemon as startDaemon,
   startPlatform,
   tempDir,
+  untilPong,
 } from './processes.js';
 
 const ADMIN_URL = process.env.BORDER0_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -111,21 +111,9 @@ describe('two API servers over one PostgreSQL', () => {
       { BORDER0_API_URL: a.url },
       /connector dc serves/,
     );
-    const local = await freePort();
-    await daemon(
-      process.execPath,
-      [BIN, 'client', 'tls', 'kv', '--listen', `127.0.0.1:${local}`, '--proxy', `127.0.0.1:${proxyPort}`],
-      envA,
-      /is at/,
-    );
+    const local = await clientListener(children, envA, 'kv', proxyPort);
 
-    expect(
-      await eventually(
-        () => redisPing(local),
-        (r) => r === 'PONG',
-        15_000,
-      ),
-    ).toBe('PONG');
+    expect(await untilPong(local, 15_000)).toBe('PONG');
 
     const socket = new Socket();
     await new Promise<void>((resolve) => socket.connect(local, '127.0.0.1', resolve));

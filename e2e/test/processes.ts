@@ -162,3 +162,34 @@ export async function eventually<T>(
   }
   throw new Error(`not within ${deadlineMs} ms: last ${JSON.stringify(last)} ${String(lastError ?? '')}`);
 }
+
+/** `border0 client tls <socket> --listen` on a free port, through the proxy at `proxyPort`; resolves with the port. */
+export async function clientListener(
+  children: ChildProcess[],
+  env: Record<string, string>,
+  socket: string,
+  proxyPort: number,
+): Promise<number> {
+  const port = await freePort();
+  const args = [
+    BIN,
+    'client',
+    'tls',
+    socket,
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--proxy',
+    `127.0.0.1:${proxyPort}`,
+  ];
+  await daemon(children, process.execPath, args, env, /is at 127\.0\.0\.1/);
+  return port;
+}
+
+/** Waits until redis answers PING through `port`. */
+export function untilPong(port: number, deadlineMs: number): Promise<string> {
+  return eventually(
+    () => redisPing(port),
+    (reply) => reply === 'PONG',
+    deadlineMs,
+  );
+}

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BIN,
   border0,
+  clientListener,
   eventually,
   freePort,
   type Platform,
@@ -18,6 +19,7 @@ import {
   daemon as startDaemon,
   startPlatform,
   tempDir,
+  untilPong,
 } from './processes.js';
 
 const children: ChildProcess[] = [];
@@ -91,20 +93,8 @@ afterAll(async () => {
 describe('a TLS socket through proxy and connector', () => {
   let local: number;
   it('carries an allowed user to the upstream', async () => {
-    local = await freePort();
-    await daemon(
-      process.execPath,
-      [BIN, 'client', 'tls', 'cache', '--listen', `127.0.0.1:${local}`, '--proxy', `127.0.0.1:${proxyPort}`],
-      env,
-      /is at 127\.0\.0\.1/,
-    );
-    expect(
-      await eventually(
-        () => redisPing(local),
-        (r) => r === 'PONG',
-        15_000,
-      ),
-    ).toBe('PONG');
+    local = await clientListener(children, env, 'cache', proxyPort);
+    expect(await untilPong(local, 15_000)).toBe('PONG');
   });
 
   it('refuses an identity no policy allows, says why, and records a denied session', async () => {
@@ -139,13 +129,7 @@ describe('a TLS socket through proxy and connector', () => {
       env,
       /connector lab serves/,
     );
-    expect(
-      await eventually(
-        () => redisPing(local),
-        (r) => r === 'PONG',
-        15_000,
-      ),
-    ).toBe('PONG');
+    expect(await untilPong(local, 15_000)).toBe('PONG');
   });
 
   it('ends a live session within 2 s of a termination', async () => {
@@ -228,13 +212,7 @@ describe('a TLS socket through proxy and connector', () => {
         document: { permissions: { tls: {} }, condition: { who: { email: ['admin@localhost'] } } },
       },
     });
-    expect(
-      await eventually(
-        () => redisPing(local),
-        (r) => r === 'PONG',
-        10_000,
-      ),
-    ).toBe('PONG');
+    expect(await untilPong(local, 10_000)).toBe('PONG');
   });
 
   it('heals after the proxy restarts: tunnels are back within 5 s', async () => {
@@ -246,13 +224,7 @@ describe('a TLS socket through proxy and connector', () => {
     await daemon(process.execPath, proxyArgs, env, /proxy p1 listening/);
     // From the moment the new proxy listens: the connector's backoff tops out at 10 s, but a fresh failure
     // retries within about a second.
-    expect(
-      await eventually(
-        () => redisPing(local),
-        (r) => r === 'PONG',
-        5000,
-      ),
-    ).toBe('PONG');
+    expect(await untilPong(local, 5000)).toBe('PONG');
   });
 
   it('reaches the upstream through either of two proxies, the connector holding a tunnel to each', async () => {
@@ -264,30 +236,9 @@ describe('a TLS socket through proxy and connector', () => {
       env,
       /proxy p2 listening/,
     );
-    const viaSecond = await freePort();
-    await daemon(
-      process.execPath,
-      [
-        BIN,
-        'client',
-        'tls',
-        'cache',
-        '--listen',
-        `127.0.0.1:${viaSecond}`,
-        '--proxy',
-        `127.0.0.1:${secondPort}`,
-      ],
-      env,
-      /is at 127\.0\.0\.1/,
-    );
+    const viaSecond = await clientListener(children, env, 'cache', secondPort);
     // The connector learns of the new proxy at its next configuration refresh (every 15 s).
-    expect(
-      await eventually(
-        () => redisPing(viaSecond),
-        (r) => r === 'PONG',
-        25_000,
-      ),
-    ).toBe('PONG');
+    expect(await untilPong(viaSecond, 25_000)).toBe('PONG');
     expect(await redisPing(local)).toBe('PONG');
     const lab = await eventually(
       () => admin.get('/api/v1/connectors/{connector}', { params: { path: { connector: 'lab' } } }),
@@ -305,29 +256,8 @@ describe('a TLS socket through proxy and connector', () => {
       env,
       /connector cache-two-connector serves/,
     );
-    const viaConnect = await freePort();
-    await daemon(
-      process.execPath,
-      [
-        BIN,
-        'client',
-        'tls',
-        'cache-two',
-        '--listen',
-        `127.0.0.1:${viaConnect}`,
-        '--proxy',
-        `127.0.0.1:${proxyPort}`,
-      ],
-      env,
-      /is at 127\.0\.0\.1/,
-    );
-    expect(
-      await eventually(
-        () => redisPing(viaConnect),
-        (r) => r === 'PONG',
-        15_000,
-      ),
-    ).toBe('PONG');
+    const viaConnect = await clientListener(children, env, 'cache-two', proxyPort);
+    expect(await untilPong(viaConnect, 15_000)).toBe('PONG');
     const socket = await admin.get('/api/v1/sockets/{socket}', { params: { path: { socket: 'cache-two' } } });
     expect(socket).toMatchObject({
       socket_type: 'tls',
