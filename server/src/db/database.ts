@@ -48,7 +48,12 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 function createDialect(options: StoreOptions) {
   if (options.databaseUrl) {
     // bigint columns come back as strings; they are converted where they are read.
-    return new PostgresDialect({ pool: new pg.Pool({ connectionString: options.databaseUrl, max: 10 }) });
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    // An idle connection can die under the pool (a database restart, an administrator's terminate): pg then
+    // emits 'error' on the pool, which would crash the process unhandled. The pool drops that connection and
+    // the next query opens a new one; queries in flight fail on their own and are answered as errors.
+    pool.on('error', () => {});
+    return new PostgresDialect({ pool });
   }
   const dir = options.dataDir ?? 'memory://';
   if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
