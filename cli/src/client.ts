@@ -1,8 +1,12 @@
 /** `border0 client ...`: what a user runs to reach sockets (more client commands join this group). */
 import type { Command } from 'commander';
+import { registerClientLoginCommands } from './client-login.js';
 import { registerClientTlsCommand } from './client-tls.js';
 
 export function registerClientCommands(program: Command): void {
-  const group = program.command('client').description('Reach sockets as a user: border0 client tls <socket>');
+  const group = program
+    .command('client')
+    .description('Reach sockets as a user: border0 client login, then border0 client tls <socket>');
+  registerClientLoginCommands(group);
   registerClientTlsCommand(group);
 }

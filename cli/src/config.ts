@@ -12,6 +12,8 @@ export interface StoredOrganization {
   token: string;
   /** The API this token belongs to, so switching organizations also switches servers. */
   api_url?: string;
+  /** The person a device login (`border0 client login`) stored this token for. */
+  email?: string;
 }
 
 export interface ConfigFile {

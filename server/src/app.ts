@@ -12,6 +12,8 @@ import { authenticate } from './auth/authenticate.js';
 import type { AppEnv } from './http/env.js';
 import { createMetrics } from './http/metrics.js';
 import { ApiError, fieldErrorsFromIssues, sendProblem } from './http/problem.js';
+import { PUBLIC_API_PATHS } from './routes/device-login.js';
+import { devicePageRoutes } from './routes/device-page.js';
 import { apiRouters } from './routes/index.js';
 import type { Services } from './services.js';
 
@@ -61,7 +63,9 @@ export function createApp(services: Services, options: AppOptions = {}) {
     }),
   );
   app.use('/api/v1/*', requireJsonBody);
-  app.use('/api/v1/*', authenticate(services));
+  const requireToken = authenticate(services);
+  // Device login starts without a token: exactly its two operations, nothing under them.
+  app.use('/api/v1/*', (c, next) => (PUBLIC_API_PATHS.has(c.req.path) ? next() : requireToken(c, next)));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
@@ -72,6 +76,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
   });
   for (const router of apiRouters(services)) app.route('/api/v1', router);
 
+  app.route('/', devicePageRoutes(services));
   app.get('/api/openapi.json', (c) => c.json(openApiDocument(app)));
   app.get('/api/docs', Scalar({ url: '/api/openapi.json', pageTitle: 'Border0 API reference' }));
   app.get('/healthz', (c) => c.json({ status: 'ok' }));

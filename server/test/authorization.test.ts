@@ -16,6 +16,10 @@ function fill(path: string, params: Record<string, string> = {}): string {
   return path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? 'missing'));
 }
 
+/** Operations that take no token (device login): the only ones that answer without one. */
+const PUBLIC = new Set(['startDeviceLogin', 'requestDeviceToken']);
+const needsToken = operations.filter((o) => o.caller !== 'public');
+
 /** Questions asked with POST that change nothing: read_only may ask them. */
 const READ_ONLY_QUESTIONS = new Set(['checkAccess', 'testPolicy']);
 
@@ -94,15 +98,21 @@ describe('authorization of every operation (pglite)', () => {
   }
 
   it('answers 401 to every operation without a token, or with an unknown one', async () => {
-    for (const op of operations) {
+    expect(new Set(operations.filter((o) => o.caller === 'public').map((o) => o.operationId))).toEqual(
+      PUBLIC,
+    );
+    for (const op of needsToken) {
       expect((await call(op.operationId, null)).status, op.operationId).toBe(401);
       expect((await call(op.operationId, 'b0a_not-a-real-token')).status, op.operationId).toBe(401);
     }
+    // Device login's two operations answer without a token (an unknown device code is an RFC 8628 error).
+    expect((await call('startDeviceLogin', null)).status).toBe(200);
+    expect((await call('requestDeviceToken', null)).status).toBe(400);
   });
 
   it('lets read_only read everything and change nothing', async () => {
     const before = await storeDigest(h.services.db);
-    for (const op of operations) {
+    for (const op of needsToken) {
       const status = (await call(op.operationId, tokens.read_only)).status;
       const reads = op.method === 'GET' || READ_ONLY_QUESTIONS.has(op.operationId);
       expect(status, op.operationId).toBe(reads && op.caller === 'organization' ? 200 : 403);
@@ -112,7 +122,7 @@ describe('authorization of every operation (pglite)', () => {
 
   it('lets a client read only its organization and the sockets, and get certificates', async () => {
     const before = await storeDigest(h.services.db);
-    for (const op of operations.filter((o) => !ISSUING.has(o.operationId))) {
+    for (const op of needsToken.filter((o) => !ISSUING.has(o.operationId))) {
       // CLIENT_ALLOWED names organization operations only: the data plane's are 403 too.
       const status = (await call(op.operationId, tokens.client)).status;
       expect(status, op.operationId).toBe(CLIENT_ALLOWED.has(op.operationId) ? 200 : 403);
@@ -124,7 +134,7 @@ describe('authorization of every operation (pglite)', () => {
   it('lets a proxy token call the proxies’ operations and nothing of an organization or a connector', async () => {
     const before = await storeDigest(h.services.db);
     await expectStatuses(
-      operations.filter((o) => o.caller !== 'proxy'),
+      needsToken.filter((o) => o.caller !== 'proxy'),
       h.proxyToken,
       () => 403,
     );
@@ -154,7 +164,7 @@ describe('authorization of every operation (pglite)', () => {
   });
 
   it('refuses the data plane’s operations to every organization token', async () => {
-    const dataPlane = operations.filter((o) => o.caller !== 'organization');
+    const dataPlane = needsToken.filter((o) => o.caller !== 'organization');
     expect(dataPlane.length).toBeGreaterThan(10);
     for (const token of [h.ownerToken, tokens.read_only, tokens.client]) {
       await expectStatuses(dataPlane, token, () => 403);

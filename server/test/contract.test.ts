@@ -6,6 +6,7 @@
 import { createClient } from '@border0/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, DIALECTS, type Harness } from './harness.js';
+import { approvedDeviceCode } from './support/device-login.js';
 import { recordingFetch } from './support/recording-fetch.js';
 import { operations } from './support/spec.js';
 import { buildWorld, validRequests, WORLD_PASSWORD } from './support/world.js';
@@ -28,7 +29,15 @@ for (const dialect of DIALECTS) {
       await b0.put('/api/v1/me/password', {
         body: { current_password: h.ownerPassword, password: WORLD_PASSWORD },
       });
+      // A device login the owner approved: `requestDeviceToken` then answers with its token.
+      world.deviceCode = await approvedDeviceCode(
+        (r) => h.app.fetch(r),
+        `owner@${h.orgName}.dev`,
+        WORLD_PASSWORD,
+      );
       const clients = {
+        // Device login takes no token: one sent along is ignored.
+        public: b0,
         organization: b0,
         proxy: client(h.proxyToken),
         connector: client(world.connectorToken),

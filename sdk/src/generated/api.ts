@@ -38,6 +38,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/device": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a device login
+         * @description Starts a login of a client (RFC 8628 device authorization). The person opens `verification_uri` and enters `user_code` (or opens `verification_uri_complete`) and approves with email and password; the client polls `POST /auth/token` every `interval` seconds. Takes no token.
+         */
+        post: operations["startDeviceLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Poll for the token of a device login
+         * @description Answers 400 with an RFC 8628 error (`authorization_pending`, `slow_down` — polled faster than the interval, which then grows by 5 seconds — `access_denied`, `expired_token`, or `invalid_grant` for an unknown or used device code) until the person approves, then once the token: a person’s token of the member’s role valid for 12 hours. There are no refresh tokens yet: log in again when it expires. Takes no token.
+         */
+        post: operations["requestDeviceToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/client/ca": {
         parameters: {
             query?: never;
@@ -1346,6 +1386,56 @@ export interface components {
             type: "database";
             username?: string;
         };
+        DeviceAuthorization: {
+            /** @description Secret: the client polls with it. */
+            device_code: string;
+            /** @example 600 */
+            expires_in: number;
+            /**
+             * @description Seconds to wait between polls.
+             * @example 2
+             */
+            interval: number;
+            /**
+             * @description What the person enters on the page.
+             * @example BDFG-HJKL
+             */
+            user_code: string;
+            /** @example https://border0.example/device */
+            verification_uri: string;
+            /** @example https://border0.example/device?user_code=BDFG-HJKL */
+            verification_uri_complete: string;
+        };
+        DeviceAuthorizationRequest: {
+            /** @description The organization to log in to, by name; the person’s first one when absent. */
+            organization?: string;
+        };
+        DeviceToken: {
+            /** @description A person’s token (shown once). */
+            access_token: string;
+            /**
+             * @description Who approved the login.
+             * @example alice@acme.dev
+             */
+            email: string;
+            /** @example 43200 */
+            expires_in: number;
+            /** @example acme */
+            organization: string;
+            /** @enum {string} */
+            token_type: "Bearer";
+        };
+        /** @description An error of the token endpoint (RFC 8628 §3.5). */
+        DeviceTokenError: {
+            /** @enum {string} */
+            error: "authorization_pending" | "slow_down" | "access_denied" | "expired_token" | "invalid_grant";
+            error_description?: string;
+        };
+        DeviceTokenRequest: {
+            device_code: string;
+            /** @enum {string} */
+            grant_type: "urn:ietf:params:oauth:grant-type:device_code";
+        };
         /** @description The union of what the matching policies allow on the socket. */
         EffectivePermissions: {
             database?: {
@@ -2551,6 +2641,109 @@ export interface operations {
             };
             /** @description The token may not do this. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startDeviceLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeviceAuthorizationRequest"];
+            };
+        };
+        responses: {
+            /** @description Started. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceAuthorization"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestDeviceToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeviceTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description Approved: the token. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceToken"];
+                };
+            };
+            /** @description Not (yet) approved (RFC 8628 error), or an invalid request (problem). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceTokenError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

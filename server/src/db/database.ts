@@ -12,6 +12,7 @@ import * as recordingsBySession from './migrations/0002-recordings-by-session.js
 import * as certificateAuthorities from './migrations/0003-certificate-authorities.js';
 import * as proxies from './migrations/0004-proxies.js';
 import * as userPasswords from './migrations/0005-user-passwords.js';
+import * as deviceLogin from './migrations/0006-device-login.js';
 import type { Database } from './schema.js';
 
 export type Store = Kysely<Database>;
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '0003-certificate-authorities': certificateAuthorities,
   '0004-proxies': proxies,
   '0005-user-passwords': userPasswords,
+  '0006-device-login': deviceLogin,
 };
 
 export async function openStore(options: StoreOptions): Promise<Store> {

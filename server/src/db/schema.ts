@@ -235,6 +235,22 @@ export interface ProxyTokensTable {
   created_at: Defaulted<Date>;
 }
 
+/** A device login (RFC 8628) a client started; codes are stored as SHA-256 digests only. */
+export interface DeviceAuthorizationsTable {
+  id: string;
+  device_code_hash: string;
+  user_code_hash: string;
+  organization: string | null;
+  /** `pending`, `approved`, `denied` or `used`. */
+  status: Defaulted<string>;
+  org_id: string | null;
+  user_id: string | null;
+  interval_seconds: number;
+  last_polled_at: Timestamp | null;
+  expires_at: Timestamp;
+  created_at: Defaulted<Date>;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -255,4 +271,5 @@ export interface Database {
   certificate_authorities: CertificateAuthoritiesTable;
   proxies: ProxiesTable;
   proxy_tokens: ProxyTokensTable;
+  device_authorizations: DeviceAuthorizationsTable;
 }

@@ -5,6 +5,7 @@ import { auditRoutes } from './audit.js';
 import { clientCertificateRoutes } from './client-certificates.js';
 import { connectorSelfRoutes } from './connector-self.js';
 import { connectorRoutes } from './connectors.js';
+import { deviceLoginRoutes } from './device-login.js';
 import { groupRoutes } from './groups.js';
 import { memberRoutes } from './members.js';
 import { organizationRoutes } from './organizations.js';
@@ -23,6 +24,7 @@ export function apiRouters(services: Services) {
     organizationRoutes(services),
     memberRoutes(services),
     passwordRoutes(services),
+    deviceLoginRoutes(services),
     groupRoutes(services),
     serviceAccountRoutes(services),
     tokenRoutes(services),

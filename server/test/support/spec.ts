@@ -11,6 +11,7 @@ export const SPEC_PATH = new URL('../../../spec/openapi.yaml', import.meta.url);
 
 interface SpecOperationObject {
   operationId: string;
+  security?: unknown[];
   tags?: string[];
   requestBody?: unknown;
   responses: SpecOperation['responses'];
@@ -25,13 +26,16 @@ export interface SpecOperation {
   pathParams: string[];
   hasBody: boolean;
   responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
-  /** Whose token the operation takes: an organization's, a proxy's (tag Proxy), or a connector's own (tag Connector). */
+  /**
+   * Whose token the operation takes: an organization's, a proxy's (tag Proxy), a connector's own (tag
+   * Connector), or none (`security: []`, device login).
+   */
   caller: Caller;
   /** Answers a Server-Sent Events stream, which stays open: read what is needed, then cancel it. */
   streams: boolean;
 }
 
-export type Caller = 'organization' | 'proxy' | 'connector';
+export type Caller = 'organization' | 'proxy' | 'connector' | 'public';
 
 const CALLERS: Record<string, Caller> = { Proxy: 'proxy', Connector: 'connector' };
 
@@ -54,7 +58,10 @@ export const operations: SpecOperation[] = Object.entries(
         pathParams,
         hasBody: Boolean(op.requestBody),
         responses: op.responses,
-        caller: CALLERS[op.tags?.[0] ?? ''] ?? 'organization',
+        caller:
+          Array.isArray(op.security) && op.security.length === 0
+            ? 'public'
+            : (CALLERS[op.tags?.[0] ?? ''] ?? 'organization'),
         streams: Object.values(op.responses).some((r) => r.content?.['text/event-stream'] !== undefined),
       };
     }),

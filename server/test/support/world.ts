@@ -27,6 +27,8 @@ export interface World {
   /** A client's PKCS#10 request (ECDSA P-256) and OpenSSH public key, for the certificate operations. */
   csrPem: string;
   sshPublicKey: string;
+  /** A device login's code approved by the owner (set by the contract test); unknown otherwise. */
+  deviceCode?: string;
 }
 
 export async function buildWorld(b0: Border0Client, tag: string): Promise<World> {
@@ -154,6 +156,16 @@ export function validRequests(w: World): [operationId: string, request: Operatio
     ['addMember', { body: { email: `${fresh('bob')}@acme.dev`, role: 'client' } }],
     ['getMember', { path: { member: w.memberEmail } }],
     ['updateMember', { path: { member: w.memberEmail }, body: { role: 'read_only' } }],
+    ['startDeviceLogin', { body: {} }],
+    [
+      'requestDeviceToken',
+      {
+        body: {
+          grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+          device_code: w.deviceCode ?? 'not-a-device-code',
+        },
+      },
+    ],
     ['setMemberPassword', { path: { member: w.memberEmail }, body: { password: WORLD_PASSWORD } }],
     ['changeMyPassword', { body: { current_password: WORLD_PASSWORD, password: WORLD_PASSWORD } }],
     ['listGroups', {}],
@@ -311,6 +323,7 @@ const TABLES = [
   'certificate_authorities',
   'proxies',
   'proxy_tokens',
+  'device_authorizations',
 ] as const;
 
 /**

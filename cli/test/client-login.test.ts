@@ -1,0 +1,91 @@
+/**
+ * `border0 client login` end to end: the real binary starts a device login against a real server, a
+ * "browser" approves it on `/device`, and the CLI stores the person's token (0600) and uses it.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { BIN, runCli, startTestServer, type TestServer, tempDir } from './cli-process.js';
+
+let api: TestServer;
+let configDir: string;
+
+beforeAll(async () => {
+  api = await startTestServer();
+  configDir = join(tempDir('login'), 'border0');
+});
+
+afterAll(async () => {
+  await api?.close();
+  rmSync(join(configDir, '..'), { recursive: true, force: true });
+});
+
+const env = () => {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('BORDER0_')));
+  return { ...base, BORDER0_CONFIG_DIR: configDir, BORDER0_API_URL: api.server.url };
+};
+
+/** What a person does in the browser: open the page of the link, fill in the form, submit. */
+async function approveInBrowser(link: string, email: string, password: string): Promise<string> {
+  const page = await fetch(link);
+  const html = await page.text();
+  const csrf = html.match(/name="csrf" value="([^"]+)"/)?.[1] ?? '';
+  const userCode = html.match(/name="user_code" value="([^"]+)"/)?.[1] ?? '';
+  const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const res = await fetch(new URL('/device', link), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    body: new URLSearchParams({ csrf, user_code: userCode, email, password }).toString(),
+  });
+  return res.text();
+}
+
+describe('border0 client login', () => {
+  it('logs in through the browser, shows the status, and logs out', { timeout: 60_000 }, async () => {
+    const child = spawn(process.execPath, [BIN, 'client', 'login'], { env: env() });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const prompt = await new Promise<RegExpMatchArray>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = stdout.match(/^Open (\S+) and enter code ([A-Z]{4}-[A-Z]{4})$/m);
+        if (match) resolve(match);
+      });
+      child.on('exit', () => reject(new Error(`exited early: ${stdout} ${stderr}`)));
+    });
+    const [, link, code] = prompt;
+    expect(link).toBe(`${api.server.url}/device?user_code=${code}`);
+
+    const done = await approveInBrowser(link!, 'admin@localhost', api.server.adminPassword!);
+    expect(done).toContain('You can close this window');
+
+    expect(await exited).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout.trim().split('\n').at(-1)).toBe('logged in to local as admin@localhost');
+    const file = join(configDir, 'config.yaml');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const config = parse(readFileSync(file, 'utf8'));
+    expect(config).toMatchObject({
+      current_organization: 'local',
+      organizations: { local: { api_url: api.server.url, email: 'admin@localhost' } },
+    });
+    expect(config.organizations.local.token).toMatch(/^b0a_/);
+
+    const status = await runCli(['client', 'login', 'status'], { BORDER0_CONFIG_DIR: configDir });
+    expect(status).toMatchObject({ code: 0, stderr: '' });
+    expect(status.stdout).toMatch(/organization:\s+local/);
+    expect(status.stdout).toMatch(/identity:\s+admin@localhost/);
+    expect(status.stdout).toMatch(/role:\s+owner/);
+
+    const logout = await runCli(['client', 'logout'], { BORDER0_CONFIG_DIR: configDir });
+    expect(logout).toMatchObject({ code: 0, stderr: '' });
+    expect(logout.stdout.trim()).toBe('logged out of local');
+    expect(parse(readFileSync(file, 'utf8')).organizations).toEqual({});
+  });
+});
