@@ -5,12 +5,11 @@
  */
 import { createServer, type Socket } from 'node:net';
 import { checkServerIdentity, connect, type PeerCertificate, type TLSSocket } from 'node:tls';
+import { CLIENT_ALPN } from '@border0/protocol';
 import type { Command } from 'commander';
 import { type ClientCredentials, clientCredentials } from './client-certificate.js';
 import { contextOf } from './context.js';
 import { CliError, UsageError } from './errors.js';
-
-const CLIENT_ALPN = 'border0-client';
 
 export interface ProxyTarget {
   host: string;

@@ -1,4 +1,6 @@
 /** Connector tunnels: one TLS+SSH tunnel per proxy, reverse forwards per socket, upstream dialing. */
+
+export { CONNECTOR_USERNAME, TUNNEL_ALPN } from '@border0/protocol';
 export { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
 export { type ProxyEndpoint, proxyKey } from './proxy-endpoint.js';
 export {
@@ -9,5 +11,4 @@ export {
   type TunnelStatus,
 } from './tunnel-client.js';
 export { TunnelPool, type TunnelPoolOptions } from './tunnel-pool.js';
-export { CONNECTOR_USERNAME, TUNNEL_ALPN } from './tunnel-protocol.js';
 export { dialUpstream, type ResolveUpstream, type Upstream } from './upstream-dialer.js';

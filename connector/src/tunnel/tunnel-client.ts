@@ -9,12 +9,11 @@
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
+import { bridgeDuplex, CONNECTOR_USERNAME, TUNNEL_ALPN } from '@border0/protocol';
 import { type Logger, pino } from 'pino';
 import ssh2 from 'ssh2';
 import { Backoff, type BackoffOptions } from './backoff.js';
-import { bridgeDuplex } from './duplex-bridge.js';
 import { type ProxyEndpoint, proxyKey } from './proxy-endpoint.js';
-import { CONNECTOR_USERNAME, TUNNEL_ALPN } from './tunnel-protocol.js';
 import { dialUpstream, type ResolveUpstream, refuseChannel } from './upstream-dialer.js';
 
 export type TunnelLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;

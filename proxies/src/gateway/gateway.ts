@@ -4,11 +4,10 @@
  * tunnel server, anything else is a client of the socket.
  */
 import { createServer, type SecureContextOptions, type Server, type TLSSocket } from 'node:tls';
+import { CLIENT_ALPN, TUNNEL_ALPN } from '@border0/protocol';
 import type { Logger } from 'pino';
 import type { SocketDirectory } from '../control-plane/socket-directory.js';
-import { TUNNEL_ALPN } from '../tunnel/tunnel-protocol.js';
 import type { TunnelServer } from '../tunnel/tunnel-server.js';
-import { CLIENT_ALPN } from './client-protocol.js';
 import { type ConnectionContext, handleTlsConnection } from './tls-connection.js';
 
 export interface GatewayOptions {

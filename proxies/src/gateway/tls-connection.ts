@@ -5,16 +5,15 @@
  */
 import type { TLSSocket } from 'node:tls';
 import type { CountryResolver } from '@border0/geoip';
+import { bridgeDuplex, CLIENT_ALPN, statusLine } from '@border0/protocol';
 import type { Border0Client } from '@border0/sdk';
 import type { SocketInput, SocketType } from '@border0/sdk/policy';
 import type { Logger } from 'pino';
 import type { PolicyCache } from '../control-plane/policy-cache.js';
 import type { SocketLookup } from '../control-plane/socket-directory.js';
-import { bridgeDuplex } from '../tunnel/duplex-bridge.js';
 import { TunnelError } from '../tunnel/tunnel-error.js';
 import type { TunnelServer } from '../tunnel/tunnel-server.js';
 import { type ClientIdentity, clientIdentity } from './client-identity.js';
-import { CLIENT_ALPN, statusLine } from './client-protocol.js';
 import type { LiveSessions } from './live-sessions.js';
 
 /** Socket types this proxy carries so far: the protocol-aware ones come with their own handlers. */

@@ -1,5 +1,5 @@
 /** Connector tunnels, proxy side: accept tunnel streams, track which connector serves which socket, open channels. */
-export { bridgeDuplex } from './duplex-bridge.js';
+export { bridgeDuplex, CONNECTOR_USERNAME, TUNNEL_ALPN } from '@border0/protocol';
 export { processTunnelHostKey } from './host-key.js';
 export { TunnelChannel } from './tunnel-channel.js';
 export type {
@@ -11,6 +11,5 @@ export type {
   TunnelState,
 } from './tunnel-connection.js';
 export { TunnelError, type TunnelErrorCode } from './tunnel-error.js';
-export { CONNECTOR_USERNAME, TUNNEL_ALPN } from './tunnel-protocol.js';
 export { TunnelRegistry } from './tunnel-registry.js';
 export { type TunnelInfo, TunnelServer, type TunnelServerOptions } from './tunnel-server.js';

@@ -8,9 +8,9 @@
  * which is how the tests drive it over an in-memory pair.
  */
 import type { Duplex } from 'node:stream';
+import { CONNECTOR_USERNAME, VIRTUAL_FORWARD_PORT } from '@border0/protocol';
 import type { Logger } from 'pino';
 import type { AuthContext, Connection, ServerChannel } from 'ssh2';
-import { CONNECTOR_USERNAME, VIRTUAL_FORWARD_PORT } from './tunnel-protocol.js';
 
 /** What the control plane says about a connector token: who it is and which sockets it may serve. */
 export interface ConnectorGrant {

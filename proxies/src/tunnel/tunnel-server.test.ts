@@ -4,10 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import { duplexPair } from '@border0/protocol';
 import type ssh2 from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ConnectorPeer, connectorPeer, waitUntil } from '../../test/support/connector-peer.js';
-import { duplexPair } from '../../test/support/duplex-pair.js';
 import type { ConnectorGrant } from './tunnel-connection.js';
 import { TunnelError } from './tunnel-error.js';
 import { type TunnelInfo, TunnelServer, type TunnelServerOptions } from './tunnel-server.js';

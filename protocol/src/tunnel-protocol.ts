@@ -1,7 +1,4 @@
-/**
- * The constants both ends of a connector tunnel agree on. The connector keeps its own copy (it reaches the
- * proxies only over the wire, never by import), so a change here is a protocol change: change both.
- */
+/** The constants both ends of a connector tunnel agree on: a change here is a protocol change. */
 
 /** ALPN protocol a connector offers on the proxy's TLS listener; the gateway routes it to the tunnel server. */
 export const TUNNEL_ALPN = 'border0-tunnel';

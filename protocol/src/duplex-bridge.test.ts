@@ -1,8 +1,8 @@
 /** Client ↔ channel piping over in-memory pairs: half-close, teardown on error, ordering. */
 import type { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { duplexPair } from '../../test/support/duplex-pair.js';
 import { bridgeDuplex } from './duplex-bridge.js';
+import { duplexPair } from './duplex-pair.js';
 
 /** Reads to the end without destroying the stream (for-await would, and cut the other direction). */
 function readAll(stream: Duplex): Promise<string> {

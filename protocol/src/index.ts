@@ -1,0 +1,9 @@
+/**
+ * @border0/protocol: what proxies, connectors and clients say to each other on the wire, shared by all of them
+ * (the connector and the clients reach the proxies only over the network, never by importing their code).
+ */
+export { CLIENT_ALPN, parseStatusLine, statusLine } from './client-protocol.js';
+export { bridgeDuplex } from './duplex-bridge.js';
+/** An in-memory pair of connected streams, for testing protocol state machines without sockets. */
+export { duplexPair } from './duplex-pair.js';
+export { CONNECTOR_USERNAME, TUNNEL_ALPN, VIRTUAL_FORWARD_PORT } from './tunnel-protocol.js';
