@@ -1,8 +1,9 @@
 /** `border0 login`, `logout` and `whoami`: which token the CLI uses, stored per organization. */
 import type { Command } from 'commander';
-import { withOrganization, withoutOrganization } from './config.js';
+import { logout } from './client-login.js';
+import { withOrganization } from './config.js';
 import { clientFor, contextOf } from './context.js';
-import { CliError, UsageError } from './errors.js';
+import { UsageError } from './errors.js';
 import { printDone, printItem } from './output.js';
 
 export function registerAuthCommands(program: Command): void {
@@ -27,20 +28,10 @@ export function registerAuthCommands(program: Command): void {
 
   program
     .command('logout')
-    .description('Forget the stored token of the current organization (or of --org)')
-    .action((_options: unknown, command: Command) => {
-      const ctx = contextOf(command);
-      const config = ctx.readConfig();
-      const name = ctx.settings.organization;
-      if (!name) throw new CliError('not logged in to any organization');
-      const next = withoutOrganization(config, name);
-      ctx.writeConfig(next);
-      const now = next.current_organization ? `; current organization: ${next.current_organization}` : '';
-      printDone(ctx, `logged out of ${name}${now}`, {
-        logged_out: name,
-        current_organization: next.current_organization ?? null,
-      });
-    });
+    .description(
+      'Forget the stored token of the current organization (or of --org); a device login also ends',
+    )
+    .action((_options: unknown, command: Command) => logout(contextOf(command)));
 
   program
     .command('whoami')

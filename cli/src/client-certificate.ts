@@ -36,20 +36,21 @@ async function csrFor(privateKeyPem: string, publicKeyPem: string): Promise<stri
 }
 
 /**
- * The stored credentials of the identity behind `token` in `organization`, renewed through the API when
- * missing or about to expire. Each token has its own: two identities on one machine never share a certificate.
+ * The stored credentials of `identity` (a person's email, or a token for identities with no stored login)
+ * in `organization`, renewed through the API when missing or about to expire. Each identity has its own: two
+ * identities on one machine never share a certificate.
  */
 export async function clientCredentials(
   client: Border0Client,
   dir: string,
   organization: string,
-  token: string,
+  identity: string,
 ): Promise<ClientCredentials> {
   const home = join(
     dir,
     'client',
     organization,
-    createHash('sha256').update(token).digest('hex').slice(0, 16),
+    createHash('sha256').update(identity).digest('hex').slice(0, 16),
   );
   const files = {
     key: join(home, 'key.pem'),

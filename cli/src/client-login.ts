@@ -1,122 +1,120 @@
 /**
  * `border0 client login` (RFC 8628 device login): starts a login, shows the code and the page to enter it
- * on, polls until the person approves, and stores the person's token (12 hours, no refresh yet) for its
- * organization, made current. `client login status` shows it; `client logout` forgets it.
+ * on (and opens it in the browser where there is one), polls until the person approves, and stores the
+ * login's tokens for its organization, made current; login-session.ts keeps them fresh.
+ * `client login status` shows it; `client logout` ends it on the server and forgets it.
  */
+import { spawn } from 'node:child_process';
+import { Border0Error } from '@border0/sdk';
 import type { Command } from 'commander';
 import { withOrganization, withoutOrganization } from './config.js';
 import { Context, contextOf, type GlobalOptions } from './context.js';
 import { CliError } from './errors.js';
+import { anonymousClient, type DeviceTokenBody, revokeStoredLogin, storedLogin } from './login-session.js';
 import { printDone, printItem } from './output.js';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const SLOW_DOWN_SECONDS = 5;
 
-interface DeviceAuthorization {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete: string;
-  expires_in: number;
-  interval: number;
-}
-
-interface DeviceToken {
-  access_token: string;
-  token_type: string;
-  expires_in: number;
-  organization: string;
-  email: string;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function postJson(
-  apiUrl: string,
-  path: string,
-  body: unknown,
-): Promise<{ status: number; json: unknown }> {
-  let res: Response;
+/** Opens `url` in the person's browser where there is one; failing silently is fine, the link is printed. */
+export function openBrowser(url: string): void {
+  const [command, args] =
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '""', url]]
+        : ['xdg-open', [url]];
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return;
   try {
-    res = await fetch(`${apiUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'border0-cli' },
-      body: JSON.stringify(body),
-    });
-  } catch (error) {
-    throw new CliError(`cannot reach the API at ${apiUrl}: ${(error as Error).message}`);
-  }
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new CliError(`the API at ${apiUrl} answered ${res.status} with something other than JSON`);
-  }
-  return { status: res.status, json };
+    const child = spawn(command, args as string[], { detached: true, stdio: 'ignore' });
+    child.on('error', () => {});
+    child.unref();
+  } catch {}
 }
 
-function describeError(json: unknown): string {
-  const body = json as { error?: string; error_description?: string; detail?: string };
-  return body.error_description ?? body.detail ?? body.error ?? 'unexpected answer';
-}
-
-/** Runs the device flow against `apiUrl` and returns the token; `say` shows the person what to do. */
+/** Runs the device flow against `apiUrl` and returns the tokens; `say` shows the person what to do. */
 export async function deviceLogin(
   apiUrl: string,
   organization: string | undefined,
   say: (line: string) => void,
-): Promise<DeviceToken> {
-  const started = await postJson(apiUrl, '/api/v1/auth/device', organization ? { organization } : {});
-  if (started.status !== 200) throw new CliError(`cannot start the login: ${describeError(started.json)}`);
-  const device = started.json as DeviceAuthorization;
+  browser: boolean,
+): Promise<DeviceTokenBody> {
+  const client = anonymousClient(apiUrl);
+  const device = await client.post('/api/v1/auth/device', { body: organization ? { organization } : {} });
   say(`Open ${device.verification_uri_complete} and enter code ${device.user_code}`);
+  if (browser) openBrowser(device.verification_uri_complete);
   const deadline = Date.now() + device.expires_in * 1000;
   let interval = device.interval;
   while (Date.now() < deadline) {
     await sleep(interval * 1000);
-    const polled = await postJson(apiUrl, '/api/v1/auth/token', {
-      grant_type: DEVICE_GRANT,
-      device_code: device.device_code,
-    });
-    if (polled.status === 200) return polled.json as DeviceToken;
-    const error = (polled.json as { error?: string }).error;
-    if (error === 'authorization_pending') continue;
-    if (error === 'slow_down') {
-      interval += SLOW_DOWN_SECONDS;
-      continue;
+    try {
+      return await client.post('/api/v1/auth/token', {
+        body: { grant_type: DEVICE_GRANT, device_code: device.device_code },
+      });
+    } catch (error) {
+      const code = error instanceof Border0Error ? error.code : undefined;
+      if (code === 'authorization_pending') continue;
+      if (code === 'slow_down') {
+        interval += SLOW_DOWN_SECONDS;
+        continue;
+      }
+      if (code === 'access_denied') throw new CliError('the login was denied');
+      if (code === 'expired_token') break;
+      throw error;
     }
-    if (error === 'access_denied') throw new CliError('the login was denied');
-    if (error === 'expired_token') break;
-    throw new CliError(`login failed: ${describeError(polled.json)}`);
   }
   throw new CliError('the code expired before it was approved; run border0 client login again');
+}
+
+/** Forgets the stored token of the organization in use, ending a device login on the server first. */
+export async function logout(ctx: Context): Promise<void> {
+  const name = ctx.settings.organization;
+  if (!name) throw new CliError('not logged in to any organization');
+  const config = ctx.readConfig();
+  const stored = config.organizations?.[name];
+  let revoked = '';
+  if (stored?.refresh_token) {
+    try {
+      await revokeStoredLogin(ctx.settings.apiUrl, stored);
+      revoked = ' (login ended on the server)';
+    } catch (error) {
+      // Forgetting locally still matters; the server ends the login by itself when it expires.
+      console.error(`border0: could not end the login on the server: ${(error as Error).message}`);
+    }
+  }
+  const next = withoutOrganization(ctx.readConfig(), name);
+  ctx.writeConfig(next);
+  const now = next.current_organization ? `; current organization: ${next.current_organization}` : '';
+  printDone(ctx, `logged out of ${name}${revoked}${now}`, {
+    logged_out: name,
+    revoked: revoked !== '',
+    current_organization: next.current_organization ?? null,
+  });
 }
 
 export function registerClientLoginCommands(group: Command): void {
   const login = group
     .command('login')
     .description('Log in as a person in the browser (device login); --org picks the organization')
-    .action(async (_options: unknown, command: Command) => {
+    .option('--no-browser', 'only print the link, do not open a browser')
+    .action(async (options: { browser: boolean }, command: Command) => {
       // --org names the organization to log in to, which need not have a stored token yet.
       const { org, ...flags } = command.optsWithGlobals<GlobalOptions>();
       const ctx = new Context(flags);
       const { apiUrl } = ctx.settings;
       const say = (line: string) => (ctx.output === 'json' ? console.error(line) : console.log(line));
-      const token = await deviceLogin(apiUrl, org, say);
+      const browser = options.browser && !process.env.BORDER0_NO_BROWSER;
+      const token = await deviceLogin(apiUrl, org, say, browser);
       ctx.writeConfig(
-        withOrganization(
-          ctx.readConfig(),
-          token.organization,
-          { token: token.access_token, api_url: apiUrl, email: token.email },
-          true,
-        ),
+        withOrganization(ctx.readConfig(), token.organization, storedLogin(apiUrl, token), true),
       );
       printDone(ctx, `logged in to ${token.organization} as ${token.email}`, {
         organization: token.organization,
         email: token.email,
         api_url: apiUrl,
-        expires_in: token.expires_in,
+        login_expires_at: token.login_expires_at,
       });
     });
 
@@ -142,17 +140,8 @@ export function registerClientLoginCommands(group: Command): void {
 
   group
     .command('logout')
-    .description('Forget the stored token of the current organization (or of --org) on this machine')
-    .action((_options: unknown, command: Command) => {
-      const ctx = contextOf(command);
-      const name = ctx.settings.organization;
-      if (!name) throw new CliError('not logged in to any organization');
-      const next = withoutOrganization(ctx.readConfig(), name);
-      ctx.writeConfig(next);
-      const now = next.current_organization ? `; current organization: ${next.current_organization}` : '';
-      printDone(ctx, `logged out of ${name}${now}`, {
-        logged_out: name,
-        current_organization: next.current_organization ?? null,
-      });
-    });
+    .description(
+      'End the login of the current organization (or of --org) and forget its token on this machine',
+    )
+    .action((_options: unknown, command: Command) => logout(contextOf(command)));
 }

@@ -104,10 +104,11 @@ export function registerClientTlsCommand(group: Command): void {
       const org = await client.get('/api/v1/organizations/{organization}', {
         params: { path: { organization: 'current' } },
       });
-      const credentials = await clientCredentials(client, ctx.configDir, org.name, ctx.settings.token!);
+      // Asked per connection: a long-running listener renews its certificate before it expires.
+      const credentials = () => clientCredentials(client, ctx.configDir, org.name, ctx.identity());
 
       if (!options.listen) {
-        const { tls, early } = await openThroughProxy(proxy, socket.dnsname, credentials);
+        const { tls, early } = await openThroughProxy(proxy, socket.dnsname, await credentials());
         splice(process.stdin, tls, early);
         process.stdout.on('error', () => tls.destroy());
         await new Promise<void>((resolve) => tls.once('close', () => resolve()));
@@ -117,18 +118,20 @@ export function registerClientTlsCommand(group: Command): void {
       const listen = parseHostPort(options.listen, '--listen');
       const server = createServer((local) => {
         local.pause();
-        openThroughProxy(proxy, socket.dnsname, credentials).then(
-          ({ tls, early }) => {
-            local.on('error', () => tls.destroy());
-            tls.on('error', () => local.destroy());
-            splice(local, tls, early);
-            local.resume();
-          },
-          (error: Error) => {
-            console.error(`border0: ${error.message}`);
-            local.destroy();
-          },
-        );
+        credentials()
+          .then((current) => openThroughProxy(proxy, socket.dnsname, current))
+          .then(
+            ({ tls, early }) => {
+              local.on('error', () => tls.destroy());
+              tls.on('error', () => local.destroy());
+              splice(local, tls, early);
+              local.resume();
+            },
+            (error: Error) => {
+              console.error(`border0: ${error.message}`);
+              local.destroy();
+            },
+          );
       });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

@@ -14,6 +14,12 @@ export interface StoredOrganization {
   api_url?: string;
   /** The person a device login (`border0 client login`) stored this token for. */
   email?: string;
+  /** A device login's refresh token: `token` is then short-lived and renewed with it (login-session.ts). */
+  refresh_token?: string;
+  /** When `token` expires (ISO 8601), for device logins. */
+  expires_at?: string;
+  /** When the device login ends: after it, `border0 client login` again. */
+  login_expires_at?: string;
 }
 
 export interface ConfigFile {

@@ -17,6 +17,7 @@ describe('resolveSettings', () => {
       token: 'b0a_local',
       output: 'table',
       organization: 'local',
+      refreshable: false,
     });
   });
 
@@ -53,7 +54,20 @@ describe('resolveSettings', () => {
       token: undefined,
       output: 'table',
       organization: undefined,
+      refreshable: false,
     });
+  });
+
+  it('renews only a stored device login’s own token, never one given by flag or environment', () => {
+    const withLogin = {
+      current_organization: 'acme',
+      organizations: { acme: { token: 'b0a_short', refresh_token: 'b0r_next' } },
+    };
+    expect(resolveSettings({}, {}, withLogin)).toMatchObject({ token: 'b0a_short', refreshable: true });
+    expect(resolveSettings({}, { BORDER0_TOKEN: 'b0a_env' }, withLogin)).toMatchObject({
+      refreshable: false,
+    });
+    expect(resolveSettings({ token: 'b0a_flag' }, {}, withLogin)).toMatchObject({ refreshable: false });
   });
 
   it('refuses an unknown output format from the environment', () => {

@@ -2,10 +2,11 @@
  * What every command needs: the effective settings (flags, then BORDER0_* environment, then the config file)
  * and an SDK client built from them.
  */
-import { type Border0Client, createClient } from '@border0/sdk';
+import { type Border0Client, createClient, type TokenProvider } from '@border0/sdk';
 import type { Command } from 'commander';
 import { type ConfigFile, configDir, readConfig, writeConfig } from './config.js';
 import { CliError, UsageError } from './errors.js';
+import { currentAccessToken } from './login-session.js';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:6080';
 export type OutputFormat = 'table' | 'json';
@@ -23,6 +24,8 @@ export interface Settings {
   output: OutputFormat;
   /** The stored organization in use, when the token comes from the config file. */
   organization: string | undefined;
+  /** The token is a device login's stored access token, renewed with its refresh token when due. */
+  refreshable: boolean;
 }
 
 /** Pure precedence rules, kept apart from the file system so they can be tested on their own. */
@@ -43,6 +46,7 @@ export function resolveSettings(flags: GlobalOptions, env: NodeJS.ProcessEnv, co
     token,
     output,
     organization: stored ? organization : undefined,
+    refreshable: stored?.refresh_token !== undefined && token === stored.token,
   };
 }
 
@@ -68,17 +72,30 @@ export class Context {
     writeConfig(this.configDir, config);
   }
 
+  /** Who the CLI acts as, for per-identity files: the device login's person, else the token itself. */
+  identity(): string {
+    const { organization, token } = this.settings;
+    const stored = organization ? this.readConfig().organizations?.[organization] : undefined;
+    if (this.settings.refreshable && stored?.email) return `login:${stored.email}`;
+    if (!token) throw new CliError('not logged in: run `border0 client login` or set BORDER0_TOKEN');
+    return `token:${token}`;
+  }
+
   /** A client for the effective API URL and token; fails early, with a hint, when there is no token. */
   client(): Border0Client {
     if (!this.settings.token) {
       throw new CliError('not logged in: run `border0 login --token <token>` or set BORDER0_TOKEN');
     }
-    this.cachedClient ??= clientFor(this.settings.apiUrl, this.settings.token);
+    const { organization, refreshable, token } = this.settings;
+    this.cachedClient ??= clientFor(
+      this.settings.apiUrl,
+      refreshable && organization ? () => currentAccessToken(this.configDir, organization) : token,
+    );
     return this.cachedClient;
   }
 }
 
-export function clientFor(apiUrl: string, token: string): Border0Client {
+export function clientFor(apiUrl: string, token: string | TokenProvider): Border0Client {
   return createClient({ baseUrl: apiUrl, token, headers: { 'user-agent': 'border0-cli' } });
 }
 

@@ -3,10 +3,10 @@
  * "browser" approves it on `/device`, and the CLI stores the person's token (0600) and uses it.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { BIN, runCli, startTestServer, type TestServer, tempDir } from './cli-process.js';
 
 let api: TestServer;
@@ -44,7 +44,7 @@ async function approveInBrowser(link: string, email: string, password: string): 
 
 describe('border0 client login', () => {
   it('logs in through the browser, shows the status, and logs out', { timeout: 60_000 }, async () => {
-    const child = spawn(process.execPath, [BIN, 'client', 'login'], { env: env() });
+    const child = spawn(process.execPath, [BIN, 'client', 'login', '--no-browser'], { env: env() });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
@@ -76,6 +76,39 @@ describe('border0 client login', () => {
       organizations: { local: { api_url: api.server.url, email: 'admin@localhost' } },
     });
     expect(config.organizations.local.token).toMatch(/^b0a_/);
+    expect(config.organizations.local.refresh_token).toMatch(/^b0r_/);
+    const minutes = (Date.parse(config.organizations.local.expires_at) - Date.now()) / 60_000;
+    expect(minutes).toBeGreaterThan(55);
+
+    // An access token about to expire is renewed before the command runs, and the pair is stored again.
+    const first = config.organizations.local;
+    writeFileSync(
+      file,
+      stringify({ ...config, organizations: { local: { ...first, expires_at: new Date().toISOString() } } }),
+      { mode: 0o600 },
+    );
+    const whoami = await runCli(['whoami'], { BORDER0_CONFIG_DIR: configDir });
+    expect(whoami).toMatchObject({ code: 0, stderr: '' });
+    const renewed = parse(readFileSync(file, 'utf8')).organizations.local;
+    expect(renewed.token).not.toBe(first.token);
+    expect(renewed.refresh_token).not.toBe(first.refresh_token);
+    expect(Date.parse(renewed.expires_at)).toBeGreaterThan(Date.now() + 55 * 60_000);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const stale = await runCli(['whoami'], { BORDER0_CONFIG_DIR: configDir, BORDER0_TOKEN: first.token });
+    expect(stale.code).not.toBe(0);
+
+    // Three processes due at once: one refreshes, the others find the new pair; the login survives
+    // (a refresh token spent twice would have ended it).
+    const due = parse(readFileSync(file, 'utf8'));
+    due.organizations.local.expires_at = new Date().toISOString();
+    writeFileSync(file, stringify(due), { mode: 0o600 });
+    const together = await Promise.all(
+      [1, 2, 3].map(() => runCli(['whoami'], { BORDER0_CONFIG_DIR: configDir })),
+    );
+    for (const run of together) expect(run).toMatchObject({ code: 0, stderr: '' });
+    const renewedOnce = parse(readFileSync(file, 'utf8')).organizations.local;
+    expect(renewedOnce.refresh_token).not.toBe(renewed.refresh_token);
+    expect((await runCli(['whoami'], { BORDER0_CONFIG_DIR: configDir })).code).toBe(0);
 
     const status = await runCli(['client', 'login', 'status'], { BORDER0_CONFIG_DIR: configDir });
     expect(status).toMatchObject({ code: 0, stderr: '' });
@@ -85,7 +118,19 @@ describe('border0 client login', () => {
 
     const logout = await runCli(['client', 'logout'], { BORDER0_CONFIG_DIR: configDir });
     expect(logout).toMatchObject({ code: 0, stderr: '' });
-    expect(logout.stdout.trim()).toBe('logged out of local');
+    expect(logout.stdout.trim()).toBe('logged out of local (login ended on the server)');
     expect(parse(readFileSync(file, 'utf8')).organizations).toEqual({});
+    // Ended on the server: neither the access token nor the refresh token works any more.
+    const after = await runCli(['whoami'], {
+      BORDER0_CONFIG_DIR: configDir,
+      BORDER0_TOKEN: renewedOnce.token,
+    });
+    expect(after.stderr).toMatch(/unknown, revoked or expired/);
+    const refresh = await fetch(`${api.server.url}/api/v1/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: renewedOnce.refresh_token }),
+    });
+    expect(refresh.status).toBe(400);
   });
 });

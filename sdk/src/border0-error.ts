@@ -24,8 +24,10 @@ export class Border0Error extends Error {
   /** The failing fields, when the request was invalid. */
   readonly errors: FieldError[];
   readonly requestId: string | undefined;
+  /** The OAuth error code (RFC 6749 §5.2, RFC 8628 §3.5) of the token endpoints, e.g. `authorization_pending`. */
+  readonly code: string | undefined;
 
-  constructor(problem: ProblemDetails) {
+  constructor(problem: ProblemDetails & { code?: string | undefined }) {
     super(problem.detail || problem.title);
     this.status = problem.status;
     this.type = problem.type;
@@ -33,13 +35,27 @@ export class Border0Error extends Error {
     this.detail = problem.detail;
     this.errors = problem.errors ?? [];
     this.requestId = problem.request_id;
+    this.code = problem.code;
   }
 
   /** Builds the error from any failed response, problem+json or not. */
   static async fromResponse(response: Response): Promise<Border0Error> {
     const text = await response.text().catch(() => '');
     try {
-      const body = JSON.parse(text) as Partial<ProblemDetails>;
+      const body = JSON.parse(text) as Partial<ProblemDetails> & {
+        error?: unknown;
+        error_description?: unknown;
+      };
+      if (typeof body.error === 'string') {
+        const description = typeof body.error_description === 'string' ? body.error_description : body.error;
+        return new Border0Error({
+          type: `urn:ietf:params:oauth:error:${body.error}`,
+          title: body.error,
+          status: response.status,
+          detail: description,
+          code: body.error,
+        });
+      }
       if (typeof body.detail === 'string' || typeof body.title === 'string') {
         return new Border0Error({
           type: body.type ?? 'about:blank',

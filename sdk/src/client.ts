@@ -18,8 +18,11 @@ import { type RetryOptions, retryingFetch } from './retrying-fetch.js';
 export interface ClientOptions {
   /** Where the API runs; defaults to `BORDER0_API_URL`, then `http://127.0.0.1:6080`. */
   baseUrl?: string | undefined;
-  /** A bearer token; defaults to `BORDER0_TOKEN`. */
-  token?: string | undefined;
+  /**
+   * A bearer token; defaults to `BORDER0_TOKEN`. A function is asked before every request, so a long-lived
+   * client can follow a token that is refreshed meanwhile (e.g. a device login's short-lived access token).
+   */
+  token?: string | TokenProvider | undefined;
   /** Retries of idempotent calls on network errors, 429 and 503. */
   retry?: RetryOptions | undefined;
   /** The fetch to use, e.g. an app's handler in tests. */
@@ -27,6 +30,8 @@ export interface ClientOptions {
   /** Sent on every request, e.g. a User-Agent. */
   headers?: Record<string, string> | undefined;
 }
+
+export type TokenProvider = () => string | undefined | Promise<string | undefined>;
 
 type InitParam<Init> = RequiredKeysOf<Init> extends never ? [Init?] : [Init];
 type Data<P extends keyof paths, M extends HttpMethod, Init> = NonNullable<
@@ -75,10 +80,17 @@ export function createClient(options: ClientOptions = {}): Border0Client {
   const raw = createFetchClient<paths>({
     baseUrl,
     fetch: retryingFetch(inner, options.retry),
-    headers: { ...options.headers, ...(token && { authorization: `Bearer ${token}` }) },
+    headers: {
+      ...options.headers,
+      ...(typeof token === 'string' && token && { authorization: `Bearer ${token}` }),
+    },
   });
   raw.use({
-    onRequest({ request }) {
+    async onRequest({ request }) {
+      if (typeof token === 'function') {
+        const current = await token();
+        if (current) request.headers.set('authorization', `Bearer ${current}`);
+      }
       // Creates carry an Idempotency-Key, so a retried create never creates twice.
       if (request.method === 'POST' && !request.headers.has('idempotency-key')) {
         request.headers.set('idempotency-key', globalThis.crypto.randomUUID());

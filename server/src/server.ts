@@ -10,6 +10,7 @@ import { loadSecretKey, SecretBox } from './crypto/secret-box.js';
 import { openStore } from './db/database.js';
 import { type EventBus, LocalEventBus } from './events/event-bus.js';
 import { PostgresEventBus } from './events/postgres-event-bus.js';
+import { startHousekeeping } from './housekeeping.js';
 import type { Services } from './services.js';
 
 export interface ServerOptions {
@@ -86,6 +87,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     await db.destroy();
     throw error;
   });
+  const stopHousekeeping = startHousekeeping(db, logger);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info({ url }, 'API listening');
@@ -97,6 +99,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     proxyToken: created?.proxyToken,
     adminPassword: created?.adminPassword,
     async close() {
+      stopHousekeeping();
       // Event streams never end by themselves: closing the bus ends them, so the server can close.
       await events.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

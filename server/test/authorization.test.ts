@@ -17,7 +17,7 @@ function fill(path: string, params: Record<string, string> = {}): string {
 }
 
 /** Operations that take no token (device login): the only ones that answer without one. */
-const PUBLIC = new Set(['startDeviceLogin', 'requestDeviceToken']);
+const PUBLIC = new Set(['startDeviceLogin', 'requestDeviceToken', 'revokeLogin']);
 const needsToken = operations.filter((o) => o.caller !== 'public');
 
 /** Questions asked with POST that change nothing: read_only may ask them. */

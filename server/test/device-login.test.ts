@@ -3,8 +3,17 @@
  * client polls for a person's token. Refusals change nothing and never approve.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sweepExpiredDeviceLogins } from '../src/auth/device-login.js';
 import { createHarness, type Harness } from './harness.js';
-import { approvedDeviceCode, openPage, pollToken, startLogin, submitForm } from './support/device-login.js';
+import {
+  approvedDeviceCode,
+  openPage,
+  pollToken,
+  refreshToken,
+  revokeToken,
+  startLogin,
+  submitForm,
+} from './support/device-login.js';
 
 describe('device login (pglite)', () => {
   let h: Harness;
@@ -58,7 +67,10 @@ describe('device login (pglite)', () => {
     const res = await pollToken(fetch, start.device_code);
     expect(res.status).toBe(200);
     const token = (await res.json()) as Record<string, unknown>;
-    expect(token).toMatchObject({ token_type: 'Bearer', expires_in: 43200, organization: h.orgName, email });
+    expect(token).toMatchObject({ token_type: 'Bearer', expires_in: 3600, organization: h.orgName, email });
+    expect(token.refresh_token).toMatch(/^b0r_/);
+    const loginDays = (new Date(token.login_expires_at as string).getTime() - Date.now()) / 86_400_000;
+    expect(loginDays).toBeGreaterThan(29.9);
 
     const org = await h.request('/api/v1/organizations/current', { token: token.access_token as string });
     expect(org.status).toBe(200);
@@ -71,8 +83,8 @@ describe('device login (pglite)', () => {
       .executeTakeFirstOrThrow();
     expect(stored.kind).toBe('admin');
     const hours = (new Date(stored.expires_at!).getTime() - Date.now()) / 3_600_000;
-    expect(hours).toBeGreaterThan(11.9);
-    expect(hours).toBeLessThanOrEqual(12);
+    expect(hours).toBeGreaterThan(0.95);
+    expect(hours).toBeLessThanOrEqual(1);
 
     // Single use: the code answers no second token.
     await forgetLastPoll();
@@ -93,6 +105,7 @@ describe('device login (pglite)', () => {
       start.device_code,
       start.user_code,
       token.access_token as string,
+      token.refresh_token as string,
       h.ownerPassword,
     ]) {
       expect(logged).not.toContain(secret);
@@ -180,5 +193,135 @@ describe('device login (pglite)', () => {
     const res = await pollToken(fetch, deviceCode);
     expect(res.status).toBe(200);
     expect(((await res.json()) as { organization: string }).organization).toBe(h.orgName);
+  });
+
+  interface Tokens {
+    access_token: string;
+    refresh_token: string;
+    expires_in: number;
+  }
+  const loggedIn = async (): Promise<Tokens> => {
+    const res = await pollToken(fetch, await approvedDeviceCode(fetch, email, h.ownerPassword));
+    expect(res.status).toBe(200);
+    return (await res.json()) as Tokens;
+  };
+  const works = async (accessToken: string) =>
+    (await h.request('/api/v1/organizations/current', { token: accessToken })).status === 200;
+
+  it('refreshes: the next pair works, the previous access token stops, and each refresh token is single use', async () => {
+    const first = await loggedIn();
+    const res = await refreshToken(fetch, first.refresh_token);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const second = (await res.json()) as Tokens;
+    expect(second.refresh_token).not.toBe(first.refresh_token);
+    expect(second.access_token).not.toBe(first.access_token);
+    expect(await works(second.access_token)).toBe(true);
+    expect(await works(first.access_token)).toBe(false);
+
+    // The spent token presented again: a copy exists, so the whole login ends, the live pair included.
+    const replay = await refreshToken(fetch, first.refresh_token);
+    expect(replay.status).toBe(400);
+    expect(await replay.json()).toMatchObject({ error: 'invalid_grant' });
+    expect(await works(second.access_token)).toBe(false);
+    expect((await refreshToken(fetch, second.refresh_token)).status).toBe(400);
+    const audit = await h.services.db
+      .selectFrom('audit_entries')
+      .select('action')
+      .where('action', '=', 'device_login.refresh_reuse')
+      .execute();
+    expect(audit).toHaveLength(1);
+  });
+
+  it('refuses unknown, malformed and expired refresh tokens', async () => {
+    expect((await refreshToken(fetch, 'b0r_unknown')).status).toBe(400);
+    expect((await refreshToken(fetch, 'something else')).status).toBe(400);
+    const tokens = await loggedIn();
+    await h.services.db
+      .updateTable('refresh_tokens')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .execute();
+    const expired = await refreshToken(fetch, tokens.refresh_token);
+    expect(expired.status).toBe(400);
+    expect(await expired.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('revokes a login by its refresh token or by its access token; unknown tokens answer 204 too', async () => {
+    const byRefresh = await loggedIn();
+    expect((await revokeToken(fetch, byRefresh.refresh_token)).status).toBe(204);
+    expect(await works(byRefresh.access_token)).toBe(false);
+    expect((await refreshToken(fetch, byRefresh.refresh_token)).status).toBe(400);
+
+    const byAccess = await loggedIn();
+    expect((await revokeToken(fetch, byAccess.access_token)).status).toBe(204);
+    expect(await works(byAccess.access_token)).toBe(false);
+    expect((await refreshToken(fetch, byAccess.refresh_token)).status).toBe(400);
+
+    expect((await revokeToken(fetch, 'b0r_nothing')).status).toBe(204);
+    // A token that is no login's (the owner's bootstrap token) is not revoked through this endpoint.
+    expect((await revokeToken(fetch, h.ownerToken)).status).toBe(204);
+    expect(await works(h.ownerToken)).toBe(true);
+  });
+
+  it('sweeps device codes long expired and the tokens of ended logins', async () => {
+    const start = await startLogin(fetch);
+    const tokens = await loggedIn();
+    const later = new Date(Date.now() + 31 * 86_400_000);
+    expect(await sweepExpiredDeviceLogins(h.services.db, later)).toBeGreaterThan(2);
+    expect(await errorOf(pollToken(fetch, start.device_code))).toBe('invalid_grant');
+    const left = await h.services.db.selectFrom('refresh_tokens').select('id').execute();
+    expect(left).toHaveLength(0);
+    expect(tokens.refresh_token).toMatch(/^b0r_/);
+  });
+
+  it('limits logins started per address and minute, with Retry-After', async () => {
+    let limited: Response | undefined;
+    // As the Node server hands requests over: with the peer's socket.
+    const fromPeer = { incoming: { socket: { remoteAddress: '203.0.113.9' } } };
+    for (let i = 0; i < 12 && !limited; i++) {
+      const res = await h.app.fetch(
+        new Request('http://test/api/v1/auth/device', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        }),
+        fromPeer,
+      );
+      if (res.status === 429) limited = res;
+      else expect(res.status).toBe(200);
+    }
+    expect(limited?.headers.get('content-type')).toBe('application/problem+json');
+    expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await limited?.json()).toMatchObject({ type: '/problems/rate-limited', status: 429 });
+    // Another address still gets in.
+    const other = await h.app.fetch(
+      new Request('http://test/api/v1/auth/device', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      }),
+      { incoming: { socket: { remoteAddress: '203.0.113.10' } } },
+    );
+    expect(other.status).toBe(200);
+  });
+
+  it('limits approval attempts per address, so passwords cannot be guessed at speed', async () => {
+    const fromPeer = { incoming: { socket: { remoteAddress: '203.0.113.20' } } };
+    const post = () =>
+      h.app.fetch(
+        new Request('http://test/device', {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ user_code: 'BBBB-BBBB', email, password: 'guess' }).toString(),
+        }),
+        fromPeer,
+      );
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push((await post()).status);
+    // Without the page's CSRF cookie each attempt is refused, but still counted.
+    expect(new Set(statuses)).toEqual(new Set([403]));
+    const limited = await post();
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 });

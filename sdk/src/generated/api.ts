@@ -58,6 +58,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a device login
+         * @description Ends the login that the given refresh token or access token belongs to (RFC 7009): its refresh token and access tokens stop working at once. Answers 204 also for unknown tokens. Takes no bearer token.
+         */
+        post: operations["revokeLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/token": {
         parameters: {
             query?: never;
@@ -68,8 +88,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Poll for the token of a device login
-         * @description Answers 400 with an RFC 8628 error (`authorization_pending`, `slow_down` — polled faster than the interval, which then grows by 5 seconds — `access_denied`, `expired_token`, or `invalid_grant` for an unknown or used device code) until the person approves, then once the token: a person’s token of the member’s role valid for 12 hours. There are no refresh tokens yet: log in again when it expires. Takes no token.
+         * Poll for the tokens of a device login, or refresh them
+         * @description With `grant_type` `urn:ietf:params:oauth:grant-type:device_code`: answers 400 with an RFC 8628 error (`authorization_pending`, `slow_down` — polled faster than the interval, which then grows by 5 seconds — `access_denied`, `expired_token`, or `invalid_grant` for an unknown or used device code) until the person approves, then once the tokens: a person’s access token of the member’s role valid for one hour and a refresh token. With `grant_type` `refresh_token`: trades the refresh token for the next pair (the old one is spent; presenting a spent one ends the whole login) until the login ends after 30 days; `invalid_grant` otherwise. Takes no bearer token.
          */
         post: operations["requestDeviceToken"];
         delete?: never;
@@ -1411,17 +1431,28 @@ export interface components {
             organization?: string;
         };
         DeviceToken: {
-            /** @description A person’s token (shown once). */
+            /** @description A person’s token (shown once), short-lived. */
             access_token: string;
             /**
              * @description Who approved the login.
              * @example alice@acme.dev
              */
             email: string;
-            /** @example 43200 */
+            /**
+             * @description Seconds the access token lives.
+             * @example 3600
+             */
             expires_in: number;
+            /**
+             * Format: date-time
+             * @description When the login ends; refreshing stops there.
+             * @example 2026-11-26T08:00:00.000Z
+             */
+            login_expires_at: string;
             /** @example acme */
             organization: string;
+            /** @description Single use: trade it for the next pair before the login ends. Using one twice ends the login. */
+            refresh_token: string;
             /** @enum {string} */
             token_type: "Bearer";
         };
@@ -1431,10 +1462,15 @@ export interface components {
             error: "authorization_pending" | "slow_down" | "access_denied" | "expired_token" | "invalid_grant";
             error_description?: string;
         };
+        /** @description Either a poll of a device login (its device code) or a refresh (the last refresh token). */
         DeviceTokenRequest: {
             device_code: string;
             /** @enum {string} */
             grant_type: "urn:ietf:params:oauth:grant-type:device_code";
+        } | {
+            /** @enum {string} */
+            grant_type: "refresh_token";
+            refresh_token: string;
         };
         /** @description The union of what the matching policies allow on the socket. */
         EffectivePermissions: {
@@ -2507,6 +2543,10 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null at the end. */
             next_cursor: string | null;
         };
+        TokenRevocationRequest: {
+            /** @description The login’s refresh token or current access token. */
+            token: string;
+        };
         /** @description Secrets are never returned; `*_set` says whether one is stored. */
         UpstreamConfiguration: components["schemas"]["HttpUpstream"] | components["schemas"]["SshUpstream"] | components["schemas"]["DatabaseUpstream"] | components["schemas"]["TlsUpstream"];
         UpstreamConfigurationInput: components["schemas"]["HttpUpstreamInput"] | components["schemas"]["SshUpstreamInput"] | components["schemas"]["DatabaseUpstreamInput"] | components["schemas"]["TlsUpstreamInput"];
@@ -2699,6 +2739,73 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenRevocationRequest"];
+            };
+        };
+        responses: {
+            /** @description The login (if any) ended. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     requestDeviceToken: {
@@ -2744,6 +2851,15 @@ export interface operations {
             };
             /** @description The body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address; `Retry-After` says when to try again. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,15 +1,15 @@
 /**
  * Device login (RFC 8628): a client starts a login and gets a device code (kept secret, for polling) and a
  * user code (shown to the person, entered on `/device`). Both are stored as SHA-256 digests. The person
- * approves with email and password; the client's next poll then receives a person's token (kind `admin`,
- * the member's role, 12 hours) once. No refresh tokens yet: the client logs in again when it expires.
+ * approves with email and password; the client's next poll then receives the login's tokens once (see
+ * login-tokens.ts). Codes that expired are swept away (`sweepExpiredDeviceLogins`).
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit-log.js';
 import type { Database } from '../db/schema.js';
 import { newId } from '../ids.js';
-import { issueToken } from '../resources/token-store.js';
+import { type LoginTokens, startLogin } from './login-tokens.js';
 import { verifyPassword } from './password.js';
 
 export const DEVICE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -17,8 +17,8 @@ export const DEVICE_CODE_TTL_SECONDS = 600;
 export const POLL_INTERVAL_SECONDS = 2;
 /** RFC 8628 §3.5: every slow_down adds five seconds to the interval. */
 const SLOW_DOWN_SECONDS = 5;
-export const DEVICE_TOKEN_TTL_SECONDS = 12 * 60 * 60;
-export const DEVICE_TOKEN_NAME = 'device login';
+/** Rows stay an hour past their expiry (a late poll still gets `expired_token`), then go. */
+const SWEEP_AFTER_EXPIRY_MS = 60 * 60 * 1000;
 
 /** Consonants only (RFC 8628 §6.1): no vowels to spell words, nothing to confuse (0/O, 1/I). */
 const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
@@ -139,9 +139,9 @@ export async function decideDeviceLogin(
 
 export type PollResult =
   | { ok: false; error: DeviceTokenErrorCode; description: string }
-  | { ok: true; accessToken: string; organization: string; email: string };
+  | { ok: true; tokens: LoginTokens };
 
-/** One poll of the client: an RFC 8628 error, or the token (once). */
+/** One poll of the client: an RFC 8628 error, or the login's tokens (once). */
 export async function pollDeviceLogin(
   db: Kysely<Database>,
   deviceCode: string,
@@ -185,36 +185,25 @@ export async function pollDeviceLogin(
     if (row.status !== 'approved' || !row.org_id || !row.user_id) {
       return { ok: false, error: 'authorization_pending', description: 'waiting for the person to approve' };
     }
-    const member = await trx
-      .selectFrom('memberships as m')
-      .innerJoin('users as u', 'u.id', 'm.user_id')
-      .innerJoin('organizations as o', 'o.id', 'm.org_id')
-      .select(['m.role', 'u.email', 'o.name as org_name'])
-      .where('m.org_id', '=', row.org_id)
-      .where('m.user_id', '=', row.user_id)
-      .executeTakeFirst();
     await trx.updateTable('device_authorizations').set({ status: 'used' }).where('id', '=', row.id).execute();
-    if (!member) {
+    const tokens = await startLogin(trx, { orgId: row.org_id, userId: row.user_id }, ip);
+    if (!tokens)
       return { ok: false, error: 'access_denied', description: 'the person is no longer a member' };
-    }
-    const { row: token, secret } = await issueToken(trx, {
-      orgId: row.org_id,
-      kind: 'admin',
-      name: DEVICE_TOKEN_NAME,
-      role: member.role,
-      userId: row.user_id,
-      expiresAt: new Date(now.getTime() + DEVICE_TOKEN_TTL_SECONDS * 1000),
-    });
-    await appendAudit(
-      trx,
-      { orgId: row.org_id, actor: `user:${member.email}`, ip, requestId: null },
-      {
-        action: 'device_login.token.issue',
-        resource_type: 'token',
-        resource_id: token.id,
-        details: { name: DEVICE_TOKEN_NAME, role: member.role, expires_at: token.expires_at?.toISOString() },
-      },
-    );
-    return { ok: true, accessToken: secret, organization: member.org_name, email: member.email };
+    return { ok: true, tokens };
   });
+}
+
+/** Deletes device logins long past their expiry, and the tokens of logins that ended. */
+export async function sweepExpiredDeviceLogins(db: Kysely<Database>, now = new Date()): Promise<number> {
+  const codes = await db
+    .deleteFrom('device_authorizations')
+    .where('expires_at', '<', new Date(now.getTime() - SWEEP_AFTER_EXPIRY_MS))
+    .executeTakeFirst();
+  const refresh = await db.deleteFrom('refresh_tokens').where('expires_at', '<', now).executeTakeFirst();
+  const access = await db
+    .deleteFrom('tokens')
+    .where('login_id', 'is not', null)
+    .where('expires_at', '<', now)
+    .executeTakeFirst();
+  return Number(codes.numDeletedRows) + Number(refresh.numDeletedRows) + Number(access.numDeletedRows);
 }

@@ -13,6 +13,7 @@ import * as certificateAuthorities from './migrations/0003-certificate-authoriti
 import * as proxies from './migrations/0004-proxies.js';
 import * as userPasswords from './migrations/0005-user-passwords.js';
 import * as deviceLogin from './migrations/0006-device-login.js';
+import * as loginRefresh from './migrations/0007-login-refresh.js';
 import type { Database } from './schema.js';
 
 export type Store = Kysely<Database>;
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '0004-proxies': proxies,
   '0005-user-passwords': userPasswords,
   '0006-device-login': deviceLogin,
+  '0007-login-refresh': loginRefresh,
 };
 
 export async function openStore(options: StoreOptions): Promise<Store> {

@@ -77,6 +77,8 @@ export interface TokensTable {
   expires_at: Timestamp | null;
   last_used_at: Timestamp | null;
   created_at: Defaulted<Date>;
+  /** The device login that issued this access token, if any (see refresh_tokens). */
+  login_id: Defaulted<string | null>;
 }
 
 export interface SocketsTable {
@@ -251,6 +253,18 @@ export interface DeviceAuthorizationsTable {
   created_at: Defaulted<Date>;
 }
 
+/** A refresh token of a device login; rotated on every use (`used_at` marks a spent one). */
+export interface RefreshTokensTable {
+  id: string;
+  org_id: string;
+  user_id: string;
+  login_id: string;
+  secret_hash: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: Defaulted<Date>;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -272,4 +286,5 @@ export interface Database {
   proxies: ProxiesTable;
   proxy_tokens: ProxyTokensTable;
   device_authorizations: DeviceAuthorizationsTable;
+  refresh_tokens: RefreshTokensTable;
 }

@@ -13,6 +13,8 @@ export interface TokenRequest {
   serviceAccountId?: string | null;
   connectorId?: string | null;
   expiresAt?: Date | null;
+  /** The device login that issues it (see auth/login-tokens.ts). */
+  loginId?: string | null;
 }
 
 export async function issueToken(db: Kysely<Database>, request: TokenRequest) {
@@ -30,6 +32,7 @@ export async function issueToken(db: Kysely<Database>, request: TokenRequest) {
     expires_at: request.expiresAt ?? null,
     created_at: new Date(),
     last_used_at: null,
+    login_id: request.loginId ?? null,
   };
   await db.insertInto('tokens').values(row).execute();
   return { row, secret };

@@ -1,17 +1,19 @@
 /**
- * Device login (RFC 8628) for `border0 client login`: start a login (`POST /auth/device`) and poll for its
- * token (`POST /auth/token`). Both take no token; the person approves on the `/device` page.
+ * Device login (RFC 8628) for `border0 client login`: start a login (`POST /auth/device`), poll for its
+ * tokens and refresh them (`POST /auth/token`), and end it (`POST /auth/revoke`, RFC 7009). None takes a
+ * bearer token; the person approves on the `/device` page. Each is rate limited per client address.
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import {
   DEVICE_CODE_TTL_SECONDS,
-  DEVICE_TOKEN_TTL_SECONDS,
   POLL_INTERVAL_SECONDS,
   pollDeviceLogin,
   startDeviceLogin,
 } from '../auth/device-login.js';
+import { type LoginTokens, refreshLogin, revokeLoginOf } from '../auth/login-tokens.js';
 import type { AppEnv } from '../http/env.js';
 import { clientIp } from '../http/mutation.js';
+import { rateLimit } from '../http/rate-limit.js';
 import { ERROR_RESPONSES, errors, jsonBody } from '../schemas/common.js';
 import {
   DeviceAuthorization,
@@ -19,13 +21,18 @@ import {
   DeviceToken,
   DeviceTokenError,
   DeviceTokenRequest,
+  TokenRevocationRequest,
 } from '../schemas/device-login.js';
 import type { Services } from '../services.js';
 
 const tags = ['Device login'];
 
-/** The paths the bearer middleware lets through without a token: exactly these two. */
-export const PUBLIC_API_PATHS = new Set(['/api/v1/auth/device', '/api/v1/auth/token']);
+/** The paths the bearer middleware lets through without a token: exactly these three. */
+export const PUBLIC_API_PATHS = new Set(['/api/v1/auth/device', '/api/v1/auth/token', '/api/v1/auth/revoke']);
+
+/** Per client address and minute: logins started, and token requests (polls every 2 s fit easily). */
+const STARTS_PER_MINUTE = 10;
+const TOKEN_REQUESTS_PER_MINUTE = 60;
 
 const startLogin = createRoute({
   method: 'post',
@@ -41,7 +48,7 @@ const startLogin = createRoute({
   request: { body: jsonBody(DeviceAuthorizationRequest) },
   responses: {
     200: { description: 'Started.', content: { 'application/json': { schema: DeviceAuthorization } } },
-    ...errors(400, 413, 415),
+    ...errors(400, 413, 415, 429),
   },
 });
 
@@ -49,13 +56,15 @@ const requestToken = createRoute({
   method: 'post',
   path: '/auth/token',
   operationId: 'requestDeviceToken',
-  summary: 'Poll for the token of a device login',
+  summary: 'Poll for the tokens of a device login, or refresh them',
   description:
-    'Answers 400 with an RFC 8628 error (`authorization_pending`, `slow_down` — polled faster than the ' +
-    'interval, which then grows by 5 seconds — `access_denied`, `expired_token`, or `invalid_grant` for an ' +
-    'unknown or used device code) until the person approves, then once the token: a person’s token of the ' +
-    'member’s role valid for 12 hours. There are no refresh tokens yet: log in again when it expires. ' +
-    'Takes no token.',
+    'With `grant_type` `urn:ietf:params:oauth:grant-type:device_code`: answers 400 with an RFC 8628 error ' +
+    '(`authorization_pending`, `slow_down` — polled faster than the interval, which then grows by 5 seconds — ' +
+    '`access_denied`, `expired_token`, or `invalid_grant` for an unknown or used device code) until the person ' +
+    'approves, then once the tokens: a person’s access token of the member’s role valid for one hour and a ' +
+    'refresh token. With `grant_type` `refresh_token`: trades the refresh token for the next pair (the old ' +
+    'one is spent; presenting a spent one ends the whole login) until the login ends after 30 days; ' +
+    '`invalid_grant` otherwise. Takes no bearer token.',
   tags,
   security: [],
   request: { body: jsonBody(DeviceTokenRequest) },
@@ -68,12 +77,42 @@ const requestToken = createRoute({
         ...ERROR_RESPONSES[400].content,
       },
     },
-    ...errors(413, 415),
+    ...errors(413, 415, 429),
   },
+});
+
+const revokeToken = createRoute({
+  method: 'post',
+  path: '/auth/revoke',
+  operationId: 'revokeLogin',
+  summary: 'End a device login',
+  description:
+    'Ends the login that the given refresh token or access token belongs to (RFC 7009): its refresh token and ' +
+    'access tokens stop working at once. Answers 204 also for unknown tokens. Takes no bearer token.',
+  tags,
+  security: [],
+  request: { body: jsonBody(TokenRevocationRequest) },
+  responses: { 204: { description: 'The login (if any) ended.' }, ...errors(400, 413, 415, 429) },
+});
+
+const tokenBody = (tokens: LoginTokens) => ({
+  access_token: tokens.accessToken,
+  token_type: 'Bearer' as const,
+  expires_in: tokens.expiresIn,
+  refresh_token: tokens.refreshToken,
+  login_expires_at: tokens.loginExpiresAt.toISOString(),
+  organization: tokens.organization,
+  email: tokens.email,
 });
 
 export function deviceLoginRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
+
+  // A request with no peer address never came over the network (in-process callers such as tests).
+  const byAddress = (c: Parameters<typeof clientIp>[0]) => clientIp(c) ?? undefined;
+  app.use('/auth/device', rateLimit({ limit: STARTS_PER_MINUTE, windowMs: 60_000, key: byAddress }));
+  app.use('/auth/token', rateLimit({ limit: TOKEN_REQUESTS_PER_MINUTE, windowMs: 60_000, key: byAddress }));
+  app.use('/auth/revoke', rateLimit({ limit: TOKEN_REQUESTS_PER_MINUTE, windowMs: 60_000, key: byAddress }));
 
   app.openapi(startLogin, async (c) => {
     const { organization } = c.req.valid('json');
@@ -93,19 +132,22 @@ export function deviceLoginRoutes(services: Services) {
   });
 
   app.openapi(requestToken, async (c) => {
-    const result = await pollDeviceLogin(services.db, c.req.valid('json').device_code, clientIp(c));
+    const body = c.req.valid('json');
     c.header('cache-control', 'no-store');
+    if (body.grant_type === 'refresh_token') {
+      const refreshed = await refreshLogin(services.db, body.refresh_token, clientIp(c));
+      if (!refreshed.ok)
+        return c.json({ error: 'invalid_grant' as const, error_description: refreshed.description }, 400);
+      return c.json(tokenBody(refreshed.tokens), 200);
+    }
+    const result = await pollDeviceLogin(services.db, body.device_code, clientIp(c));
     if (!result.ok) return c.json({ error: result.error, error_description: result.description }, 400);
-    return c.json(
-      {
-        access_token: result.accessToken,
-        token_type: 'Bearer' as const,
-        expires_in: DEVICE_TOKEN_TTL_SECONDS,
-        organization: result.organization,
-        email: result.email,
-      },
-      200,
-    );
+    return c.json(tokenBody(result.tokens), 200);
+  });
+
+  app.openapi(revokeToken, async (c) => {
+    await revokeLoginOf(services.db, c.req.valid('json').token, clientIp(c));
+    return c.body(null, 204);
   });
 
   return app;

@@ -10,8 +10,11 @@ import { getCookie, setCookie } from 'hono/cookie';
 import { decideDeviceLogin } from '../auth/device-login.js';
 import type { AppEnv } from '../http/env.js';
 import { clientIp } from '../http/mutation.js';
+import { RateLimiter } from '../http/rate-limit.js';
 import type { Services } from '../services.js';
 
+/** Approval attempts per client address and minute (each checks a password). */
+const APPROVALS_PER_MINUTE = 20;
 const CSRF_COOKIE = 'border0_device_csrf';
 
 const SECURITY_HEADERS = {
@@ -82,10 +85,21 @@ export function devicePageRoutes(services: Services) {
     return c.html(form(csrf, userCode, ''), 200, SECURITY_HEADERS);
   });
 
+  // Each attempt checks a password: a budget per address keeps guessing slow.
+  const attempts = new RateLimiter(APPROVALS_PER_MINUTE, 60_000);
   app.post(
     '/device',
     bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text('the form is too large', 413) }),
     async (c) => {
+      const address = clientIp(c);
+      const retryAfter = address === null ? 0 : attempts.take(address);
+      if (retryAfter > 0) {
+        const wait = `<p>Too many attempts from this address. Try again in ${retryAfter} seconds.</p>`;
+        return c.html(page('Slow down', wait), 429, {
+          ...SECURITY_HEADERS,
+          'retry-after': String(retryAfter),
+        });
+      }
       const fields = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
       const field = (name: string) => {
         const value = fields[name];

@@ -53,6 +53,7 @@ export const ERROR_RESPONSES = {
   413: problemResponse('The body is too large.'),
   415: problemResponse('The body is not JSON.'),
   422: problemResponse('The `Idempotency-Key` was used for a different request.'),
+  429: problemResponse('Too many requests from this address; `Retry-After` says when to try again.'),
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_RESPONSES;

@@ -1,6 +1,7 @@
 /** Bodies of device login (RFC 8628). Errors of the token endpoint use the RFC's JSON shape. */
 import { z } from '@hono/zod-openapi';
 import { DEVICE_GRANT_TYPE } from '../auth/device-login.js';
+import { Timestamp } from './common.js';
 
 export const DeviceAuthorizationRequest = z
   .strictObject({
@@ -25,22 +26,47 @@ export const DeviceAuthorization = z
   })
   .openapi('DeviceAuthorization');
 
+export const REFRESH_GRANT_TYPE = 'refresh_token';
+
 export const DeviceTokenRequest = z
-  .strictObject({
-    grant_type: z.literal(DEVICE_GRANT_TYPE),
-    device_code: z.string().min(1).max(200),
-  })
-  .openapi('DeviceTokenRequest');
+  .discriminatedUnion('grant_type', [
+    z.strictObject({
+      grant_type: z.literal(DEVICE_GRANT_TYPE),
+      device_code: z.string().min(1).max(200),
+    }),
+    z.strictObject({
+      grant_type: z.literal(REFRESH_GRANT_TYPE),
+      refresh_token: z.string().min(1).max(200),
+    }),
+  ])
+  .openapi('DeviceTokenRequest', {
+    description: 'Either a poll of a device login (its device code) or a refresh (the last refresh token).',
+  });
 
 export const DeviceToken = z
   .object({
-    access_token: z.string().openapi({ description: 'A person’s token (shown once).' }),
+    access_token: z.string().openapi({ description: 'A person’s token (shown once), short-lived.' }),
     token_type: z.literal('Bearer'),
-    expires_in: z.number().int().openapi({ example: 43200 }),
+    expires_in: z.number().int().openapi({ example: 3600, description: 'Seconds the access token lives.' }),
+    refresh_token: z.string().openapi({
+      description:
+        'Single use: trade it for the next pair before the login ends. Using one twice ends the login.',
+    }),
+    login_expires_at: Timestamp.openapi({ description: 'When the login ends; refreshing stops there.' }),
     organization: z.string().openapi({ example: 'acme' }),
     email: z.string().openapi({ example: 'alice@acme.dev', description: 'Who approved the login.' }),
   })
   .openapi('DeviceToken');
+
+export const TokenRevocationRequest = z
+  .strictObject({
+    token: z
+      .string()
+      .min(1)
+      .max(200)
+      .openapi({ description: 'The login’s refresh token or current access token.' }),
+  })
+  .openapi('TokenRevocationRequest');
 
 export const DeviceTokenError = z
   .object({

@@ -36,6 +36,24 @@ export function pollToken(fetch: AppFetch, deviceCode: string): Promise<Response
   );
 }
 
+function postJson(fetch: AppFetch, path: string, body: unknown): Promise<Response> {
+  return Promise.resolve(
+    fetch(
+      new Request(`http://test${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
+    ),
+  );
+}
+
+export const refreshToken = (fetch: AppFetch, token: string) =>
+  postJson(fetch, '/api/v1/auth/token', { grant_type: 'refresh_token', refresh_token: token });
+
+export const revokeToken = (fetch: AppFetch, token: string) =>
+  postJson(fetch, '/api/v1/auth/revoke', { token });
+
 /** Opens the approval page: its HTML, the CSRF field's value and the CSRF cookie. */
 export async function openPage(fetch: AppFetch, userCode?: string) {
   const query = userCode ? `?user_code=${encodeURIComponent(userCode)}` : '';

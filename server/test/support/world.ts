@@ -166,6 +166,7 @@ export function validRequests(w: World): [operationId: string, request: Operatio
         },
       },
     ],
+    ['revokeLogin', { body: { token: 'b0r_not-a-login' } }],
     ['setMemberPassword', { path: { member: w.memberEmail }, body: { password: WORLD_PASSWORD } }],
     ['changeMyPassword', { body: { current_password: WORLD_PASSWORD, password: WORLD_PASSWORD } }],
     ['listGroups', {}],
