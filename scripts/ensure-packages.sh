@@ -2,14 +2,20 @@
 # Installs the programs the tests drive (real tools, never stand-ins), once: apt-get only when one is missing.
 #   openssl        verifies the client certificates the CA issues
 #   ssh-keygen     reads the OpenSSH certificates the SSH CA issues (Debian package openssh-client)
+#   ssh, scp, sftp the stock OpenSSH clients the SSH proxy must accept (openssh-client)
+#   sshd           the real upstream OpenSSH server of the SSH proxy tests (openssh-server, in /usr/sbin)
 #   redis-server   the upstream of the end-to-end TLS socket test, reached with redis-cli (redis-tools)
 set -euo pipefail
-declare -A package_of=([openssl]=openssl [ssh-keygen]=openssh-client [redis-server]=redis-server [redis-cli]=redis-tools)
+declare -A package_of=([openssl]=openssl [ssh-keygen]=openssh-client [ssh]=openssh-client [scp]=openssh-client
+  [sftp]=openssh-client [sshd]=openssh-server [redis-server]=redis-server [redis-cli]=redis-tools)
 missing=()
 for tool in "${!package_of[@]}"; do
-  command -v "$tool" >/dev/null 2>&1 || missing+=("${package_of[$tool]}")
+  # sbin tools (sshd) are not on every user's PATH: look there too.
+  command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || missing+=("${package_of[$tool]}")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
+# One package brings several tools: name each once.
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "the tests need: ${missing[*]} (install them with apt-get as root)" >&2
   exit 1
