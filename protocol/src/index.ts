@@ -2,6 +2,16 @@
  * @border0/protocol: what proxies, connectors and clients say to each other on the wire, shared by all of them
  * (the connector and the clients reach the proxies only over the network, never by importing their code).
  */
+export {
+  type Asciicast,
+  type AsciicastEvent,
+  type AsciicastEventCode,
+  type AsciicastHeader,
+  asciicastEventLine,
+  asciicastHeaderLine,
+  parseAsciicast,
+} from './asciicast.js';
+export { type AsciicastSink, AsciicastWriter, type AsciicastWriterOptions } from './asciicast-writer.js';
 export { CLIENT_ALPN, parseStatusLine, statusLine } from './client-protocol.js';
 export { bridgeDuplex } from './duplex-bridge.js';
 /** An in-memory pair of connected streams, for testing protocol state machines without sockets. */

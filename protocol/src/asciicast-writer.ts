@@ -1,0 +1,183 @@
+/**
+ * Records a terminal session as asciicast v2 and hands it off in numbered chunks (chunk 0 starts with the
+ * header), for a proxy to upload while the session runs. Every chunk ends on a line boundary, so any prefix of
+ * the chunks is a readable cast. Recording never gets in the way of the session: data calls never throw nor
+ * wait, and a sink that keeps failing is reported through `onError`.
+ */
+import {
+  type AsciicastEventCode,
+  type AsciicastHeader,
+  asciicastEventLine,
+  asciicastHeaderLine,
+} from './asciicast.js';
+
+/** Stores one chunk; called with seq 0, 1, 2… and never twice at once. */
+export type AsciicastSink = (seq: number, bytes: Uint8Array) => Promise<void>;
+
+export interface AsciicastWriterOptions {
+  /** The header's fields; `timestamp` defaults to now. */
+  header: Omit<AsciicastHeader, 'version'>;
+  sink: AsciicastSink;
+  /** Buffered events reach the sink at most this long after they happened. Default 1000. */
+  flushIntervalMs?: number;
+  /** A buffer this large is flushed at once. Default 64 KiB. */
+  maxChunkBytes?: number;
+  /** Retries of a failed sink call, with doubling delays from `retryDelayMs`. Defaults 3 and 250. */
+  retries?: number;
+  retryDelayMs?: number;
+  /** Called when a chunk could not be stored after all retries; that chunk's events are lost. */
+  onError?: (error: Error, seq: number) => void;
+  /** Milliseconds on a clock that never goes back; event times are measured on it. Default `performance.now`. */
+  now?: () => number;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * @example
+ * const writer = new AsciicastWriter({
+ *   header: { width: 80, height: 24, env: { TERM: 'xterm-256color' } },
+ *   sink: (seq, bytes) => api.putRecordingChunk(recordingId, seq, bytes),
+ *   onError: (error) => log.warn({ err: error }, 'recording chunk lost'),
+ * });
+ * channel.on('data', (data: Buffer) => writer.output(data));
+ * channel.on('close', () => void writer.close());
+ */
+export class AsciicastWriter {
+  readonly #sink: AsciicastSink;
+  readonly #flushIntervalMs: number;
+  readonly #maxChunkBytes: number;
+  readonly #retries: number;
+  readonly #retryDelayMs: number;
+  readonly #onError: (error: Error, seq: number) => void;
+  readonly #now: () => number;
+  readonly #start: number;
+  // One decoder per direction: a character split across two reads is completed by the next read of the same
+  // direction, never turned into U+FFFD.
+  readonly #outputDecoder = new TextDecoder('utf-8');
+  readonly #inputDecoder = new TextDecoder('utf-8');
+
+  #lines: string[] = [];
+  #bufferedBytes = 0;
+  #lastTime = 0;
+  #nextSeq = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The chunk being delivered (with its retries); chunks go one after the other. */
+  #delivery: Promise<void> = Promise.resolve();
+  #closed: Promise<void> | undefined;
+
+  constructor(options: AsciicastWriterOptions) {
+    this.#sink = options.sink;
+    this.#flushIntervalMs = options.flushIntervalMs ?? 1000;
+    this.#maxChunkBytes = options.maxChunkBytes ?? 64 * 1024;
+    this.#retries = options.retries ?? 3;
+    this.#retryDelayMs = options.retryDelayMs ?? 250;
+    this.#onError = options.onError ?? (() => {});
+    this.#now = options.now ?? (() => performance.now());
+    this.#start = this.#now();
+    const { width, height, timestamp, ...rest } = options.header;
+    this.#append(
+      asciicastHeaderLine({
+        version: 2,
+        width,
+        height,
+        timestamp: timestamp ?? Math.floor(Date.now() / 1000),
+        ...rest,
+      }),
+    );
+  }
+
+  /** Bytes the terminal printed (to the user). */
+  output(data: Uint8Array): void {
+    this.#event('o', this.#outputDecoder.decode(data, { stream: true }));
+  }
+
+  /** Bytes the user typed. */
+  input(data: Uint8Array): void {
+    this.#event('i', this.#inputDecoder.decode(data, { stream: true }));
+  }
+
+  /** The terminal's new size in columns and rows. */
+  resize(cols: number, rows: number): void {
+    if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < 0 || rows < 0) {
+      throw new RangeError(`terminal size must be non-negative integers, got ${cols}x${rows}`);
+    }
+    this.#event('r', `${cols}x${rows}`);
+  }
+
+  /** A named point in the recording, e.g. a command the proxy noticed. */
+  marker(label: string): void {
+    this.#event('m', label);
+  }
+
+  /**
+   * Records what is still buffered, stops the timer and resolves once every chunk is stored or reported
+   * through `onError`. Later calls return the same promise; events after it are ignored.
+   */
+  close(): Promise<void> {
+    if (this.#closed) return this.#closed;
+    // Whatever is left of a split character is flushed as U+FFFD: the stream ended inside it.
+    this.#event('o', this.#outputDecoder.decode());
+    this.#event('i', this.#inputDecoder.decode());
+    this.#closed = this.#flush();
+    return this.#closed;
+  }
+
+  #event(code: AsciicastEventCode, data: string): void {
+    if (this.#closed || data === '') return;
+    // Clamped so that times never go back, whatever the clock does.
+    const time = Math.max(this.#lastTime, (this.#now() - this.#start) / 1000);
+    this.#lastTime = time;
+    this.#append(asciicastEventLine(time, code, data));
+  }
+
+  #append(line: string): void {
+    this.#lines.push(line);
+    this.#bufferedBytes += line.length; // UTF-16 units: an estimate is enough to bound a chunk.
+    if (this.#bufferedBytes >= this.#maxChunkBytes) {
+      void this.#flush();
+    } else if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => void this.#flush(), this.#flushIntervalMs);
+      // Waiting to flush must not keep a process alive: close() is what drains the writer.
+      this.#timer.unref?.();
+    }
+  }
+
+  /** Hands the buffered lines to the sink as the next chunk; resolves when that chunk is done with. */
+  #flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#lines.length > 0) {
+      const bytes = encoder.encode(this.#lines.join(''));
+      this.#lines = [];
+      this.#bufferedBytes = 0;
+      const seq = this.#nextSeq++;
+      this.#delivery = this.#delivery.then(() => this.#deliver(seq, bytes));
+    }
+    return this.#delivery;
+  }
+
+  /** Never rejects: a chunk that cannot be stored is reported and skipped. */
+  async #deliver(seq: number, bytes: Uint8Array): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#sink(seq, bytes);
+        return;
+      } catch (error) {
+        if (attempt >= this.#retries) {
+          this.#report(error instanceof Error ? error : new Error(String(error)), seq);
+          return;
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.#retryDelayMs * 2 ** attempt));
+    }
+  }
+
+  #report(error: Error, seq: number): void {
+    try {
+      this.#onError(error, seq);
+    } catch {
+      // A throwing error handler must not stall the chunks behind this one.
+    }
+  }
+}
