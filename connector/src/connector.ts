@@ -3,7 +3,7 @@
  * signs their certificates), holds a tunnel to every proxy, dials upstreams for the channels the proxies
  * open, reports a heartbeat, and follows changes of its sockets and of the proxy list.
  */
-import { type Border0Client, createClient, type Schema } from '@border0/sdk';
+import { type Border0Client, createClient, EventStream, type Schema } from '@border0/sdk';
 import { type Logger, pino } from 'pino';
 import type { ProxyEndpoint } from './tunnel/proxy-endpoint.js';
 import { TunnelPool } from './tunnel/tunnel-pool.js';
@@ -14,7 +14,7 @@ export interface ConnectorOptions {
   apiUrl: string;
   /** A connector token (`border0 connector token create`). */
   token: string;
-  /** How often the configuration is fetched again (default 15 s). */
+  /** How often the configuration is fetched again besides on change events (default 15 s). */
   refreshMs?: number | undefined;
   log?: Logger | undefined;
 }
@@ -73,19 +73,37 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
         },
       })
       .catch((error) => log.warn({ err: error }, 'heartbeat failed'));
-  const refresh = async () => {
+  const fetchConfig = async () => {
     config = await client.get('/api/v1/connector/config');
     byDnsname = upstreams();
     pool.setSockets(config.sockets.map((s) => s.dnsname));
     pool.setProxies(proxies());
     await heartbeat();
   };
+  // One fetch at a time; changes during a fetch cause exactly one more.
+  let fetching: Promise<void> | undefined;
+  let again = false;
+  const refresh = (): Promise<void> => {
+    if (fetching) {
+      again = true;
+      return fetching;
+    }
+    fetching = fetchConfig().finally(() => {
+      fetching = undefined;
+      if (again) {
+        again = false;
+        void refresh().catch((error) => log.warn({ err: error }, 'configuration refresh failed'));
+      }
+    });
+    return fetching;
+  };
+  const refreshSoon = () =>
+    void refresh().catch((error) => log.warn({ err: error }, 'configuration refresh failed'));
   await heartbeat();
-  const timer = setInterval(
-    () => void refresh().catch((error) => log.warn({ err: error }, 'configuration refresh failed')),
-    options.refreshMs ?? 15_000,
-  );
+  const timer = setInterval(refreshSoon, options.refreshMs ?? 15_000);
   timer.unref();
+  // Change events (a new proxy, a changed socket) take effect within moments, not at the next round.
+  const events = new EventStream({ client, stream: 'connector', log, onEvent: refreshSoon }).start();
   log.info({ connector: config.connector.name, sockets: config.sockets.length }, 'connector started');
 
   return {
@@ -95,6 +113,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     refresh,
     async close() {
       clearInterval(timer);
+      events.close();
       await pool.close();
     },
   };

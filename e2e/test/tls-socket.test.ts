@@ -237,8 +237,8 @@ describe('a TLS socket through proxy and connector', () => {
       /proxy p2 listening/,
     );
     const viaSecond = await clientListener(children, env, 'cache', secondPort);
-    // The connector learns of the new proxy at its next configuration refresh (every 15 s).
-    expect(await untilPong(viaSecond, 25_000)).toBe('PONG');
+    // The connector hears of the new proxy on its event stream, not at its 15 s refresh.
+    expect(await untilPong(viaSecond, 5000)).toBe('PONG');
     expect(await redisPing(local)).toBe('PONG');
     const lab = await eventually(
       () => admin.get('/api/v1/connectors/{connector}', { params: { path: { connector: 'lab' } } }),
@@ -264,4 +264,38 @@ describe('a TLS socket through proxy and connector', () => {
       upstream_configuration: { hostname: '127.0.0.1', port: redisPort },
     });
   });
+
+  it('cuts the tunnels of a revoked connector token at once, and a new token serves again', async () => {
+    const { Socket } = await import('node:net');
+    const socket = new Socket();
+    await new Promise<void>((resolve) => socket.connect(local, '127.0.0.1', resolve));
+    socket.write('PING\r\n');
+    await new Promise((resolve) => socket.once('data', resolve));
+    const closed = new Promise<number>((resolve) => {
+      const started = Date.now();
+      socket.once('close', () => resolve(Date.now() - started));
+    });
+    const lab = { connector: 'lab' };
+    const tokens = await admin.get('/api/v1/connectors/{connector}/tokens', { params: { path: lab } });
+    for (const token of tokens.items) {
+      await admin.delete('/api/v1/connectors/{connector}/tokens/{token_id}', {
+        params: { path: { ...lab, token_id: token.id } },
+      });
+    }
+    // The live connection rode the revoked token's tunnel: it ends, and no new one gets through.
+    expect(await closed).toBeLessThan(2000);
+    await expect(redisPing(local)).rejects.toThrow();
+
+    const fresh = await admin.post('/api/v1/connectors/{connector}/tokens', {
+      params: { path: lab },
+      body: { name: 'lab-2' },
+    });
+    await daemon(
+      process.execPath,
+      [BIN, 'connector', 'start', '--token', fresh.token],
+      env,
+      /connector lab serves/,
+    );
+    expect(await untilPong(local, 10_000)).toBe('PONG');
+  }, 30_000);
 });

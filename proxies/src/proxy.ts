@@ -8,10 +8,9 @@ import { webcrypto } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:tls';
 import { openCountryResolver } from '@border0/geoip';
-import { Border0Error, createClient } from '@border0/sdk';
+import { Border0Error, createClient, EventStream } from '@border0/sdk';
 import * as x509 from '@peculiar/x509';
 import { type Logger, pino } from 'pino';
-import { EventStream } from './control-plane/event-stream.js';
 import { PolicyCache } from './control-plane/policy-cache.js';
 import { SocketDirectory } from './control-plane/socket-directory.js';
 import { createGateway } from './gateway/gateway.js';
@@ -83,6 +82,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         return {
           connectorId: grant.connector.id,
           organizationId: grant.connector.organization_id,
+          tokenId: grant.token_id,
           sockets: grant.sockets.map((s) => ({ id: s.id, dnsname: s.dnsname })),
         };
       } catch (error) {
@@ -123,6 +123,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
 
   const events = new EventStream({
     client,
+    stream: 'proxy',
     log,
     onConnectedChange: (live) => policies.setEventsLive(live),
     onEvent: (event) => {
@@ -145,6 +146,12 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         case 'trust':
           void clientCas().then((ca) => server.setSecureContext({ key, cert, ca }));
           break;
+        case 'connector-revoke': {
+          const reason = event.token_id ? 'connector token revoked' : 'connector deleted';
+          const cut = tunnels.disconnectConnector(event.connector_id, reason, event.token_id);
+          if (cut > 0) log.info({ connectorId: event.connector_id, tunnels: cut }, reason);
+          break;
+        }
       }
     },
   }).start();

@@ -9,6 +9,13 @@ export {
 } from './audit-chain.js';
 export { Border0Error, Border0NetworkError, type FieldError, type ProblemDetails } from './border0-error.js';
 export { type Border0Client, type ClientOptions, createClient, type TokenProvider } from './client.js';
+export {
+  type ConnectorEvent,
+  EventStream,
+  type EventStreamOptions,
+  type ProxyEvent,
+  parseServerSentEvents,
+} from './event-stream.js';
 export type { components, operations, paths } from './generated/api.js';
 export { type RetryOptions, retryingFetch } from './retrying-fetch.js';
 

@@ -128,6 +128,45 @@ for (const dialect of DIALECTS) {
       expect(stream.pending.filter(is('trust', { organization_id: 'rolled-back' }))).toEqual([]);
     });
 
+    it('cuts a revoked connector token: proxies hear it, and the connector’s own stream ends', async () => {
+      const connector = await admin.post('/api/v1/connectors', { body: { name: 'dc1' } });
+      const path = { connector: connector.id };
+      const issued = await admin.post('/api/v1/connectors/{connector}/tokens', {
+        params: { path },
+        body: { name: 'first' },
+      });
+      const own = await openEventStream(server!.url, issued.token, '/api/v1/connector/events');
+      await admin.delete('/api/v1/connectors/{connector}/tokens/{token_id}', {
+        params: { path: { ...path, token_id: issued.id } },
+      });
+      await stream.take(
+        is('connector-revoke', { organization_id: orgId, connector_id: connector.id, token_id: issued.id }),
+      );
+      await own.ended;
+      await admin.delete('/api/v1/connectors/{connector}', { params: { path } });
+      await stream.take(is('connector-revoke', { connector_id: connector.id, token_id: null }));
+    });
+
+    it('tells connectors to fetch their configuration when a proxy appears or sockets change', async () => {
+      const connector = await admin.post('/api/v1/connectors', { body: { name: 'dc2' } });
+      const issued = await admin.post('/api/v1/connectors/{connector}/tokens', {
+        params: { path: { connector: connector.id } },
+        body: { name: 'events' },
+      });
+      const own = await openEventStream(server!.url, issued.token, '/api/v1/connector/events');
+      const name = `edge-${randomBytes(3).toString('hex')}`;
+      await proxy.post('/api/v1/proxy/register', { body: { name, public_address: '127.0.0.1:9443' } });
+      await own.take(is('config'));
+      // Heartbeats of a known proxy are no news.
+      await proxy.post('/api/v1/proxy/register', { body: { name, public_address: '127.0.0.1:9443' } });
+      await admin.post('/api/v1/groups', { body: { name: `g-${randomBytes(3).toString('hex')}` } });
+      await own.take(is('config'));
+      expect(own.pending.filter(is('config'))).toEqual([]);
+      // The proxies' stream hears of proxies too; it may ignore them.
+      await stream.take(is('proxies'));
+      own.close();
+    });
+
     it('ends the stream when the server closes', async () => {
       const closing = server!;
       server = undefined;

@@ -16,6 +16,8 @@ import type { AuthContext, Connection, ServerChannel } from 'ssh2';
 export interface ConnectorGrant {
   connectorId: string;
   organizationId: string;
+  /** The token presented, when the control plane names it: revoking it cuts this tunnel. */
+  tokenId?: string | undefined;
   sockets: ReadonlyArray<{ id: string; dnsname: string }>;
 }
 

@@ -161,9 +161,18 @@ export class TunnelServer {
     return [...this.#connections].filter((t) => t.state === 'ready').map(toInfo);
   }
 
-  /** Cuts every tunnel of a connector (e.g. its token was revoked); returns how many were cut. */
-  disconnectConnector(connectorId: string, reason = 'connector disconnected by the proxy'): number {
-    const doomed = [...this.#connections].filter((t) => t.grant?.connectorId === connectorId);
+  /**
+   * Cuts every tunnel of a connector (it was deleted), or only those opened with one token (it was revoked);
+   * returns how many were cut.
+   */
+  disconnectConnector(
+    connectorId: string,
+    reason = 'connector disconnected by the proxy',
+    tokenId?: string | null,
+  ): number {
+    const doomed = [...this.#connections].filter(
+      (t) => t.grant?.connectorId === connectorId && (!tokenId || t.grant.tokenId === tokenId),
+    );
     for (const tunnel of doomed) tunnel.close(new Error(reason));
     return doomed.length;
   }

@@ -175,6 +175,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/connector/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream the connector’s change events (Server-Sent Events)
+         * @description A `text/event-stream` that stays open, so a connector learns of changes within moments:
+         *     - `ready` `{"heartbeat_interval_seconds": 15}`: first on every stream; fetch `GET /connector/config` again.
+         *     - `config` `{}`: the live proxies or the organization’s sockets changed; fetch `GET /connector/config` again.
+         *
+         *     The stream ends when the connector’s token is revoked or the connector deleted (reconnecting then gets 401).
+         */
+        get: operations["streamConnectorEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/connector/heartbeat": {
         parameters: {
             query?: never;
@@ -635,6 +659,8 @@ export interface paths {
          *     - `session-terminate` `{"session_id", "organization_id"}`: end this live session.
          *     - `socket` `{"dnsname"}`: the socket of this dnsname changed, was renamed or deleted.
          *     - `trust` `{"organization_id"}`: a new organization; fetch `GET /proxy/trust` again.
+         *     - `connector-revoke` `{"organization_id", "connector_id", "token_id"}`: the connector’s token `token_id` was revoked (or, when null, the connector deleted): close its tunnels.
+         *     - `proxies` `{}`: a proxy appeared or moved (for connectors; proxies may ignore it).
          *
          *     A comment line (`: heartbeat`) arrives every 15 s. When the stream ends, reconnect.
          */
@@ -1241,6 +1267,12 @@ export interface components {
                 id: string;
                 socket_type: components["schemas"]["SocketType"];
             }[];
+            /**
+             * Format: uuid
+             * @description The token presented: its revocation (a `connector-revoke` event) cuts the tunnel.
+             * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+             */
+            token_id: string;
         };
         ConnectorAuthenticationRequest: {
             /** @description The token the connector presented. */
@@ -3085,6 +3117,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConnectorConfig"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    streamConnectorEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
                 };
             };
             /** @description No valid token. */

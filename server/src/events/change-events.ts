@@ -38,7 +38,25 @@ export async function changeEvents(
       // A rename changes the dnsname: proxies must forget the old one too.
       await dnsnames([details.name, details.previous_name]);
       break;
+    case 'token.delete':
+      if (details.kind === 'connector' && typeof details.connector_id === 'string' && record.resource_id) {
+        events.push({
+          type: 'connector-revoke',
+          organization_id: orgId,
+          connector_id: details.connector_id,
+          token_id: record.resource_id,
+        });
+      }
+      break;
     case 'connector.delete': {
+      if (record.resource_id) {
+        events.push({
+          type: 'connector-revoke',
+          organization_id: orgId,
+          connector_id: record.resource_id,
+          token_id: null,
+        });
+      }
       // Its sockets lose it from connector_ids.
       const ids = (details.sockets_detached ?? []) as string[];
       if (ids.length === 0) break;

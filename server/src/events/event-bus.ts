@@ -11,7 +11,11 @@ export type PlatformEvent =
   | { type: 'policy-data'; organization_id: string }
   | { type: 'session-terminate'; session_id: string; organization_id: string }
   | { type: 'socket'; dnsname: string }
-  | { type: 'trust'; organization_id: string };
+  | { type: 'trust'; organization_id: string }
+  /** A connector's token was revoked (`token_id`) or the connector deleted (null): cut its tunnels. */
+  | { type: 'connector-revoke'; organization_id: string; connector_id: string; token_id: string | null }
+  /** A proxy appeared or moved: connectors fetch the live proxies again. */
+  | { type: 'proxies' };
 
 /**
  * What subscribers hear: events, and `reset` when events may have been lost or the bus is closing; a

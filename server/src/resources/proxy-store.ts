@@ -39,21 +39,37 @@ export interface ProxyRegistration {
   version?: string | undefined;
 }
 
-/** Records a proxy as it describes itself now: created on its first registration, replaced afterwards. */
-export async function registerProxy(db: Kysely<Database>, proxy: ProxyRegistration): Promise<ProxyRow> {
+/**
+ * Records a proxy as it describes itself now: created on its first registration, replaced afterwards.
+ * `appeared` tells whether connectors must learn of it: it is new, moved, or was gone.
+ */
+export async function registerProxy(
+  db: Kysely<Database>,
+  proxy: ProxyRegistration,
+): Promise<{ row: ProxyRow; appeared: boolean }> {
   const now = new Date();
+  const before = await db
+    .selectFrom('proxies')
+    .select(['public_address', 'last_seen_at'])
+    .where('name', '=', proxy.name)
+    .executeTakeFirst();
+  const appeared =
+    !before ||
+    before.public_address !== proxy.public_address ||
+    now.getTime() - new Date(before.last_seen_at).getTime() > PROXY_LIVE_WINDOW_MS;
   const fields = {
     public_address: proxy.public_address,
     region: proxy.region ?? null,
     version: proxy.version ?? null,
     last_seen_at: now,
   };
-  return db
+  const row = await db
     .insertInto('proxies')
     .values({ id: newId(), name: proxy.name, ...fields })
     .onConflict((oc) => oc.column('name').doUpdateSet(fields))
     .returningAll()
     .executeTakeFirstOrThrow();
+  return { row, appeared };
 }
 
 /** The proxies alive now, by name. */

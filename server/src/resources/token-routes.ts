@@ -119,7 +119,8 @@ export async function revokeToken(
     action: 'token.delete',
     resource_type: 'token',
     resource_id: row.id,
-    details: { name: row.name, kind: row.kind },
+    // A connector's tokens name it: proxies then cut the tunnels the token opened.
+    details: { name: row.name, kind: row.kind, ...(row.connector_id && { connector_id: row.connector_id }) },
   });
   return row;
 }

@@ -4,8 +4,10 @@
  * connector.yaml), which it owns.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
 import { authorizeConnector } from '../auth/authorize.js';
 import { platformX509Authority } from '../ca/authority-store.js';
+import { EVENT_HEARTBEAT_SECONDS, relayEvents } from '../events/sse-relay.js';
 import type { AppEnv } from '../http/env.js';
 import { etagOf } from '../http/etag.js';
 import { mutate } from '../http/mutation.js';
@@ -31,6 +33,29 @@ const getConnectorConfig = createRoute({
   operationId: 'getConnectorConfig',
   summary: 'Get the connector’s configuration',
   responses: { 200: jsonResponse(ConnectorConfig, 'The configuration.'), ...errors(401, 403) },
+});
+const streamConnectorEvents = createRoute({
+  tags,
+  method: 'get',
+  path: '/connector/events',
+  operationId: 'streamConnectorEvents',
+  summary: 'Stream the connector’s change events (Server-Sent Events)',
+  description: [
+    'A `text/event-stream` that stays open, so a connector learns of changes within moments:',
+    `- \`ready\` \`{"heartbeat_interval_seconds": ${EVENT_HEARTBEAT_SECONDS}}\`: first on every stream; fetch \`GET /connector/config\` again.`,
+    '- `config` `{}`: the live proxies or the organization’s sockets changed; fetch `GET /connector/config` again.',
+    '',
+    'The stream ends when the connector’s token is revoked or the connector deleted (reconnecting then gets 401).',
+  ].join('\n'),
+  responses: {
+    200: {
+      description: 'The event stream.',
+      content: {
+        'text/event-stream': { schema: z.string().openapi({ example: 'event: config\ndata: {}\n\n' }) },
+      },
+    },
+    ...errors(401, 403),
+  },
 });
 const reportConnectorHeartbeat = createRoute({
   tags,
@@ -90,6 +115,24 @@ export function connectorSelfRoutes(services: Services) {
       }),
       200,
     );
+  });
+
+  app.openapi(streamConnectorEvents, (c) => {
+    const { orgId, connectorId, tokenId } = authorizeConnector(c);
+    const response = streamSSE(c, (stream) =>
+      relayEvents(services, stream, (event) => {
+        if (event.type === 'proxies') return { event: 'config', data: {} };
+        if (event.type === 'policy-data' && event.organization_id === orgId)
+          return { event: 'config', data: {} };
+        const revoked =
+          event.type === 'connector-revoke' &&
+          event.connector_id === connectorId &&
+          (event.token_id === null || event.token_id === tokenId);
+        return revoked ? 'end' : undefined;
+      }),
+    );
+    response.headers.set('connection', 'close');
+    return response;
   });
 
   app.openapi(reportConnectorHeartbeat, async (c) => {

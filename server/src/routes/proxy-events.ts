@@ -5,19 +5,13 @@
  * that reconnects must then fetch again everything it caches.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
+import { streamSSE } from 'hono/streaming';
 import { authorizeProxy } from '../auth/authorize.js';
-import type { BusMessage } from '../events/event-bus.js';
+import { EVENT_HEARTBEAT_SECONDS, relayEvents } from '../events/sse-relay.js';
 import type { AppEnv } from '../http/env.js';
 import { errors } from '../schemas/common.js';
 import type { Services } from '../services.js';
 import { PROXY_TAG } from './proxy.js';
-
-export const EVENT_HEARTBEAT_SECONDS = 15;
-/** Writes a stalled reader may fall behind by before its stream is dropped (it reconnects and resyncs). */
-const MAX_BACKLOG = 1000;
-/** What EventSource clients wait before reconnecting. */
-const RETRY_MS = 2000;
 
 const streamProxyEvents = createRoute({
   tags: [PROXY_TAG],
@@ -32,6 +26,8 @@ const streamProxyEvents = createRoute({
     '- `session-terminate` `{"session_id", "organization_id"}`: end this live session.',
     '- `socket` `{"dnsname"}`: the socket of this dnsname changed, was renamed or deleted.',
     '- `trust` `{"organization_id"}`: a new organization; fetch `GET /proxy/trust` again.',
+    '- `connector-revoke` `{"organization_id", "connector_id", "token_id"}`: the connector’s token `token_id` was revoked (or, when null, the connector deleted): close its tunnels.',
+    '- `proxies` `{}`: a proxy appeared or moved (for connectors; proxies may ignore it).',
     '',
     `A comment line (\`: heartbeat\`) arrives every ${EVENT_HEARTBEAT_SECONDS} s. When the stream ends, reconnect.`,
   ].join('\n'),
@@ -53,58 +49,13 @@ export function proxyEventRoutes(services: Services) {
 
   app.openapi(streamProxyEvents, (c) => {
     authorizeProxy(c);
-    const response = streamSSE(c, (stream) => relay(services, stream));
+    const response = streamSSE(c, (stream) =>
+      relayEvents(services, stream, ({ type, ...data }) => ({ event: type, data })),
+    );
     // Not reused once it ends: the proxy reconnects anyway, and a stopping server need not wait for it.
     response.headers.set('connection', 'close');
     return response;
   });
 
   return app;
-}
-
-/** Relays bus messages to one stream until the reader leaves or the bus resets. */
-async function relay(services: Services, stream: SSEStreamingApi): Promise<void> {
-  let backlog = 0;
-  let writes = Promise.resolve();
-  let finish = () => {};
-  const ended = new Promise<void>((resolve) => {
-    finish = resolve;
-  });
-  // Writes go one after another; a reader that stops reading is dropped rather than buffered forever.
-  const send = (write: () => Promise<unknown>) => {
-    if (backlog >= MAX_BACKLOG) {
-      stream.abort();
-      return finish();
-    }
-    backlog++;
-    writes = writes.then(write).then(() => {
-      backlog--;
-    });
-  };
-  const unsubscribe = services.events.subscribe((message: BusMessage) => {
-    if (message.type === 'reset') return finish();
-    const { type, ...data } = message;
-    send(() => stream.writeSSE({ event: type, data: JSON.stringify(data) }));
-  });
-  const heartbeat = setInterval(
-    () => send(() => stream.write(': heartbeat\n\n')),
-    EVENT_HEARTBEAT_SECONDS * 1000,
-  );
-  stream.onAbort(finish);
-  try {
-    send(() =>
-      stream.writeSSE({
-        event: 'ready',
-        data: JSON.stringify({ heartbeat_interval_seconds: EVENT_HEARTBEAT_SECONDS }),
-        retry: RETRY_MS,
-      }),
-    );
-    await ended;
-    // What was sent before the end still goes out, unless the reader has stalled.
-    if (!stream.aborted)
-      await Promise.race([writes, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
-  } finally {
-    unsubscribe();
-    clearInterval(heartbeat);
-  }
 }

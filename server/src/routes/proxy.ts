@@ -100,13 +100,21 @@ const authenticateConnector = createRoute({
   responses: { 200: jsonResponse(ConnectorAuthentication, 'The connector.'), ...writeErrors },
 });
 
+const PROXIES_CHANGED = { type: 'proxies' } as const;
+
 export function proxyRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
   const { db, secrets, baseDomain } = services;
 
   app.openapi(registerProxyRoute, async (c) => {
     authorizeProxy(c);
-    const row = await registerProxy(db, c.req.valid('json'));
+    const registration = c.req.valid('json');
+    const row = await db.transaction().execute(async (trx) => {
+      const { row, appeared } = await registerProxy(trx, registration);
+      if (appeared) await services.events.stage(trx, [PROXIES_CHANGED]);
+      return { ...row, appeared };
+    });
+    if (row.appeared) services.events.committed([PROXIES_CHANGED]);
     return c.json(
       ProxyRegistered.parse({
         id: row.id,
@@ -209,6 +217,7 @@ export function proxyRoutes(services: Services) {
           organization_id: connector.org_id,
           organization_name: connector.org_name,
         },
+        token_id: presented!.tokenId,
         sockets: sockets.map((s) => ({
           id: s.id,
           dnsname: socketToApi(s, baseDomain).dnsname,

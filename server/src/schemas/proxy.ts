@@ -149,6 +149,9 @@ export const ConnectorAuthenticationRequest = z
 export const ConnectorAuthentication = z
   .object({
     connector: z.object({ id: Id, name: DnsName, organization_id: Id, organization_name: DnsName }),
+    token_id: Id.openapi({
+      description: 'The token presented: its revocation (a `connector-revoke` event) cuts the tunnel.',
+    }),
     sockets: z
       .array(z.object({ id: Id, dnsname: z.string(), socket_type: SocketType }))
       .openapi({ description: 'The sockets the connector serves.' }),

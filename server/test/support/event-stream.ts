@@ -18,9 +18,13 @@ export interface EventStream {
 }
 
 /** Opens the stream and resolves once its `ready` event arrived: from then on no event is missed. */
-export async function openEventStream(baseUrl: string, token: string): Promise<EventStream> {
+export async function openEventStream(
+  baseUrl: string,
+  token: string,
+  path: '/api/v1/proxy/events' | '/api/v1/connector/events' = '/api/v1/proxy/events',
+): Promise<EventStream> {
   const abort = new AbortController();
-  const res = await fetch(`${baseUrl}/api/v1/proxy/events`, {
+  const res = await fetch(`${baseUrl}${path}`, {
     headers: { authorization: `Bearer ${token}` },
     signal: abort.signal,
   });

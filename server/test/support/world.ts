@@ -289,6 +289,7 @@ function proxyRequests(w: World): [string, OperationRequest][] {
 function connectorRequests(_w: World): [string, OperationRequest][] {
   return [
     ['getConnectorConfig', {}],
+    ['streamConnectorEvents', {}],
     ['reportConnectorHeartbeat', { body: { version: '0.1.0', proxies_connected: [] } }],
     [
       'putConnectorSocket',

@@ -1,24 +1,34 @@
 /**
- * The control plane's change events (Server-Sent Events from `GET /api/v1/proxy/events`), read through the
- * SDK and reconnected forever with backoff. `ready` starts every stream: whatever was cached before it may
- * have missed events, so listeners drop their caches on it.
+ * The control plane's change events (Server-Sent Events from `GET /api/v1/proxy/events` for proxies and
+ * `GET /api/v1/connector/events` for connectors), read through the client and reconnected forever with
+ * backoff. `ready` starts every stream: whatever was cached before it may have missed events, so listeners
+ * drop their caches on it.
  */
-import type { Border0Client } from '@border0/sdk';
-import type { Logger } from 'pino';
+import type { Border0Client } from './client.js';
 
+/** What proxies hear; see the description of `streamProxyEvents` in the API reference. */
 export type ProxyEvent =
   | { type: 'ready' }
   | { type: 'policy-data'; organization_id: string }
   | { type: 'session-terminate'; session_id: string; organization_id: string }
   | { type: 'socket'; dnsname: string }
-  | { type: 'trust'; organization_id: string };
+  | { type: 'trust'; organization_id: string }
+  | { type: 'connector-revoke'; organization_id: string; connector_id: string; token_id: string | null };
 
-export interface EventStreamOptions {
+/** What connectors hear; see the description of `streamConnectorEvents`. */
+export type ConnectorEvent = { type: 'ready' } | { type: 'config' };
+
+const PATHS = { proxy: '/api/v1/proxy/events', connector: '/api/v1/connector/events' } as const;
+type EventOf<S extends keyof typeof PATHS> = S extends 'proxy' ? ProxyEvent : ConnectorEvent;
+
+export interface EventStreamOptions<S extends keyof typeof PATHS> {
   client: Border0Client;
-  onEvent: (event: ProxyEvent) => void;
+  /** Which stream: the proxies' or a connector's (by the client's token). */
+  stream: S;
+  onEvent: (event: EventOf<S>) => void;
   /** Called with false when the stream breaks, true when it is live again. */
   onConnectedChange?: (connected: boolean) => void;
-  log?: Logger | undefined;
+  log?: { warn(details: object, message: string): void } | undefined;
 }
 
 /** Parses SSE text into events; returns the unparsed rest (an incomplete event). */
@@ -42,12 +52,12 @@ export function parseServerSentEvents(buffer: string, emit: (type: string, data:
   return rest;
 }
 
-export class EventStream {
+export class EventStream<S extends keyof typeof PATHS> {
   #closed = false;
   #abort = new AbortController();
-  readonly #options: EventStreamOptions;
+  readonly #options: EventStreamOptions<S>;
 
-  constructor(options: EventStreamOptions) {
+  constructor(options: EventStreamOptions<S>) {
     this.#options = options;
   }
 
@@ -79,7 +89,9 @@ export class EventStream {
   }
 
   async #readOnce(): Promise<void> {
-    const { data } = await this.#options.client.raw.GET('/api/v1/proxy/events', {
+    // Both paths take no parameters; the generic index only confuses the inference.
+    const path = PATHS[this.#options.stream] as '/api/v1/proxy/events';
+    const { data } = await this.#options.client.raw.GET(path, {
       parseAs: 'stream',
       signal: this.#abort.signal,
     });
@@ -94,7 +106,7 @@ export class EventStream {
         buffer = parseServerSentEvents(buffer + decoder.decode(value, { stream: true }), (type, text) => {
           if (type === 'ready') this.#options.onConnectedChange?.(true);
           try {
-            this.#options.onEvent({ type, ...JSON.parse(text) } as ProxyEvent);
+            this.#options.onEvent({ type, ...JSON.parse(text) } as EventOf<S>);
           } catch (error) {
             this.#options.log?.warn({ err: error, type }, 'unreadable event skipped');
           }
