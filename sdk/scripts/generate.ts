@@ -5,14 +5,24 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
+import ts from 'typescript';
 
 const specUrl = new URL('../../spec/openapi.yaml', import.meta.url);
 const outFile = fileURLToPath(new URL('../src/generated/api.ts', import.meta.url));
 
 const header =
   '// Generated from spec/openapi.yaml by `pnpm --filter @border0/sdk generate`. Do not edit.\n\n';
+// Raw bytes (`format: binary`, e.g. a recording chunk) are bytes to callers, not a string; they are sent
+// with a `bodySerializer` that passes them through, as openapi-fetch serializes bodies to JSON by default.
+const BYTES = ts.factory.createUnionTypeNode(
+  ['Uint8Array', 'Blob'].map((name) => ts.factory.createTypeReferenceNode(name)),
+);
 // Defaults are the server's business: a property with a default stays optional for callers.
-const ast = await openapiTS(specUrl, { alphabetize: true, defaultNonNullable: false });
+const ast = await openapiTS(specUrl, {
+  alphabetize: true,
+  defaultNonNullable: false,
+  transform: (schema) => (schema.format === 'binary' ? BYTES : undefined),
+});
 const generated = header + astToString(ast);
 
 if (process.argv.includes('--check')) {

@@ -15,6 +15,7 @@ import { ApiError, fieldErrorsFromIssues, sendProblem } from './http/problem.js'
 import { PUBLIC_API_PATHS } from './routes/device-login.js';
 import { devicePageRoutes } from './routes/device-page.js';
 import { apiRouters } from './routes/index.js';
+import { isChunkUpload } from './routes/proxy-recordings.js';
 import type { Services } from './services.js';
 
 export const API_INFO = {
@@ -138,9 +139,13 @@ function validationHook(result: { success: boolean; target: string; error?: z.Zo
   );
 }
 
-/** Bodies of writes must be JSON: anything else is a 415 before it reaches a route. */
+/**
+ * Bodies of writes must be JSON: anything else is a 415 before it reaches a route. Recording chunks are bytes:
+ * their route checks their media type itself.
+ */
 async function requireJsonBody(c: import('hono').Context, next: () => Promise<void>) {
   const method = c.req.method;
+  if (isChunkUpload(method, c.req.path)) return next();
   if (method === 'POST' || method === 'PATCH' || method === 'PUT') {
     const type = c.req.header('content-type') ?? '';
     const length = c.req.header('content-length');

@@ -1,5 +1,7 @@
 /** Starts the control plane: opens the store, bootstraps a first organization, and listens. */
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCountryResolver } from '@border0/geoip';
 import { serve } from '@hono/node-server';
@@ -11,6 +13,12 @@ import { openStore } from './db/database.js';
 import { type EventBus, LocalEventBus } from './events/event-bus.js';
 import { PostgresEventBus } from './events/postgres-event-bus.js';
 import { startHousekeeping } from './housekeeping.js';
+import { S3RecordingStorage } from './recordings/s3-storage.js';
+import {
+  createRecordingStorage,
+  type RecordingStorageConfig,
+  recordingStorageConfigFromEnv,
+} from './recordings/storage.js';
 import type { Services } from './services.js';
 
 export interface ServerOptions {
@@ -32,6 +40,11 @@ export interface ServerOptions {
   ownerEmail?: string | undefined;
   logger?: Logger | undefined;
   defaultMetrics?: boolean | undefined;
+  /**
+   * Where recordings are kept; by default from `BORDER0_RECORDINGS_*` (recordingStorageConfigFromEnv), else
+   * `<dataDir>/recordings`, or a temporary directory removed on close for a `memory://` data directory.
+   */
+  recordings?: RecordingStorageConfig | undefined;
 }
 
 export interface ServerHandle {
@@ -51,6 +64,10 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const dataDir = options.dataDir ?? join('.border0', 'data');
   const logger = options.logger ?? pino({ name: 'border0-server' });
   const inMemory = dataDir.startsWith('memory://');
+  // Read before anything opens: a bad recordings configuration fails the start with nothing to clean up.
+  const defaultRecordings = join(dataDir, 'recordings');
+  const recordingsConfig =
+    options.recordings ?? recordingStorageConfigFromEnv(process.env, defaultRecordings);
   const db = await openStore({
     databaseUrl: options.databaseUrl,
     dataDir: inMemory ? dataDir : join(dataDir, 'store'),
@@ -59,6 +76,19 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const events: EventBus = options.databaseUrl
     ? await PostgresEventBus.open(options.databaseUrl, logger)
     : new LocalEventBus();
+  // An in-memory store forgets its recordings' rows on close: by default their chunks go with them.
+  const temporaryRecordings =
+    inMemory && recordingsConfig.kind === 'local' && recordingsConfig.directory === defaultRecordings
+      ? await mkdtemp(join(tmpdir(), 'border0-recordings-'))
+      : undefined;
+  const recordings = createRecordingStorage(
+    temporaryRecordings ? { kind: 'local', directory: temporaryRecordings } : recordingsConfig,
+  );
+  const shutdown = new AbortController();
+  const closeRecordings = async () => {
+    if (recordings instanceof S3RecordingStorage) recordings.destroy();
+    if (temporaryRecordings) await rm(temporaryRecordings, { recursive: true, force: true });
+  };
   const services: Services = {
     db,
     secrets: new SecretBox(loadSecretKey(options.secretKey, dataDir)),
@@ -69,6 +99,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       overrides: options.geoipOverrides,
     }),
     events,
+    recordings,
+    shutdown: shutdown.signal,
   };
   const created = await bootstrap(db, {
     organization: options.organization ?? 'local',
@@ -85,6 +117,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   }).catch(async (error: unknown) => {
     await events.close();
     await db.destroy();
+    await closeRecordings();
     throw error;
   });
   const stopHousekeeping = startHousekeeping(db, logger);
@@ -100,10 +133,12 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     adminPassword: created?.adminPassword,
     async close() {
       stopHousekeeping();
-      // Event streams never end by themselves: closing the bus ends them, so the server can close.
+      // Event streams and followed recordings never end by themselves: end them, so the server can close.
+      shutdown.abort();
       await events.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.destroy();
+      await closeRecordings();
     },
   };
 }

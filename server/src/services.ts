@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { SecretBox } from './crypto/secret-box.js';
 import type { Store } from './db/database.js';
 import type { EventBus } from './events/event-bus.js';
+import type { RecordingStorage } from './recordings/storage.js';
 
 export interface Services {
   db: Store;
@@ -16,4 +17,8 @@ export interface Services {
   geo: CountryResolver;
   /** Change events for the data plane (the proxies' event stream). */
   events: EventBus;
+  /** Where the chunks of session recordings are kept (a local directory or an S3-compatible bucket). */
+  recordings: RecordingStorage;
+  /** Aborted when the server stops: responses that would stay open (a followed recording) end then. */
+  shutdown?: AbortSignal | undefined;
 }

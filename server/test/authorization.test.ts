@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../src/resources/token-store.js';
 import { createHarness, type Harness } from './harness.js';
 import { operations } from './support/spec.js';
-import { buildWorld, storeDigest, validRequests, type World } from './support/world.js';
+import { bodyInit, buildWorld, storeDigest, validRequests, type World } from './support/world.js';
 
 function fill(path: string, params: Record<string, string> = {}): string {
   return path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? 'missing'));
@@ -51,7 +51,12 @@ describe('authorization of every operation (pglite)', () => {
       token: h.ownerToken,
       fetch: async (r) => h.app.fetch(r),
     });
-    world = await buildWorld(b0, 'authz');
+    const proxy = createClient({
+      baseUrl: 'http://test',
+      token: h.proxyToken,
+      fetch: async (r) => h.app.fetch(r),
+    });
+    world = await buildWorld(b0, 'authz', proxy);
     for (const role of ['read_only', 'client'] as const) {
       const member = await b0.post('/api/v1/members', { body: { email: `${role}@acme.dev`, role } });
       const { secret } = await issueToken(h.services.db, {
@@ -78,7 +83,7 @@ describe('authorization of every operation (pglite)', () => {
     const res = await h.request(`${fill(op.path, request.path)}${query}`, {
       method: op.method,
       token,
-      ...(request.body !== undefined && { json: request.body }),
+      ...bodyInit(request.body),
     });
     // An event stream stays open: its status is the answer.
     if (op.streams && res.ok) await res.body?.cancel();
@@ -142,7 +147,13 @@ describe('authorization of every operation (pglite)', () => {
     await expectStatuses(
       operations.filter((o) => o.caller === 'proxy'),
       h.proxyToken,
-      (id) => (['issueProxyCertificate', 'createProxySession'].includes(id) ? 201 : 200),
+      (id) =>
+        ({
+          issueProxyCertificate: 201,
+          createProxySession: 201,
+          addProxySessionEvent: 201,
+          createProxyRecording: 201,
+        })[id] ?? (id === 'putProxyRecordingChunk' ? 204 : 200),
     );
   });
 

@@ -71,7 +71,12 @@ for (const dialect of DIALECTS) {
       for (const answer of answers.slice(1, 4)) expect(answer).toEqual(ca);
       for (const issued of answers.slice(4)) expect(issued.body.ca_certificate).toBe(ca.x509_ca_certificate);
       const rows = await h.services.db.selectFrom('certificate_authorities').select('kind').execute();
-      expect(rows.map((r) => r.kind).sort()).toEqual(['ssh_user', 'x509_client', 'x509_platform']);
+      expect(rows.map((r) => r.kind).sort()).toEqual([
+        'ssh_upstream',
+        'ssh_user',
+        'x509_client',
+        'x509_platform',
+      ]);
     });
 
     it('issues a client certificate for the caller that openssl verifies against the organization CA', async () => {
@@ -211,7 +216,8 @@ for (const dialect of DIALECTS) {
         .selectAll()
         .where('org_id', '=', orgId)
         .execute();
-      expect(rows).toHaveLength(2);
+      // The client CA, the SSH CA of clients, and the SSH CA of the proxies' upstream logins.
+      expect(rows).toHaveLength(3);
       for (const row of rows) {
         expect(row.private_key_sealed).toMatch(/^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
         expect(row.private_key_sealed).not.toMatch(/PRIVATE KEY|OPENSSH/);
@@ -222,7 +228,11 @@ for (const dialect of DIALECTS) {
           expect(opensslText(row.public_part)).toContain('Subject: CN = acme Border0 client CA');
           expect(createPublicKey(row.public_part).export({ format: 'der', type: 'spki' })).toEqual(spki);
         } else {
-          expect(row.public_part).toMatch(/^ssh-ed25519 \S+ acme Border0 user CA$/);
+          expect(row.public_part).toMatch(
+            row.kind === 'ssh_user'
+              ? /^ssh-ed25519 \S+ acme Border0 user CA$/
+              : /^ssh-ed25519 \S+ acme Border0 upstream CA$/,
+          );
           // The last 32 bytes of an Ed25519 SPKI and of its OpenSSH blob are the same raw key.
           expect(Buffer.from(row.public_part.split(' ')[1]!, 'base64').subarray(-32)).toEqual(
             spki.subarray(-32),

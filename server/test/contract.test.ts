@@ -9,7 +9,7 @@ import { createHarness, DIALECTS, type Harness } from './harness.js';
 import { approvedDeviceCode } from './support/device-login.js';
 import { recordingFetch } from './support/recording-fetch.js';
 import { operations } from './support/spec.js';
-import { buildWorld, validRequests, WORLD_PASSWORD } from './support/world.js';
+import { binaryBody, buildWorld, validRequests, WORLD_PASSWORD } from './support/world.js';
 
 for (const dialect of DIALECTS) {
   describe(`API contract (${dialect})`, () => {
@@ -24,7 +24,8 @@ for (const dialect of DIALECTS) {
       const client = (token: string) =>
         createClient({ baseUrl: 'http://test', token, fetch, retry: { retries: 0 } });
       const b0 = client(h.ownerToken);
-      const world = await buildWorld(b0, 'contract');
+      const proxy = client(h.proxyToken);
+      const world = await buildWorld(b0, 'contract', proxy);
       // The owner's password becomes the world's, which `changeMyPassword` then names as the current one.
       await b0.put('/api/v1/me/password', {
         body: { current_password: h.ownerPassword, password: WORLD_PASSWORD },
@@ -39,7 +40,7 @@ for (const dialect of DIALECTS) {
         // Device login takes no token: one sent along is ignored.
         public: b0,
         organization: b0,
-        proxy: client(h.proxyToken),
+        proxy,
         connector: client(world.connectorToken),
       };
       for (const [operationId, request] of validRequests(world)) {
@@ -53,8 +54,9 @@ for (const dialect of DIALECTS) {
         const { response } = await call(op!.method.toLowerCase(), op!.path, {
           params: { path: request.path, query: request.query },
           ...(request.body !== undefined && { body: request.body }),
-          // A stream stays open: take the response as it starts, and leave.
-          ...(op!.streams && { parseAs: 'stream' }),
+          ...(request.body instanceof Uint8Array && binaryBody),
+          // A stream stays open: take the response as it starts, and leave. A recording is text, not JSON.
+          ...(op!.parseAs !== 'json' && { parseAs: op!.parseAs }),
         }).catch((error: Error) => {
           throw new Error(`${operationId} failed: ${error.message}`);
         });
@@ -81,6 +83,13 @@ for (const dialect of DIALECTS) {
           clients.proxy.patch('/api/v1/proxy/sessions/{session_id}', {
             params: { path: { session_id: world.sessionId } },
             body: { bytes_in: 0 },
+          }),
+        // The world's recording has ended by now: a late chunk is refused.
+        () =>
+          proxy.put('/api/v1/proxy/sessions/{session_id}/recordings/{recording_id}/chunks/{seq}', {
+            params: { path: { session_id: world.sessionId, recording_id: world.recordingId, seq: 2 } },
+            body: new Uint8Array([10]),
+            ...binaryBody,
           }),
       ];
       for (const call of errorsProvoked) await expect(call()).rejects.toThrow();

@@ -17,8 +17,17 @@ function fill(path: string, params: Record<string, string> = {}): string {
   return path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? 'missing'));
 }
 
-/** Bodies near the valid one (a field replaced, dropped or added) and bodies from nowhere. */
-function bodyArbitrary(valid: unknown): fc.Arbitrary<string> {
+/**
+ * Bodies near the valid one (a field replaced, dropped or added) and bodies from nowhere. A body of bytes (a
+ * recording chunk) gets any bytes, and JSON, which it refuses.
+ */
+function bodyArbitrary(valid: unknown): fc.Arbitrary<string | Uint8Array> {
+  if (valid instanceof Uint8Array) {
+    return fc.oneof(
+      fc.uint8Array({ maxLength: 4096 }),
+      fc.jsonValue().map((value) => JSON.stringify(value)),
+    );
+  }
   const keys = valid && typeof valid === 'object' ? Object.keys(valid) : [];
   const near = keys.length
     ? [
@@ -56,7 +65,12 @@ describe('body fuzz (pglite)', () => {
       token: h.ownerToken,
       fetch: async (r) => h.app.fetch(r),
     });
-    world = await buildWorld(b0, 'fuzz');
+    const proxy = createClient({
+      baseUrl: 'http://test',
+      token: h.proxyToken,
+      fetch: async (r) => h.app.fetch(r),
+    });
+    world = await buildWorld(b0, 'fuzz', proxy);
   });
   afterAll(() => h?.close());
 
@@ -72,15 +86,16 @@ describe('body fuzz (pglite)', () => {
   async function expectSafe(
     method: string,
     url: string,
-    body: string | undefined,
+    body: string | Uint8Array | undefined,
     label: string,
     token: string,
   ) {
     const before = await storeDigest(h.services.db);
+    const type = typeof body === 'string' ? 'application/json' : 'application/octet-stream';
     const res = await h.request(url, {
       method,
       token,
-      ...(body !== undefined && { body, headers: { 'content-type': 'application/json' } }),
+      ...(body !== undefined && { body, headers: { 'content-type': type } }),
     });
     const text = await res.text();
     expect(res.status, `${label} ${body}: ${text}`).toBeLessThan(500);

@@ -3,6 +3,9 @@
  * fresh store (a new PostgreSQL database per harness) and a bootstrapped organization with an owner token.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { openCountryResolver } from '@border0/geoip';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -12,6 +15,7 @@ import { SecretBox } from '../src/crypto/secret-box.js';
 import { openStore, type Store } from '../src/db/database.js';
 import { type EventBus, LocalEventBus } from '../src/events/event-bus.js';
 import { PostgresEventBus } from '../src/events/postgres-event-bus.js';
+import { createRecordingStorage } from '../src/recordings/storage.js';
 import type { Services } from '../src/services.js';
 
 export type Dialect = 'pglite' | 'postgres';
@@ -31,6 +35,8 @@ export interface Harness {
   /** The owner's password the bootstrap set. */
   ownerPassword: string;
   orgName: string;
+  /** The directory of the recording storage: a temporary one, removed on close. */
+  recordingsDir: string;
   /** `fetch` that calls the app in-process, for the SDK. */
   fetch: typeof fetch;
   request(path: string, init?: RequestInit & { token?: string | null; json?: unknown }): Promise<Response>;
@@ -74,6 +80,8 @@ export async function createHarness(dialect: Dialect, orgName = 'acme'): Promise
   const events: EventBus = databaseUrl
     ? await PostgresEventBus.open(databaseUrl, logger)
     : new LocalEventBus();
+  const recordingsDir = await mkdtemp(join(tmpdir(), 'border0-test-recordings-'));
+  const shutdown = new AbortController();
   const services: Services = {
     db,
     secrets: new SecretBox(randomBytes(32)),
@@ -82,6 +90,8 @@ export async function createHarness(dialect: Dialect, orgName = 'acme'): Promise
     // Labs and tests name the country of their own addresses; the rest comes from the shipped database.
     geo: await openCountryResolver({ overrides: { '10.99.0.0/16': 'NL', '10.98.0.0/16': 'KP' } }),
     events,
+    recordings: createRecordingStorage({ kind: 'local', directory: recordingsDir }),
+    shutdown: shutdown.signal,
   };
   const boot = await bootstrap(db, { organization: orgName, email: `owner@${orgName}.dev` });
   if (!boot) throw new Error('bootstrap did not run on a fresh store');
@@ -96,6 +106,7 @@ export async function createHarness(dialect: Dialect, orgName = 'acme'): Promise
     proxyToken: boot.proxyToken,
     ownerPassword: boot.adminPassword,
     orgName,
+    recordingsDir,
     fetch: appFetch,
     request(path, init = {}) {
       const { token = boot.token, json, ...rest } = init;
@@ -109,9 +120,11 @@ export async function createHarness(dialect: Dialect, orgName = 'acme'): Promise
       });
     },
     async close() {
+      shutdown.abort();
       await events.close();
       await db.destroy();
       await dropDatabase();
+      await rm(recordingsDir, { recursive: true, force: true });
     },
   };
 }

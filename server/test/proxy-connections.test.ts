@@ -34,6 +34,7 @@ for (const dialect of DIALECTS) {
 
       expect(await check(token.token)).toEqual({
         connector: { id: connector.id, name: 'dc1', organization_id: orgId, organization_name: h.orgName },
+        token_id: token.id,
         sockets: [{ id: socket.id, dnsname: `redis-${h.orgName}.localhost`, socket_type: 'tls' }],
       });
       expect((await read(owner(`/connectors/${connector.id}`))).status).toBe('online');

@@ -264,6 +264,7 @@ for (const dialect of DIALECTS) {
       expect(page.items).toEqual([
         {
           id: expect.any(String),
+          session_id: s.id,
           format: 'http-log',
           started_at: s.started_at,
           ended_at: null,

@@ -36,7 +36,12 @@ for (const dialect of DIALECTS) {
         token: h.ownerToken,
         fetch: async (r) => h.app.fetch(r),
       });
-      a = await buildWorld(b0, 'a');
+      const proxy = createClient({
+        baseUrl: 'http://test',
+        token: h.proxyToken,
+        fetch: async (r) => h.app.fetch(r),
+      });
+      a = await buildWorld(b0, 'a', proxy);
       const other = await b0.post('/api/v1/organizations', { body: { name: 'globex' } });
       tokenB = other.owner_token;
       // B gets resources of its own, so lists are not trivially empty.
@@ -45,7 +50,7 @@ for (const dialect of DIALECTS) {
         token: tokenB,
         fetch: async (r) => h.app.fetch(r),
       });
-      b = await buildWorld(bClient, 'b');
+      b = await buildWorld(bClient, 'b', proxy);
       secretsOfA = [
         a.socketId,
         a.policyId,
@@ -53,6 +58,7 @@ for (const dialect of DIALECTS) {
         a.serviceAccountId,
         a.connectorId,
         a.sessionId,
+        a.recordingId,
         a.memberEmail,
       ];
     });

@@ -750,6 +750,126 @@ export interface paths {
         patch: operations["updateProxySession"];
         trace?: never;
     };
+    "/api/v1/proxy/sessions/{session_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report an event of a session
+         * @description What happened inside a session: a command run, a channel refused, a file operation.
+         */
+        post: operations["addProxySessionEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy/sessions/{session_id}/recordings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a recording of a live session
+         * @description A session that has ended takes no new recording (409).
+         */
+        post: operations["createProxyRecording"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy/sessions/{session_id}/recordings/{recording_id}/chunks/{seq}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Store one chunk of a recording
+         * @description The chunk’s bytes as `application/octet-stream`, at most 1048576 bytes. Number chunks 0, 1, 2… in the order they were written; they may arrive in any order, and putting a chunk again replaces it (a retry never duplicates data). A recording that has ended takes no more chunks (409).
+         */
+        put: operations["putProxyRecordingChunk"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy/sessions/{session_id}/recordings/{recording_id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a recording
+         * @description After the last chunk was stored. Ending a recording again answers it unchanged.
+         */
+        post: operations["endProxyRecording"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy/sessions/{session_id}/ssh-host-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Check the upstream host key an ssh session met (trust on first use)
+         * @description Keeps the key when the socket has none yet (`first_use`, audited); answers `known` when it is the one kept, and 409 when it differs: the proxy must then refuse the upstream.
+         */
+        put: operations["verifySshHostKey"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy/sessions/{session_id}/ssh-upstream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get the login to an ssh socket’s upstream for a live session
+         * @description The session must be live, allowed, and of an ssh socket. The login name is the socket’s `username` unless the socket lets the client pick it (`username_provider: prompt_client`), then `login_name`. For `border0_certificate` sockets send `public_key`: the answer carries a certificate for it, signed by the organization’s upstream CA (`ssh_upstream_ca_public_key` of `GET /client/ca`), valid for 5 minutes.
+         */
+        post: operations["getSshUpstreamCredentials"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/proxy/sockets/{dnsname}": {
         parameters: {
             query?: never;
@@ -936,6 +1056,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sessions/{session_id}/recordings/{recording_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a recording
+         * @description The recording as one file, in its format: an SSH terminal (`asciicast-v2`) as `application/x-asciicast`, ready for asciinema players. With `follow=true` the response stays open while the recording is live and carries each new chunk as it arrives; it ends when the recording ends (or shortly after its session ends).
+         */
+        get: operations["getSessionRecording"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sessions/{session_id}/terminate": {
         parameters: {
             query?: never;
@@ -1005,6 +1145,26 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sockets/{socket}/ssh-host-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Forget the upstream host key an ssh socket trusts
+         * @description After an expected change of the upstream’s host key (a reinstalled server): the next connection trusts the key it meets, as on first use. Answers the socket.
+         */
+        delete: operations["clearSocketSshHostKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1167,6 +1327,11 @@ export interface components {
              * @example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI… acme Border0 user CA
              */
             ssh_ca_public_key: string;
+            /**
+             * @description The CA key (OpenSSH format) of the short-lived certificates proxies present to upstream servers of `border0_certificate` ssh sockets: put it in their sshd’s `TrustedUserCAKeys`.
+             * @example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI… acme Border0 upstream CA
+             */
+            ssh_upstream_ca_public_key: string;
             /** @description The client CA certificate (PEM): what a TLS server trusts to verify client certificates. */
             x509_ca_certificate: string;
         };
@@ -2108,18 +2273,42 @@ export interface components {
         Recording: {
             /**
              * Format: date-time
+             * @description Null while the proxy is still recording.
              * @example 2026-11-26T08:00:00.000Z
              */
             ended_at: string | null;
             /** @enum {string} */
             format: "asciicast-v2" | "query-log" | "http-log";
+            /**
+             * Format: uuid
+             * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+             */
             id: string;
+            /**
+             * Format: uuid
+             * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+             */
+            session_id: string;
+            /** @description Bytes stored so far: the sum of the chunks. */
             size_bytes: number;
             /**
              * Format: date-time
              * @example 2026-11-26T08:00:00.000Z
              */
             started_at: string;
+        };
+        RecordingCreate: {
+            /**
+             * @description `asciicast-v2`: an SSH terminal (asciicast v2); `query-log`, `http-log`: reserved.
+             * @enum {string}
+             */
+            format: "asciicast-v2" | "query-log" | "http-log";
+            /**
+             * Format: date-time
+             * @description When recording started; now when absent.
+             * @example 2026-11-26T08:00:00.000Z
+             */
+            started_at?: string;
         };
         RecordingPage: {
             items: components["schemas"]["Recording"][];
@@ -2420,6 +2609,22 @@ export interface components {
             /** @description Allowed commands; absent allows any command. */
             commands?: string[];
         };
+        SshHostKeyReport: {
+            /**
+             * @description The key the upstream presented.
+             * @example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI…
+             */
+            host_key: string;
+        };
+        SshHostKeyVerdict: {
+            /** @example SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU */
+            fingerprint: string;
+            /**
+             * @description `first_use`: none was kept, this one is now; `known`: it is the one kept.
+             * @enum {string}
+             */
+            trust: "known" | "first_use";
+        };
         /** @description SSH access. An absent action is denied. */
         SshPermissions: {
             agent_forwarding?: components["schemas"]["SshAgentForwardingPermission"];
@@ -2444,6 +2649,8 @@ export interface components {
         SshUpstream: {
             /** @enum {string} */
             authentication_type: "username_and_password" | "private_key" | "border0_certificate";
+            /** @description The upstream’s host key, trusted on first use (read-only; `DELETE …/ssh-host-key` clears it). */
+            host_key: string | null;
             /** @example 127.0.0.1 */
             hostname: string;
             password_set: boolean;
@@ -2461,6 +2668,23 @@ export interface components {
              * @enum {string}
              */
             username_provider?: "defined" | "prompt_client";
+        };
+        /** @description What a proxy needs to log in to an ssh socket’s upstream for one live session. Secret. */
+        SshUpstreamCredentials: {
+            /** @enum {string} */
+            authentication_type: "username_and_password" | "private_key" | "border0_certificate";
+            /** @description For `border0_certificate`: a user certificate for `public_key`, valid for minutes. */
+            certificate?: string;
+            /** @description The upstream host key trusted so far (OpenSSH line), or null before the first connection. */
+            host_key: string | null;
+            hostname: string;
+            /** @example ubuntu */
+            login_name: string;
+            /** @description For `username_and_password`. */
+            password?: string;
+            port: number;
+            /** @description For `private_key` (OpenSSH or PEM). */
+            private_key?: string;
         };
         SshUpstreamInput: {
             /** @enum {string} */
@@ -2482,6 +2706,18 @@ export interface components {
              * @enum {string}
              */
             username_provider?: "defined" | "prompt_client";
+        };
+        SshUpstreamRequest: {
+            /**
+             * @description The login name the client asked for; used when the socket lets the client pick it.
+             * @example ubuntu
+             */
+            login_name?: string;
+            /**
+             * @description For `border0_certificate` sockets: the proxy’s one-off key, which the answer certifies.
+             * @example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI…
+             */
+            public_key?: string;
         };
         /**
          * @example {
@@ -6274,6 +6510,514 @@ export interface operations {
             };
         };
     };
+    addProxySessionEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionEventCreate"];
+            };
+        };
+        responses: {
+            /** @description The event. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionEvent"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createProxyRecording: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a create safely: the same key and body return the first result. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordingCreate"];
+            };
+        };
+        responses: {
+            /** @description The new recording. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recording"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with an existing resource. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used for a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putProxyRecordingChunk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: string;
+                /** @description The chunk’s number: 0 for the first, then 1, 2… in the order the proxy wrote them. */
+                seq: number;
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": Uint8Array | Blob;
+            };
+        };
+        responses: {
+            /** @description Stored. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with an existing resource. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/octet-stream`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    endProxyRecording: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: string;
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ended recording. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recording"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verifySshHostKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SshHostKeyReport"];
+            };
+        };
+        responses: {
+            /** @description The key is trusted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SshHostKeyVerdict"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with an existing resource. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSshUpstreamCredentials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SshUpstreamRequest"];
+            };
+        };
+        responses: {
+            /** @description The login. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SshUpstreamCredentials"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with an existing resource. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getProxySocket: {
         parameters: {
             query?: never;
@@ -7396,13 +8140,76 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of recordings. */
+            /** @description A page of recordings, oldest first. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["RecordingPage"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSessionRecording: {
+        parameters: {
+            query?: {
+                /** @description `true`: keep streaming while the recording is live. */
+                follow?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                recording_id: string;
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The recording’s bytes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": Uint8Array | Blob;
+                    "application/x-asciicast": string;
                 };
             };
             /** @description The request is invalid; `errors` names the fields. */
@@ -7918,6 +8725,67 @@ export interface operations {
             };
             /** @description No such resource in this organization. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    clearSocketSshHostKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Socket id or name. */
+                socket: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The socket. */
+            200: {
+                headers: {
+                    /** @description The version of the resource, for `If-Match`. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Socket"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with an existing resource. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

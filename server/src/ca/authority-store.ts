@@ -10,7 +10,12 @@ import { newId } from '../ids.js';
 import { createSshAuthority, loadSshAuthority, type SshAuthority } from './ssh-authority.js';
 import { createX509Authority, loadX509Authority, type X509Authority } from './x509-authority.js';
 
-export type AuthorityKind = 'x509_client' | 'ssh_user' | 'x509_platform';
+/**
+ * `ssh_user` signs what clients present to the proxies; `ssh_upstream` signs what proxies present to upstream
+ * sshd servers (`border0_certificate` sockets). Two CAs, because an upstream trusting the first would let
+ * members log in around the proxies and their policies.
+ */
+export type AuthorityKind = 'x509_client' | 'ssh_user' | 'ssh_upstream' | 'x509_platform';
 
 interface NewAuthority {
   publicPart: string;
@@ -72,6 +77,12 @@ const sshUser = (db: Kysely<Database>, secrets: SecretBox, org: OrganizationRef)
     return { publicPart: m.publicKeyLine, privateKeyPem: m.privateKeyPem, notAfter: null };
   });
 
+const sshUpstream = (db: Kysely<Database>, secrets: SecretBox, org: OrganizationRef) =>
+  ensureAuthority(db, secrets, org.id, 'ssh_upstream', () => {
+    const m = createSshAuthority(`${org.name} Border0 upstream CA`);
+    return { publicPart: m.publicKeyLine, privateKeyPem: m.privateKeyPem, notAfter: null };
+  });
+
 /** The organization's X.509 client CA, ready to sign. */
 export async function organizationX509Authority(
   db: Kysely<Database>,
@@ -92,15 +103,30 @@ export async function organizationSshAuthority(
   return loadSshAuthority(row.publicPart, secrets.open(row.sealedKey));
 }
 
-/** What verifiers of the organization's certificates trust: the CA certificate and the SSH CA key. */
+/** The organization's CA of the certificates proxies present to upstream sshd servers, ready to sign. */
+export async function organizationUpstreamSshAuthority(
+  db: Kysely<Database>,
+  secrets: SecretBox,
+  org: OrganizationRef,
+): Promise<SshAuthority> {
+  const row = await sshUpstream(db, secrets, org);
+  return loadSshAuthority(row.publicPart, secrets.open(row.sealedKey));
+}
+
+/** What verifiers of the organization's certificates trust: the CA certificate and the SSH CA keys. */
 export async function organizationTrustAnchors(
   db: Kysely<Database>,
   secrets: SecretBox,
   org: OrganizationRef,
-): Promise<{ x509CaCertificate: string; sshCaPublicKey: string }> {
+): Promise<{ x509CaCertificate: string; sshCaPublicKey: string; sshUpstreamCaPublicKey: string }> {
   const x509 = await x509Client(db, secrets, org);
   const ssh = await sshUser(db, secrets, org);
-  return { x509CaCertificate: x509.publicPart, sshCaPublicKey: ssh.publicPart };
+  const upstream = await sshUpstream(db, secrets, org);
+  return {
+    x509CaCertificate: x509.publicPart,
+    sshCaPublicKey: ssh.publicPart,
+    sshUpstreamCaPublicKey: upstream.publicPart,
+  };
 }
 
 /** The platform's CA for the proxies' server certificates, which belongs to no organization. */

@@ -74,9 +74,29 @@ export function signUserCertificate(
   identity: CertificateIdentity,
   validity: ValidityWindow,
 ): IssuedSshCertificate {
+  return signCertificate(authority, key, identityName(identity), principalsOf(identity), validity);
+}
+
+/**
+ * A proxy's certificate for one session on an upstream sshd: one login name, a key id naming the session
+ * and the person (sshd logs it), minutes of validity.
+ */
+export function signUpstreamCertificate(
+  authority: SshAuthority,
+  key: SshPublicKey,
+  request: { keyId: string; loginName: string; validity: ValidityWindow },
+): IssuedSshCertificate {
+  return signCertificate(authority, key, request.keyId, [request.loginName], request.validity);
+}
+
+function signCertificate(
+  authority: SshAuthority,
+  key: SshPublicKey,
+  keyId: string,
+  principals: string[],
+  validity: ValidityWindow,
+): IssuedSshCertificate {
   const serial = randomBytes(8).readBigUInt64BE();
-  const keyId = identityName(identity);
-  const principals = principalsOf(identity);
   const blob = signSshCertificate(
     {
       keyBlob: key.blob,

@@ -14,6 +14,8 @@ import * as proxies from './migrations/0004-proxies.js';
 import * as userPasswords from './migrations/0005-user-passwords.js';
 import * as deviceLogin from './migrations/0006-device-login.js';
 import * as loginRefresh from './migrations/0007-login-refresh.js';
+import * as recordingChunks from './migrations/0008-recording-chunks.js';
+import * as sshHostKeys from './migrations/0009-ssh-host-keys.js';
 import type { Database } from './schema.js';
 
 export type Store = Kysely<Database>;
@@ -33,6 +35,8 @@ const migrations: Record<string, Migration> = {
   '0005-user-passwords': userPasswords,
   '0006-device-login': deviceLogin,
   '0007-login-refresh': loginRefresh,
+  '0008-recording-chunks': recordingChunks,
+  '0009-ssh-host-keys': sshHostKeys,
 };
 
 export async function openStore(options: StoreOptions): Promise<Store> {

@@ -98,6 +98,9 @@ export interface SocketsTable {
   created_at: Defaulted<Date>;
   updated_at: Defaulted<Date>;
   version: ColumnType<number, number | undefined, number>;
+  /** ssh sockets: the upstream's host key (OpenSSH public key line), trusted on first use. */
+  ssh_host_key: Defaulted<string | null>;
+  ssh_host_key_trusted_at: Defaulted<Date | null>;
 }
 
 export interface PoliciesTable {
@@ -172,6 +175,18 @@ export interface RecordingsTable {
   ended_at: Timestamp | null;
   size_bytes: ColumnType<string, string | number, string | number>;
   storage_key: string;
+  /** Distinct chunks stored (a replaced chunk counts once). */
+  chunk_count: Defaulted<number>;
+  last_chunk_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+/** One acknowledged chunk of a recording; its bytes are in the recording storage. */
+export interface RecordingChunksTable {
+  recording_id: string;
+  /** bigint: a string from pg, a number from PGlite. */
+  seq: ColumnType<string | number, string | number, string | number>;
+  size_bytes: number;
+  stored_at: Defaulted<Date>;
 }
 
 export interface AuditEntriesTable {
@@ -280,6 +295,7 @@ export interface Database {
   sessions: SessionsTable;
   session_events: SessionEventsTable;
   recordings: RecordingsTable;
+  recording_chunks: RecordingChunksTable;
   audit_entries: AuditEntriesTable;
   idempotency_keys: IdempotencyKeysTable;
   certificate_authorities: CertificateAuthoritiesTable;

@@ -50,6 +50,12 @@ export class LocalDirectoryStorage implements RecordingStorage {
     }
   }
 
+  async readChunk(key: string, seq: number): Promise<Uint8Array | undefined> {
+    const directory = this.#directory(key);
+    assertChunkSeq(seq);
+    return readFile(join(directory, `${chunkName(seq)}.chunk`)).catch(ignoreMissing);
+  }
+
   async size(key: string): Promise<number> {
     const directory = this.#directory(key);
     let total = 0;

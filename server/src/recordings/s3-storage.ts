@@ -6,6 +6,7 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
+  NoSuchKey,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -85,6 +86,17 @@ export class S3RecordingStorage implements RecordingStorage {
       const bytes = await pending.shift()!;
       fetchMore();
       yield bytes;
+    }
+  }
+
+  async readChunk(key: string, seq: number): Promise<Uint8Array | undefined> {
+    const prefix = this.#keyPrefix(key);
+    assertChunkSeq(seq);
+    try {
+      return await this.#get(`${prefix}${chunkName(seq)}`);
+    } catch (error) {
+      if (error instanceof NoSuchKey) return undefined;
+      throw error;
     }
   }
 

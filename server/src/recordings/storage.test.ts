@@ -154,6 +154,20 @@ for (const backend of BACKENDS) {
       expect((await readAll(storage, key)).toString()).toBe('header\nagain\n');
     });
 
+    it('reads one chunk alone, an empty one as empty, and a chunk not stored as undefined', async () => {
+      const key = newKey();
+      await storage.putChunk(key, 0, text('header\n'));
+      await storage.putChunk(key, 2, new Uint8Array(0));
+      await storage.putChunk(key, 10, text('ten'));
+      expect(Buffer.from((await storage.readChunk(key, 0))!).toString()).toBe('header\n');
+      expect((await storage.readChunk(key, 2))?.length).toBe(0);
+      expect(Buffer.from((await storage.readChunk(key, 10))!).toString()).toBe('ten');
+      expect(await storage.readChunk(key, 1)).toBeUndefined();
+      expect(await storage.readChunk(newKey(), 0)).toBeUndefined();
+      await storage.remove(key);
+      expect(await storage.readChunk(key, 0)).toBeUndefined();
+    });
+
     it('reads more than one listing page (over 1000 chunks) in order, and removes them all', async () => {
       const key = newKey();
       const count = 1001; // one past a listing page and a DeleteObjects batch
@@ -215,10 +229,12 @@ for (const backend of BACKENDS) {
       await expect(readAll(storage, key)).rejects.toThrow(/recording key/);
       await expect(storage.size(key)).rejects.toThrow(/recording key/);
       await expect(storage.remove(key)).rejects.toThrow(/recording key/);
+      await expect(storage.readChunk(key, 0)).rejects.toThrow(/recording key/);
     });
 
     it.each([-1, 1.5, Number.NaN, 1e10])('rejects chunk seq %s', async (seq) => {
       await expect(storage.putChunk(newKey(), seq, text('x'))).rejects.toThrow(/chunk seq/);
+      await expect(storage.readChunk(newKey(), seq)).rejects.toThrow(/chunk seq/);
     });
   });
 }

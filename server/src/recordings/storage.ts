@@ -17,6 +17,11 @@ export interface RecordingStorage {
    * reads as empty rather than failing: whether a recording exists is the database's answer, not the store's.
    */
   read(key: string): AsyncIterable<Uint8Array>;
+  /**
+   * Chunk `seq` of `key` alone, or undefined when it is not stored: for readers that follow a live recording
+   * chunk by chunk, in the order the database acknowledged them.
+   */
+  readChunk(key: string, seq: number): Promise<Uint8Array | undefined>;
   /** Total bytes stored for `key`; 0 when it has no chunks. */
   size(key: string): Promise<number>;
   /** Deletes every chunk of `key`; removing a key with no chunks is not an error. */

@@ -8,7 +8,12 @@ import type { Database, SessionsTable } from '../db/schema.js';
 import type { Audit } from '../http/mutation.js';
 import { ApiError, invalid, notFound } from '../http/problem.js';
 import { newId } from '../ids.js';
-import type { SessionCreate, SessionUpdate } from '../schemas/session.js';
+import {
+  MAX_EVENT_DATA_BYTES,
+  type SessionCreate,
+  type SessionEventCreate,
+  type SessionUpdate,
+} from '../schemas/session.js';
 import type { SocketRow } from './socket-store.js';
 
 export type SessionRow = Selectable<SessionsTable>;
@@ -129,4 +134,28 @@ export async function reportSessionProgress(
     .where('id', '=', row.id)
     .execute();
   return findSession(trx, orgId, row.id);
+}
+
+/** Records an event of a session (a command, a query, a refusal...); events may arrive after its end. */
+export async function insertSessionEvent(
+  db: Kysely<Database>,
+  orgId: string,
+  sessionId: string,
+  body: z.infer<typeof SessionEventCreate>,
+) {
+  if (Buffer.byteLength(JSON.stringify(body.data)) > MAX_EVENT_DATA_BYTES) {
+    throw invalid('data', `must be at most ${MAX_EVENT_DATA_BYTES} bytes as JSON`);
+  }
+  const session = await findSession(db, orgId, sessionId);
+  return db
+    .insertInto('session_events')
+    .values({
+      org_id: orgId,
+      session_id: session.id,
+      time: body.time ?? new Date(),
+      type: body.type,
+      data: JSON.stringify(body.data),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }

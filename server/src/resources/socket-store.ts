@@ -86,7 +86,11 @@ export function socketToApi(row: SocketRow, baseDomain: string) {
   const set = new Set(secrets_set ?? []);
   const flags =
     upstream.type === 'ssh'
-      ? { password_set: set.has('password'), private_key_set: set.has('private_key') }
+      ? {
+          password_set: set.has('password'),
+          private_key_set: set.has('private_key'),
+          host_key: row.ssh_host_key,
+        }
       : upstream.type === 'database'
         ? { password_set: set.has('password') }
         : {};

@@ -178,6 +178,7 @@ export function clientCertificateRoutes(services: Services) {
       CertificateAuthorities.parse({
         x509_ca_certificate: anchors.x509CaCertificate,
         ssh_ca_public_key: anchors.sshCaPublicKey,
+        ssh_upstream_ca_public_key: anchors.sshUpstreamCaPublicKey,
         platform_ca_certificate: platform.certificate.toString('pem'),
       }),
       200,

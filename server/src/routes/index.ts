@@ -13,7 +13,10 @@ import { passwordRoutes } from './passwords.js';
 import { policyRoutes } from './policies.js';
 import { proxyRoutes } from './proxy.js';
 import { proxyEventRoutes } from './proxy-events.js';
+import { proxyRecordingRoutes } from './proxy-recordings.js';
 import { proxySessionRoutes } from './proxy-sessions.js';
+import { proxySshRoutes } from './proxy-ssh.js';
+import { recordingRoutes } from './recordings.js';
 import { serviceAccountRoutes } from './service-accounts.js';
 import { sessionRoutes } from './sessions.js';
 import { socketRoutes } from './sockets.js';
@@ -33,10 +36,13 @@ export function apiRouters(services: Services) {
     accessRoutes(services),
     connectorRoutes(services),
     sessionRoutes(services),
+    recordingRoutes(services),
     clientCertificateRoutes(services),
     auditRoutes(services),
     proxyRoutes(services),
     proxySessionRoutes(services),
+    proxySshRoutes(services),
+    proxyRecordingRoutes(services),
     proxyEventRoutes(services),
     connectorSelfRoutes(services),
   ];

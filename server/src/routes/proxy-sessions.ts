@@ -10,13 +10,21 @@ import { ApiError, invalid } from '../http/problem.js';
 import {
   checkSessionIdentity,
   insertSession,
+  insertSessionEvent,
   reportSessionProgress,
   sessionOrganization,
 } from '../resources/session-store.js';
 import { findSocket } from '../resources/socket-store.js';
 import { errors, Id, IdempotencyHeaders, jsonBody, jsonResponse } from '../schemas/common.js';
 import { ProxySessionCreate } from '../schemas/proxy.js';
-import { Session, SessionUpdate, sessionToApi } from '../schemas/session.js';
+import {
+  eventToApi,
+  Session,
+  SessionEvent,
+  SessionEventCreate,
+  SessionUpdate,
+  sessionToApi,
+} from '../schemas/session.js';
 import type { Services } from '../services.js';
 import { PROXY_TAG } from './proxy.js';
 
@@ -43,6 +51,17 @@ const updateProxySession = createRoute({
   description: 'Byte counts are totals that never decrease; an ended session takes no more reports (409).',
   request: { params: SessionParams, body: jsonBody(SessionUpdate) },
   responses: { 200: jsonResponse(Session, 'The session.'), ...errors(400, 401, 403, 404, 409, 413, 415) },
+});
+
+const addProxySessionEvent = createRoute({
+  tags,
+  method: 'post',
+  path: '/proxy/sessions/{session_id}/events',
+  operationId: 'addProxySessionEvent',
+  summary: 'Report an event of a session',
+  description: 'What happened inside a session: a command run, a channel refused, a file operation.',
+  request: { params: SessionParams, body: jsonBody(SessionEventCreate) },
+  responses: { 201: jsonResponse(SessionEvent, 'The event.'), ...errors(400, 401, 403, 404, 413, 415) },
 });
 
 export function proxySessionRoutes(services: Services) {
@@ -87,6 +106,19 @@ export function proxySessionRoutes(services: Services) {
       { orgId },
     );
     return c.json(sessionToApi(updated), 200);
+  });
+
+  app.openapi(addProxySessionEvent, async (c) => {
+    authorizeProxy(c);
+    const { session_id } = c.req.valid('param');
+    const orgId = await sessionOrganization(services.db, session_id);
+    const event = await mutate(
+      c,
+      services,
+      (trx) => insertSessionEvent(trx, orgId, session_id, c.req.valid('json')),
+      { orgId },
+    );
+    return c.json(eventToApi(event), 201);
   });
 
   return app;

@@ -1,21 +1,22 @@
 /**
  * /api/v1/sessions: connections of identities to sockets, as the proxies report them; admins list, inspect
- * and terminate them, members see their own. Progress reports (PATCH and events) are not audited: they arrive
- * many times a second per session and change no configuration, so they would drown the audit log.
+ * and terminate them, members see their own; their recordings are in recordings.ts. Progress reports (PATCH
+ * and events) are not audited: they arrive many times a second per session and change no configuration, so
+ * they would drown the audit log.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { authorize } from '../auth/authorize.js';
-import { roleAllows } from '../auth/roles.js';
-import type { AppEnv, Principal } from '../http/env.js';
+import type { AppEnv } from '../http/env.js';
 import { createIdempotent, mutate } from '../http/mutation.js';
 import { decodeCursor, decodeNumericCursor, toPage } from '../http/pagination.js';
 import { ApiError, invalid } from '../http/problem.js';
+import { ownIdentity, readableSession } from '../resources/session-access.js';
 import {
   checkSessionIdentity,
   findSession,
   insertSession,
-  type Own,
+  insertSessionEvent,
   reportSessionProgress,
 } from '../resources/session-store.js';
 import { findSocket } from '../resources/socket-store.js';
@@ -30,9 +31,6 @@ import {
 } from '../schemas/common.js';
 import {
   eventToApi,
-  MAX_EVENT_DATA_BYTES,
-  Recording,
-  recordingToApi,
   Session,
   SessionCreate,
   SessionEvent,
@@ -117,51 +115,14 @@ const addSessionEvent = createRoute({
   request: { params: SessionParams, body: jsonBody(SessionEventCreate) },
   responses: { 201: jsonResponse(SessionEvent, 'The event.'), ...errors(400, 401, 403, 404, 413, 415) },
 });
-const listSessionRecordings = createRoute({
-  tags,
-  method: 'get',
-  path: '/sessions/{session_id}/recordings',
-  operationId: 'listSessionRecordings',
-  summary: 'List the recordings of a session',
-  request: { params: SessionParams, query: PageQuery },
-  responses: {
-    200: jsonResponse(pageOf(Recording, 'RecordingPage'), 'A page of recordings.'),
-    ...errors(400, 401, 403, 404),
-  },
-});
-
 export function sessionRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
 
-  /** Members see only their own sessions: matched by their email, or a service account's by its name. */
-  async function ownIdentity(principal: Principal): Promise<Own> {
-    if (roleAllows(principal.role, 'sessions:read')) return null;
-    if (principal.userId) {
-      const user = await services.db
-        .selectFrom('users')
-        .select('email')
-        .where('id', '=', principal.userId)
-        .executeTakeFirst();
-      return { column: 'user_email', value: user?.email ?? null };
-    }
-    const account = await services.db
-      .selectFrom('service_accounts')
-      .select('name')
-      .where('id', '=', principal.serviceAccountId ?? '')
-      .where('org_id', '=', principal.orgId)
-      .executeTakeFirst();
-    return { column: 'service_account_name', value: account?.name ?? null };
-  }
-
-  async function readable(c: Context<AppEnv>, id: string) {
-    const principal = authorize(c, 'sessions:read_own');
-    const own = await ownIdentity(principal);
-    return { orgId: principal.orgId, session: await findSession(services.db, principal.orgId, id, own) };
-  }
+  const readable = (c: Context<AppEnv>, id: string) => readableSession(c, services, id);
 
   app.openapi(listSessions, async (c) => {
     const principal = authorize(c, 'sessions:read_own');
-    const own = await ownIdentity(principal);
+    const own = await ownIdentity(services, principal);
     const q = c.req.valid('query');
     if (q.from && q.to && Date.parse(q.from) > Date.parse(q.to)) throw invalid('from', 'is after `to`');
     let query = services.db.selectFrom('sessions').selectAll().where('org_id', '=', principal.orgId);
@@ -206,22 +167,6 @@ export function sessionRoutes(services: Services) {
       .execute();
     const events = rows.map((r) => ({ ...r, id: String(r.id) }));
     return c.json(toPage(events, q.limit, eventToApi), 200);
-  });
-
-  app.openapi(listSessionRecordings, async (c) => {
-    const { orgId, session } = await readable(c, c.req.valid('param').session_id);
-    const q = c.req.valid('query');
-    const after = decodeCursor(q.cursor);
-    const rows = await services.db
-      .selectFrom('recordings')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .where('session_id', '=', session.id)
-      .$if(after !== undefined, (qb) => qb.where('id', '>', after!))
-      .orderBy('id')
-      .limit(q.limit + 1)
-      .execute();
-    return c.json(toPage(rows, q.limit, recordingToApi), 200);
   });
 
   app.openapi(terminateSession, async (c) => {
@@ -280,25 +225,10 @@ export function sessionRoutes(services: Services) {
 
   app.openapi(addSessionEvent, async (c) => {
     const { orgId } = authorize(c, 'sessions:write');
-    const body = c.req.valid('json');
-    if (Buffer.byteLength(JSON.stringify(body.data)) > MAX_EVENT_DATA_BYTES) {
-      throw invalid('data', `must be at most ${MAX_EVENT_DATA_BYTES} bytes as JSON`);
-    }
-    // Events may arrive after the end: a proxy flushes what it buffered when the connection closes.
-    const event = await mutate(c, services, async (trx) => {
-      const session = await findSession(trx, orgId, c.req.valid('param').session_id);
-      return trx
-        .insertInto('session_events')
-        .values({
-          org_id: orgId,
-          session_id: session.id,
-          time: body.time ?? new Date(),
-          type: body.type,
-          data: JSON.stringify(body.data),
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-    });
+    const { session_id } = c.req.valid('param');
+    const event = await mutate(c, services, (trx) =>
+      insertSessionEvent(trx, orgId, session_id, c.req.valid('json')),
+    );
     return c.json(eventToApi(event), 201);
   });
 

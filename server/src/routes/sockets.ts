@@ -1,23 +1,43 @@
 /** /api/v1/sockets: published services. Addressable by id or by name. */
-import { OpenAPIHono, type z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
 import { authorize } from '../auth/authorize.js';
 import type { AppEnv } from '../http/env.js';
 import { checkIfMatch, etagOf } from '../http/etag.js';
 import { createIdempotent, mutate } from '../http/mutation.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
-import { invalid } from '../http/problem.js';
+import { ApiError, invalid } from '../http/problem.js';
 import { resourceRoutes } from '../http/resource-routes.js';
 import { newId } from '../ids.js';
 import { findSocket, type SocketRow, socketToApi, upstreamColumns } from '../resources/socket-store.js';
-import { pageOf, refParams } from '../schemas/common.js';
+import { errors, jsonResponse, pageOf, refParams } from '../schemas/common.js';
 import { Socket, SocketCreate, SocketListQuery, SocketUpdate } from '../schemas/socket.js';
 import type { Services } from '../services.js';
 
 const tags = ['Sockets'];
+/** Whether an update points the socket at another host or port. */
+function movesUpstream(row: SocketRow, next: { hostname?: string; port?: number } | undefined): boolean {
+  if (!next) return false;
+  const current = row.upstream as { hostname?: string; port?: number };
+  return current.hostname !== next.hostname || current.port !== next.port;
+}
+
+const SocketParams = refParams('socket', 'Socket id or name.');
+const clearSshHostKey = createRoute({
+  tags,
+  method: 'delete',
+  path: '/sockets/{socket}/ssh-host-key',
+  operationId: 'clearSocketSshHostKey',
+  summary: 'Forget the upstream host key an ssh socket trusts',
+  description:
+    'After an expected change of the upstream’s host key (a reinstalled server): the next connection ' +
+    'trusts the key it meets, as on first use. Answers the socket.',
+  request: { params: SocketParams },
+  responses: { 200: jsonResponse(Socket, 'The socket.', true), ...errors(401, 403, 404, 409) },
+});
 const routes = resourceRoutes({
   path: '/sockets',
-  params: refParams('socket', 'Socket id or name.'),
+  params: SocketParams,
   noun: 'socket',
   plural: 'sockets',
   tags,
@@ -161,6 +181,11 @@ export function socketRoutes(services: Services) {
           ...(body.connector_ids !== undefined && { connector_ids: JSON.stringify(body.connector_ids) }),
           ...(body.upstream_configuration &&
             upstreamColumns(services.secrets, body.upstream_configuration, row)),
+          // Another upstream host has another host key: trust starts over.
+          ...(movesUpstream(row, body.upstream_configuration) && {
+            ssh_host_key: null,
+            ssh_host_key_trusted_at: null,
+          }),
           updated_at: new Date(),
           version: row.version + 1,
         })
@@ -197,6 +222,35 @@ export function socketRoutes(services: Services) {
       });
     });
     return c.body(null, 204);
+  });
+
+  app.openapi(clearSshHostKey, async (c) => {
+    const { orgId } = authorize(c, 'sockets:write');
+    const row = await mutate(c, services, async (trx, audit) => {
+      const found = await findSocket(trx, orgId, c.req.valid('param').socket);
+      if (found.socket_type !== 'ssh')
+        throw new ApiError('conflict', `the socket ${found.name} is not an ssh socket`);
+      await trx
+        .updateTable('sockets')
+        .set({
+          ssh_host_key: null,
+          ssh_host_key_trusted_at: null,
+          version: found.version + 1,
+          updated_at: new Date(),
+        })
+        .where('id', '=', found.id)
+        .where('org_id', '=', orgId)
+        .execute();
+      await audit({
+        action: 'socket.ssh_host_key.clear',
+        resource_type: 'socket',
+        resource_id: found.id,
+        details: { name: found.name },
+      });
+      return findSocket(trx, orgId, found.id);
+    });
+    c.header('ETag', etagOf(row.version));
+    return c.json(Socket.parse(socketToApi(row, services.baseDomain)), 200);
   });
 
   return app;

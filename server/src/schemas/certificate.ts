@@ -96,6 +96,12 @@ export const CertificateAuthorities = z
         'upstream sshd’s `TrustedUserCAKeys`: that would let members skip the proxies and their policies.',
       example: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI… acme Border0 user CA',
     }),
+    ssh_upstream_ca_public_key: z.string().openapi({
+      description:
+        'The CA key (OpenSSH format) of the short-lived certificates proxies present to upstream servers of ' +
+        '`border0_certificate` ssh sockets: put it in their sshd’s `TrustedUserCAKeys`.',
+      example: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI… acme Border0 upstream CA',
+    }),
     platform_ca_certificate: z.string().openapi({
       description:
         'The platform CA certificate (PEM): what clients verify the proxies’ server certificates with.',

@@ -2,13 +2,13 @@
 import { isIP } from 'node:net';
 import { z } from '@hono/zod-openapi';
 import type { Selectable } from 'kysely';
-import type { RecordingsTable, SessionEventsTable, SessionsTable } from '../db/schema.js';
+import type { SessionEventsTable, SessionsTable } from '../db/schema.js';
 import { Email, Id, Timestamp } from './common.js';
 
 export const SESSION_RESULTS = ['allowed', 'denied', 'terminated', 'failed'] as const;
 export const SessionResult = z.enum(SESSION_RESULTS).openapi('SessionResult');
 
-const Bytes = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+export const Bytes = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 export const Session = z
   .object({
@@ -112,21 +112,9 @@ export const SessionEventCreate = z
   })
   .openapi('SessionEventCreate');
 
-export const RECORDING_FORMATS = ['asciicast-v2', 'query-log', 'http-log'] as const;
-
-export const Recording = z
-  .object({
-    id: z.string(),
-    format: z.enum(RECORDING_FORMATS),
-    started_at: Timestamp,
-    ended_at: Timestamp.nullable(),
-    size_bytes: Bytes,
-  })
-  .openapi('Recording');
-
 // Rows to API shapes. bigint columns arrive as strings from pg and as numbers from PGlite.
-const iso = (t: Date | string) => new Date(t).toISOString();
-const isoOrNull = (t: Date | string | null) => (t === null ? null : iso(t));
+export const iso = (t: Date | string) => new Date(t).toISOString();
+export const isoOrNull = (t: Date | string | null) => (t === null ? null : iso(t));
 
 export function sessionToApi(row: Selectable<SessionsTable>) {
   return Session.parse({
@@ -153,14 +141,4 @@ export function eventToApi(
   row: Pick<Selectable<SessionEventsTable>, 'time' | 'type' | 'data'> & { id: unknown },
 ) {
   return SessionEvent.parse({ id: String(row.id), time: iso(row.time), type: row.type, data: row.data });
-}
-
-export function recordingToApi(row: Selectable<RecordingsTable>) {
-  return Recording.parse({
-    id: row.id,
-    format: row.format,
-    started_at: iso(row.started_at),
-    ended_at: isoOrNull(row.ended_at),
-    size_bytes: Number(row.size_bytes),
-  });
 }

@@ -73,7 +73,17 @@ export const UpstreamInput = z
 export const Upstream = z
   .discriminatedUnion('type', [
     z.object(httpFields).openapi('HttpUpstream'),
-    z.object({ ...sshBase, password_set: z.boolean(), private_key_set: z.boolean() }).openapi('SshUpstream'),
+    z
+      .object({
+        ...sshBase,
+        password_set: z.boolean(),
+        private_key_set: z.boolean(),
+        host_key: z.string().nullable().openapi({
+          description:
+            'The upstream’s host key, trusted on first use (read-only; `DELETE …/ssh-host-key` clears it).',
+        }),
+      })
+      .openapi('SshUpstream'),
     z.object({ ...databaseBase, password_set: z.boolean() }).openapi('DatabaseUpstream'),
     z.object(tlsFields).openapi('TlsUpstream'),
   ])

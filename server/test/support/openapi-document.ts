@@ -4,9 +4,10 @@ import { createApp, openApiDocument } from '../../src/app.js';
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import type { Store } from '../../src/db/database.js';
 import { LocalEventBus } from '../../src/events/event-bus.js';
+import type { RecordingStorage } from '../../src/recordings/storage.js';
 
 export async function generatedDocument(): Promise<Record<string, unknown>> {
-  // Building the document touches no table: a store is needed only to satisfy the type.
+  // Building the document touches no table nor recording: they are needed only to satisfy the type.
   const app = createApp(
     {
       db: undefined as unknown as Store,
@@ -15,6 +16,7 @@ export async function generatedDocument(): Promise<Record<string, unknown>> {
       baseDomain: 'localhost',
       geo: { country: () => null },
       events: new LocalEventBus(),
+      recordings: undefined as unknown as RecordingStorage,
     },
     { defaultMetrics: false },
   );

@@ -3,7 +3,7 @@
  * remembering which operations answered with success. An event stream never ends: only its status, media
  * type and first event are checked, and the caller cancels it.
  */
-import { checkResponse, operationFor } from './spec.js';
+import { checkResponse, isJsonMedia, operationFor } from './spec.js';
 
 export interface ContractLog {
   /** Operation ids that answered 2xx at least once. */
@@ -36,7 +36,8 @@ export function recordingFetch(inner: (request: Request) => Promise<Response>): 
     }
     const text = await response.clone().text();
     let body: unknown = text;
-    if (text) {
+    // A recording is text in its own format, validated as the string it is.
+    if (text && isJsonMedia(response.headers.get('content-type') ?? '')) {
       try {
         body = JSON.parse(text);
       } catch {

@@ -33,6 +33,8 @@ export interface SpecOperation {
   caller: Caller;
   /** Answers a Server-Sent Events stream, which stays open: read what is needed, then cancel it. */
   streams: boolean;
+  /** How a client reads its success: JSON, text (a recording), or a stream it cancels. */
+  parseAs: 'json' | 'text' | 'stream';
 }
 
 export type Caller = 'organization' | 'proxy' | 'connector' | 'public';
@@ -50,6 +52,11 @@ export const operations: SpecOperation[] = Object.entries(
     .map(([method, op]) => {
       const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
       const pattern = new RegExp(`^${path.replace(/\{\w+\}/g, '[^/]+')}$`);
+      const streams = Object.values(op.responses).some((r) => r.content?.['text/event-stream'] !== undefined);
+      const successMedia = Object.entries(op.responses)
+        .filter(([status]) => status.startsWith('2'))
+        .flatMap(([, r]) => Object.keys(r.content ?? {}));
+      const json = successMedia.length === 0 || successMedia.some(isJsonMedia);
       return {
         operationId: op.operationId,
         method: method.toUpperCase(),
@@ -62,10 +69,16 @@ export const operations: SpecOperation[] = Object.entries(
           Array.isArray(op.security) && op.security.length === 0
             ? 'public'
             : (CALLERS[op.tags?.[0] ?? ''] ?? 'organization'),
-        streams: Object.values(op.responses).some((r) => r.content?.['text/event-stream'] !== undefined),
+        streams,
+        parseAs: streams ? 'stream' : json ? 'json' : 'text',
       };
     }),
 );
+
+/** `application/json` and its `+json` relatives (problem details): what is parsed as JSON. */
+export function isJsonMedia(mediaType: string): boolean {
+  return /^application\/(.+\+)?json\b/i.test(mediaType);
+}
 
 /** The operation a request went to, by method and concrete path. Literal segments win over parameters. */
 export function operationFor(method: string, pathname: string): SpecOperation | undefined {

@@ -24,6 +24,11 @@ export interface World {
   /** The connector's token itself, for the connector's own operations. */
   connectorToken: string;
   sessionId: string;
+  /** An ssh socket (password login) and a live session of the member on it, as a proxy reported it. */
+  sshSocketId: string;
+  sshSessionId: string;
+  /** A recording of the session, started by the proxy, with its first chunk stored. */
+  recordingId: string;
   /** A client's PKCS#10 request (ECDSA P-256) and OpenSSH public key, for the certificate operations. */
   csrPem: string;
   sshPublicKey: string;
@@ -31,7 +36,8 @@ export interface World {
   deviceCode?: string;
 }
 
-export async function buildWorld(b0: Border0Client, tag: string): Promise<World> {
+/** `proxy` is a client with the proxy token: the data plane records what the world's session shows. */
+export async function buildWorld(b0: Border0Client, tag: string, proxy: Border0Client): Promise<World> {
   const org = await b0.get('/api/v1/organizations/{organization}', {
     params: { path: { organization: 'current' } },
   });
@@ -82,6 +88,23 @@ export async function buildWorld(b0: Border0Client, tag: string): Promise<World>
     params: { path: { connector: connector.id } },
     body: { name: 'dc' },
   });
+  const sshSocket = await b0.post('/api/v1/sockets', {
+    body: {
+      name: `ssh-${tag}`,
+      socket_type: 'ssh',
+      upstream_configuration: {
+        type: 'ssh',
+        hostname: '127.0.0.1',
+        port: 22,
+        authentication_type: 'username_and_password',
+        username: 'app',
+        password: `ssh-secret-${tag}`,
+      },
+    },
+  });
+  const sshSession = await proxy.post('/api/v1/proxy/sessions', {
+    body: { socket_id: sshSocket.id, user_email: member.email, result: 'allowed' },
+  });
   const session = await b0.post('/api/v1/sessions', {
     body: {
       socket: socket.id,
@@ -90,6 +113,15 @@ export async function buildWorld(b0: Border0Client, tag: string): Promise<World>
       client_port: 50000,
       result: 'allowed',
     },
+  });
+  const recording = await proxy.post('/api/v1/proxy/sessions/{session_id}/recordings', {
+    params: { path: { session_id: session.id } },
+    body: { format: 'asciicast-v2' },
+  });
+  await proxy.put('/api/v1/proxy/sessions/{session_id}/recordings/{recording_id}/chunks/{seq}', {
+    params: { path: { session_id: session.id, recording_id: recording.id, seq: 0 } },
+    body: CHUNKS[0]!,
+    ...binaryBody,
   });
   // The organization's CAs exist from here on, as they would after its first client login.
   await b0.get('/api/v1/client/ca');
@@ -108,6 +140,9 @@ export async function buildWorld(b0: Border0Client, tag: string): Promise<World>
     connectorTokenId: connectorToken.id,
     connectorToken: connectorToken.token,
     sessionId: session.id,
+    sshSocketId: sshSocket.id,
+    sshSessionId: sshSession.id,
+    recordingId: recording.id,
     csrPem: (await createCsr()).csrPem,
     sshPublicKey: createSshKey().publicKeyLine,
   };
@@ -116,8 +151,30 @@ export async function buildWorld(b0: Border0Client, tag: string): Promise<World>
 export interface OperationRequest {
   path?: Record<string, string>;
   query?: Record<string, string>;
+  /** JSON, or bytes for an `application/octet-stream` body (recording chunks). */
   body?: unknown;
 }
+
+/** What the SDK needs to send bytes as they are: openapi-fetch serializes bodies to JSON by default. */
+export const binaryBody = {
+  bodySerializer: (body: unknown) => body,
+  headers: { 'content-type': 'application/octet-stream' },
+};
+
+/** The body of `request` for `Harness.request`: JSON, or bytes with their media type. */
+export function bodyInit(body: unknown): {
+  json?: unknown;
+  body?: Uint8Array;
+  headers?: Record<string, string>;
+} {
+  if (body === undefined) return {};
+  return body instanceof Uint8Array ? { body, headers: binaryBody.headers } : { json: body };
+}
+
+/** The world's recording as the proxy writes it: a header line, then an event per chunk. */
+const CHUNKS = ['{"version":2,"width":80,"height":24}\n', '[0.25,"o","$ "]\n'].map((line) =>
+  new TextEncoder().encode(line),
+);
 
 /** "May the member read the app database from 203.0.113.7?": what access checks ask in these suites. */
 const accessQuestion = (w: World) => ({
@@ -147,6 +204,7 @@ export function validRequests(w: World): [operationId: string, request: Operatio
   const account = { service_account: w.serviceAccountId };
   const connector = { connector: w.connectorId };
   const session = { session_id: w.sessionId };
+  const recording = { ...session, recording_id: w.recordingId };
   return [
     ['listOrganizations', {}],
     ['createOrganization', { body: { name: fresh('org') } }],
@@ -194,6 +252,7 @@ export function validRequests(w: World): [operationId: string, request: Operatio
       },
     ],
     ['getSocket', { path: socket }],
+    ['clearSocketSshHostKey', { path: { socket: w.sshSocketId } }],
     [
       'updateSocket',
       { path: socket, body: { description: 'The app database', tags: { env: 'prod', team: 'web' } } },
@@ -234,6 +293,7 @@ export function validRequests(w: World): [operationId: string, request: Operatio
     ['addSessionEvent', { path: session, body: { type: 'query', data: { statement: 'select 1' } } }],
     ['listSessionEvents', { path: session }],
     ['listSessionRecordings', { path: session }],
+    ['getSessionRecording', { path: recording }],
     ['terminateSession', { path: session }],
     ...proxyRequests(w),
     ...connectorRequests(w),
@@ -281,6 +341,18 @@ function proxyRequests(w: World): [string, OperationRequest][] {
       },
     ],
     ['updateProxySession', { path: { session_id: w.sessionId }, body: { bytes_in: 2048, bytes_out: 8192 } }],
+    ['createProxyRecording', { path: { session_id: w.sessionId }, body: { format: 'asciicast-v2' } }],
+    [
+      'putProxyRecordingChunk',
+      { path: { session_id: w.sessionId, recording_id: w.recordingId, seq: '1' }, body: CHUNKS[1] },
+    ],
+    ['endProxyRecording', { path: { session_id: w.sessionId, recording_id: w.recordingId } }],
+    [
+      'addProxySessionEvent',
+      { path: { session_id: w.sessionId }, body: { type: 'ssh.exec', data: { command: 'uptime' } } },
+    ],
+    ['getSshUpstreamCredentials', { path: { session_id: w.sshSessionId }, body: {} }],
+    ['verifySshHostKey', { path: { session_id: w.sshSessionId }, body: { host_key: w.sshPublicKey } }],
     ['streamProxyEvents', {}],
   ];
 }
@@ -320,6 +392,7 @@ const TABLES = [
   'sessions',
   'session_events',
   'recordings',
+  'recording_chunks',
   'audit_entries',
   'idempotency_keys',
   'certificate_authorities',
