@@ -3,7 +3,7 @@
  * With `--listen`, a local listener forwards each accepted connection; without it, standard input and output
  * carry one connection (usable as an OpenSSH ProxyCommand).
  */
-import { createServer, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { checkServerIdentity, connect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { CLIENT_ALPN } from '@border0/protocol';
 import type { Command } from 'commander';
@@ -80,36 +80,48 @@ export function openThroughProxy(proxy: ProxyTarget, dnsname: string, credential
   });
 }
 
-function splice(local: Socket | NodeJS.ReadWriteStream, remote: TLSSocket, early: Buffer): void {
-  if (early.length > 0) (local as NodeJS.WritableStream).write(early);
-  remote.pipe(local as NodeJS.WritableStream);
-  (local as NodeJS.ReadableStream).pipe(remote);
+/** Carries bytes between the local side (what it reads, where it writes) and the proxy connection. */
+function splice(
+  input: NodeJS.ReadableStream,
+  output: NodeJS.WritableStream,
+  remote: TLSSocket,
+  early: Buffer,
+): void {
+  if (early.length > 0) output.write(early);
+  remote.pipe(output);
+  input.pipe(remote);
   remote.resume();
+}
+
+/** A socket's name from its name, id or dnsname (`web-acme.example.net` → `web` in organization `acme`). */
+export function socketNameOf(ref: string, organization: string): string {
+  const suffix = ref.toLowerCase().lastIndexOf(`-${organization.toLowerCase()}.`);
+  return ref.includes('.') && suffix > 0 ? ref.slice(0, suffix) : ref;
 }
 
 export function registerClientTlsCommand(group: Command): void {
   group
     .command('tls')
     .description('Connect to a socket through the proxy: a local listener, or standard input and output')
-    .argument('<socket>', 'socket name or id')
+    .argument('<socket>', 'socket name, id or dnsname (<socket>-<org>.<domain>, as ssh passes %h)')
     .option('--listen <host:port>', 'listen here and forward each connection (default: stdin/stdout)')
     .option('--proxy <host:port>', 'the proxy (env BORDER0_PROXY; default 127.0.0.1:8443)')
     .action(async (socketRef: string, options: { listen?: string; proxy?: string }, command: Command) => {
       const ctx = contextOf(command);
       const client = ctx.client();
       const proxy = parseHostPort(options.proxy ?? process.env.BORDER0_PROXY ?? '127.0.0.1:8443', '--proxy');
-      const socket = await client.get('/api/v1/sockets/{socket}', {
-        params: { path: { socket: socketRef } },
-      });
       const org = await client.get('/api/v1/organizations/{organization}', {
         params: { path: { organization: 'current' } },
+      });
+      const socket = await client.get('/api/v1/sockets/{socket}', {
+        params: { path: { socket: socketNameOf(socketRef, org.name) } },
       });
       // Asked per connection: a long-running listener renews its certificate before it expires.
       const credentials = () => clientCredentials(client, ctx.configDir, org.name, ctx.identity());
 
       if (!options.listen) {
         const { tls, early } = await openThroughProxy(proxy, socket.dnsname, await credentials());
-        splice(process.stdin, tls, early);
+        splice(process.stdin, process.stdout, tls, early);
         process.stdout.on('error', () => tls.destroy());
         await new Promise<void>((resolve) => tls.once('close', () => resolve()));
         process.stdin.pause();
@@ -122,9 +134,12 @@ export function registerClientTlsCommand(group: Command): void {
           .then((current) => openThroughProxy(proxy, socket.dnsname, current))
           .then(
             ({ tls, early }) => {
+              // Either side gone, abruptly or not, takes the other with it.
+              local.once('close', () => tls.destroy());
+              tls.once('close', () => local.destroy());
               local.on('error', () => tls.destroy());
               tls.on('error', () => local.destroy());
-              splice(local, tls, early);
+              splice(local, local, tls, early);
               local.resume();
             },
             (error: Error) => {

@@ -1,6 +1,7 @@
 /** `border0 client ...`: what a user runs to reach sockets (more client commands join this group). */
 import type { Command } from 'commander';
 import { registerClientLoginCommands } from './client-login.js';
+import { registerClientSshCommands } from './client-ssh.js';
 import { registerClientTlsCommand } from './client-tls.js';
 
 export function registerClientCommands(program: Command): void {
@@ -9,4 +10,5 @@ export function registerClientCommands(program: Command): void {
     .description('Reach sockets as a user: border0 client login, then border0 client tls <socket>');
   registerClientLoginCommands(group);
   registerClientTlsCommand(group);
+  registerClientSshCommands(group);
 }

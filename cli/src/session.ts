@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 import { contextOf } from './context.js';
 import { parseTime } from './options.js';
 import { type Column, collect, printItem, printList, tableOf } from './output.js';
+import { registerSessionReplayCommand } from './session-replay.js';
 
 type Session = Schema<'Session'>;
 
@@ -104,6 +105,8 @@ export function registerSessionCommands(program: Command): void {
         ])}`,
       );
     });
+
+  registerSessionReplayCommand(group);
 
   group
     .command('terminate <id>')

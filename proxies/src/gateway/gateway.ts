@@ -5,10 +5,22 @@
  */
 import { createServer, type SecureContextOptions, type Server, type TLSSocket } from 'node:tls';
 import { CLIENT_ALPN, TUNNEL_ALPN } from '@border0/protocol';
+import type { AccessAction } from '@border0/sdk/policy';
 import type { Logger } from 'pino';
 import type { SocketDirectory } from '../control-plane/socket-directory.js';
+import { type AdmittedClient, admitClient, type ConnectionContext } from '../session/client-admission.js';
+import { carrySshSession } from '../ssh/ssh-socket.js';
+import { carryTlsSession } from '../tls/tls-socket.js';
 import type { TunnelServer } from '../tunnel/tunnel-server.js';
-import { type ConnectionContext, handleTlsConnection } from './tls-connection.js';
+
+/** The protocol handlers by socket type: what a connection asks first, and who carries it once admitted. */
+const HANDLERS: Record<
+  string,
+  { first: AccessAction; carry: (ctx: ConnectionContext, client: AdmittedClient) => Promise<void> }
+> = {
+  tls: { first: { type: 'tls' }, carry: carryTlsSession },
+  ssh: { first: { type: 'ssh', kind: 'connect' }, carry: carrySshSession },
+};
 
 export interface GatewayOptions {
   /** The proxy's key and certificate, and the client CAs of every organization. */
@@ -57,8 +69,10 @@ export function createGateway(options: GatewayOptions): Server {
     directory
       .find(servername)
       .then(async (lookup) => {
-        if (!lookup) socket.destroy();
-        else await handleTlsConnection(options.connection, socket, lookup);
+        if (!lookup) return socket.destroy();
+        const handler = HANDLERS[lookup.socket.socket_type];
+        const admitted = await admitClient(options.connection, socket, lookup, handler?.first);
+        if (admitted && handler) await handler.carry(options.connection, admitted);
       })
       .catch((error: Error) => {
         log.warn({ err: error, servername }, 'connection failed');

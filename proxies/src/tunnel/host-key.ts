@@ -8,7 +8,7 @@ let processHostKey: string | undefined;
 
 /** An ed25519 private key in OpenSSH format, generated on first use and reused for the life of the process. */
 export function processTunnelHostKey(): string {
-  processHostKey ??= generateParsableKey();
+  processHostKey ??= generateEd25519Key();
   return processHostKey;
 }
 
@@ -16,7 +16,7 @@ export function processTunnelHostKey(): string {
  * ssh2's generator drops a leading zero byte of an ed25519 public key, and then cannot read its own key back
  * (about one key in 256): generate again until ssh2 can parse what it made.
  */
-function generateParsableKey(): string {
+export function generateEd25519Key(): string {
   for (;;) {
     const key = ssh2.utils.generateKeyPairSync('ed25519').private;
     if (!(ssh2.utils.parseKey(key) instanceof Error)) return key;

@@ -196,11 +196,13 @@ function checkPermission(policy: CompiledPolicy, socket: SocketInput, action: Ac
 
 function describeAction(action: AccessAction): string {
   switch (action.type) {
-    case 'ssh':
-      if (action.kind === 'exec') return `ssh exec of "${action.command}"`;
+    case 'ssh': {
+      const as = action.username === undefined ? '' : ` as ${action.username}`;
+      if (action.kind === 'exec') return `ssh exec of "${action.command}"${as}`;
       if (action.kind === 'tcp_forwarding')
-        return `forwarding to ${action.destination_address}:${action.destination_port}`;
-      return action.kind === 'connect' ? 'ssh access' : `ssh ${action.kind.replace('_', ' ')}`;
+        return `forwarding to ${action.destination_address}:${action.destination_port}${as}`;
+      return `${action.kind === 'connect' ? 'ssh access' : `ssh ${action.kind.replace('_', ' ')}`}${as}`;
+    }
     case 'database':
       return action.database === undefined
         ? 'database access'

@@ -1,0 +1,118 @@
+/**
+ * `border0 session replay <id>`: plays a session's terminal recording (asciicast v2) in this terminal, at
+ * its real pace, faster, or all at once; `--follow` plays a live session as it happens. The cast is read as a
+ * stream, line by line, so a long recording starts at once and never sits whole in memory.
+ */
+import type { Border0Client } from '@border0/sdk';
+import type { Command } from 'commander';
+import { contextOf } from './context.js';
+import { CliError, UsageError } from './errors.js';
+
+export interface ReplayOptions {
+  /** Playback speed: 2 is twice as fast. */
+  speed: number;
+  /** Pauses longer than this (seconds) are shortened to it, as asciinema's idle_time_limit. */
+  maxIdle: number;
+  /** No waiting at all: print the final output at once. */
+  toEnd: boolean;
+}
+
+/** Plays cast lines as they come: waits between output events as the options say, and writes their data. */
+export async function playCast(
+  lines: AsyncIterable<string>,
+  write: (data: string) => void,
+  options: ReplayOptions,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<void> {
+  let header = true;
+  let previous = 0;
+  let number = 0;
+  for await (const line of lines) {
+    number++;
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new CliError(`the recording is damaged at line ${number}`);
+    }
+    if (header) {
+      header = false;
+      if ((value as { version?: unknown }).version !== 2) throw new CliError('not an asciicast v2 recording');
+      continue;
+    }
+    if (!Array.isArray(value) || typeof value[0] !== 'number' || typeof value[2] !== 'string') continue;
+    const [time, code, data] = value as [number, string, string];
+    if (code !== 'o') continue;
+    if (!options.toEnd) {
+      const pause = Math.min(Math.max(time - previous, 0), options.maxIdle) / options.speed;
+      if (pause > 0.001) await sleep(pause * 1000);
+    }
+    previous = time;
+    write(data);
+  }
+}
+
+/** Splits a byte stream into lines (UTF-8 safe across chunks). */
+export async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let rest = '';
+  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
+    rest += decoder.decode(chunk, { stream: true });
+    let end = rest.indexOf('\n');
+    while (end !== -1) {
+      yield rest.slice(0, end);
+      rest = rest.slice(end + 1);
+      end = rest.indexOf('\n');
+    }
+  }
+  rest += decoder.decode();
+  if (rest) yield rest;
+}
+
+async function terminalRecording(client: Border0Client, sessionId: string, recordingId: string | undefined) {
+  if (recordingId) return recordingId;
+  for await (const recording of client.paginate('/api/v1/sessions/{session_id}/recordings', {
+    params: { path: { session_id: sessionId } },
+  })) {
+    if (recording.format === 'asciicast-v2') return recording.id;
+  }
+  throw new CliError(`session ${sessionId} has no terminal recording`);
+}
+
+export function registerSessionReplayCommand(group: Command): void {
+  group
+    .command('replay <id>')
+    .description(
+      'Play the terminal recording of a session: real pace, --speed N, --to-end, or --follow it live',
+    )
+    .option('--recording <id>', 'which recording (default: the first terminal recording)')
+    .option('--speed <n>', 'playback speed (2 = twice as fast)', '1')
+    .option('--max-idle <seconds>', 'shorten longer pauses to this', '2')
+    .option('--to-end', 'print the whole recording at once')
+    .option('--follow', 'keep playing while the session is live')
+    .action(async (id: string, options: Record<string, string | boolean | undefined>, command: Command) => {
+      const speed = Number(options.speed);
+      const maxIdle = Number(options.maxIdle);
+      if (!(speed > 0) || !(maxIdle >= 0)) throw new UsageError('--speed must be > 0 and --max-idle >= 0');
+      const client = contextOf(command).client();
+      const path = {
+        session_id: id,
+        recording_id: await terminalRecording(client, id, options.recording as string),
+      };
+      const { data } = await client.raw.GET('/api/v1/sessions/{session_id}/recordings/{recording_id}', {
+        params: { path, query: options.follow ? { follow: 'true' } : {} },
+        parseAs: 'stream',
+      });
+      if (!data) throw new CliError('the recording is empty');
+      await playCast(
+        linesOf(data as unknown as ReadableStream<Uint8Array>),
+        (text) => process.stdout.write(text),
+        {
+          speed,
+          maxIdle,
+          toEnd: options.toEnd === true,
+        },
+      );
+    });
+}

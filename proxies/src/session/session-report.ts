@@ -1,0 +1,71 @@
+/**
+ * A live session as the control plane sees it: byte totals reported every few seconds, events (commands,
+ * refusals, file operations) as they happen, and one final report with the result. Reports never throw into
+ * the data path: a control plane that is briefly away loses nothing but a progress report.
+ */
+import type { Border0Client } from '@border0/sdk';
+import type { Logger } from 'pino';
+
+const REPORT_EVERY_MS = 5000;
+
+export type SessionEnd = { result?: 'terminated' | 'failed' | 'denied'; reason?: string };
+
+export class SessionReport {
+  bytesIn = 0;
+  bytesOut = 0;
+  readonly #client: Border0Client;
+  readonly #sessionId: string;
+  readonly #log: Logger;
+  readonly #timer: NodeJS.Timeout;
+  readonly #measure: (() => { bytesIn: number; bytesOut: number }) | undefined;
+  /** Events go out in order, one after another. */
+  #events: Promise<unknown> = Promise.resolve();
+  #ended = false;
+
+  /** `measure` reads the byte totals where they are counted anyway (e.g. a socket's); else set the fields. */
+  constructor(
+    client: Border0Client,
+    sessionId: string,
+    log: Logger,
+    measure?: () => { bytesIn: number; bytesOut: number },
+  ) {
+    this.#measure = measure;
+    this.#client = client;
+    this.#sessionId = sessionId;
+    this.#log = log;
+    this.#timer = setInterval(() => void this.#progress(), REPORT_EVERY_MS);
+    this.#timer.unref();
+  }
+
+  /** Records what happened in the session, e.g. `ssh.exec` with the command. */
+  event(type: string, data: Record<string, unknown>): void {
+    const time = new Date().toISOString();
+    this.#events = this.#events.then(() =>
+      this.#client
+        .post('/api/v1/proxy/sessions/{session_id}/events', {
+          params: { path: { session_id: this.#sessionId } },
+          body: { type, time, data },
+        })
+        .catch((error: unknown) => this.#log.warn({ err: error, type }, 'session event report failed')),
+    );
+  }
+
+  /** The last report: once, after the events reported so far. */
+  async end(end: SessionEnd = {}): Promise<void> {
+    if (this.#ended) return;
+    this.#ended = true;
+    clearInterval(this.#timer);
+    await this.#events;
+    await this.#progress({ ended: true, ...end });
+  }
+
+  #progress(extra: { ended?: true } & SessionEnd = {}) {
+    if (this.#measure) ({ bytesIn: this.bytesIn, bytesOut: this.bytesOut } = this.#measure());
+    return this.#client
+      .patch('/api/v1/proxy/sessions/{session_id}', {
+        params: { path: { session_id: this.#sessionId } },
+        body: { bytes_in: this.bytesIn, bytes_out: this.bytesOut, ...extra },
+      })
+      .catch((error: unknown) => this.#log.warn({ err: error }, 'session report failed'));
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The proxy's own SSH connection to an ssh socket's upstream, through the connector's tunnel, logged in the
+ * socket's way (password, private key, or a minutes-long certificate of the organization's upstream CA for
+ * a key made for this session alone), with the upstream's host key trusted on first use and then required.
+ */
+import type { Duplex } from 'node:stream';
+import { type Border0Client, Border0Error } from '@border0/sdk';
+import ssh2 from 'ssh2';
+import { generateEd25519Key } from '../tunnel/host-key.js';
+import { certificateAuthKey } from './certificate-key.js';
+
+export interface UpstreamRequest {
+  client: Border0Client;
+  sessionId: string;
+  /** The login name the client asked for; the socket decides whether it counts. */
+  loginName: string;
+  /** The tunnel channel to the upstream's SSH port. */
+  channel: Duplex;
+  readyTimeoutMs?: number;
+}
+
+export interface UpstreamConnection {
+  ssh: ssh2.Client;
+  loginName: string;
+  /** `first_use` when this connection made the socket trust the host key. */
+  hostKeyTrust: 'known' | 'first_use';
+}
+
+/** A failure to reach or log in to the upstream, in words for the person at the client. */
+export class UpstreamError extends Error {
+  override readonly name = 'UpstreamError';
+}
+
+export async function connectUpstream(request: UpstreamRequest): Promise<UpstreamConnection> {
+  const { client, sessionId } = request;
+  const session = { session_id: sessionId };
+  // Made whatever the socket's login: it costs a millisecond, and asking twice would cost a round trip.
+  const ephemeral = oneOffKey();
+  const credentials = await client
+    .post('/api/v1/proxy/sessions/{session_id}/ssh-upstream', {
+      params: { path: session },
+      body: { login_name: request.loginName, public_key: ephemeral.publicLine },
+    })
+    .catch((error: unknown) => {
+      throw new UpstreamError(`cannot get the upstream login: ${describe(error)}`);
+    });
+
+  const ssh = new ssh2.Client();
+  let hostKeyTrust: UpstreamConnection['hostKeyTrust'] = 'known';
+  let hostKeyProblem: string | undefined;
+  const options: ssh2.ConnectConfig = {
+    sock: request.channel as unknown as ssh2.ConnectConfig['sock'],
+    username: credentials.login_name,
+    readyTimeout: request.readyTimeoutMs ?? 20_000,
+    keepaliveInterval: 15_000,
+    keepaliveCountMax: 3,
+    // Asked with the key the upstream presented; the control plane keeps the first and compares later ones.
+    hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
+      client
+        .put('/api/v1/proxy/sessions/{session_id}/ssh-host-key', {
+          params: { path: session },
+          body: { host_key: `${keyType(key)} ${key.toString('base64')}` },
+        })
+        .then(
+          (verdict) => {
+            hostKeyTrust = verdict.trust;
+            verify(true);
+          },
+          (error: unknown) => {
+            hostKeyProblem = describe(error);
+            verify(false);
+          },
+        );
+    },
+  };
+  if (credentials.authentication_type === 'username_and_password') {
+    options.password = credentials.password;
+  } else if (credentials.authentication_type === 'private_key') {
+    options.privateKey = credentials.private_key;
+  } else {
+    const key = certificateAuthKey(ephemeral.privateKey, credentials.certificate!);
+    options.authHandler = [{ type: 'publickey', username: credentials.login_name, key } as never];
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    const fail = (error: Error) => {
+      ssh.end();
+      reject(
+        new UpstreamError(
+          hostKeyProblem
+            ? `the upstream's host key is not trusted: ${hostKeyProblem}`
+            : /authentication methods failed/i.test(error.message)
+              ? `the upstream refused the login as ${credentials.login_name} (${credentials.authentication_type})`
+              : `cannot connect to the upstream: ${error.message}`,
+        ),
+      );
+    };
+    ssh.once('ready', () => {
+      ssh.removeListener('error', fail);
+      resolve();
+    });
+    ssh.once('error', fail);
+    ssh.connect(options);
+  });
+  return { ssh, loginName: credentials.login_name, hostKeyTrust };
+}
+
+/** A key for this session alone; the certificate the control plane signs for it is worthless without it. */
+function oneOffKey(): { privateKey: string; publicLine: string } {
+  const privateKey = generateEd25519Key();
+  const parsed = ssh2.utils.parseKey(privateKey) as ssh2.ParsedKey;
+  return { privateKey, publicLine: `${parsed.type} ${parsed.getPublicSSH().toString('base64')}` };
+}
+
+/** The key type named at the start of an SSH public key blob. */
+function keyType(blob: Buffer): string {
+  const length = blob.length >= 4 ? blob.readUInt32BE(0) : 0;
+  return blob.subarray(4, 4 + length).toString('latin1');
+}
+
+function describe(error: unknown): string {
+  return error instanceof Border0Error ? error.detail : (error as Error).message;
+}
