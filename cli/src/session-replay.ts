@@ -70,14 +70,20 @@ export async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerat
   if (rest) yield rest;
 }
 
-async function terminalRecording(client: Border0Client, sessionId: string, recordingId: string | undefined) {
-  if (recordingId) return recordingId;
-  for await (const recording of client.paginate('/api/v1/sessions/{session_id}/recordings', {
-    params: { path: { session_id: sessionId } },
-  })) {
-    if (recording.format === 'asciicast-v2') return recording.id;
+/** The session's first terminal recording; with `follow`, waits for it while the session is live. */
+async function terminalRecording(client: Border0Client, sessionId: string, follow: boolean): Promise<string> {
+  const path = { session_id: sessionId };
+  for (;;) {
+    for await (const recording of client.paginate('/api/v1/sessions/{session_id}/recordings', {
+      params: { path },
+    })) {
+      if (recording.format === 'asciicast-v2') return recording.id;
+    }
+    const session = await client.get('/api/v1/sessions/{session_id}', { params: { path } });
+    if (!follow || !session.live) throw new CliError(`session ${sessionId} has no terminal recording`);
+    // A live session records once its first shell or command starts.
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  throw new CliError(`session ${sessionId} has no terminal recording`);
 }
 
 export function registerSessionReplayCommand(group: Command): void {
@@ -96,10 +102,10 @@ export function registerSessionReplayCommand(group: Command): void {
       const maxIdle = Number(options.maxIdle);
       if (!(speed > 0) || !(maxIdle >= 0)) throw new UsageError('--speed must be > 0 and --max-idle >= 0');
       const client = contextOf(command).client();
-      const path = {
-        session_id: id,
-        recording_id: await terminalRecording(client, id, options.recording as string),
-      };
+      const recordingId =
+        (options.recording as string | undefined) ??
+        (await terminalRecording(client, id, options.follow === true));
+      const path = { session_id: id, recording_id: recordingId };
       const { data } = await client.raw.GET('/api/v1/sessions/{session_id}/recordings/{recording_id}', {
         params: { path, query: options.follow ? { follow: 'true' } : {} },
         parseAs: 'stream',

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseAsciicast } from '@border0/protocol';
@@ -57,10 +57,16 @@ interface Run {
 }
 
 /** Runs an OpenSSH tool with the written config, feeding `input`; never hangs past the deadline. */
-function openssh(tool: 'ssh' | 'scp' | 'sftp', args: string[], input?: string | Buffer, deadlineMs = 60_000) {
+function openssh(
+  tool: 'ssh' | 'scp' | 'sftp',
+  args: string[],
+  input?: string | Buffer,
+  deadlineMs = 60_000,
+  extraEnv: Record<string, string> = {},
+) {
   return new Promise<Run>((resolve) => {
     const child = spawn(tool, ['-F', sshConfig, ...(process.env.DEBUG_SSH ? ['-v'] : []), ...args], {
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...env, ...extraEnv },
     });
     let stdout = '';
     let stderr = '';
@@ -161,6 +167,7 @@ beforeAll(async () => {
               ],
             },
             allowed_usernames: [SSHD_TEST_USER],
+            agent_forwarding: {},
           },
         },
         condition: { who },
@@ -367,6 +374,102 @@ describe('ssh sockets through proxy and connector', () => {
     });
     expect(events.items.map((e) => e.type)).toContain('ssh.shell');
   }, 60_000);
+
+  it('border0 client ssh runs a command with its exit code; replay --follow plays a live session', async () => {
+    const viaCli = await border0(
+      ['client', 'ssh', `${SSHD_TEST_USER}@box-pw`, 'echo via border0; exit 5'],
+      env,
+    );
+    expect(viaCli).toMatchObject({ code: 5, stdout: 'via border0\n' });
+
+    const sessionsOf = async () =>
+      (await admin.get('/api/v1/sessions', { params: { query: { socket: 'box-pw' } } })).items;
+    const before = new Set((await sessionsOf()).map((session) => session.id));
+    const running = openssh('ssh', ['-tt', host('box-pw'), 'for i in 1 2 3; do echo tick $i; sleep 1; done']);
+    const fresh = (items: { id: string }[]) => items.filter((session) => !before.has(session.id));
+    const live = fresh(await eventually(sessionsOf, (items) => fresh(items).length > 0, 10_000))[0]!;
+    // Followed while it runs: the replay ends when the session does, with all of it.
+    const followed = await border0(['session', 'replay', live.id, '--follow', '--to-end'], env);
+    expect((await running).code).toBe(0);
+    expect(followed.code, followed.stderr).toBe(0);
+    expect(followed.stdout).toMatch(/tick 1\r\ntick 2\r\ntick 3/);
+  }, 30_000);
+
+  it('forwards the client’s agent only where a policy allows it', async () => {
+    const agentSocket = join(work, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', agentSocket], { stdio: 'ignore' });
+    children.push(agent);
+    await eventually(async () => existsSync(agentSocket), Boolean, 5000);
+    const agentEnv = { SSH_AUTH_SOCK: agentSocket };
+    const added = await new Promise<number | null>((resolve) =>
+      spawn('ssh-add', ['-q', join(work, 'upstream_key')], { env: { ...process.env, ...agentEnv } }).once(
+        'exit',
+        resolve,
+      ),
+    );
+    expect(added).toBe(0);
+    const target = `${SSHD_TEST_USER}@${host('box-cert')}`;
+    const listed = await openssh('ssh', ['-A', target, 'ssh-add -l'], undefined, 30_000, agentEnv);
+    expect(listed, listed.stderr).toMatchObject({ code: 0 });
+    expect(listed.stdout).toMatch(/ED25519/);
+    // The strict box's policy does not allow it: the upstream finds no agent.
+    const strict = (commands: string[]) => ({
+      params: { path: { policy: 'strict-box' } },
+      body: {
+        document: {
+          permissions: { ssh: { exec: { commands } } },
+          condition: { who: { email: ['admin@localhost'] } },
+        },
+      },
+    });
+    await admin.patch('/api/v1/policies/{policy}', strict(['ssh-add -l']));
+    try {
+      const refused = await openssh(
+        'ssh',
+        ['-A', host('box-key'), 'ssh-add -l'],
+        undefined,
+        30_000,
+        agentEnv,
+      );
+      expect(refused.code).not.toBe(0);
+      expect(refused.stdout + refused.stderr).toMatch(
+        /Could not open a connection to your authentication agent/,
+      );
+    } finally {
+      await admin.patch('/api/v1/policies/{policy}', strict(['uptime']));
+      agent.kill();
+    }
+  }, 30_000);
+
+  it('ends a session at the maximum duration its policy sets', async () => {
+    const path = { policy: 'strict-box' };
+    const strict = await admin.get('/api/v1/policies/{policy}', { params: { path } });
+    await admin.patch('/api/v1/policies/{policy}', {
+      params: { path },
+      body: {
+        document: {
+          ...strict.document,
+          permissions: {
+            ssh: { exec: { commands: ['uptime', 'sleep 30'] }, max_session_duration_seconds: 2 },
+          },
+        } as never,
+      },
+    });
+    try {
+      const started = Date.now();
+      const cut = await openssh('ssh', [host('box-key'), 'sleep 30']);
+      const seconds = (Date.now() - started) / 1000;
+      expect(cut.code).toBe(255);
+      expect(cut.stderr).toMatch(/border0: the maximum session duration \(2 s\) was reached/);
+      expect(seconds).toBeGreaterThanOrEqual(2);
+      expect(seconds).toBeLessThan(6);
+    } finally {
+      await admin.patch('/api/v1/policies/{policy}', {
+        params: { path },
+        body: { document: strict.document as never },
+      });
+    }
+  }, 30_000);
 
   it('ends a live ssh session within 2 s of a termination, and of its policy’s removal', async () => {
     const live = async (socket: string) =>

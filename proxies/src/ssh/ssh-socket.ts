@@ -2,7 +2,7 @@
  * An ssh socket: the proxy is the SSH server the client talks to (inside its mTLS connection, so the client
  * is already identified) and an SSH client of the upstream. Every channel is decided on its own (shell, exec
  * with its command, sftp, port forwarding, the login name), bridged faithfully (pty, window changes, env,
- * signals, exit status) and, when the socket records, recorded as asciicast.
+ * signals, exit status, the agent when a policy allows) and, when the socket records, recorded as asciicast.
  */
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -14,6 +14,7 @@ import type { AdmittedClient, ConnectionContext } from '../session/client-admiss
 import { SessionReport } from '../session/session-report.js';
 import { processTunnelHostKey } from '../tunnel/host-key.js';
 import { TunnelError } from '../tunnel/tunnel-error.js';
+import { ClientAgent } from './agent-forwarding.js';
 import { SftpOperationParser } from './sftp-operations.js';
 import { connectUpstream, type UpstreamConnection, UpstreamError } from './upstream-connection.js';
 
@@ -45,6 +46,7 @@ export async function carrySshSession(ctx: ConnectionContext, admitted: Admitted
   let refused: string | undefined;
   let endReason: string | undefined;
   let upstream: Promise<UpstreamConnection> | undefined;
+  let clientConnection: ssh2.Connection | undefined;
 
   const decide = (request: SshAction) =>
     admitted.decide({
@@ -115,6 +117,7 @@ export async function carrySshSession(ctx: ConnectionContext, admitted: Admitted
         sessionId,
         loginName: loginName ?? '',
         channel,
+        agent: clientConnection && new ClientAgent(clientConnection),
       });
       connection.ssh.on('error', (error) => log.warn({ err: error }, 'upstream connection error'));
       connection.ssh.once('close', () => end('the upstream closed the connection'));
@@ -179,9 +182,15 @@ export async function carrySshSession(ctx: ConnectionContext, admitted: Admitted
       };
       // ssh2 throws at once when the upstream went away meanwhile.
       try {
-        if (kind === 'shell') connection.ssh.shell(window ?? false, { env: state.env }, done);
+        const agentForward = state.agent === true;
+        if (kind === 'shell')
+          connection.ssh.shell(window ?? false, { env: state.env, agentForward } as never, done);
         else if (kind === 'exec')
-          connection.ssh.exec(command ?? '', { env: state.env, pty: window ?? undefined }, done);
+          connection.ssh.exec(
+            command ?? '',
+            { env: state.env, pty: window ?? undefined, agentForward } as never,
+            done,
+          );
         else connection.ssh.subsys('sftp', done);
       } catch (error) {
         resolve(error as Error);
@@ -226,6 +235,7 @@ export async function carrySshSession(ctx: ConnectionContext, admitted: Admitted
   const server = new ssh2.Server(
     { hostKeys: [processTunnelHostKey()], ident: 'Border0', keepaliveInterval: 15_000, keepaliveCountMax: 3 },
     (connection) => {
+      clientConnection = connection;
       connection.on('error', (error: Error) => log.debug({ err: error }, 'client ssh error'));
       connection.on('close', () => tls.destroy());
       connection.on('authentication', (auth) => {
@@ -270,10 +280,21 @@ export async function carrySshSession(ctx: ConnectionContext, admitted: Admitted
           state.upstream?.signal(info.name);
           ok?.();
         });
-        // Agent forwarding would hand the upstream a way to use the person's keys: not carried.
-        stream.on('auth-agent', (_ok, no) => {
-          report.event('ssh.denied', { kind: 'agent_forwarding', reason: 'agent forwarding is not carried' });
-          no?.();
+        // The upstream may then use the person's keys (through the client, one request at a time): only
+        // when a policy says so.
+        stream.on('auth-agent', (ok, no) => {
+          (async () => {
+            const decision = refused
+              ? { allowed: false, reason: refused }
+              : await decide({ kind: 'agent_forwarding' });
+            if (!decision.allowed) {
+              report.event('ssh.denied', { kind: 'agent_forwarding', reason: decision.reason });
+              return no?.();
+            }
+            state.agent = true;
+            report.event('ssh.agent_forwarding', {});
+            ok?.();
+          })().catch(() => no?.());
         });
         stream.on('x11', (_ok, no) => no?.());
         stream.on('shell', (ok) => runSafely(ok(), 'shell', state));
@@ -332,6 +353,8 @@ function recordSftpOperations(stream: ssh2.ServerChannel, report: SessionReport)
 
 interface ChannelState {
   pty?: ssh2.PseudoTtyInfo;
+  /** The client asked to forward its agent on this channel, and a policy allows it. */
+  agent?: boolean;
   env: Record<string, string>;
   upstream?: ssh2.ClientChannel;
   recording?: TerminalRecording | undefined;

@@ -16,6 +16,8 @@ export interface UpstreamRequest {
   loginName: string;
   /** The tunnel channel to the upstream's SSH port. */
   channel: Duplex;
+  /** The client's agent, for channels that forward it (only when a policy allows). */
+  agent?: ssh2.BaseAgent | undefined;
   readyTimeoutMs?: number;
 }
 
@@ -54,6 +56,9 @@ export async function connectUpstream(request: UpstreamRequest): Promise<Upstrea
     readyTimeout: request.readyTimeoutMs ?? 20_000,
     keepaliveInterval: 15_000,
     keepaliveCountMax: 3,
+    // Forwarding is asked per channel (agentForward on shell/exec); `agentForward` here would ask it for every
+    // channel. The login below names its one method, so the agent is never used to log in.
+    ...(request.agent && { agent: request.agent }),
     // Asked with the key the upstream presented; the control plane keeps the first and compares later ones.
     hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
       client
@@ -73,13 +78,14 @@ export async function connectUpstream(request: UpstreamRequest): Promise<Upstrea
         );
     },
   };
+  const username = credentials.login_name;
   if (credentials.authentication_type === 'username_and_password') {
-    options.password = credentials.password;
+    options.authHandler = [{ type: 'password', username, password: credentials.password ?? '' } as never];
   } else if (credentials.authentication_type === 'private_key') {
-    options.privateKey = credentials.private_key;
+    options.authHandler = [{ type: 'publickey', username, key: credentials.private_key ?? '' } as never];
   } else {
     const key = certificateAuthKey(ephemeral.privateKey, credentials.certificate!);
-    options.authHandler = [{ type: 'publickey', username: credentials.login_name, key } as never];
+    options.authHandler = [{ type: 'publickey', username, key } as never];
   }
 
   await new Promise<void>((resolve, reject) => {
