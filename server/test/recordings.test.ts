@@ -276,32 +276,29 @@ for (const dialect of DIALECTS) {
     // pg's pool keeps timers of its own: counting the follower's is exact on PGlite only, so the test exists
     // there alone (rather than showing as skipped on PostgreSQL).
     const itOnPglite = dialect === 'pglite' ? it : ((() => undefined) as unknown as typeof it);
-    itOnPglite(
-      'stops following when the reader leaves, and leaves no timer behind',
-      async () => {
-        const session = await startSession();
-        const recording = await startRecording(session.id);
-        await putChunk(session.id, recording.id, 0, castChunks(1)[0]!);
-        vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-        try {
-          const res = await getRecording(session.id, recording.id, '?follow=true');
-          const reader = res.body!.getReader();
-          expect((await reader.read()).value?.length).toBeGreaterThan(0);
-          // Asked for more, the follower polls on its timer: one pending while it waits for the next chunk.
-          const next = reader.read();
+    itOnPglite('stops following when the reader leaves, and leaves no timer behind', async () => {
+      const session = await startSession();
+      const recording = await startRecording(session.id);
+      await putChunk(session.id, recording.id, 0, castChunks(1)[0]!);
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      try {
+        const res = await getRecording(session.id, recording.id, '?follow=true');
+        const reader = res.body!.getReader();
+        expect((await reader.read()).value?.length).toBeGreaterThan(0);
+        // Asked for more, the follower polls on its timer: one pending while it waits for the next chunk.
+        const next = reader.read();
+        await until(() => vi.getTimerCount() === 1);
+        for (let poll = 0; poll < 3; poll++) {
+          vi.advanceTimersByTime(300);
           await until(() => vi.getTimerCount() === 1);
-          for (let poll = 0; poll < 3; poll++) {
-            vi.advanceTimersByTime(300);
-            await until(() => vi.getTimerCount() === 1);
-          }
-          await reader.cancel();
-          expect(vi.getTimerCount()).toBe(0);
-          expect((await next).done).toBe(true);
-        } finally {
-          vi.useRealTimers();
         }
-      },
-    );
+        await reader.cancel();
+        expect(vi.getTimerCount()).toBe(0);
+        expect((await next).done).toBe(true);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
 
     it('reads a recording still being written as what has arrived so far, and an empty one as empty', async () => {
       const session = await startSession();
