@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { constants, homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { socketNameOf } from './client-tls.js';
@@ -16,8 +16,8 @@ import { type Context, contextOf } from './context.js';
 import { CliError } from './errors.js';
 import { printDone } from './output.js';
 
-/** A word for sh: OpenSSH runs ProxyCommand with the user's shell. */
-const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+/** A word for sh (OpenSSH runs ProxyCommand with the user's shell), with ssh's % tokens escaped. */
+const quote = (word: string) => `'${word.replaceAll("'", `'\\''`).replaceAll('%', '%%')}'`;
 
 /** The command that starts this very CLI again, for ProxyCommand (which ssh runs as `exec <command>`). */
 function border0Command(ctx: Context, proxy: string | undefined): string {
@@ -30,7 +30,8 @@ function border0Command(ctx: Context, proxy: string | undefined): string {
     'client',
     'tls',
     ...(proxy ? ['--proxy', quote(proxy)] : []),
-    '%h',
+    // Quoted: ssh expands %h before the shell sees it, and a hostname is not to be trusted with the shell.
+    "'%h'",
   ];
   return parts.join(' ');
 }
@@ -91,7 +92,10 @@ export function registerClientSshCommands(group: Command): void {
             ),
           ),
         );
-        child.once('exit', (status, signal) => resolve(status ?? (signal ? 128 + 15 : 1)));
+        // As a shell reports it: 128 + the signal's number.
+        child.once('exit', (status, signal) =>
+          resolve(status ?? (signal ? 128 + (constants.signals[signal] ?? 15) : 1)),
+        );
       });
       process.exitCode = code;
     });

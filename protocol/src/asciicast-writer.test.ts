@@ -319,3 +319,32 @@ describe('AsciicastWriter (property)', () => {
     );
   });
 });
+
+describe('AsciicastWriter under a slow sink', () => {
+  it('drops and reports chunks beyond the queue bound instead of growing', async () => {
+    const stored: number[] = [];
+    const lost: number[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const writer = new AsciicastWriter({
+      header: { width: 80, height: 24 },
+      sink: async (seq) => {
+        await gate;
+        stored.push(seq);
+      },
+      maxChunkBytes: 1024,
+      maxQueuedBytes: 4096,
+      onError: (_error, seq) => lost.push(seq),
+    });
+    for (let i = 0; i < 40; i++) writer.output(new TextEncoder().encode('x'.repeat(1000)));
+    release();
+    await writer.close();
+    expect(lost.length).toBeGreaterThan(0);
+    expect(stored.length).toBeLessThanOrEqual(5);
+    expect([...stored, ...lost].sort((a, b) => a - b)).toEqual(
+      [...new Set([...stored, ...lost])].sort((a, b) => a - b),
+    );
+  });
+});

@@ -25,6 +25,11 @@ export interface AsciicastWriterOptions {
   /** Retries of a failed sink call, with doubling delays from `retryDelayMs`. Defaults 3 and 250. */
   retries?: number;
   retryDelayMs?: number;
+  /**
+   * Chunks waiting for the sink may hold at most this many bytes (default 16 MiB): beyond, new chunks are
+   * dropped and reported, so a slow sink never makes the recorder grow without bound.
+   */
+  maxQueuedBytes?: number;
   /** Called when a chunk could not be stored after all retries; that chunk's events are lost. */
   onError?: (error: Error, seq: number) => void;
   /** Milliseconds on a clock that never goes back; event times are measured on it. Default `performance.now`. */
@@ -49,6 +54,8 @@ export class AsciicastWriter {
   readonly #maxChunkBytes: number;
   readonly #retries: number;
   readonly #retryDelayMs: number;
+  readonly #maxQueuedBytes: number;
+  #queuedBytes = 0;
   readonly #onError: (error: Error, seq: number) => void;
   readonly #now: () => number;
   readonly #start: number;
@@ -72,6 +79,7 @@ export class AsciicastWriter {
     this.#maxChunkBytes = options.maxChunkBytes ?? 64 * 1024;
     this.#retries = options.retries ?? 3;
     this.#retryDelayMs = options.retryDelayMs ?? 250;
+    this.#maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024 * 1024;
     this.#onError = options.onError ?? (() => {});
     this.#now = options.now ?? (() => performance.now());
     this.#start = this.#now();
@@ -152,7 +160,15 @@ export class AsciicastWriter {
       this.#lines = [];
       this.#bufferedBytes = 0;
       const seq = this.#nextSeq++;
-      this.#delivery = this.#delivery.then(() => this.#deliver(seq, bytes));
+      if (this.#queuedBytes + bytes.length > this.#maxQueuedBytes) {
+        this.#report(new Error('the recording sink falls behind: a chunk was dropped'), seq);
+        return this.#delivery;
+      }
+      this.#queuedBytes += bytes.length;
+      this.#delivery = this.#delivery.then(async () => {
+        await this.#deliver(seq, bytes);
+        this.#queuedBytes -= bytes.length;
+      });
     }
     return this.#delivery;
   }

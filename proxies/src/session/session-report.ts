@@ -7,6 +7,8 @@ import type { Border0Client } from '@border0/sdk';
 import type { Logger } from 'pino';
 
 const REPORT_EVERY_MS = 5000;
+/** Events waiting for the control plane; beyond, new ones are counted and dropped (memory stays bounded). */
+const MAX_PENDING_EVENTS = 1000;
 
 export type SessionEnd = { result?: 'terminated' | 'failed' | 'denied'; reason?: string };
 
@@ -20,6 +22,8 @@ export class SessionReport {
   readonly #measure: (() => { bytesIn: number; bytesOut: number }) | undefined;
   /** Events go out in order, one after another. */
   #events: Promise<unknown> = Promise.resolve();
+  #pendingEvents = 0;
+  #droppedEvents = 0;
   #ended = false;
 
   /** `measure` reads the byte totals where they are counted anyway (e.g. a socket's); else set the fields. */
@@ -39,14 +43,25 @@ export class SessionReport {
 
   /** Records what happened in the session, e.g. `ssh.exec` with the command. */
   event(type: string, data: Record<string, unknown>): void {
+    if (this.#pendingEvents >= MAX_PENDING_EVENTS) {
+      if (this.#droppedEvents++ === 0) this.#log.warn({ type }, 'session events fall behind; dropping');
+      return;
+    }
     const time = new Date().toISOString();
+    const dropped = this.#droppedEvents;
+    this.#droppedEvents = 0;
+    this.#pendingEvents++;
     this.#events = this.#events.then(() =>
       this.#client
         .post('/api/v1/proxy/sessions/{session_id}/events', {
           params: { path: { session_id: this.#sessionId } },
-          body: { type, time, data },
+          // How many were dropped before this one, so the record shows the gap.
+          body: { type, time, data: dropped > 0 ? { ...data, events_dropped_before: dropped } : data },
         })
-        .catch((error: unknown) => this.#log.warn({ err: error, type }, 'session event report failed')),
+        .catch((error: unknown) => this.#log.warn({ err: error, type }, 'session event report failed'))
+        .finally(() => {
+          this.#pendingEvents--;
+        }),
     );
   }
 

@@ -47,13 +47,20 @@ function openAgentChannel(
 /** An agent for ssh2's Client (`agent` + `agentForward`) that is the client's agent, reached over its connection. */
 export class ClientAgent extends ssh2.OpenSSHAgent {
   readonly #connection: ssh2.Connection;
+  readonly #allowed: () => Promise<boolean>;
 
-  constructor(connection: ssh2.Connection) {
+  /** `allowed` is asked at every use: ssh2 keeps forwarding on for the connection once one channel had it. */
+  constructor(connection: ssh2.Connection, allowed: () => Promise<boolean>) {
     super('');
     this.#connection = connection;
+    this.#allowed = allowed;
   }
 
   override getStream(cb: (error: Error | undefined, stream?: Duplex) => void): void {
-    openAgentChannel(this.#connection, cb);
+    this.#allowed().then(
+      (allowed) =>
+        allowed ? openAgentChannel(this.#connection, cb) : cb(new Error('agent forwarding is not allowed')),
+      (error: Error) => cb(error),
+    );
   }
 }

@@ -117,9 +117,14 @@ export async function carrySshSession(ctx: ConnectionContext, admitted: Admitted
         sessionId,
         loginName: loginName ?? '',
         channel,
-        agent: clientConnection && new ClientAgent(clientConnection),
+        // Asked again at every use: an upstream may keep asking after the policy changed.
+        agent:
+          clientConnection &&
+          new ClientAgent(clientConnection, async () => (await decide({ kind: 'agent_forwarding' })).allowed),
       });
       connection.ssh.on('error', (error) => log.warn({ err: error }, 'upstream connection error'));
+      // The client left while this connection was being made: nobody will use it.
+      if (tls.destroyed) connection.ssh.end();
       connection.ssh.once('close', () => end('the upstream closed the connection'));
       if (connection.hostKeyTrust === 'first_use') log.info('upstream host key trusted on first use');
       return connection;
@@ -134,7 +139,13 @@ export async function carrySshSession(ctx: ConnectionContext, admitted: Admitted
   /** Runs an accepted session channel's shell, command or subsystem, once decided. */
   const run = async (stream: ssh2.ServerChannel, kind: Kind, state: ChannelState, command?: string) => {
     openStreams.add(stream);
-    stream.once('close', () => openStreams.delete(stream));
+    let gone = false;
+    stream.once('close', () => {
+      gone = true;
+      openStreams.delete(stream);
+    });
+    /** The client may close the channel, or the connection, while a decision or a connection is pending. */
+    const abandoned = () => gone || tls.destroyed;
     const deny = (reason: string) => {
       report.event('ssh.denied', { kind, ...(command !== undefined && { command }), reason });
       stream.stderr.write(`border0: ${reason}\r\n`);
@@ -144,6 +155,7 @@ export async function carrySshSession(ctx: ConnectionContext, admitted: Admitted
     if (refused) return deny(refused);
     const decision: Decision =
       kind === 'exec' ? await decide({ kind, command: command ?? '' }) : await decide({ kind });
+    if (abandoned()) return;
     if (!decision.allowed) return deny(decision.reason);
     report.event(`ssh.${kind}`, {
       login_name: loginName,
@@ -168,10 +180,15 @@ export async function carrySshSession(ctx: ConnectionContext, admitted: Admitted
       term: state.pty.term,
       modes: state.pty.modes,
     };
+    if (abandoned()) return;
     // Before the upstream channel opens: its first output and its exit must find the bridge in place.
     const recording =
       lookup.socket.recording_enabled && kind !== 'sftp' ? await record(state, command) : undefined;
     if (recording) recordings.add(recording);
+    if (abandoned()) {
+      void recording?.close();
+      return;
+    }
     const opened = await new Promise<ssh2.ClientChannel | Error>((resolve) => {
       // The bridge is attached in the callback itself, before any of the channel's events can fire.
       const done = (error: Error | undefined, channel: ssh2.ClientChannel) => {
@@ -208,7 +225,14 @@ export async function carrySshSession(ctx: ConnectionContext, admitted: Admitted
   };
 
   /** A channel that fails unexpectedly closes alone: never the proxy, nor the other channels. */
-  const runSafely = (stream: ssh2.ServerChannel, kind: Kind, state: ChannelState, command?: string) => {
+  const runSafely = (
+    stream: ssh2.ServerChannel | undefined,
+    kind: Kind,
+    state: ChannelState,
+    command?: string,
+  ) => {
+    // ssh2 accepts one shell, command or subsystem per channel; a second request gets no stream.
+    if (!stream) return;
     run(stream, kind, state, command).catch((error: unknown) => {
       log.warn({ err: error, kind }, 'channel failed');
       stream.close();
@@ -276,9 +300,14 @@ export async function carrySshSession(ctx: ConnectionContext, admitted: Admitted
           state.recording?.writer.resize(info.cols, info.rows);
           ok?.();
         });
-        stream.on('signal', (ok, _no, info) => {
-          state.upstream?.signal(info.name);
-          ok?.();
+        stream.on('signal', (ok, no, info) => {
+          // ssh2 throws on a signal name outside RFC 4254's list: refuse it rather than drop the connection.
+          try {
+            state.upstream?.signal(info.name);
+            ok?.();
+          } catch {
+            no?.();
+          }
         });
         // The upstream may then use the person's keys (through the client, one request at a time): only
         // when a policy says so.
@@ -384,8 +413,13 @@ function bridge(
         : { signal: signal ?? 'SIGKILL', dump: dump ?? false, description: description ?? '' };
   });
   upstream.once('close', () => {
-    if (exit && 'code' in exit) stream.exit(exit.code);
-    else if (exit) stream.exit(exit.signal, exit.dump, exit.description);
+    try {
+      if (exit && 'code' in exit) stream.exit(exit.code);
+      else if (exit) stream.exit(exit.signal, exit.dump, exit.description);
+    } catch {
+      // ssh2 refuses signal names outside RFC 4254 (sshd's SIGBUS@openssh.com...): the shell's convention.
+      stream.exit(255);
+    }
     stream.end();
     void recording?.close();
   });

@@ -44,6 +44,7 @@ export async function connectUpstream(request: UpstreamRequest): Promise<Upstrea
       body: { login_name: request.loginName, public_key: ephemeral.publicLine },
     })
     .catch((error: unknown) => {
+      request.channel.destroy();
       throw new UpstreamError(`cannot get the upstream login: ${describe(error)}`);
     });
 
@@ -84,8 +85,13 @@ export async function connectUpstream(request: UpstreamRequest): Promise<Upstrea
   } else if (credentials.authentication_type === 'private_key') {
     options.authHandler = [{ type: 'publickey', username, key: credentials.private_key ?? '' } as never];
   } else {
-    const key = certificateAuthKey(ephemeral.privateKey, credentials.certificate!);
-    options.authHandler = [{ type: 'publickey', username, key } as never];
+    try {
+      const key = certificateAuthKey(ephemeral.privateKey, credentials.certificate ?? '');
+      options.authHandler = [{ type: 'publickey', username, key } as never];
+    } catch (error) {
+      request.channel.destroy();
+      throw new UpstreamError(`the upstream certificate is unusable: ${(error as Error).message}`);
+    }
   }
 
   await new Promise<void>((resolve, reject) => {

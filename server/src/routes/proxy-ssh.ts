@@ -191,8 +191,19 @@ export function proxySshRoutes(services: Services) {
         .where('id', '=', session.socket_id)
         .where('ssh_host_key', 'is', null)
         .executeTakeFirst();
-      if (Number(kept.numUpdatedRows) !== 1)
-        throw new ApiError('conflict', 'the host key was set meanwhile; retry');
+      if (Number(kept.numUpdatedRows) !== 1) {
+        const winner = await trx
+          .selectFrom('sockets')
+          .select('ssh_host_key')
+          .where('id', '=', session.socket_id)
+          .executeTakeFirst();
+        if (winner?.ssh_host_key && fingerprintOf(winner.ssh_host_key) === fingerprint)
+          return 'known' as const;
+        throw new ApiError(
+          'conflict',
+          `the upstream host key changed: ${fingerprint} is not the one just trusted`,
+        );
+      }
       await appendAudit(
         trx,
         {
