@@ -3,12 +3,10 @@
  * a certificate of the organization's client CA for it, and the platform CA that signs the proxies'
  * certificates. Kept under the config directory with mode 0600 and renewed when less than an hour is left.
  */
-import 'reflect-metadata';
 import { createHash, generateKeyPairSync, webcrypto, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Border0Client } from '@border0/sdk';
-import * as x509 from '@peculiar/x509';
 
 export interface ClientCredentials {
   key: string;
@@ -20,6 +18,9 @@ export interface ClientCredentials {
 const RENEW_BEFORE_MS = 60 * 60 * 1000;
 
 async function csrFor(privateKeyPem: string, publicKeyPem: string): Promise<string> {
+  // Loaded only to make a request (hours apart): every ProxyCommand start would pay for it otherwise.
+  await import('reflect-metadata');
+  const x509 = await import('@peculiar/x509');
   x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
   const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const der = (pem: string) => Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
