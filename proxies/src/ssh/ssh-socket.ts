@@ -37,8 +37,13 @@ export async function carrySshSession(ctx: ConnectionContext, admitted: Admitted
     bytesIn: tls.bytesRead,
     bytesOut: tls.bytesWritten,
   }));
-  const upstreamConfig = lookup.socket.upstream_configuration as { username_provider?: string };
+  const upstreamConfig = lookup.socket.upstream_configuration as {
+    username_provider?: string;
+    username?: string;
+  };
   const clientPicksLogin = upstreamConfig.username_provider === 'prompt_client';
+  /** The name the upstream session runs as: the client's pick, or the socket's own. */
+  const upstreamLogin = () => (clientPicksLogin ? loginName : upstreamConfig.username);
   const openStreams = new Set<ssh2.ServerChannel>();
   const recordings = new Set<TerminalRecording>();
   let loginName: string | undefined;
@@ -158,7 +163,7 @@ export async function carrySshSession(ctx: ConnectionContext, admitted: Admitted
     if (abandoned()) return;
     if (!decision.allowed) return deny(decision.reason);
     report.event(`ssh.${kind}`, {
-      login_name: loginName,
+      login_name: upstreamLogin(),
       ...(command !== undefined && { command }),
       ...(state.pty && { pty: `${state.pty.cols}x${state.pty.rows}` }),
     });
