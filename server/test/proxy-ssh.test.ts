@@ -167,6 +167,40 @@ describe('proxy ssh upstream (pglite)', () => {
     );
   });
 
+  it('starts trust over when a connector’s declaration moves the socket to another host', async () => {
+    const connector = await admin.post('/api/v1/connectors', { body: { name: 'declaring' } });
+    const { token } = await admin.post('/api/v1/connectors/{connector}/tokens', {
+      params: { path: { connector: connector.id } },
+      body: { name: 'declaring' },
+    });
+    const asConnector = createClient({ baseUrl: 'http://test', token, fetch: h.fetch });
+    const declare = (hostname: string) =>
+      asConnector.put('/api/v1/connector/sockets/{name}', {
+        params: { path: { name: 'declared-box' } },
+        body: {
+          socket_type: 'ssh',
+          upstream_configuration: {
+            type: 'ssh',
+            hostname,
+            port: 22,
+            authentication_type: 'username_and_password',
+            username: 'x',
+            password: 'pw-pw-pw',
+          },
+        },
+      });
+    const socket = await declare('10.0.0.1');
+    const session = await liveSession(socket.id);
+    await proxy.put('/api/v1/proxy/sessions/{session_id}/ssh-host-key', {
+      params: { path: { session_id: session.id } },
+      body: { host_key: createSshKey().publicKeyLine },
+    });
+    expect((await declare('10.0.0.1')).upstream_configuration).toMatchObject({
+      host_key: expect.any(String),
+    });
+    expect((await declare('10.0.0.2')).upstream_configuration).toMatchObject({ host_key: null });
+  });
+
   it('gives nothing for an ended or denied session, nor for another kind of socket', async () => {
     const socket = await sshSocket({
       authentication_type: 'username_and_password',

@@ -61,6 +61,20 @@ export function upstreamColumns(
   return { upstream: JSON.stringify(sealed.upstream), upstream_secrets: sealed.upstream_secrets };
 }
 
+/**
+ * The columns an update sets besides the upstream's when it points the socket at another host or port:
+ * another host has another host key, so trust on first use starts over.
+ */
+export function hostKeyResetOnMove(
+  row: { upstream: Record<string, unknown> },
+  next: { hostname?: string; port?: number } | undefined,
+): { ssh_host_key?: null; ssh_host_key_trusted_at?: null } {
+  if (!next) return {};
+  const current = row.upstream as { hostname?: string; port?: number };
+  const moved = current.hostname !== next.hostname || current.port !== next.port;
+  return moved ? { ssh_host_key: null, ssh_host_key_trusted_at: null } : {};
+}
+
 /** An authentication type needs its credentials at hand. */
 function checkAuthentication(
   open: Record<string, unknown>,

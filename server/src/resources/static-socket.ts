@@ -12,7 +12,7 @@ import type { Audit } from '../http/mutation.js';
 import { ApiError } from '../http/problem.js';
 import { newId } from '../ids.js';
 import type { ConnectorSocketPut } from '../schemas/connector.js';
-import { findSocket, type SocketRow, upstreamColumns } from './socket-store.js';
+import { findSocket, hostKeyResetOnMove, type SocketRow, upstreamColumns } from './socket-store.js';
 
 type Declaration = z.infer<typeof ConnectorSocketPut>;
 
@@ -84,6 +84,7 @@ export async function upsertConnectorSocket(
     .updateTable('sockets')
     .set({
       ...fields,
+      ...hostKeyResetOnMove(existing, declared.upstream_configuration),
       connector_ids: JSON.stringify([connectorId]),
       updated_at: new Date(),
       version: existing.version + 1,

@@ -9,19 +9,18 @@ import { decodeCursor, toPage } from '../http/pagination.js';
 import { ApiError, invalid } from '../http/problem.js';
 import { resourceRoutes } from '../http/resource-routes.js';
 import { newId } from '../ids.js';
-import { findSocket, type SocketRow, socketToApi, upstreamColumns } from '../resources/socket-store.js';
+import {
+  findSocket,
+  hostKeyResetOnMove,
+  type SocketRow,
+  socketToApi,
+  upstreamColumns,
+} from '../resources/socket-store.js';
 import { errors, jsonResponse, pageOf, refParams } from '../schemas/common.js';
 import { Socket, SocketCreate, SocketListQuery, SocketUpdate } from '../schemas/socket.js';
 import type { Services } from '../services.js';
 
 const tags = ['Sockets'];
-/** Whether an update points the socket at another host or port. */
-function movesUpstream(row: SocketRow, next: { hostname?: string; port?: number } | undefined): boolean {
-  if (!next) return false;
-  const current = row.upstream as { hostname?: string; port?: number };
-  return current.hostname !== next.hostname || current.port !== next.port;
-}
-
 const SocketParams = refParams('socket', 'Socket id or name.');
 const clearSshHostKey = createRoute({
   tags,
@@ -181,11 +180,7 @@ export function socketRoutes(services: Services) {
           ...(body.connector_ids !== undefined && { connector_ids: JSON.stringify(body.connector_ids) }),
           ...(body.upstream_configuration &&
             upstreamColumns(services.secrets, body.upstream_configuration, row)),
-          // Another upstream host has another host key: trust starts over.
-          ...(movesUpstream(row, body.upstream_configuration) && {
-            ssh_host_key: null,
-            ssh_host_key_trusted_at: null,
-          }),
+          ...hostKeyResetOnMove(row, body.upstream_configuration),
           updated_at: new Date(),
           version: row.version + 1,
         })
