@@ -71,15 +71,12 @@ const x509Client = (db: Kysely<Database>, secrets: SecretBox, org: OrganizationR
     return { publicPart: m.certificatePem, privateKeyPem: m.privateKeyPem, notAfter: m.notAfter };
   });
 
-const sshUser = (db: Kysely<Database>, secrets: SecretBox, org: OrganizationRef) =>
-  ensureAuthority(db, secrets, org.id, 'ssh_user', () => {
-    const m = createSshAuthority(`${org.name} Border0 user CA`);
-    return { publicPart: m.publicKeyLine, privateKeyPem: m.privateKeyPem, notAfter: null };
-  });
+type SshAuthorityKind = 'ssh_user' | 'ssh_upstream';
+const SSH_CA_NAMES: Record<SshAuthorityKind, string> = { ssh_user: 'user CA', ssh_upstream: 'upstream CA' };
 
-const sshUpstream = (db: Kysely<Database>, secrets: SecretBox, org: OrganizationRef) =>
-  ensureAuthority(db, secrets, org.id, 'ssh_upstream', () => {
-    const m = createSshAuthority(`${org.name} Border0 upstream CA`);
+const sshCa = (db: Kysely<Database>, secrets: SecretBox, org: OrganizationRef, kind: SshAuthorityKind) =>
+  ensureAuthority(db, secrets, org.id, kind, () => {
+    const m = createSshAuthority(`${org.name} Border0 ${SSH_CA_NAMES[kind]}`);
     return { publicPart: m.publicKeyLine, privateKeyPem: m.privateKeyPem, notAfter: null };
   });
 
@@ -93,23 +90,17 @@ export async function organizationX509Authority(
   return loadX509Authority(row.publicPart, secrets.open(row.sealedKey));
 }
 
-/** The organization's SSH user CA, ready to sign. */
+/**
+ * One of the organization's SSH CAs, ready to sign: `ssh_user` for what clients present to proxies (the
+ * default), `ssh_upstream` for what proxies present to upstream sshd servers.
+ */
 export async function organizationSshAuthority(
   db: Kysely<Database>,
   secrets: SecretBox,
   org: OrganizationRef,
+  kind: SshAuthorityKind = 'ssh_user',
 ): Promise<SshAuthority> {
-  const row = await sshUser(db, secrets, org);
-  return loadSshAuthority(row.publicPart, secrets.open(row.sealedKey));
-}
-
-/** The organization's CA of the certificates proxies present to upstream sshd servers, ready to sign. */
-export async function organizationUpstreamSshAuthority(
-  db: Kysely<Database>,
-  secrets: SecretBox,
-  org: OrganizationRef,
-): Promise<SshAuthority> {
-  const row = await sshUpstream(db, secrets, org);
+  const row = await sshCa(db, secrets, org, kind);
   return loadSshAuthority(row.publicPart, secrets.open(row.sealedKey));
 }
 
@@ -120,8 +111,8 @@ export async function organizationTrustAnchors(
   org: OrganizationRef,
 ): Promise<{ x509CaCertificate: string; sshCaPublicKey: string; sshUpstreamCaPublicKey: string }> {
   const x509 = await x509Client(db, secrets, org);
-  const ssh = await sshUser(db, secrets, org);
-  const upstream = await sshUpstream(db, secrets, org);
+  const ssh = await sshCa(db, secrets, org, 'ssh_user');
+  const upstream = await sshCa(db, secrets, org, 'ssh_upstream');
   return {
     x509CaCertificate: x509.publicPart,
     sshCaPublicKey: ssh.publicPart,

@@ -17,7 +17,7 @@ import {
   insertRecording,
 } from '../resources/recording-store.js';
 import { findSession, sessionOrganization } from '../resources/session-store.js';
-import { errors, Id, IdempotencyHeaders, jsonBody, jsonResponse, Problem } from '../schemas/common.js';
+import { errors, IdempotencyHeaders, jsonBody, jsonResponse, Problem } from '../schemas/common.js';
 import {
   ChunkSeq,
   MAX_CHUNK_BYTES,
@@ -26,13 +26,11 @@ import {
   RecordingParams,
   recordingToApi,
 } from '../schemas/recording.js';
+import { SessionParams } from '../schemas/session.js';
 import type { Services } from '../services.js';
 import { PROXY_TAG } from './proxy.js';
 
 const tags = [PROXY_TAG];
-const SessionParams = z.object({
-  session_id: Id.openapi({ param: { name: 'session_id', in: 'path' } }),
-});
 const ChunkParams = RecordingParams.extend({ seq: ChunkSeq });
 
 const CHUNK_PATH = /^\/api\/v1\/proxy\/sessions\/[^/]+\/recordings\/[^/]+\/chunks\/[^/]+$/;

@@ -2,7 +2,7 @@
  * /api/v1/proxy/sessions: sessions as proxies report them, for any organization: the socket names it. The
  * same rules as the organization's `/sessions` (session-store.ts), audited in the socket's organization.
  */
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import { authorizeProxy } from '../auth/authorize.js';
 import type { AppEnv } from '../http/env.js';
 import { createIdempotent, mutate } from '../http/mutation.js';
@@ -15,13 +15,14 @@ import {
   sessionOrganization,
 } from '../resources/session-store.js';
 import { findSocket } from '../resources/socket-store.js';
-import { errors, Id, IdempotencyHeaders, jsonBody, jsonResponse } from '../schemas/common.js';
+import { errors, IdempotencyHeaders, jsonBody, jsonResponse } from '../schemas/common.js';
 import { ProxySessionCreate } from '../schemas/proxy.js';
 import {
   eventToApi,
   Session,
   SessionEvent,
   SessionEventCreate,
+  SessionParams,
   SessionUpdate,
   sessionToApi,
 } from '../schemas/session.js';
@@ -29,9 +30,6 @@ import type { Services } from '../services.js';
 import { PROXY_TAG } from './proxy.js';
 
 const tags = [PROXY_TAG];
-const SessionParams = z.object({
-  session_id: Id.openapi({ param: { name: 'session_id', in: 'path' } }),
-});
 
 const createProxySession = createRoute({
   tags,

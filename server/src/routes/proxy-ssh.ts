@@ -4,29 +4,29 @@
  * kept (trust on first use). Scoped to a live, allowed session: the secrets go out only while one runs.
  */
 import { createHash } from 'node:crypto';
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit-log.js';
 import { authorizeProxy } from '../auth/authorize.js';
-import { organizationUpstreamSshAuthority } from '../ca/authority-store.js';
+import { organizationSshAuthority } from '../ca/authority-store.js';
 import { signUpstreamCertificate } from '../ca/ssh-authority.js';
 import { parseSshPublicKey } from '../ca/ssh-public-key.js';
 import type { Database } from '../db/schema.js';
 import type { AppEnv } from '../http/env.js';
 import { clientIp } from '../http/mutation.js';
 import { ApiError, invalid, notFound } from '../http/problem.js';
-import { errors, Id, jsonBody, jsonResponse } from '../schemas/common.js';
+import { errors, jsonBody, jsonResponse } from '../schemas/common.js';
 import {
   SshHostKeyReport,
   SshHostKeyVerdict,
   SshUpstreamCredentials,
   SshUpstreamRequest,
 } from '../schemas/proxy-ssh.js';
+import { SessionParams } from '../schemas/session.js';
 import type { Services } from '../services.js';
 import { PROXY_TAG } from './proxy.js';
 
 const tags = [PROXY_TAG];
-const SessionParams = z.object({ session_id: Id.openapi({ param: { name: 'session_id', in: 'path' } }) });
 /** Long enough to log in (the session then lives on without it), short enough to be worthless later. */
 const UPSTREAM_CERTIFICATE_SECONDS = 5 * 60;
 const CLOCK_SKEW_MS = 60_000;
@@ -150,10 +150,12 @@ export function proxySshRoutes(services: Services) {
       const key = parseSshPublicKey(body.public_key);
       const who = session.user_email ?? session.service_account_name ?? 'unknown';
       const now = Date.now();
-      const authority = await organizationUpstreamSshAuthority(db, secrets, {
-        id: session.org_id,
-        name: session.org_name,
-      });
+      const authority = await organizationSshAuthority(
+        db,
+        secrets,
+        { id: session.org_id, name: session.org_name },
+        'ssh_upstream',
+      );
       const issued = signUpstreamCertificate(authority, key, {
         keyId: `border0 session ${session.id} ${who}`,
         loginName,

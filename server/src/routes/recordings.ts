@@ -8,7 +8,7 @@ import { decodeCursor, toPage } from '../http/pagination.js';
 import { recordingStream } from '../recordings/recording-stream.js';
 import { findRecording } from '../resources/recording-store.js';
 import { readableSession } from '../resources/session-access.js';
-import { errors, Id, jsonResponse, PageQuery, pageOf } from '../schemas/common.js';
+import { errors, jsonResponse, PageQuery, pageOf } from '../schemas/common.js';
 import {
   RECORDING_MEDIA_TYPES,
   Recording,
@@ -16,12 +16,10 @@ import {
   RecordingParams,
   recordingToApi,
 } from '../schemas/recording.js';
+import { SessionParams } from '../schemas/session.js';
 import type { Services } from '../services.js';
 
 const tags = ['Sessions'];
-const SessionParams = z.object({
-  session_id: Id.openapi({ param: { name: 'session_id', in: 'path' } }),
-});
 
 const listSessionRecordings = createRoute({
   tags,

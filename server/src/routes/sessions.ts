@@ -4,7 +4,7 @@
  * and events) are not audited: they arrive many times a second per session and change no configuration, so
  * they would drown the audit log.
  */
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { authorize } from '../auth/authorize.js';
 import type { AppEnv } from '../http/env.js';
@@ -20,15 +20,7 @@ import {
   reportSessionProgress,
 } from '../resources/session-store.js';
 import { findSocket } from '../resources/socket-store.js';
-import {
-  errors,
-  Id,
-  IdempotencyHeaders,
-  jsonBody,
-  jsonResponse,
-  PageQuery,
-  pageOf,
-} from '../schemas/common.js';
+import { errors, IdempotencyHeaders, jsonBody, jsonResponse, PageQuery, pageOf } from '../schemas/common.js';
 import {
   eventToApi,
   Session,
@@ -36,15 +28,13 @@ import {
   SessionEvent,
   SessionEventCreate,
   SessionListQuery,
+  SessionParams,
   SessionUpdate,
   sessionToApi,
 } from '../schemas/session.js';
 import type { Services } from '../services.js';
 
 const tags = ['Sessions'];
-const SessionParams = z.object({
-  session_id: Id.openapi({ param: { name: 'session_id', in: 'path' } }),
-});
 
 const listSessions = createRoute({
   tags,

@@ -4,7 +4,7 @@ import type { Selectable } from 'kysely';
 import type { RecordingsTable } from '../db/schema.js';
 import { SEQ_DIGITS } from '../recordings/recording-key.js';
 import { Id, Timestamp } from './common.js';
-import { Bytes, iso, isoOrNull } from './session.js';
+import { Bytes, iso, isoOrNull, SessionParams } from './session.js';
 
 export const RECORDING_FORMATS = ['asciicast-v2', 'query-log', 'http-log'] as const;
 export type RecordingFormat = (typeof RECORDING_FORMATS)[number];
@@ -40,8 +40,7 @@ export const RecordingCreate = z
   })
   .openapi('RecordingCreate');
 
-export const RecordingParams = z.object({
-  session_id: Id.openapi({ param: { name: 'session_id', in: 'path' } }),
+export const RecordingParams = SessionParams.extend({
   recording_id: Id.openapi({ param: { name: 'recording_id', in: 'path' } }),
 });
 

@@ -5,6 +5,11 @@ import type { Selectable } from 'kysely';
 import type { SessionEventsTable, SessionsTable } from '../db/schema.js';
 import { Email, Id, Timestamp } from './common.js';
 
+/** The path parameter of every route about one session. */
+export const SessionParams = z.object({
+  session_id: Id.openapi({ param: { name: 'session_id', in: 'path' } }),
+});
+
 export const SESSION_RESULTS = ['allowed', 'denied', 'terminated', 'failed'] as const;
 export const SessionResult = z.enum(SESSION_RESULTS).openapi('SessionResult');
 
