@@ -1,9 +1,8 @@
 /** Audit log API: the listed chain verifies with the SDK, tampering is caught, filters narrow, tenants stay apart. */
 import { type ChainedAuditEntry, verifyAuditChain } from '@border0/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureUser } from '../src/resources/organization-store.js';
-import { issueToken } from '../src/resources/token-store.js';
 import { createHarness, DIALECTS, type Harness } from './harness.js';
+import { personToken } from './support/person-token.js';
 
 interface Page<T> {
   items: T[];
@@ -98,18 +97,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('needs audit:read', async () => {
-      const userId = await ensureUser(h.services.db, 'plain@acme.dev');
-      await h.services.db
-        .insertInto('memberships')
-        .values({ org_id: orgId, user_id: userId, role: 'member' })
-        .execute();
-      const { secret } = await issueToken(h.services.db, {
-        orgId,
-        kind: 'admin',
-        name: 'member',
-        role: 'member',
-        userId,
-      });
+      const secret = await personToken(h.services.db, orgId, 'plain@acme.dev', 'member');
       await expectProblem(await h.request('/api/v1/audit', { token: secret }), 403);
     });
 

@@ -6,8 +6,6 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSshCertificate, verifySshCertificate } from '../src/ca/ssh-certificate.js';
-import { ensureUser } from '../src/resources/organization-store.js';
-import { issueToken } from '../src/resources/token-store.js';
 import { createHarness, DIALECTS, type Harness } from './harness.js';
 import {
   opensslText,
@@ -17,6 +15,7 @@ import {
   sshKeygenList,
 } from './support/cli-tools.js';
 import { breakSignature, createCsr, createSshKey } from './support/client-keys.js';
+import { personToken } from './support/person-token.js';
 import { storeDigest } from './support/world.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
@@ -47,14 +46,6 @@ for (const dialect of DIALECTS) {
     const ssh = (public_key: string, token?: string) => post('ssh-certificates', { public_key }, token);
     const authorities = async (token?: string) =>
       (await (await h.request('/api/v1/client/ca', token ? { token } : {})).json()) as Json;
-    const personToken = async (email: string, role: 'read_only' | 'client') => {
-      const userId = await ensureUser(h.services.db, email);
-      await h.services.db
-        .insertInto('memberships')
-        .values({ org_id: orgId, user_id: userId, role })
-        .execute();
-      return (await issueToken(h.services.db, { orgId, kind: 'admin', name: role, role, userId })).secret;
-    };
 
     beforeAll(async () => {
       h = await createHarness(dialect);
@@ -169,11 +160,11 @@ for (const dialect of DIALECTS) {
     });
 
     it('refuses certificates to read_only and connector tokens, which may still read the CAs', async () => {
-      const readOnly = await personToken('auditor@acme.dev', 'read_only');
+      const readOnly = await personToken(h.services.db, orgId, 'auditor@acme.dev', 'read_only');
       const connector = await post('../connectors', { name: 'dc1' });
       const connectorToken = (await post(`../connectors/${connector.body.id}/tokens`, { name: 'dc1' })).body
         .token;
-      const client = await personToken('carol@acme.dev', 'client');
+      const client = await personToken(h.services.db, orgId, 'carol@acme.dev', 'client');
       for (const token of [readOnly, connectorToken]) {
         expect((await x509(token)).status).toBe(403);
         expect((await ssh(createSshKey().publicKeyLine, token)).status).toBe(403);

@@ -11,12 +11,11 @@ import { type Border0Client, createClient } from '@border0/sdk';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalDirectoryStorage } from '../src/recordings/local-storage.js';
-import { ensureUser } from '../src/resources/organization-store.js';
-import { issueToken } from '../src/resources/token-store.js';
 import { MAX_CHUNK_BYTES } from '../src/schemas/recording.js';
 import { startServer } from '../src/server.js';
 import { createHarness, DIALECTS, type Harness } from './harness.js';
 import { apiCalls, type Body } from './support/api-calls.js';
+import { personToken } from './support/person-token.js';
 
 const encode = (text: string) => new TextEncoder().encode(text);
 const decoder = new TextDecoder();
@@ -442,18 +441,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('shows a member only their own sessions’ recordings', async () => {
-      const userId = await ensureUser(h.services.db, 'member@acme.dev');
-      await h.services.db
-        .insertInto('memberships')
-        .values({ org_id: orgId, user_id: userId, role: 'member' })
-        .execute();
-      const { secret } = await issueToken(h.services.db, {
-        orgId,
-        kind: 'admin',
-        name: 'member',
-        role: 'member',
-        userId,
-      });
+      const secret = await personToken(h.services.db, orgId, 'member@acme.dev', 'member');
       const mine = await startSession('Member@acme.dev');
       const theirs = await startSession('someone@acme.dev');
       const myRecording = await startRecording(mine.id);

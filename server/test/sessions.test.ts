@@ -1,9 +1,8 @@
 /** Sessions API: data-plane reports, listing with filters and cursors, members' own view, terminate, tenancy. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../src/ids.js';
-import { ensureUser } from '../src/resources/organization-store.js';
-import { issueToken } from '../src/resources/token-store.js';
 import { createHarness, DIALECTS, type Harness } from './harness.js';
+import { personToken } from './support/person-token.js';
 
 interface SessionBody {
   id: string;
@@ -275,18 +274,7 @@ for (const dialect of DIALECTS) {
 
     it('shows a member only their own sessions', async () => {
       const org = await h.services.db.selectFrom('organizations').select('id').executeTakeFirstOrThrow();
-      const userId = await ensureUser(h.services.db, 'Member@Acme.dev');
-      await h.services.db
-        .insertInto('memberships')
-        .values({ org_id: org.id, user_id: userId, role: 'member' })
-        .execute();
-      const { secret } = await issueToken(h.services.db, {
-        orgId: org.id,
-        kind: 'admin',
-        name: 'member',
-        role: 'member',
-        userId,
-      });
+      const secret = await personToken(h.services.db, org.id, 'Member@Acme.dev', 'member');
       const mine = await report({ socket: 'web', user_email: 'MEMBER@acme.dev', result: 'allowed' });
       const theirs = await report({ socket: 'web', user_email: 'someone@acme.dev', result: 'allowed' });
 
