@@ -16,9 +16,10 @@ import { fork } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, webcrypto } from 'node:crypto';
 import { type AddressInfo, createServer, type Socket, connect as tcpConnect } from 'node:net';
 import { cpus } from 'node:os';
-import { checkServerIdentity, type PeerCertificate, connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { startConnector } from '@border0/connector';
+import { checkProxyIdentity } from '@border0/protocol';
 import { CLIENT_ALPN, parseStatusLine, startProxy } from '@border0/proxies';
 import { createClient } from '@border0/sdk';
 import { startServer } from '@border0/server';
@@ -122,14 +123,6 @@ interface Credentials {
   key: string;
   cert: string;
   platformCa: string;
-}
-
-/** Node refuses `*.localhost` (one label); the platform CA issued the proxy exactly that, so accept it. */
-function checkProxyIdentity(host: string, certificate: PeerCertificate): Error | undefined {
-  const error = checkServerIdentity(host, certificate);
-  if (!error) return undefined;
-  const names = (certificate.subjectaltname ?? '').split(', ').map((n) => n.replace(/^DNS:/, ''));
-  return names.includes(`*${host.slice(host.indexOf('.'))}`) ? undefined : error;
 }
 
 /** TLS to the proxy for `dnsname` with ALPN border0-client; resolves after the `OK <session>` line. */

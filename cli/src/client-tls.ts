@@ -4,8 +4,8 @@
  * carry one connection (usable as an OpenSSH ProxyCommand).
  */
 import { createServer } from 'node:net';
-import { checkServerIdentity, connect, type PeerCertificate, type TLSSocket } from 'node:tls';
-import { CLIENT_ALPN } from '@border0/protocol';
+import { connect, type TLSSocket } from 'node:tls';
+import { CLIENT_ALPN, checkProxyIdentity } from '@border0/protocol';
 import type { Command } from 'commander';
 import { type ClientCredentials, clientCredentials } from './client-certificate.js';
 import { contextOf } from './context.js';
@@ -23,21 +23,6 @@ export function parseHostPort(text: string, flag: string): ProxyTarget {
   if (!match || port < 1 || port > 65535)
     throw new UsageError(`${flag} must be host:port, not ${JSON.stringify(text)}`);
   return { host: match[1]!, port };
-}
-
-/**
- * The proxy's certificate names `*.<base domain>`. Node refuses a wildcard over a one-label domain such as
- * `localhost` (`*.localhost`); our own platform CA issued it for exactly that, so a one-label wildcard match
- * is accepted too. Everything else is Node's check.
- */
-export function checkProxyIdentity(host: string, certificate: PeerCertificate): Error | undefined {
-  const error = checkServerIdentity(host, certificate);
-  if (!error) return undefined;
-  const dot = host.indexOf('.');
-  const names = (certificate.subjectaltname ?? '')
-    .split(', ')
-    .map((n) => n.replace(/^DNS:/, '').toLowerCase());
-  return dot > 0 && names.includes(`*${host.slice(dot).toLowerCase()}`) ? undefined : error;
 }
 
 /**
