@@ -6,7 +6,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { createClient } from '@border0/sdk';
 import pg from 'pg';
@@ -15,6 +14,7 @@ import {
   BIN,
   clientListener,
   freePort,
+  liveRedisConnection,
   type Platform,
   daemon as startDaemon,
   startPlatform,
@@ -115,14 +115,8 @@ describe('two API servers over one PostgreSQL', () => {
 
     expect(await untilPong(local, 15_000)).toBe('PONG');
 
-    const socket = new Socket();
-    await new Promise<void>((resolve) => socket.connect(local, '127.0.0.1', resolve));
-    socket.write('PING\r\n');
-    await new Promise((resolve) => socket.once('data', resolve));
-    const closed = new Promise<number>((resolve) => {
-      const started = Date.now();
-      socket.once('close', () => resolve(Date.now() - started));
-    });
+    const connection = await liveRedisConnection(local);
+    const closed = connection.msUntilClosed();
     await viaA.delete('/api/v1/policies/{policy}', { params: { path: { policy: 'kv-admin' } } });
     expect(await closed).toBeLessThan(3000);
   }, 120_000);

@@ -1,7 +1,7 @@
 /** Real `border0` processes for end-to-end tests: started, read, waited on with deadlines, and always stopped. */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -192,4 +192,28 @@ export function untilPong(port: number, deadlineMs: number): Promise<string> {
     (reply) => reply === 'PONG',
     deadlineMs,
   );
+}
+
+/**
+ * A redis connection through `port` that has been answered once, so its session is live. `msUntilClosed()`
+ * starts a clock and resolves with how long the connection then took to be closed (by the proxy).
+ */
+export async function liveRedisConnection(port: number): Promise<{ msUntilClosed(): Promise<number> }> {
+  const socket = new Socket();
+  let closedAt = 0;
+  const closed = new Promise<void>((resolve) =>
+    socket.once('close', () => {
+      closedAt = Date.now();
+      resolve();
+    }),
+  );
+  await new Promise<void>((resolve) => socket.connect(port, '127.0.0.1', resolve));
+  socket.write('PING\r\n');
+  await new Promise((resolve) => socket.once('data', resolve));
+  return {
+    msUntilClosed() {
+      const started = Date.now();
+      return closed.then(() => closedAt - started);
+    },
+  };
 }

@@ -14,6 +14,7 @@ import {
   clientListener,
   eventually,
   freePort,
+  liveRedisConnection,
   type Platform,
   redisPing,
   daemon as startDaemon,
@@ -133,11 +134,7 @@ describe('a TLS socket through proxy and connector', () => {
   });
 
   it('ends a live session within 2 s of a termination', async () => {
-    const { Socket } = await import('node:net');
-    const socket = new Socket();
-    await new Promise<void>((resolve) => socket.connect(local, '127.0.0.1', resolve));
-    socket.write('PING\r\n');
-    await new Promise((resolve) => socket.once('data', resolve));
+    const connection = await liveRedisConnection(local);
     const live = await eventually(
       () =>
         border0(['session', 'ls', '--live', '--socket', 'cache', '--output', 'json'], env).then((r) =>
@@ -146,10 +143,7 @@ describe('a TLS socket through proxy and connector', () => {
       (list: { id: string }[]) => list.length > 0,
       5000,
     );
-    const closed = new Promise<number>((resolve) => {
-      const started = Date.now();
-      socket.once('close', () => resolve(Date.now() - started));
-    });
+    const closed = connection.msUntilClosed();
     const terminated = await border0(['session', 'terminate', live[0].id], env);
     expect(terminated.code, terminated.stderr).toBe(0);
     expect(await closed).toBeLessThan(2000);
@@ -193,15 +187,8 @@ describe('a TLS socket through proxy and connector', () => {
   });
 
   it('ends a live session when the policy that allowed it is deleted', async () => {
-    const { Socket } = await import('node:net');
-    const socket = new Socket();
-    await new Promise<void>((resolve) => socket.connect(local, '127.0.0.1', resolve));
-    socket.write('PING\r\n');
-    await new Promise((resolve) => socket.once('data', resolve));
-    const closed = new Promise<number>((resolve) => {
-      const started = Date.now();
-      socket.once('close', () => resolve(Date.now() - started));
-    });
+    const connection = await liveRedisConnection(local);
+    const closed = connection.msUntilClosed();
     await admin.delete('/api/v1/policies/{policy}', { params: { path: { policy: 'cache-for-admin' } } });
     expect(await closed).toBeLessThan(3000);
     await expect(redisPing(local)).rejects.toThrow();
@@ -266,15 +253,8 @@ describe('a TLS socket through proxy and connector', () => {
   });
 
   it('cuts the tunnels of a revoked connector token at once, and a new token serves again', async () => {
-    const { Socket } = await import('node:net');
-    const socket = new Socket();
-    await new Promise<void>((resolve) => socket.connect(local, '127.0.0.1', resolve));
-    socket.write('PING\r\n');
-    await new Promise((resolve) => socket.once('data', resolve));
-    const closed = new Promise<number>((resolve) => {
-      const started = Date.now();
-      socket.once('close', () => resolve(Date.now() - started));
-    });
+    const connection = await liveRedisConnection(local);
+    const closed = connection.msUntilClosed();
     const lab = { connector: 'lab' };
     const tokens = await admin.get('/api/v1/connectors/{connector}/tokens', { params: { path: lab } });
     for (const token of tokens.items) {
