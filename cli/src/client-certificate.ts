@@ -1,7 +1,8 @@
 /**
  * The client certificate the CLI presents to proxies: a P-256 key made on this machine (it never leaves it),
  * a certificate of the organization's client CA for it, and the platform CA that signs the proxies'
- * certificates. Kept under the config directory with mode 0600 and renewed when less than an hour is left.
+ * certificates. Kept under the config directory with mode 0600 and renewed when less than 15 minutes are left
+ * (certificates last at most an hour).
  */
 import { createHash, generateKeyPairSync, webcrypto, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ export interface ClientCredentials {
   platformCa: string;
 }
 
-const RENEW_BEFORE_MS = 60 * 60 * 1000;
+const RENEW_BEFORE_MS = 15 * 60 * 1000;
 
 async function csrFor(privateKeyPem: string, publicKeyPem: string): Promise<string> {
   // Loaded only to make a request (hours apart): every ProxyCommand start would pay for it otherwise.

@@ -255,8 +255,10 @@ describe('border0 against a running API', () => {
 
   it('lists sessions reported by a proxy', async () => {
     const sdk = createClient({ baseUrl: api.server.url, token: api.token });
-    await sdk.post('/api/v1/sessions', {
-      body: { socket: 'web', user_email: 'bob@example.com', client_ip: '10.1.2.3', result: 'allowed' },
+    const proxy = createClient({ baseUrl: api.server.url, token: api.server.proxyToken! });
+    const web = await sdk.get('/api/v1/sockets/{socket}', { params: { path: { socket: 'web' } } });
+    await proxy.post('/api/v1/proxy/sessions', {
+      body: { socket_id: web.id, user_email: 'bob@example.com', client_ip: '10.1.2.3', result: 'allowed' },
     });
     const table = await border0('session', 'ls', '--socket', 'web', '--live');
     expect(table.code).toBe(0);

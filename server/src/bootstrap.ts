@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { appendAudit } from './audit/audit-log.js';
 import { generatePassword, hashPassword } from './auth/password.js';
 import type { Store } from './db/database.js';
-import { createOrganization, ensureUser } from './resources/organization-store.js';
+import { createOrganization } from './resources/organization-store.js';
 import { issueProxyToken } from './resources/proxy-store.js';
 import { issueToken } from './resources/token-store.js';
 
@@ -43,13 +43,16 @@ export async function bootstrap(db: Store, options: BootstrapOptions): Promise<B
     await sql`select pg_advisory_xact_lock(7263001)`.execute(trx);
     const any = await trx.selectFrom('organizations').select('id').limit(1).executeTakeFirst();
     if (any) return undefined;
-    const userId = await ensureUser(trx, options.email);
+    const { organization: org, owner } = await createOrganization(trx, {
+      name: options.organization,
+      owner: { email: options.email },
+    });
+    const userId = owner.id;
     await trx
       .updateTable('users')
       .set({ password_hash: passwordHash, password_updated_at: new Date() })
       .where('id', '=', userId)
       .execute();
-    const org = await createOrganization(trx, { name: options.organization, ownerUserId: userId });
     const { secret } = await issueToken(trx, {
       orgId: org.id,
       kind: 'admin',

@@ -104,14 +104,23 @@ for (const dialect of DIALECTS) {
     it("never shows another organization's entries", async () => {
       const created = await h.request('/api/v1/organizations', { method: 'POST', json: { name: 'initech' } });
       expect(created.status).toBe(201);
-      const other = ((await created.json()) as { owner_token: string }).owner_token;
+      const { owner_token: other, id: initech } = (await created.json()) as {
+        owner_token: string;
+        id: string;
+      };
       const foreignSocket = await createSocket('alpha', other);
 
+      // The creation opens the new organization's log, and only that log: the creator's other organization
+      // does not learn that its member made one.
       const theirs = await listAll('', other);
-      expect(theirs.map((e) => e.resource_id)).toEqual([foreignSocket]);
-      expect(await verifyAuditChain(theirs)).toMatchObject({ valid: true, entries_checked: 1 });
+      expect(theirs.map((e) => [e.action, e.resource_id])).toEqual([
+        ['organization.create', initech],
+        ['socket.create', foreignSocket],
+      ]);
+      expect(await verifyAuditChain(theirs)).toMatchObject({ valid: true, entries_checked: 2 });
       const ours = await listAll('', undefined, 500);
       expect(ours.map((e) => e.resource_id)).not.toContain(foreignSocket);
+      expect(ours.map((e) => e.resource_id)).not.toContain(initech);
       expect(await listAll(`&resource_id=${foreignSocket}`)).toEqual([]);
     });
 

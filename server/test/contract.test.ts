@@ -7,6 +7,7 @@ import { createClient } from '@border0/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, DIALECTS, type Harness } from './harness.js';
 import { approvedDeviceCode } from './support/device-login.js';
+import { invitationOf } from './support/invitation.js';
 import { recordingFetch } from './support/recording-fetch.js';
 import { operations } from './support/spec.js';
 import { binaryBody, buildWorld, validRequests, WORLD_PASSWORD } from './support/world.js';
@@ -36,6 +37,8 @@ for (const dialect of DIALECTS) {
         `owner@${h.orgName}.dev`,
         WORLD_PASSWORD,
       );
+      // Another organization, of another person, invites the owner: `acceptInvitation` accepts it.
+      world.invitationCode = await invitationOf(h, `owner@${h.orgName}.dev`);
       const clients = {
         // Device login takes no token: one sent along is ignored.
         public: b0,

@@ -1,6 +1,10 @@
-/** Sessions API: data-plane reports, listing with filters and cursors, members' own view, terminate, tenancy. */
+/**
+ * Sessions API: reports of the proxy that carries a session (and of no one else), listing with filters and
+ * cursors, members' own view, terminate, tenancy.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '../src/ids.js';
+import { isId, newId } from '../src/ids.js';
+import { issueProxyToken } from '../src/resources/proxy-store.js';
 import { createHarness, DIALECTS, type Harness } from './harness.js';
 import { personToken } from './support/person-token.js';
 
@@ -35,13 +39,28 @@ for (const dialect of DIALECTS) {
     let h: Harness;
     let socketId: string;
 
+    /** What a proxy reports of a new session on `socket` (an id, or a name in the organization of `token`). */
     const report = async (json: Record<string, unknown>, token?: string) => {
-      const res = await h.request('/api/v1/sessions', { method: 'POST', json, ...(token && { token }) });
+      const { socket, ...rest } = json as { socket: string };
+      const socketId = isId(socket)
+        ? socket
+        : (
+            (await (await h.request(`/api/v1/sockets/${socket}`, { ...(token && { token }) })).json()) as {
+              id: string;
+            }
+          ).id;
+      const res = await h.request('/api/v1/proxy/sessions', {
+        method: 'POST',
+        token: h.proxyToken,
+        json: { socket_id: socketId, ...rest },
+      });
       expect(res.status, await res.clone().text()).toBe(201);
       return (await res.json()) as SessionBody;
     };
-    const patch = (id: string, json: Record<string, unknown>, token?: string) =>
-      h.request(`/api/v1/sessions/${id}`, { method: 'PATCH', json, ...(token && { token }) });
+    const patch = (id: string, json: Record<string, unknown>, token = h.proxyToken) =>
+      h.request(`/api/v1/proxy/sessions/${id}`, { method: 'PATCH', json, token });
+    const addEvent = (id: string, json: Record<string, unknown>, token = h.proxyToken) =>
+      h.request(`/api/v1/proxy/sessions/${id}/events`, { method: 'POST', json, token });
     const list = async (query: string, token?: string) => {
       const res = await h.request(`/api/v1/sessions?${query}`, { ...(token && { token }) });
       expect(res.status, await res.clone().text()).toBe(200);
@@ -105,11 +124,12 @@ for (const dialect of DIALECTS) {
       });
       expect(s).toMatchObject({ live: false, result: 'denied', reason: 'no policy' });
       expect(s.ended_at).toBe(s.started_at);
-      const res = await h.request('/api/v1/sessions', {
+      const res = await h.request('/api/v1/proxy/sessions', {
         method: 'POST',
-        json: { socket: 'nope', result: 'allowed' },
+        token: h.proxyToken,
+        json: { socket_id: newId(), result: 'allowed' },
       });
-      await expectProblem(res, 400, 'socket');
+      await expectProblem(res, 400, 'socket_id');
     });
 
     it('walks every session exactly once, newest first', async () => {
@@ -205,10 +225,7 @@ for (const dialect of DIALECTS) {
       const s = await report({ socket: 'web', user_email: 'events@acme.dev', result: 'allowed' });
       const added: string[] = [];
       for (let i = 0; i < 5; i++) {
-        const res = await h.request(`/api/v1/sessions/${s.id}/events`, {
-          method: 'POST',
-          json: { type: 'http.request', data: { path: `/p${i}`, status: 200 } },
-        });
+        const res = await addEvent(s.id, { type: 'http.request', data: { path: `/p${i}`, status: 200 } });
         expect(res.status).toBe(201);
         const e = (await res.json()) as { id: string; type: string; data: unknown };
         expect(typeof e.id).toBe('string');
@@ -228,16 +245,9 @@ for (const dialect of DIALECTS) {
       expect(seen).toEqual(added);
       const bad = Buffer.from('12x').toString('base64url');
       await expectProblem(await h.request(`/api/v1/sessions/${s.id}/events?cursor=${bad}`), 400, 'cursor');
-      const huge = await h.request(`/api/v1/sessions/${s.id}/events`, {
-        method: 'POST',
-        json: { type: 'blob', data: { x: 'a'.repeat(70_000) } },
-      });
+      const huge = await addEvent(s.id, { type: 'blob', data: { x: 'a'.repeat(70_000) } });
       await expectProblem(huge, 400, 'data');
-      await expectProblem(
-        await h.request(`/api/v1/sessions/${s.id}/events`, { method: 'POST', json: { type: '', data: {} } }),
-        400,
-        'type',
-      );
+      await expectProblem(await addEvent(s.id, { type: '', data: {} }), 400, 'type');
     });
 
     it('lists the recordings of a session', async () => {
@@ -294,6 +304,7 @@ for (const dialect of DIALECTS) {
         403,
       );
       await expectProblem(await patch(mine.id, { bytes_in: 1 }, secret), 403);
+      await expectProblem(await addEvent(mine.id, { type: 'x', data: {} }, secret), 403);
     });
 
     it("never shows another organization's sessions", async () => {
@@ -310,18 +321,59 @@ for (const dialect of DIALECTS) {
         await h.request(`/api/v1/sessions/${foreign.id}/terminate`, { method: 'POST' }),
         404,
       );
-      await expectProblem(await patch(foreign.id, { ended: true }), 404);
-      await expectProblem(
-        await h.request(`/api/v1/sessions/${foreign.id}/events`, {
-          method: 'POST',
-          json: { type: 'x', data: {} },
-        }),
-        404,
-      );
       expect((await list('limit=500')).items.map((s) => s.id)).not.toContain(foreign.id);
       expect((await list('limit=500', other)).items.map((s) => s.id)).toEqual([foreign.id]);
       await expectProblem(await h.request(`/api/v1/sessions/${own.id}`, { token: other }), 404);
       expect(foreign.socket_id).not.toBe(socketId);
+    });
+
+    it('lets no organization token write a session, its events or its recordings: evidence', async () => {
+      const s = await report({ socket: 'web', user_email: 'evidence@acme.dev', result: 'allowed' });
+      const writes: [string, string, unknown][] = [
+        ['POST', '/api/v1/sessions', { socket: 'web', result: 'allowed' }],
+        ['PATCH', `/api/v1/sessions/${s.id}`, { bytes_in: 1, ended: true, reason: 'rewritten' }],
+        ['POST', `/api/v1/sessions/${s.id}/events`, { type: 'ssh.exec', data: { command: 'forged' } }],
+        ['PATCH', `/api/v1/proxy/sessions/${s.id}`, { ended: true, reason: 'rewritten' }],
+        ['POST', `/api/v1/proxy/sessions/${s.id}/events`, { type: 'ssh.exec', data: { command: 'forged' } }],
+        ['POST', `/api/v1/proxy/sessions/${s.id}/recordings`, { format: 'asciicast-v2' }],
+      ];
+      const before = await h.services.db.selectFrom('sessions').selectAll().where('id', '=', s.id).execute();
+      for (const [method, path, json] of writes) {
+        // The owner's token: an organization route that writes sessions does not exist (404 or 405), and
+        // the proxies' refuse every organization token.
+        const res = await h.request(path, { method, json });
+        expect([403, 404, 405], `${method} ${path}`).toContain(res.status);
+      }
+      expect(await h.services.db.selectFrom('sessions').selectAll().where('id', '=', s.id).execute()).toEqual(
+        before,
+      );
+      expect(
+        (await (await h.request(`/api/v1/sessions/${s.id}/events`)).json()) as Page<unknown>,
+      ).toMatchObject({
+        items: [],
+      });
+    });
+
+    it('lets only the proxy that opened a session report on it', async () => {
+      const s = await report({ socket: 'web', user_email: 'bound@acme.dev', result: 'allowed' });
+      const other = (await issueProxyToken(h.services.db, `other-${dialect}`)).token;
+      await expectProblem(await patch(s.id, { bytes_in: 5, ended: true }, other), 404);
+      await expectProblem(
+        await addEvent(s.id, { type: 'ssh.exec', data: { command: 'forged' } }, other),
+        404,
+      );
+      await expectProblem(
+        await h.request(`/api/v1/proxy/sessions/${s.id}/recordings`, {
+          method: 'POST',
+          token: other,
+          json: { format: 'asciicast-v2' },
+        }),
+        404,
+      );
+      const still = (await (await h.request(`/api/v1/sessions/${s.id}`)).json()) as SessionBody;
+      expect(still).toMatchObject({ live: true, bytes_in: 0 });
+      // Its own proxy still reports.
+      expect((await patch(s.id, { bytes_in: 5 })).status).toBe(200);
     });
   });
 }

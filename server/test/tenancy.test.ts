@@ -129,7 +129,6 @@ for (const dialect of DIALECTS) {
     it('refuses references to resources of another organization inside bodies', async () => {
       const before = await storeDigest(h.services.db);
       const attempts: [string, unknown, string][] = [
-        ['/api/v1/sessions', { socket: a.socketId, result: 'allowed' }, 'socket'],
         [
           '/api/v1/access/check',
           { socket: a.socketId, identity: { email: a.memberEmail }, action: { type: 'http' } },

@@ -1,14 +1,20 @@
 /**
- * Each organization's policies and identities, fetched through the SDK and decided on locally with the
- * SDK's PolicyEngine. Kept fresh by change events; when the data is older than `maxAgeMs` while the event
- * stream is down, decisions fail closed.
+ * Each organization's policies and the standing of its identities (who may use sockets now, with their
+ * groups), fetched through the SDK and decided on locally with the SDK's OrganizationAccess. Kept fresh by
+ * change events; when the data is older than `maxAgeMs` while the event stream is down, decisions fail
+ * closed.
  */
 import type { Border0Client } from '@border0/sdk';
-import { type AccessRequest, type Decision, PolicyEngine, type SocketInput } from '@border0/sdk/policy';
+import {
+  type AccessRequest,
+  type Decision,
+  OrganizationAccess,
+  type OrganizationPolicyData,
+  type SocketInput,
+} from '@border0/sdk/policy';
 
 interface OrganizationPolicies {
-  engine: PolicyEngine;
-  groupsByEmail: Map<string, string[]>;
+  access: OrganizationAccess;
   fetchedAt: number;
   version: string;
 }
@@ -49,10 +55,7 @@ export class PolicyCache {
       params: { path: { organization_id: organizationId } },
     });
     return {
-      engine: new PolicyEngine(data.policies as ConstructorParameters<typeof PolicyEngine>[0]),
-      groupsByEmail: new Map(
-        data.identities.map((identity) => [identity.email.toLowerCase(), identity.groups]),
-      ),
+      access: new OrganizationAccess(data as OrganizationPolicyData),
       fetchedAt: this.#now(),
       version: data.version,
     };
@@ -74,8 +77,10 @@ export class PolicyCache {
   }
 
   /**
-   * Decides with the organization's current policies. When they cannot be had (the control plane is
-   * unreachable and the cache is too old), the decision is a denial that says so: fail closed.
+   * Decides with the organization's current policies and the identity's current standing (a removed,
+   * demoted or deleted identity is denied whatever its certificate says). When they cannot be had (the
+   * control plane is unreachable and the cache is too old), the decision is a denial that says so: fail
+   * closed.
    */
   async decide(organizationId: string, socket: SocketInput, request: AccessRequest): Promise<Decision> {
     let policies: OrganizationPolicies;
@@ -89,8 +94,6 @@ export class PolicyCache {
         explanation: [],
       };
     }
-    const email = request.identity.email?.toLowerCase();
-    const groups = email ? (policies.groupsByEmail.get(email) ?? []) : [];
-    return policies.engine.decide(socket, { ...request, identity: { ...request.identity, groups } });
+    return policies.access.decide(socket, request);
   }
 }

@@ -129,7 +129,7 @@ export interface paths {
         put?: never;
         /**
          * Get a client certificate (mTLS)
-         * @description Signs the request’s key with the organization’s client CA for the caller: a person’s or a service account’s token. Valid for at most 12 hours, for TLS client authentication only.
+         * @description Signs the request’s key with the organization’s client CA for the caller: a person’s or a service account’s token. Valid for at most one hour, for TLS client authentication only.
          */
         post: operations["issueClientCertificate"];
         delete?: never;
@@ -149,7 +149,7 @@ export interface paths {
         put?: never;
         /**
          * Get an SSH user certificate
-         * @description Signs the public key with the organization’s SSH user CA for the caller: a person’s or a service account’s token. Valid for at most 12 hours.
+         * @description Signs the public key with the organization’s SSH user CA for the caller: a person’s or a service account’s token. Valid for at most one hour.
          */
         post: operations["issueSshCertificate"];
         delete?: never;
@@ -388,6 +388,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the organization’s invitations */
+        get: operations["listInvitations"];
+        put?: never;
+        /**
+         * Invite a person who has an account
+         * @description The person joins with their own account when they accept (`POST /invitations/accept` with the code, shown once here), within 7 days. The answer is the same whether or not the email has an account. The role is at most what the caller may grant.
+         */
+        post: operations["createInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/{invitation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a pending invitation */
+        delete: operations["revokeInvitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an invitation with one’s own account
+         * @description With a person’s token (of any organization they belong to) whose email is the invitation’s: the account becomes a member of the inviting organization with the invitation’s role. Audited there.
+         */
+        post: operations["acceptInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/password": {
         parameters: {
             query?: never;
@@ -420,7 +478,7 @@ export interface paths {
         put?: never;
         /**
          * Add a member
-         * @description Adds a person by email, creating the user when new. The role is at most the caller’s own.
+         * @description Adds a person by email with an account of this organization (made now, or the one a returning member had), whose password this organization’s admins set. It never touches an account of another organization: the answer is the same whether or not the email has one. A person who already has an account and wants to use it here is invited instead (`POST /invitations`). The role is at most what the caller may grant.
          */
         post: operations["addMember"];
         delete?: never;
@@ -464,7 +522,7 @@ export interface paths {
         get?: never;
         /**
          * Set a member’s password
-         * @description Sets the password the member logs in with (device login). Only an owner may set an owner’s password.
+         * @description Sets the password the member logs in with (device login), for accounts this organization made (`POST /members`). A member who joined with their own account (an accepted invitation) sets their own (403 here). Only an owner may set an owner’s password.
          */
         put: operations["setMemberPassword"];
         post?: never;
@@ -995,8 +1053,7 @@ export interface paths {
         /** List sessions, newest first */
         get: operations["listSessions"];
         put?: never;
-        /** Report a new session (data plane) */
-        post: operations["createSession"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1017,8 +1074,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Report progress of a session (data plane) */
-        patch: operations["updateSession"];
+        patch?: never;
         trace?: never;
     };
     "/api/v1/sessions/{session_id}/events": {
@@ -1031,8 +1087,7 @@ export interface paths {
         /** List the events of a session, oldest first */
         get: operations["listSessionEvents"];
         put?: never;
-        /** Report an event of a session (data plane) */
-        post: operations["addSessionEvent"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1370,7 +1425,7 @@ export interface components {
              */
             csr: string;
             /**
-             * @description How long the certificate is valid, in seconds: at most 12 hours (43200), which is also the default. A longer one is refused, not shortened. It never outlives the token that asks for it.
+             * @description How long the certificate is valid, in seconds: at most one hour (3600), which is also the default. A longer one is refused, not shortened. It never outlives the token that asks for it.
              * @example 3600
              */
             ttl_seconds?: number;
@@ -1818,6 +1873,65 @@ export interface components {
              * @enum {string}
              */
             type: "http";
+        };
+        Invitation: {
+            /**
+             * Format: date-time
+             * @example 2026-11-26T08:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it was accepted or revoked.
+             * @example 2026-11-26T08:00:00.000Z
+             */
+            decided_at: string | null;
+            /**
+             * Format: email
+             * @example alice@acme.dev
+             */
+            email: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-26T08:00:00.000Z
+             */
+            expires_at: string;
+            /**
+             * Format: uuid
+             * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+             */
+            id: string;
+            /** @description Who invited, as the audit log names them. */
+            invited_by: string;
+            role: components["schemas"]["Role"];
+            /** @enum {string} */
+            status: "pending" | "accepted" | "revoked" | "expired";
+        };
+        InvitationAccept: {
+            /** @description The code the invitation was created with. */
+            code: string;
+        };
+        /** @description The organization the account is now a member of: log in to it (`border0 login --org`). */
+        InvitationAccepted: {
+            organization: components["schemas"]["OrganizationRef"];
+            role: components["schemas"]["Role"];
+        };
+        InvitationCreate: {
+            /**
+             * Format: email
+             * @example alice@acme.dev
+             */
+            email: string;
+            role: components["schemas"]["Role"];
+        };
+        InvitationCreated: components["schemas"]["Invitation"] & {
+            /** @description Shown once: give it to the person, who accepts with it while logged in to their own account (`POST /invitations/accept`, `border0 invitation accept <code>`). */
+            code: string;
+        };
+        InvitationPage: {
+            items: components["schemas"]["Invitation"][];
+            /** @description Pass as `cursor` for the next page; null at the end. */
+            next_cursor: string | null;
         };
         Member: {
             /**
@@ -2403,28 +2517,6 @@ export interface components {
                 service_account: string | null;
             };
         };
-        /** @description Reported by a proxy when a connection arrives. A denied session starts already ended. */
-        SessionCreate: {
-            /**
-             * @description IPv4 or IPv6 address.
-             * @example 192.0.2.7
-             */
-            client_ip?: string;
-            client_port?: number;
-            country?: string;
-            reason?: string;
-            /** @enum {string} */
-            result: "allowed" | "denied";
-            /** @description Service account name. */
-            service_account?: string;
-            /** @description Socket id or name. */
-            socket: string;
-            /**
-             * Format: email
-             * @example alice@acme.dev
-             */
-            user_email?: string;
-        };
         SessionEvent: {
             data: {
                 [key: string]: unknown;
@@ -2600,7 +2692,7 @@ export interface components {
              */
             public_key: string;
             /**
-             * @description How long the certificate is valid, in seconds: at most 12 hours (43200), which is also the default. A longer one is refused, not shortened. It never outlives the token that asks for it.
+             * @description How long the certificate is valid, in seconds: at most one hour (3600), which is also the default. A longer one is refused, not shortened. It never outlives the token that asks for it.
              * @example 3600
              */
             ttl_seconds?: number;
@@ -4648,6 +4740,283 @@ export interface operations {
             };
             /** @description `If-Match` does not match the current ETag. */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listInvitations: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Items per page. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of invitations, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationPage"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createInvitation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a create safely: the same key and body return the first result. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationCreate"];
+            };
+        };
+        responses: {
+            /** @description The invitation, with its code (shown once). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationCreated"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used for a different request. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Invitation id. */
+                invitation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with an existing resource. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    acceptInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationAccept"];
+            };
+        };
+        responses: {
+            /** @description The organization joined. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationAccepted"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with an existing resource. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7744,96 +8113,6 @@ export interface operations {
             };
         };
     };
-    createSession: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Repeat a create safely: the same key and body return the first result. */
-                "idempotency-key"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SessionCreate"];
-            };
-        };
-        responses: {
-            /** @description The new session. */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Session"];
-                };
-            };
-            /** @description The request is invalid; `errors` names the fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No valid token. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflicts with an existing resource. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not JSON. */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The `Idempotency-Key` was used for a different request. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     getSession: {
         parameters: {
             query?: never;
@@ -7883,95 +8162,6 @@ export interface operations {
             };
             /** @description No such resource in this organization. */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    updateSession: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                session_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SessionUpdate"];
-            };
-        };
-        responses: {
-            /** @description The session. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Session"];
-                };
-            };
-            /** @description The request is invalid; `errors` names the fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No valid token. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such resource in this organization. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflicts with an existing resource. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not JSON. */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8035,86 +8225,6 @@ export interface operations {
             };
             /** @description No such resource in this organization. */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    addSessionEvent: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                session_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SessionEventCreate"];
-            };
-        };
-        responses: {
-            /** @description The event. */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SessionEvent"];
-                };
-            };
-            /** @description The request is invalid; `errors` names the fields. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No valid token. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The token may not do this. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such resource in this organization. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is too large. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not JSON. */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };

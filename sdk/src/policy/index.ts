@@ -4,6 +4,12 @@
  */
 export { appliesToSocket, type CompiledPolicy, compilePolicy } from './compile.js';
 export { decide, decideWith, PolicyEngine } from './decide.js';
+export {
+  OrganizationAccess,
+  type OrganizationPolicyData,
+  type Standing,
+  withoutStanding,
+} from './organization-access.js';
 export * from './document.js';
 export { type IpAddress, type IpRange, isIpOrCidr, parseCidr, parseIp, rangeContains } from './ip.js';
 export { inDailyWindow, isTimeZone, minuteOfDay, parseTimeOfDay, type TimeOfDay } from './time-of-day.js';

@@ -1,43 +1,33 @@
 /**
- * Decisions for the API: gathers what the policy engine needs (the socket, the person's groups, the country
- * of the address, the organization's policies) and asks the engine of @border0/sdk/policy.
+ * Decisions for the API: gathers what the policy engine needs (the socket, the identity's current standing
+ * and groups, the country of the address, the organization's policies) and decides as the proxies do, with
+ * the OrganizationAccess of @border0/sdk/policy over the same policy data.
  */
 import {
   type AccessAction,
   compilePolicy,
   decideWith,
-  PolicyEngine,
+  OrganizationAccess,
   type PolicyInput,
   parseIp,
   type SocketInput,
   type SocketType,
+  withoutStanding,
 } from '@border0/sdk/policy';
 import type { z } from '@hono/zod-openapi';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
 import { invalid } from '../http/problem.js';
-import { loadPolicyInputs, resolveSocket } from '../resources/policy-store.js';
+import { loadPolicyData } from '../resources/policy-data.js';
+import { resolveSocket } from '../resources/policy-store.js';
 import type { AccessCheck, AccessDecision } from '../schemas/access.js';
 import type { Services } from '../services.js';
 
 type CheckBody = z.infer<typeof AccessCheck>;
 type DecisionBody = z.infer<typeof AccessDecision>;
 
-async function groupsOf(db: Kysely<Database>, orgId: string, email: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('group_members as gm')
-    .innerJoin('users as u', 'u.id', 'gm.user_id')
-    .select('gm.group_id')
-    .where('gm.org_id', '=', orgId)
-    .where('u.email', '=', email.toLowerCase())
-    .orderBy('gm.group_id')
-    .execute();
-  return rows.map((row) => row.group_id);
-}
-
 /**
  * Decides `body` over the organization's policies, or, for a what-if, over `only` as if it applied to the
- * socket whatever its targets say.
+ * socket whatever its targets say. Either way an identity without standing (not a member, a role that does
+ * not use sockets, a service account that does not exist) is denied before any policy is read.
  */
 export async function checkAccess(
   services: Services,
@@ -52,7 +42,9 @@ export async function checkAccess(
     tags: socketRow.tags,
   };
   const email = body.identity.email?.toLowerCase();
-  const groups = email ? await groupsOf(services.db, orgId, email) : [];
+  const access = new OrganizationAccess(await loadPolicyData(services.db, orgId));
+  const standing = access.standingOf({ email, service_account: body.identity.service_account });
+  const groups = standing.standing ? standing.groups : [];
   const time = body.time ? new Date(body.time) : new Date();
   if (body.ip !== undefined && !parseIp(body.ip)) throw invalid('ip', 'expected an IPv4 or IPv6 address');
   const country = body.ip === undefined ? null : services.geo.country(body.ip);
@@ -63,9 +55,11 @@ export async function checkAccess(
     country,
     time,
   };
-  const decision = only
-    ? decideWith([compilePolicy(only)], socket, request)
-    : new PolicyEngine(await loadPolicyInputs(services.db, orgId)).decide(socket, request);
+  const decision = !standing.standing
+    ? withoutStanding(standing.reason)
+    : only
+      ? decideWith([compilePolicy(only)], socket, request)
+      : access.engine.decide(socket, request);
   return {
     ...decision,
     socket: { id: socketRow.id, name: socketRow.name, socket_type: socket.socket_type },

@@ -7,7 +7,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv, Principal } from '../http/env.js';
 import { ApiError } from '../http/problem.js';
 import type { Services } from '../services.js';
-import type { Role } from './roles.js';
+import { actingRole, intersectRights, type Rights, type Role, rightsOf } from './roles.js';
 import { hashTokenSecret, PROXY_TOKEN_PREFIX, tokenMatches } from './token-secret.js';
 
 export function authenticate(services: Services): MiddlewareHandler<AppEnv> {
@@ -56,23 +56,33 @@ export async function findPrincipal(services: Services, secret: string): Promise
   if (expired(row.expires_at)) return undefined;
   await recordUse(services, 'tokens', row);
 
-  let role = row.role as Role;
+  // A token acts with the rights its role names AND its holder's current role grants, as sets: a person or
+  // service account demoted since the token was made keeps none of what the new role lacks.
+  const tokenRights = rightsOf(row.role as Role);
+  let role: Role;
+  let rights: Rights;
   let actor: string;
   if (row.kind === 'admin') {
-    // A user's token never outlives the user's membership, nor exceeds the user's current role.
+    // A user's token never outlives the user's membership.
     if (!row.member_role) return undefined;
-    role = lowerRole(role, row.member_role as Role);
+    role = actingRole(row.role as Role, row.member_role as Role);
+    rights = intersectRights(tokenRights, rightsOf(row.member_role as Role));
     actor = `user:${row.email}`;
   } else if (row.kind === 'service_account') {
     if (!row.service_account_role) return undefined;
-    role = row.service_account_role as Role;
+    role = actingRole(row.role as Role, row.service_account_role as Role);
+    rights = intersectRights(tokenRights, rightsOf(row.service_account_role as Role));
     actor = `service_account:${row.service_account_name}`;
   } else {
+    // Connectors reach only the routes that let them through explicitly (authorize.ts).
+    role = 'client';
+    rights = new Set();
     actor = `connector:${row.connector_name}`;
   }
   return {
     orgId: row.org_id,
     role,
+    rights,
     tokenId: row.id,
     kind: row.kind as Principal['kind'],
     userId: row.user_id,
@@ -94,6 +104,7 @@ async function findProxyPrincipal(services: Services, secret: string): Promise<P
     orgId: '',
     // No role of any organization: `authorize` refuses proxies before roles are consulted.
     role: 'client',
+    rights: new Set(),
     tokenId: row.id,
     kind: 'proxy',
     userId: null,
@@ -113,10 +124,4 @@ async function recordUse(
 ) {
   if (row.last_used_at && Date.now() - new Date(row.last_used_at).getTime() <= 60_000) return;
   await services.db.updateTable(table).set({ last_used_at: new Date() }).where('id', '=', row.id).execute();
-}
-
-const RANK: Record<Role, number> = { owner: 4, admin: 3, read_only: 2, member: 1, client: 0 };
-
-function lowerRole(a: Role, b: Role): Role {
-  return RANK[a] <= RANK[b] ? a : b;
 }

@@ -1,12 +1,12 @@
 /**
- * Route guards. Organization routes: the principal's role must grant the permission the route names, and
+ * Route guards. Organization routes: the principal's rights must hold the permission the route names, and
  * the data plane's tokens (connectors, proxies) get only what a route lets through explicitly. The data
  * plane's own routes take only their own kind of token.
  */
 import type { Context } from 'hono';
 import type { AppEnv, Principal } from '../http/env.js';
 import { ApiError } from '../http/problem.js';
-import { type Permission, roleAllows } from './roles.js';
+import type { Permission } from './roles.js';
 
 export interface AuthorizeOptions {
   /** Let a connector token through too: only for reading what is public to the organization anyway. */
@@ -26,8 +26,11 @@ export function authorize(
     if (options.connector) return principal;
     throw new ApiError('forbidden', 'a connector token may only be used by a connector');
   }
-  if (!roleAllows(principal.role, permission)) {
-    throw new ApiError('forbidden', `the role ${principal.role} may not do this (needs ${permission})`);
+  if (!principal.rights.has(permission)) {
+    throw new ApiError(
+      'forbidden',
+      `this token may not do this (needs ${permission}; the ${principal.role} role and the token’s own role decide)`,
+    );
   }
   return principal;
 }

@@ -87,32 +87,34 @@ export async function decideDeviceLogin(
   if (!pending || new Date(pending.expires_at).getTime() <= Date.now()) {
     return { ok: false, message: 'The code is unknown, already used or expired. Start the login again.' };
   }
-  const user = await db
-    .selectFrom('users')
-    .select(['id', 'email', 'password_hash'])
-    .where('email', '=', input.email.trim().toLowerCase())
-    .executeTakeFirst();
-  // Always one argon2id check, so timing does not tell which accounts exist.
-  if (!(await verifyPassword(input.password, user?.password_hash)) || !user) {
-    return { ok: false, message: BAD_CREDENTIALS };
-  }
-  let membership = db
+  const email = input.email.trim().toLowerCase();
+  // An email may have an account in several organizations, each with its own password: the password picks
+  // the account. At least one check is always made, so timing does not tell whether an account exists.
+  const memberships = await db
     .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
     .innerJoin('organizations as o', 'o.id', 'm.org_id')
-    .select(['o.id as org_id', 'o.name as org_name'])
-    .where('m.user_id', '=', user.id);
-  membership = pending.organization
-    ? membership.where('o.name', '=', pending.organization)
-    : membership.orderBy('m.created_at').orderBy('o.name');
-  const org = await membership.executeTakeFirst();
-  if (!org) {
+    .select(['u.id', 'u.email', 'u.password_hash', 'o.id as org_id', 'o.name as org_name'])
+    .where('m.email', '=', email)
+    .orderBy('m.created_at')
+    .orderBy('o.name')
+    .execute();
+  const accounts = new Map(memberships.map((m) => [m.id, m.password_hash]));
+  const verified = new Set<string>();
+  for (const [id, hash] of accounts.size > 0 ? accounts : new Map([['', null]])) {
+    if (await verifyPassword(input.password, hash)) verified.add(id);
+  }
+  const own = memberships.filter((m) => verified.has(m.id));
+  if (own.length === 0) return { ok: false, message: BAD_CREDENTIALS };
+  const chosen = pending.organization ? own.find((m) => m.org_name === pending.organization) : own[0];
+  if (!chosen) {
     return {
       ok: false,
-      message: pending.organization
-        ? `${user.email} is not a member of the organization ${pending.organization}.`
-        : `${user.email} is not a member of any organization.`,
+      message: `${email} is not a member of the organization ${pending.organization}.`,
     };
   }
+  const user = { id: chosen.id, email: chosen.email };
+  const org = { org_id: chosen.org_id, org_name: chosen.org_name };
   const decided = await db.transaction().execute(async (trx) => {
     const updated = await trx
       .updateTable('device_authorizations')

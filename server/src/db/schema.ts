@@ -13,6 +13,8 @@ export interface UsersTable {
   /** argon2id PHC string; null for accounts without a local password. */
   password_hash: ColumnType<string | null, string | null | undefined, string | null>;
   password_updated_at: ColumnType<Date | string | null, Date | null | undefined, Date | null>;
+  /** The organization that made the account and manages its password; null once it is deleted. */
+  home_org_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Defaulted<Date>;
 }
 
@@ -28,10 +30,28 @@ export interface OrganizationsTable {
 export interface MembershipsTable {
   org_id: string;
   user_id: string;
+  /** The account's email: an organization has one member per email. */
+  email: string;
   role: string;
   created_at: Defaulted<Date>;
   updated_at: Defaulted<Date>;
   version: ColumnType<number, number | undefined, number>;
+}
+
+/** An invitation for a person who has an account to join this organization; its code is kept as a digest. */
+export interface InvitationsTable {
+  id: string;
+  org_id: string;
+  email: string;
+  role: string;
+  code_hash: string;
+  /** How the audit log names who invited. */
+  invited_by: string;
+  status: ColumnType<'pending' | 'accepted' | 'revoked', 'pending' | undefined, 'accepted' | 'revoked'>;
+  accepted_user_id: string | null;
+  created_at: Defaulted<Date>;
+  expires_at: Date | string;
+  decided_at: Date | string | null;
 }
 
 export interface GroupsTable {
@@ -154,6 +174,8 @@ export interface SessionsTable {
   reason: string | null;
   bytes_in: ColumnType<string, string | number, string | number>;
   bytes_out: ColumnType<string, string | number, string | number>;
+  /** The proxy token that opened the session: only that proxy reports on it. */
+  proxy_token_id: ColumnType<string | null, string | null | undefined, string | null>;
   terminate_requested_at: Timestamp | null;
 }
 
@@ -303,4 +325,5 @@ export interface Database {
   proxy_tokens: ProxyTokensTable;
   device_authorizations: DeviceAuthorizationsTable;
   refresh_tokens: RefreshTokensTable;
+  invitations: InvitationsTable;
 }

@@ -1,11 +1,14 @@
 /** The typed context variables every route can read (`c.get('principal')`), declared once. */
 import type { Logger } from 'pino';
-import type { Role } from '../auth/roles.js';
+import type { Rights, Role } from '../auth/roles.js';
 
 export interface Principal {
   /** Empty for a proxy, which serves every organization. */
   orgId: string;
+  /** The role the token acts as now, for display (see actingRole); `rights` decides. */
   role: Role;
+  /** What this token may do now: its role's rights intersected with its holder's current role's. */
+  rights: Rights;
   tokenId: string;
   kind: 'admin' | 'service_account' | 'connector' | 'proxy';
   userId: string | null;

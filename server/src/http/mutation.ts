@@ -22,6 +22,11 @@ export interface MutationScope {
    * default; a proxy, which serves every organization, names the one of the socket it reports about.
    */
   orgId?: string | undefined;
+  /**
+   * The organization whose audit log records the change and whose proxies hear of it, when not `orgId`: a
+   * new organization's creation belongs to that organization only, not to the one of the creator's token.
+   */
+  auditOrgId?: string | undefined;
 }
 
 /**
@@ -35,7 +40,7 @@ export async function mutate<T>(
   scope: MutationScope = {},
 ): Promise<T> {
   const principal = c.get('principal');
-  const orgId = scope.orgId ?? principal.orgId;
+  const orgId = scope.auditOrgId ?? scope.orgId ?? principal.orgId;
   const caused: PlatformEvent[] = [];
   try {
     const result = await services.db.transaction().execute(async (trx) => {

@@ -11,7 +11,7 @@ export function memberQuery(db: Kysely<Database>, orgId: string) {
     .innerJoin('users as u', 'u.id', 'm.user_id')
     .select([
       'u.id as id',
-      'u.email',
+      'm.email',
       'u.display_name',
       'm.role',
       'm.created_at',
@@ -26,7 +26,7 @@ export type MemberRow = Awaited<ReturnType<ReturnType<typeof memberQuery>['execu
 /** A member of the organization by user id or email (emails are stored lower-case). */
 export async function findMember(db: Kysely<Database>, orgId: string, ref: string): Promise<MemberRow> {
   const row = await memberQuery(db, orgId)
-    .where(isId(ref) ? 'u.id' : 'u.email', '=', isId(ref) ? ref : ref.toLowerCase())
+    .where(isId(ref) ? 'm.user_id' : 'm.email', '=', isId(ref) ? ref : ref.toLowerCase())
     .executeTakeFirst();
   if (!row) throw notFound(`member ${ref}`);
   return row;

@@ -4,14 +4,13 @@
  */
 import type { Context } from 'hono';
 import { authorize } from '../auth/authorize.js';
-import { roleAllows } from '../auth/roles.js';
 import type { AppEnv, Principal } from '../http/env.js';
 import type { Services } from '../services.js';
 import { findSession, type Own, type SessionRow } from './session-store.js';
 
 /** Members see only their own sessions: matched by their email, or a service account's by its name. */
 export async function ownIdentity(services: Services, principal: Principal): Promise<Own> {
-  if (roleAllows(principal.role, 'sessions:read')) return null;
+  if (principal.rights.has('sessions:read')) return null;
   if (principal.userId) {
     const user = await services.db
       .selectFrom('users')

@@ -18,7 +18,7 @@ import type { SocketRow } from './socket-store.js';
 
 export type SessionRow = Selectable<SessionsTable>;
 /** What opening a session says besides its socket. */
-export type NewSession = Omit<z.infer<typeof SessionCreate>, 'socket'>;
+export type NewSession = z.infer<typeof SessionCreate>;
 export type SessionProgress = z.infer<typeof SessionUpdate>;
 
 /** Whose sessions a reader without `sessions:read` sees; a null value matches nothing (fail closed). */
@@ -43,9 +43,21 @@ export async function findSession(
   return row;
 }
 
-/** The organization of a session, whichever it is: proxies report about every organization's. */
-export async function sessionOrganization(db: Kysely<Database>, id: string): Promise<string> {
-  const row = await db.selectFrom('sessions').select('org_id').where('id', '=', id).executeTakeFirst();
+/**
+ * The organization of a session that the proxy holding `proxyTokenId` opened: proxies report about every
+ * organization's sessions, but each only about its own. Another proxy's session is not found.
+ */
+export async function proxySessionOrganization(
+  db: Kysely<Database>,
+  id: string,
+  proxyTokenId: string,
+): Promise<string> {
+  const row = await db
+    .selectFrom('sessions')
+    .select('org_id')
+    .where('id', '=', id)
+    .where('proxy_token_id', '=', proxyTokenId)
+    .executeTakeFirst();
   if (!row) throw notFound(`session ${id}`);
   return row.org_id;
 }
@@ -62,6 +74,7 @@ export async function insertSession(
   audit: Audit,
   socket: SocketRow,
   body: NewSession,
+  proxyTokenId: string,
 ): Promise<SessionRow> {
   const id = newId();
   const now = new Date();
@@ -84,6 +97,7 @@ export async function insertSession(
       reason: body.reason ?? null,
       bytes_in: 0,
       bytes_out: 0,
+      proxy_token_id: proxyTokenId,
     })
     .execute();
   await audit({

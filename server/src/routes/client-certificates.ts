@@ -40,7 +40,7 @@ const issueClientCertificate = createRoute({
   summary: 'Get a client certificate (mTLS)',
   description:
     'Signs the request’s key with the organization’s client CA for the caller: a person’s or a service ' +
-    'account’s token. Valid for at most 12 hours, for TLS client authentication only.',
+    'account’s token. Valid for at most one hour, for TLS client authentication only.',
   tags,
   request: { headers: IdempotencyHeaders, body: jsonBody(ClientCertificateRequest) },
   responses: { 201: jsonResponse(ClientCertificate, 'The certificate and its CA.'), ...issueErrors },
@@ -53,7 +53,7 @@ const issueSshCertificate = createRoute({
   summary: 'Get an SSH user certificate',
   description:
     'Signs the public key with the organization’s SSH user CA for the caller: a person’s or a service ' +
-    'account’s token. Valid for at most 12 hours.',
+    'account’s token. Valid for at most one hour.',
   tags,
   request: { headers: IdempotencyHeaders, body: jsonBody(SshCertificateRequest) },
   responses: { 201: jsonResponse(SshCertificate, 'The certificate and the CA key.'), ...issueErrors },

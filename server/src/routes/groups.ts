@@ -232,9 +232,10 @@ export function groupRoutes(services: Services) {
         .where('group_id', '=', current.id)
         .where('user_id', 'in', (eb) =>
           eb
-            .selectFrom('users')
-            .select('id')
-            .where((w) => w.or([w('id', '=', ref), w('email', '=', ref.toLowerCase())])),
+            .selectFrom('memberships')
+            .select('user_id')
+            .where('org_id', '=', orgId)
+            .where((w) => w.or([w('user_id', '=', ref), w('email', '=', ref.toLowerCase())])),
         )
         .returning('user_id')
         .execute();

@@ -7,6 +7,7 @@ import { connectorSelfRoutes } from './connector-self.js';
 import { connectorRoutes } from './connectors.js';
 import { deviceLoginRoutes } from './device-login.js';
 import { groupRoutes } from './groups.js';
+import { invitationRoutes } from './invitations.js';
 import { memberRoutes } from './members.js';
 import { organizationRoutes } from './organizations.js';
 import { passwordRoutes } from './passwords.js';
@@ -26,6 +27,7 @@ export function apiRouters(services: Services) {
   return [
     organizationRoutes(services),
     memberRoutes(services),
+    invitationRoutes(services),
     passwordRoutes(services),
     deviceLoginRoutes(services),
     groupRoutes(services),

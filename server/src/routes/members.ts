@@ -11,7 +11,7 @@ import { decodeCursor, toPage } from '../http/pagination.js';
 import { ApiError, forbidden, invalid } from '../http/problem.js';
 import { resourceRoutes } from '../http/resource-routes.js';
 import { findMember, type MemberRow, memberQuery, memberToApi } from '../resources/member-store.js';
-import { ensureUser } from '../resources/organization-store.js';
+import { addMembership, ownAccount } from '../resources/organization-store.js';
 import { refParams } from '../schemas/common.js';
 import { Member, MemberCreate, MemberListQuery, MemberPage, MemberUpdate } from '../schemas/member.js';
 import type { Services } from '../services.js';
@@ -34,7 +34,11 @@ const routes = resourceRoutes({
       operationId: 'addMember',
       summary: 'Add a member',
       description:
-        'Adds a person by email, creating the user when new. The role is at most the caller’s own.',
+        'Adds a person by email with an account of this organization (made now, or the one a returning member ' +
+        'had), whose password this organization’s admins set. It never touches an account of another ' +
+        'organization: the answer is the same whether or not the email has one. A person who already has an ' +
+        'account and wants to use it here is invited instead (`POST /invitations`). The role is at most what ' +
+        'the caller may grant.',
     },
     get: { operationId: 'getMember' },
     update: {
@@ -93,8 +97,8 @@ export function memberRoutes(services: Services) {
   app.openapi(routes.create, async (c) => {
     const principal = authorize(c, 'members:write');
     const body = c.req.valid('json');
-    if (!canGrant(principal.role, body.role)) {
-      throw forbidden(`the role ${principal.role} may not grant the role ${body.role}`);
+    if (!canGrant(principal.rights, body.role)) {
+      throw forbidden(`this token may not grant the role ${body.role}`);
     }
     const { status, body: created } = await createIdempotent(
       c,
@@ -102,22 +106,9 @@ export function memberRoutes(services: Services) {
       'addMember',
       body,
       async (trx, audit) => {
-        const userId = await ensureUser(trx, body.email);
-        const existing = await trx
-          .selectFrom('memberships')
-          .select('user_id')
-          .where('org_id', '=', principal.orgId)
-          .where('user_id', '=', userId)
-          .executeTakeFirst();
-        if (existing) {
-          throw new ApiError('conflict', `email: ${body.email} is already a member`, [
-            { field: 'email', message: 'is already a member' },
-          ]);
-        }
-        await trx
-          .insertInto('memberships')
-          .values({ org_id: principal.orgId, user_id: userId, role: body.role })
-          .execute();
+        const account = await ownAccount(trx, principal.orgId, body.email);
+        await addMembership(trx, principal.orgId, account, body.role);
+        const userId = account.id;
         await audit({
           action: 'member.add',
           resource_type: 'member',
@@ -146,10 +137,10 @@ export function memberRoutes(services: Services) {
     const updated = await mutate(c, services, async (trx, audit) => {
       const row = await findMember(trx, principal.orgId, c.req.valid('param').member);
       checkIfMatch(c, row.version);
-      if (row.role === 'owner' && principal.role !== 'owner')
+      if (row.role === 'owner' && !principal.rights.has('owners:manage'))
         throw forbidden('only an owner may change an owner');
-      if (!canGrant(principal.role, role)) {
-        throw forbidden(`the role ${principal.role} may not grant the role ${role}`);
+      if (!canGrant(principal.rights, role)) {
+        throw forbidden(`this token may not grant the role ${role}`);
       }
       if (row.role === 'owner' && role !== 'owner') {
         const owners = await lockOwners(trx, principal.orgId);
@@ -185,7 +176,7 @@ export function memberRoutes(services: Services) {
       const row = await findMember(trx, orgId, c.req.valid('param').member);
       checkIfMatch(c, row.version);
       if (row.role === 'owner') {
-        if (principal.role !== 'owner') throw forbidden('only an owner may remove an owner');
+        if (!principal.rights.has('owners:manage')) throw forbidden('only an owner may remove an owner');
         const owners = await lockOwners(trx, orgId);
         if (owners.length <= 1) {
           throw new ApiError(

@@ -9,6 +9,7 @@ import { createIdempotent, mutate } from '../http/mutation.js';
 import { decodeCursor, toPage } from '../http/pagination.js';
 import { ApiError, notFound } from '../http/problem.js';
 import { resourceRoutes } from '../http/resource-routes.js';
+import { newId } from '../ids.js';
 import { createOrganization } from '../resources/organization-store.js';
 import { issueToken } from '../resources/token-store.js';
 import { pageOf, refParams } from '../schemas/common.js';
@@ -106,13 +107,20 @@ export function organizationRoutes(services: Services) {
     if (!principal.userId)
       throw new ApiError('forbidden', 'only a person’s token can create an organization');
     const body = c.req.valid('json');
+    const account = await services.db
+      .selectFrom('users')
+      .select(['id', 'email'])
+      .where('id', '=', principal.userId)
+      .executeTakeFirstOrThrow();
+    // Made up front: the creation is audited in the new organization, not in the one of the caller's token.
+    const orgId = newId();
     const { status, body: created } = await createIdempotent(
       c,
       services,
       'createOrganization',
       body,
       async (trx, audit) => {
-        const org = await createOrganization(trx, { ...body, ownerUserId: principal.userId! });
+        const { organization: org } = await createOrganization(trx, { ...body, id: orgId, owner: account });
         const { secret } = await issueToken(trx, {
           orgId: org.id,
           kind: 'admin',
@@ -128,6 +136,7 @@ export function organizationRoutes(services: Services) {
         });
         return { status: 201, body: { ...toApi(org, 'owner'), owner_token: secret } };
       },
+      { auditOrgId: orgId },
     );
     const org = created as z.infer<typeof OrganizationCreated>;
     c.header('ETag', etagOf(1));

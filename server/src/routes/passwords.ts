@@ -21,7 +21,9 @@ const setMemberPassword = createRoute({
   operationId: 'setMemberPassword',
   summary: 'Set a member’s password',
   description:
-    'Sets the password the member logs in with (device login). Only an owner may set an owner’s password.',
+    'Sets the password the member logs in with (device login), for accounts this organization made ' +
+    '(`POST /members`). A member who joined with their own account (an accepted invitation) sets their own ' +
+    '(403 here). Only an owner may set an owner’s password.',
   tags,
   request: { params: refParams('member', 'User id or email.', 254), body: jsonBody(PasswordSet) },
   responses: { 204: { description: 'Set.' }, ...errors(400, 401, 403, 404, 413, 415) },
@@ -51,19 +53,18 @@ export function passwordRoutes(services: Services) {
     await mutate(c, services, async (trx, audit) => {
       const row = await findMember(trx, principal.orgId, c.req.valid('param').member);
       // Setting an owner's password is taking over the owner's account.
-      if (row.role === 'owner' && principal.role !== 'owner') {
+      if (row.role === 'owner' && !principal.rights.has('owners:manage')) {
         throw forbidden('only an owner may set an owner’s password');
       }
-      // The password is the person's, not the organization's: an admin here must not gain another
-      // organization's account through it. People in several organizations set their own.
-      const elsewhere = await trx
-        .selectFrom('memberships')
-        .select('org_id')
-        .where('user_id', '=', row.id)
-        .where('org_id', '!=', principal.orgId)
-        .executeTakeFirst();
-      if (elsewhere) {
-        throw forbidden(`${row.email} belongs to other organizations too and sets their own password`);
+      // Only the organization that made the account manages its password: a person who joined from their own
+      // account elsewhere (an accepted invitation) keeps it to themselves and changes it with /me/password.
+      const account = await trx
+        .selectFrom('users')
+        .select('home_org_id')
+        .where('id', '=', row.id)
+        .executeTakeFirstOrThrow();
+      if (account.home_org_id !== principal.orgId) {
+        throw forbidden(`${row.email} joined with an account of their own and sets their own password`);
       }
       await trx
         .updateTable('users')

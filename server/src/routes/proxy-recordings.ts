@@ -16,7 +16,7 @@ import {
   findRecording,
   insertRecording,
 } from '../resources/recording-store.js';
-import { findSession, sessionOrganization } from '../resources/session-store.js';
+import { findSession, proxySessionOrganization } from '../resources/session-store.js';
 import { errors, IdempotencyHeaders, jsonBody, jsonResponse, Problem } from '../schemas/common.js';
 import {
   ChunkSeq,
@@ -95,11 +95,11 @@ export function proxyRecordingRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
 
   app.openapi(createProxyRecording, async (c) => {
-    authorizeProxy(c);
+    const proxy = authorizeProxy(c);
     const { session_id } = c.req.valid('param');
     const body = c.req.valid('json');
     // A proxy serves every organization: the session says which one this is.
-    const orgId = await sessionOrganization(services.db, session_id);
+    const orgId = await proxySessionOrganization(services.db, session_id, proxy.tokenId);
     const { status, body: created } = await createIdempotent(
       c,
       services,
@@ -115,12 +115,12 @@ export function proxyRecordingRoutes(services: Services) {
   });
 
   app.openapi(putProxyRecordingChunk, async (c) => {
-    authorizeProxy(c);
+    const proxy = authorizeProxy(c);
     const { session_id, recording_id, seq } = c.req.valid('param');
     if (!/^application\/octet-stream\s*(;|$)/i.test(c.req.header('content-type') ?? '')) {
       throw new ApiError('unsupported_media_type', 'send the chunk as application/octet-stream');
     }
-    const orgId = await sessionOrganization(services.db, session_id);
+    const orgId = await proxySessionOrganization(services.db, session_id, proxy.tokenId);
     const recording = await findRecording(services.db, orgId, session_id, recording_id);
     // Checked before the bytes are stored, so that a late chunk never reaches the storage; checked again,
     // locked, when it is acknowledged.
@@ -136,9 +136,9 @@ export function proxyRecordingRoutes(services: Services) {
   });
 
   app.openapi(endProxyRecording, async (c) => {
-    authorizeProxy(c);
+    const proxy = authorizeProxy(c);
     const { session_id, recording_id } = c.req.valid('param');
-    const orgId = await sessionOrganization(services.db, session_id);
+    const orgId = await proxySessionOrganization(services.db, session_id, proxy.tokenId);
     const ended = await mutate(c, services, (trx) => endRecording(trx, orgId, session_id, recording_id), {
       orgId,
     });

@@ -11,8 +11,8 @@ import {
   checkSessionIdentity,
   insertSession,
   insertSessionEvent,
+  proxySessionOrganization,
   reportSessionProgress,
-  sessionOrganization,
 } from '../resources/session-store.js';
 import { findSocket } from '../resources/socket-store.js';
 import { errors, IdempotencyHeaders, jsonBody, jsonResponse } from '../schemas/common.js';
@@ -67,7 +67,7 @@ export function proxySessionRoutes(services: Services) {
   const noSocket = (id: string) => invalid('socket_id', `no socket ${id}`);
 
   app.openapi(createProxySession, async (c) => {
-    authorizeProxy(c);
+    const proxy = authorizeProxy(c);
     const { socket_id, ...body } = c.req.valid('json');
     checkSessionIdentity(body);
     const located = await services.db
@@ -86,7 +86,10 @@ export function proxySessionRoutes(services: Services) {
         const socket = await findSocket(trx, orgId, socket_id).catch((error: unknown) => {
           throw error instanceof ApiError && error.kind === 'not_found' ? noSocket(socket_id) : error;
         });
-        return { status: 201, body: sessionToApi(await insertSession(trx, audit, socket, body)) };
+        return {
+          status: 201,
+          body: sessionToApi(await insertSession(trx, audit, socket, body, proxy.tokenId)),
+        };
       },
       { orgId },
     );
@@ -94,9 +97,9 @@ export function proxySessionRoutes(services: Services) {
   });
 
   app.openapi(updateProxySession, async (c) => {
-    authorizeProxy(c);
+    const proxy = authorizeProxy(c);
     const { session_id } = c.req.valid('param');
-    const orgId = await sessionOrganization(services.db, session_id);
+    const orgId = await proxySessionOrganization(services.db, session_id, proxy.tokenId);
     const updated = await mutate(
       c,
       services,
@@ -107,9 +110,9 @@ export function proxySessionRoutes(services: Services) {
   });
 
   app.openapi(addProxySessionEvent, async (c) => {
-    authorizeProxy(c);
+    const proxy = authorizeProxy(c);
     const { session_id } = c.req.valid('param');
-    const orgId = await sessionOrganization(services.db, session_id);
+    const orgId = await proxySessionOrganization(services.db, session_id, proxy.tokenId);
     const event = await mutate(
       c,
       services,

@@ -71,8 +71,8 @@ export function fingerprintOf(line: string): string {
   return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }
 
-/** The live session and its ssh socket, or a clear refusal. */
-async function liveSshSession(db: Kysely<Database>, sessionId: string) {
+/** The live session that this proxy opened and its ssh socket, or a clear refusal (another proxy's: 404). */
+async function liveSshSession(db: Kysely<Database>, sessionId: string, proxyTokenId: string) {
   const row = await db
     .selectFrom('sessions as s')
     .innerJoin('sockets as k', 'k.id', 's.socket_id')
@@ -93,6 +93,7 @@ async function liveSshSession(db: Kysely<Database>, sessionId: string) {
       'k.ssh_host_key',
     ])
     .where('s.id', '=', sessionId)
+    .where('s.proxy_token_id', '=', proxyTokenId)
     .executeTakeFirst();
   if (!row) throw notFound(`session ${sessionId}`);
   if (row.socket_type !== 'ssh')
@@ -108,10 +109,10 @@ export function proxySshRoutes(services: Services) {
   const { db, secrets } = services;
 
   app.openapi(getSshUpstream, async (c) => {
-    authorizeProxy(c);
+    const proxy = authorizeProxy(c);
     const { session_id } = c.req.valid('param');
     const body = c.req.valid('json');
-    const session = await liveSshSession(db, session_id);
+    const session = await liveSshSession(db, session_id, proxy.tokenId);
     const upstream = session.upstream as {
       hostname: string;
       port: number;
@@ -177,7 +178,7 @@ export function proxySshRoutes(services: Services) {
     const line = `${presented.type} ${presented.blob.toString('base64')}`;
     const fingerprint = fingerprintOf(line);
     const verdict = await db.transaction().execute(async (trx) => {
-      const session = await liveSshSession(trx, session_id);
+      const session = await liveSshSession(trx, session_id, principal.tokenId);
       if (session.ssh_host_key !== null) {
         if (fingerprintOf(session.ssh_host_key) === fingerprint) return 'known' as const;
         throw new ApiError(

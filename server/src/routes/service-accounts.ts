@@ -47,8 +47,8 @@ const findServiceAccount = refLookup('service_accounts');
 
 /** Managing an account (or minting its tokens) is granting its role: an admin cannot touch an owner's. */
 function checkGrant(principal: Principal, role: string) {
-  if (!canGrant(principal.role, role as Role)) {
-    throw forbidden(`the role ${principal.role} may not manage a service account with the role ${role}`);
+  if (!canGrant(principal.rights, role as Role)) {
+    throw forbidden(`this token may not manage a service account with the role ${role}`);
   }
 }
 

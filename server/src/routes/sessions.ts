@@ -1,35 +1,25 @@
 /**
  * /api/v1/sessions: connections of identities to sockets, as the proxies report them; admins list, inspect
- * and terminate them, members see their own; their recordings are in recordings.ts. Progress reports (PATCH
- * and events) are not audited: they arrive many times a second per session and change no configuration, so
- * they would drown the audit log.
+ * and terminate them, members see their own; their recordings are in recordings.ts. Sessions, their events
+ * and recordings are evidence: only the proxy that carries a session writes them (proxy-sessions.ts), and no
+ * token of an organization can, whatever its role.
  */
-import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { authorize } from '../auth/authorize.js';
 import type { AppEnv } from '../http/env.js';
-import { createIdempotent, mutate } from '../http/mutation.js';
+import { mutate } from '../http/mutation.js';
 import { decodeCursor, decodeNumericCursor, toPage } from '../http/pagination.js';
 import { ApiError, invalid } from '../http/problem.js';
 import { ownIdentity, readableSession } from '../resources/session-access.js';
-import {
-  checkSessionIdentity,
-  findSession,
-  insertSession,
-  insertSessionEvent,
-  reportSessionProgress,
-} from '../resources/session-store.js';
-import { findSocket } from '../resources/socket-store.js';
-import { errors, IdempotencyHeaders, jsonBody, jsonResponse, PageQuery, pageOf } from '../schemas/common.js';
+import { findSession } from '../resources/session-store.js';
+import { errors, jsonResponse, PageQuery, pageOf } from '../schemas/common.js';
 import {
   eventToApi,
   Session,
-  SessionCreate,
   SessionEvent,
-  SessionEventCreate,
   SessionListQuery,
   SessionParams,
-  SessionUpdate,
   sessionToApi,
 } from '../schemas/session.js';
 import type { Services } from '../services.js';
@@ -48,15 +38,6 @@ const listSessions = createRoute({
     ...errors(400, 401, 403),
   },
 });
-const createSession = createRoute({
-  tags,
-  method: 'post',
-  path: '/sessions',
-  operationId: 'createSession',
-  summary: 'Report a new session (data plane)',
-  request: { headers: IdempotencyHeaders, body: jsonBody(SessionCreate) },
-  responses: { 201: jsonResponse(Session, 'The new session.'), ...errors(400, 401, 403, 409, 413, 415, 422) },
-});
 const getSession = createRoute({
   tags,
   method: 'get',
@@ -65,15 +46,6 @@ const getSession = createRoute({
   summary: 'Get a session',
   request: { params: SessionParams },
   responses: { 200: jsonResponse(Session, 'The session.'), ...errors(400, 401, 403, 404) },
-});
-const updateSession = createRoute({
-  tags,
-  method: 'patch',
-  path: '/sessions/{session_id}',
-  operationId: 'updateSession',
-  summary: 'Report progress of a session (data plane)',
-  request: { params: SessionParams, body: jsonBody(SessionUpdate) },
-  responses: { 200: jsonResponse(Session, 'The session.'), ...errors(400, 401, 403, 404, 409, 413, 415) },
 });
 const terminateSession = createRoute({
   tags,
@@ -95,15 +67,6 @@ const listSessionEvents = createRoute({
     200: jsonResponse(pageOf(SessionEvent, 'SessionEventPage'), 'A page of events.'),
     ...errors(400, 401, 403, 404),
   },
-});
-const addSessionEvent = createRoute({
-  tags,
-  method: 'post',
-  path: '/sessions/{session_id}/events',
-  operationId: 'addSessionEvent',
-  summary: 'Report an event of a session (data plane)',
-  request: { params: SessionParams, body: jsonBody(SessionEventCreate) },
-  responses: { 201: jsonResponse(SessionEvent, 'The event.'), ...errors(400, 401, 403, 404, 413, 415) },
 });
 export function sessionRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
@@ -179,47 +142,6 @@ export function sessionRoutes(services: Services) {
       return findSession(trx, orgId, row.id);
     });
     return c.json(sessionToApi(updated), 202);
-  });
-
-  app.openapi(createSession, async (c) => {
-    const { orgId } = authorize(c, 'sessions:write');
-    const { socket: socketRef, ...body } = c.req.valid('json');
-    checkSessionIdentity(body);
-    const { status, body: created } = await createIdempotent(
-      c,
-      services,
-      'createSession',
-      { socket: socketRef, ...body },
-      async (trx, audit) => {
-        const socket = await findSocket(trx, orgId, socketRef).catch((error: unknown) => {
-          throw error instanceof ApiError && error.kind === 'not_found'
-            ? invalid('socket', `no socket ${socketRef} in this organization`)
-            : error;
-        });
-        return { status: 201, body: sessionToApi(await insertSession(trx, audit, socket, body)) };
-      },
-    );
-    const session = created as z.infer<typeof Session>;
-    c.header('Location', `/api/v1/sessions/${session.id}`);
-    return c.json(session, status as 201);
-  });
-
-  app.openapi(updateSession, async (c) => {
-    const { orgId } = authorize(c, 'sessions:write');
-    const body = c.req.valid('json');
-    const updated = await mutate(c, services, (trx) =>
-      reportSessionProgress(trx, orgId, c.req.valid('param').session_id, body),
-    );
-    return c.json(sessionToApi(updated), 200);
-  });
-
-  app.openapi(addSessionEvent, async (c) => {
-    const { orgId } = authorize(c, 'sessions:write');
-    const { session_id } = c.req.valid('param');
-    const event = await mutate(c, services, (trx) =>
-      insertSessionEvent(trx, orgId, session_id, c.req.valid('json')),
-    );
-    return c.json(eventToApi(event), 201);
   });
 
   return app;

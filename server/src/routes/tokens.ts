@@ -69,8 +69,8 @@ export function tokenRoutes(services: Services) {
     const principal = authorize(c, 'tokens:write');
     if (!principal.userId) throw forbidden('only a person’s token can create an admin token');
     const body = c.req.valid('json');
-    if (!canGrant(principal.role, body.role)) {
-      throw forbidden(`the role ${principal.role} may not grant the role ${body.role}`);
+    if (!canGrant(principal.rights, body.role)) {
+      throw forbidden(`this token may not grant the role ${body.role}`);
     }
     const { status, body: stored } = await createIdempotent(c, services, 'createToken', body, (trx, audit) =>
       issueTokenResponse(
@@ -95,8 +95,8 @@ export function tokenRoutes(services: Services) {
     const { token_id } = c.req.valid('param');
     await mutate(c, services, (trx, audit) =>
       revokeToken(trx, audit, principal.orgId, { kind: 'admin' }, token_id, (row) => {
-        if (row.user_id !== principal.userId && !canGrant(principal.role, row.role as Role)) {
-          throw forbidden(`the role ${principal.role} may not revoke a token with the role ${row.role}`);
+        if (row.user_id !== principal.userId && !canGrant(principal.rights, row.role as Role)) {
+          throw forbidden(`this token may not revoke a token with the role ${row.role}`);
         }
       }),
     );

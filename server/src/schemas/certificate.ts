@@ -11,7 +11,7 @@ const TtlSeconds = z
   .optional()
   .openapi({
     description:
-      'How long the certificate is valid, in seconds: at most 12 hours (43200), which is also the default. ' +
+      'How long the certificate is valid, in seconds: at most one hour (3600), which is also the default. ' +
       'A longer one is refused, not shortened. It never outlives the token that asks for it.',
     example: 3600,
   });

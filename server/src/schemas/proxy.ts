@@ -159,7 +159,7 @@ export const ConnectorAuthentication = z
   .openapi('ConnectorAuthentication');
 
 export const ProxySessionCreate = z
-  .strictObject({ socket_id: Id, ...SessionCreate.omit({ socket: true }).shape })
+  .strictObject({ socket_id: Id, ...SessionCreate.shape })
   .openapi('ProxySessionCreate', {
     description: 'Reported by a proxy when a connection arrives. A denied session starts already ended.',
   });

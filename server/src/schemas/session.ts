@@ -61,28 +61,24 @@ export const SessionListQuery = z.object({
     .openapi({ description: '`true`: only sessions still open; `false`: only ended ones.' }),
 });
 
-export const SessionCreate = z
-  .strictObject({
-    socket: z.string().min(1).max(63).openapi({ description: 'Socket id or name.' }),
-    user_email: Email.optional(),
-    service_account: z.string().min(1).max(63).optional().openapi({ description: 'Service account name.' }),
-    client_ip: z
-      .string()
-      .max(45)
-      .refine((value) => isIP(value) !== 0, 'must be an IPv4 or IPv6 address')
-      .optional()
-      .openapi({ description: 'IPv4 or IPv6 address.', example: '192.0.2.7' }),
-    client_port: z.number().int().min(1).max(65535).optional(),
-    country: z
-      .string()
-      .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')
-      .optional(),
-    result: z.enum(['allowed', 'denied']),
-    reason: z.string().max(1000).optional(),
-  })
-  .openapi('SessionCreate', {
-    description: 'Reported by a proxy when a connection arrives. A denied session starts already ended.',
-  });
+/** What a proxy says of a new session besides its socket (see ProxySessionCreate). */
+export const SessionCreate = z.strictObject({
+  user_email: Email.optional(),
+  service_account: z.string().min(1).max(63).optional().openapi({ description: 'Service account name.' }),
+  client_ip: z
+    .string()
+    .max(45)
+    .refine((value) => isIP(value) !== 0, 'must be an IPv4 or IPv6 address')
+    .optional()
+    .openapi({ description: 'IPv4 or IPv6 address.', example: '192.0.2.7' }),
+  client_port: z.number().int().min(1).max(65535).optional(),
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')
+    .optional(),
+  result: z.enum(['allowed', 'denied']),
+  reason: z.string().max(1000).optional(),
+});
 
 export const SessionUpdate = z
   .strictObject({

@@ -1,10 +1,10 @@
-/** Test support: a person with a role in an organization, and a token of theirs (the secret). */
+/** Test support: a person with a role in an organization (an account of that organization), and a token of theirs. */
 import type { Store } from '../../src/db/database.js';
-import { ensureUser } from '../../src/resources/organization-store.js';
+import { addMembership, createAccount } from '../../src/resources/organization-store.js';
 import { issueToken } from '../../src/resources/token-store.js';
 
 export async function personToken(db: Store, orgId: string, email: string, role: string): Promise<string> {
-  const userId = await ensureUser(db, email);
-  await db.insertInto('memberships').values({ org_id: orgId, user_id: userId, role }).execute();
-  return (await issueToken(db, { orgId, kind: 'admin', name: role, role, userId })).secret;
+  const account = await createAccount(db, orgId, email);
+  await addMembership(db, orgId, account, role);
+  return (await issueToken(db, { orgId, kind: 'admin', name: role, role, userId: account.id })).secret;
 }

@@ -16,6 +16,8 @@ export interface World {
   policyId: string;
   groupId: string;
   memberEmail: string;
+  /** A pending invitation of the organization. */
+  invitationId: string;
   serviceAccountId: string;
   serviceAccountTokenId: string;
   adminTokenId: string;
@@ -34,6 +36,8 @@ export interface World {
   sshPublicKey: string;
   /** A device login's code approved by the owner (set by the contract test); unknown otherwise. */
   deviceCode?: string;
+  /** The code of another organization's invitation of the owner (set by the contract test); unknown otherwise. */
+  invitationCode?: string;
 }
 
 /** `proxy` is a client with the proxy token: the data plane records what the world's session shows. */
@@ -62,6 +66,9 @@ export async function buildWorld(b0: Border0Client, tag: string, proxy: Border0C
   });
   const member = await b0.post('/api/v1/members', {
     body: { email: `alice-${tag}@acme.dev`, role: 'member' },
+  });
+  const invitation = await b0.post('/api/v1/invitations', {
+    body: { email: `dora-${tag}@acme.dev`, role: 'client' },
   });
   const group = await b0.post('/api/v1/groups', { body: { name: `eng-${tag}` } });
   const policy = await b0.post('/api/v1/policies', {
@@ -105,9 +112,9 @@ export async function buildWorld(b0: Border0Client, tag: string, proxy: Border0C
   const sshSession = await proxy.post('/api/v1/proxy/sessions', {
     body: { socket_id: sshSocket.id, user_email: member.email, result: 'allowed' },
   });
-  const session = await b0.post('/api/v1/sessions', {
+  const session = await proxy.post('/api/v1/proxy/sessions', {
     body: {
-      socket: socket.id,
+      socket_id: socket.id,
       user_email: member.email,
       client_ip: '203.0.113.7',
       client_port: 50000,
@@ -133,6 +140,7 @@ export async function buildWorld(b0: Border0Client, tag: string, proxy: Border0C
     policyId: policy.id,
     groupId: group.id,
     memberEmail: member.email,
+    invitationId: invitation.id,
     serviceAccountId: account.id,
     serviceAccountTokenId: accountToken.id,
     adminTokenId: adminToken.id,
@@ -214,6 +222,9 @@ export function validRequests(w: World): [operationId: string, request: Operatio
     ['addMember', { body: { email: `${fresh('bob')}@acme.dev`, role: 'client' } }],
     ['getMember', { path: { member: w.memberEmail } }],
     ['updateMember', { path: { member: w.memberEmail }, body: { role: 'read_only' } }],
+    ['listInvitations', {}],
+    ['createInvitation', { body: { email: `${fresh('eve')}@acme.dev`, role: 'member' } }],
+    ['acceptInvitation', { body: { code: w.invitationCode ?? 'b0i_not-an-invitation' } }],
     ['startDeviceLogin', { body: {} }],
     [
       'requestDeviceToken',
@@ -277,20 +288,7 @@ export function validRequests(w: World): [operationId: string, request: Operatio
     ['listConnectorTokens', { path: connector }],
     ['createConnectorToken', { path: connector, body: { name: 'rotate' } }],
     ['listSessions', { query: { socket: w.socketId, live: 'true' } }],
-    [
-      'createSession',
-      {
-        body: {
-          socket: w.socketName,
-          user_email: w.memberEmail,
-          result: 'denied',
-          reason: 'no policy allows it',
-        },
-      },
-    ],
     ['getSession', { path: session }],
-    ['updateSession', { path: session, body: { bytes_in: 1024, bytes_out: 4096 } }],
-    ['addSessionEvent', { path: session, body: { type: 'query', data: { statement: 'select 1' } } }],
     ['listSessionEvents', { path: session }],
     ['listSessionRecordings', { path: session }],
     ['getSessionRecording', { path: recording }],
@@ -306,6 +304,7 @@ export function validRequests(w: World): [operationId: string, request: Operatio
     ['deleteServiceAccountToken', { path: { ...account, token_id: w.serviceAccountTokenId } }],
     ['deleteConnectorToken', { path: { ...connector, token_id: w.connectorTokenId } }],
     ['deleteToken', { path: { token_id: w.adminTokenId } }],
+    ['revokeInvitation', { path: { invitation_id: w.invitationId } }],
     ['removeMember', { path: { member: w.memberEmail } }],
     ['deleteGroup', { path: group }],
     ['deleteServiceAccount', { path: account }],
