@@ -2606,7 +2606,7 @@ export interface components {
             ttl_seconds?: number;
         };
         SshExecPermission: {
-            /** @description Allowed commands; absent allows any command. */
+            /** @description Allowed commands, each compared exactly (character for character) with the command the client sends; absent allows any command. Commands with control characters are never allowed. */
             commands?: string[];
         };
         SshHostKeyReport: {
