@@ -2256,6 +2256,8 @@ export interface components {
             /** @example web */
             name: string;
             recording_enabled: boolean;
+            /** @description ssh sockets that record: also record what the client sends on its shell and command channels (asciicast `i` events), so that typing with terminal echo off leaves a trace. Off by default: passwords typed at prompts are recorded too. */
+            recording_input_enabled: boolean;
             socket_type: components["schemas"]["SocketType"];
             tags: components["schemas"]["Tags"];
             upstream_configuration: components["schemas"]["UpstreamConfiguration"];
@@ -2500,6 +2502,8 @@ export interface components {
             /** @example web */
             name: string;
             recording_enabled: boolean;
+            /** @description ssh sockets that record: also record what the client sends on its shell and command channels (asciicast `i` events), so that typing with terminal echo off leaves a trace. Off by default: passwords typed at prompts are recorded too. */
+            recording_input_enabled: boolean;
             socket_type: components["schemas"]["SocketType"];
             tags: components["schemas"]["Tags"];
             /**
@@ -2516,6 +2520,8 @@ export interface components {
             /** @example web */
             name: string;
             recording_enabled?: boolean;
+            /** @description ssh sockets that record: also record what the client sends on its shell and command channels (asciicast `i` events), so that typing with terminal echo off leaves a trace. Off by default: passwords typed at prompts are recorded too. */
+            recording_input_enabled?: boolean;
             socket_type: components["schemas"]["SocketType"];
             tags?: components["schemas"]["Tags"];
             upstream_configuration: components["schemas"]["UpstreamConfigurationInput"];
@@ -2535,6 +2541,8 @@ export interface components {
             /** @example web */
             name?: string;
             recording_enabled?: boolean;
+            /** @description ssh sockets that record: also record what the client sends on its shell and command channels (asciicast `i` events), so that typing with terminal echo off leaves a trace. Off by default: passwords typed at prompts are recorded too. */
+            recording_input_enabled?: boolean;
             tags?: components["schemas"]["Tags"];
             upstream_configuration?: components["schemas"]["UpstreamConfigurationInput"];
         };
