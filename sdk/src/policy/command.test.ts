@@ -56,20 +56,27 @@ describe('exec commands are compared exactly', () => {
     expect(exec(undefined, 'uptime; id').allowed).toBe(true);
     const d = exec(undefined, 'bash\n/tmp/report.sh');
     expect(d.allowed).toBe(false);
-    expect(d.explanation[0]!.reason).toBe(
-      'permission: the command "bash\\n/tmp/report.sh" contains a control character (\\n); commands with control characters are never allowed',
-    );
+    const why =
+      'the command "bash\\n/tmp/report.sh" contains a control character (\\n); commands with control characters are never allowed';
+    expect(d.explanation[0]!.reason).toBe(`permission: ${why}`);
+    expect(d.reason).toBe(`denied: ${why}`);
+    expect(
+      decide([], ssh, { identity: {}, action: { type: 'ssh', kind: 'exec', command: 'a\rb' } }).reason,
+    ).toMatch(/^denied: the command "a\\rb" contains a control character/);
     for (const control of ['\u0000', '\u0007', '\u001b', '\u007f', '\u0085', '\u009b']) {
       expect(exec(undefined, `echo a${control}b`).allowed, JSON.stringify(control)).toBe(false);
     }
   });
 
-  it('names an unlisted command in reasons with its control characters made visible', () => {
+  it('names a refused command in reasons with its control characters made visible', () => {
     const d = exec([REPORT], 'uptime\u001b]52;c;ZWNobyBoaQ==\u0007');
     expect(d.reason).toBe(
-      'denied: the one policy that applies to this socket does not allow ssh exec of "uptime\\u001b]52;c;ZWNobyBoaQ==\\u0007"',
+      'denied: the command "uptime\\u001b]52;c;ZWNobyBoaQ==\\u0007" contains a control character (\\u001b); commands with control characters are never allowed',
     );
     expect(controlCharacterIn(d.explanation[0]!.reason)).toBeUndefined();
+    expect(exec([REPORT], 'echo "\\"').reason).toBe(
+      'denied: the one policy that applies to this socket does not allow ssh exec of "echo \\"\\\\\\""',
+    );
     expect(exec([REPORT], 'uptime').explanation[0]!.reason).toBe(
       'permission: the command "uptime" is not among the allowed commands (compared exactly)',
     );

@@ -41,6 +41,13 @@ export function quoteCommand(command: string): string {
   return JSON.stringify(shown).replace(UNESCAPED_BY_JSON, escapeCharacter);
 }
 
+/** Why a command is refused whatever the policies say, or undefined when it has no control character. */
+export function controlCharacterRefusal(command: string): string | undefined {
+  const control = controlCharacterIn(command);
+  if (!control) return undefined;
+  return `the command ${quoteCommand(command)} contains a control character (${control.escaped}); commands with control characters are never allowed`;
+}
+
 /** Why a command may not appear in a policy's list of allowed commands; undefined when it may. */
 export function commandListProblem(command: string): string | undefined {
   const control = controlCharacterIn(command);

@@ -2,7 +2,7 @@
  * Access decisions. Default deny: a request is allowed only when one policy that applies to the socket
  * matches who, where and when, and allows the action. Every decision explains itself policy by policy.
  */
-import { controlCharacterIn, escapeControlCharacters, quoteCommand } from './command.js';
+import { controlCharacterRefusal, escapeControlCharacters, quoteCommand } from './command.js';
 import { appliesToSocket, type CompiledPolicy, compilePolicy } from './compile.js';
 import type { QueryType } from './document.js';
 import { type IpAddress, parseIp, rangeContains } from './ip.js';
@@ -142,12 +142,8 @@ function checkSsh(policy: CompiledPolicy, action: Extract<AccessAction, { type: 
     case 'exec': {
       if (!ssh.exec) return denyPermission('running commands (ssh exec) is not allowed');
       // Even where any command is allowed: a shell reads a control character as part of the command line.
-      const control = controlCharacterIn(action.command);
-      if (control) {
-        return denyPermission(
-          `the command ${quoteCommand(action.command)} contains a control character (${control.escaped}); commands with control characters are never allowed`,
-        );
-      }
+      const refusal = controlCharacterRefusal(action.command);
+      if (refusal) return denyPermission(refusal);
       // Exactly as the upstream will run it: no trimming, no folding of white space, no normalisation.
       if (compiled.commands && !compiled.commands.has(action.command)) {
         return denyPermission(
@@ -335,13 +331,17 @@ export function decideWith(
       });
     }
   }
+  const refusal =
+    f.action.type === 'ssh' && f.action.kind === 'exec' && controlCharacterRefusal(f.action.command);
   const reason = allowedBy
     ? `allowed by policy ${allowedBy}`
-    : policies.length === 0
-      ? 'denied: no policy applies to this socket'
-      : policies.length === 1
-        ? `denied: the one policy that applies to this socket does not allow ${describeAction(f.action)}`
-        : `denied: none of the ${policies.length} policies that apply to this socket allows ${describeAction(f.action)}`;
+    : refusal
+      ? `denied: ${refusal}`
+      : policies.length === 0
+        ? 'denied: no policy applies to this socket'
+        : policies.length === 1
+          ? `denied: the one policy that applies to this socket does not allow ${describeAction(f.action)}`
+          : `denied: none of the ${policies.length} policies that apply to this socket allows ${describeAction(f.action)}`;
   return { allowed: allowedBy !== undefined, reason, permissions, explanation };
 }
 
