@@ -171,4 +171,24 @@ describe('formatDecision', () => {
       ].join('\n'),
     );
   });
+
+  it('shows escape sequences in reasons and names visibly, line by line', () => {
+    const hostile = {
+      ...decision,
+      reason: 'allowed by policy web\u001b]0;x\u0007',
+      explanation: [
+        { ...decision.explanation[1]!, policy_name: 'web\u001b]0;x\u0007', reason: 'r\u001b[6n' },
+      ],
+      socket: { ...decision.socket, name: 'web\u009b6n' },
+    };
+    expect(formatDecision(hostile, 'p')).toBe(
+      [
+        'ALLOWED by policy web\\x1b]0;x\\x07',
+        'policy p does not apply to socket web\\x9b6n; tested as if it did',
+        'country: NL (193.0.6.139)',
+        '✓ web\\x1b]0;x\\x07  r\\x1b[6n',
+        'permissions: http',
+      ].join('\n'),
+    );
+  });
 });

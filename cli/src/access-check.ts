@@ -5,6 +5,7 @@
 import type { Schema } from '@border0/sdk';
 import { UsageError } from './errors.js';
 import { formatTable } from './output.js';
+import { visible } from './terminal-text.js';
 
 export type AccessAction = Schema<'AccessAction'>;
 type SshKind = Schema<'SshAccessAction'>['kind'];
@@ -164,7 +165,9 @@ export function formatDecision(decision: Decision, policy?: string): string {
     );
   }
   if (decision.country !== null) lines.push(`country: ${decision.country} (${decision.ip})`);
+  let tableLine = -1;
   if (decision.explanation.length > 0) {
+    tableLine = lines.length;
     lines.push(
       formatTable(decision.explanation.map((v) => [`${v.matched ? '✓' : '✗'} ${v.policy_name}`, v.reason])),
     );
@@ -172,5 +175,6 @@ export function formatDecision(decision: Decision, policy?: string): string {
   if (decision.allowed && decision.permissions) {
     lines.push(`permissions: ${formatPermissions(decision.permissions)}`);
   }
-  return lines.join('\n');
+  // The table makes its own cells visible; the other lines carry names and reasons chosen elsewhere.
+  return lines.map((line, i) => (i === tableLine ? line : visible(line))).join('\n');
 }

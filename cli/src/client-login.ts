@@ -12,6 +12,7 @@ import { Context, contextOf, type GlobalOptions } from './context.js';
 import { CliError } from './errors.js';
 import { anonymousClient, type DeviceTokenBody, revokeStoredLogin, storedLogin } from './login-session.js';
 import { printDone, printItem } from './output.js';
+import { visible } from './terminal-text.js';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const SLOW_DOWN_SECONDS = 5;
@@ -43,7 +44,7 @@ export async function deviceLogin(
 ): Promise<DeviceTokenBody> {
   const client = anonymousClient(apiUrl);
   const device = await client.post('/api/v1/auth/device', { body: organization ? { organization } : {} });
-  say(`Open ${device.verification_uri_complete} and enter code ${device.user_code}`);
+  say(visible(`Open ${device.verification_uri_complete} and enter code ${device.user_code}`));
   if (browser) openBrowser(device.verification_uri_complete);
   const deadline = Date.now() + device.expires_in * 1000;
   let interval = device.interval;
@@ -81,7 +82,7 @@ export async function logout(ctx: Context): Promise<void> {
       revoked = ' (login ended on the server)';
     } catch (error) {
       // Forgetting locally still matters; the server ends the login by itself when it expires.
-      console.error(`border0: could not end the login on the server: ${(error as Error).message}`);
+      console.error(`border0: could not end the login on the server: ${visible((error as Error).message)}`);
     }
   }
   const next = withoutOrganization(ctx.readConfig(), name);

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { type ClientCredentials, clientCredentials } from './client-certificate.js';
 import { contextOf } from './context.js';
 import { CliError, UsageError } from './errors.js';
+import { visible } from './terminal-text.js';
 
 export interface ProxyTarget {
   host: string;
@@ -128,7 +129,7 @@ export function registerClientTlsCommand(group: Command): void {
               local.resume();
             },
             (error: Error) => {
-              console.error(`border0: ${error.message}`);
+              console.error(`border0: ${visible(error.message)}`);
               local.destroy();
             },
           );
@@ -138,7 +139,9 @@ export function registerClientTlsCommand(group: Command): void {
         server.listen(listen.port, listen.host, () => resolve());
       });
       const address = server.address() as { address: string; port: number };
-      console.error(`border0: ${socket.dnsname} is at ${address.address}:${address.port} (Ctrl+C to stop)`);
+      console.error(
+        `border0: ${visible(socket.dnsname)} is at ${address.address}:${address.port} (Ctrl+C to stop)`,
+      );
       await new Promise<void>((resolve) => {
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
       });

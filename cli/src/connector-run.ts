@@ -8,6 +8,8 @@ import type { Command } from 'commander';
 import { parse } from 'yaml';
 import { contextOf } from './context.js';
 import { CliError, UsageError } from './errors.js';
+import { printLine } from './output.js';
+import { visible } from './terminal-text.js';
 import { parseUpstreamUrl, type SocketType } from './upstream-url.js';
 
 interface StaticSocket {
@@ -61,7 +63,7 @@ async function runUntilSignal(
   const connector = await startConnector({ apiUrl, token, log });
   await onStarted?.(connector.client);
   const config = connector.config();
-  console.log(
+  printLine(
     `connector ${config.connector.name} serves ${config.sockets.map((s) => s.dnsname).join(', ') || 'no socket yet'}` +
       ` through ${config.proxies.length} prox${config.proxies.length === 1 ? 'y' : 'ies'}`,
   );
@@ -92,7 +94,10 @@ export function registerConnectorStartCommand(connector: Command): void {
         await apply();
         watch(
           file,
-          () => void apply().catch((error: Error) => console.error(`border0: ${file}: ${error.message}`)),
+          () =>
+            void apply().catch((error: Error) =>
+              console.error(visible(`border0: ${file}: ${error.message}`)),
+            ),
         );
       });
     });

@@ -17,6 +17,7 @@ import { registerServiceAccountCommands } from './service-account.js';
 import { registerSessionCommands } from './session.js';
 import { registerSocketCommands } from './socket.js';
 import { registerStartCommand } from './start.js';
+import { visible } from './terminal-text.js';
 import { registerTokenCommands } from './token.js';
 
 export function buildProgram(): Command {
@@ -72,7 +73,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (error.code === 'commander.help') return 2;
     }
     const failure = describeFailure(error);
-    console.error(`error: ${failure.message.replace(/\s*\n\s*/g, ' ')}`);
+    console.error(`error: ${visible(failure.message.replace(/\s*\n\s*/g, ' '))}`);
     if (process.env.BORDER0_DEBUG === '1') console.error(error);
     return failure.exitCode;
   }

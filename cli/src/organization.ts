@@ -5,6 +5,7 @@ import { withOrganization } from './config.js';
 import { contextOf } from './context.js';
 import { CliError } from './errors.js';
 import { type Column, printDone, printItem, printList } from './output.js';
+import { visible } from './terminal-text.js';
 
 type Organization = Schema<'Organization'>;
 
@@ -79,7 +80,9 @@ export function registerOrganizationCommands(program: Command): void {
       // The owner token is a secret: it goes to the config file, never to the terminal.
       printItem(ctx, org, FIELDS);
       if (ctx.output === 'table') {
-        console.log(`\nits owner token is stored; use it with: border0 organization switch ${org.name}`);
+        console.log(
+          `\nits owner token is stored; use it with: border0 organization switch ${visible(org.name)}`,
+        );
       }
     });
 }

@@ -15,6 +15,12 @@ describe('cell', () => {
   it('keeps a multi-line value on one line', () => {
     expect(cell('first line\nsecond  line')).toBe('first line second line');
   });
+
+  it('shows escape sequences and other controls visibly, in values and in keys', () => {
+    expect(cell('root\u001b]0;pwned\u0007')).toBe('root\\x1b]0;pwned\\x07');
+    expect(cell({ 'k\u001b[2J': 'v\u009b6n' })).toBe('k\\x1b[2J=v\\x9b6n');
+    expect(cell(['a\u0008b'])).toBe('a\\x08b');
+  });
 });
 
 describe('formatTable', () => {
@@ -32,6 +38,15 @@ describe('formatTable', () => {
         'postgres-main  database  env=prod',
       ].join('\n'),
     );
+  });
+
+  it('makes every cell visible, and aligns on what is shown', () => {
+    expect(
+      formatTable([
+        ['\u001b[31mred', 'x'],
+        ['ok', 'y'],
+      ]),
+    ).toBe('\\x1b[31mred  x\nok           y');
   });
 
   it('does not pad an empty last column', () => {

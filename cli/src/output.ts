@@ -1,32 +1,38 @@
 /**
  * Printing results: aligned tables for people, JSON for scripts. Lists are collected in full first (walking
- * every page), because a table's columns can only be aligned once every row is known.
+ * every page), because a table's columns can only be aligned once every row is known. Everything printed
+ * here is made terminal-safe (see terminal-text.ts): the data comes from users and upstreams.
  */
 import type { Context } from './context.js';
+import { terminalSafeJson, visible } from './terminal-text.js';
 
 /** A column of a table: its heading, and how to show one item's value. */
 export type Column<T> = readonly [heading: string, value: (item: T) => unknown];
 
-/** Shows any value in one table cell: nothing as `-`, lists comma-separated, maps as `k=v`. */
+/**
+ * Shows any value in one table cell: nothing as `-`, lists comma-separated, maps as `k=v`, white space as
+ * one space, other control characters visibly escaped.
+ */
 export function cell(value: unknown): string {
   if (value === null || value === undefined || value === '') return '-';
   if (Array.isArray(value)) return value.length === 0 ? '-' : value.map(cell).join(',');
   if (typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>);
-    return entries.length === 0 ? '-' : entries.map(([k, v]) => `${k}=${cell(v)}`).join(',');
+    return entries.length === 0 ? '-' : entries.map(([k, v]) => `${cell(k)}=${cell(v)}`).join(',');
   }
-  return String(value).replace(/\s+/g, ' ');
+  return visible(String(value).replace(/\s+/g, ' '));
 }
 
-/** Rows as aligned columns, two spaces apart; the last column is not padded. */
+/** Rows as aligned columns, two spaces apart; the last column is not padded. Cells are made visible. */
 export function formatTable(rows: readonly (readonly string[])[]): string {
+  const safe = rows.map((row) => row.map(visible));
   const widths: number[] = [];
-  for (const row of rows) {
+  for (const row of safe) {
     row.forEach((text, i) => {
       widths[i] = Math.max(widths[i] ?? 0, text.length);
     });
   }
-  return rows
+  return safe
     .map((row) =>
       row
         .map((text, i) => (i === row.length - 1 ? text : text.padEnd(widths[i] ?? 0)))
@@ -47,8 +53,14 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return all;
 }
 
+/** JSON for scripts: the same value, with nothing in it a terminal would act on. */
 export function printJson(value: unknown): void {
-  console.log(JSON.stringify(value, null, 2));
+  console.log(terminalSafeJson(JSON.stringify(value, null, 2)));
+}
+
+/** One line for people, with what users or upstreams chose in it shown visibly. */
+export function printLine(text: string): void {
+  console.log(visible(text));
 }
 
 export async function printList<T>(
@@ -73,5 +85,5 @@ export function printItem<T>(ctx: Context, item: T, fields: readonly Column<T>[]
 /** The outcome of a command that has no object to show (delete, switch): words for people, JSON for scripts. */
 export function printDone(ctx: Context, message: string, json: Record<string, unknown>): void {
   if (ctx.output === 'json') printJson(json);
-  else console.log(message);
+  else printLine(message);
 }

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { type Context, contextOf } from './context.js';
 import { CliError, UsageError } from './errors.js';
 import { isId, repeatable, splitList } from './options.js';
-import { type Column, collect, printDone, printItem, printJson, printList } from './output.js';
+import { type Column, collect, printDone, printItem, printJson, printLine, printList } from './output.js';
 import {
   allowedTypes,
   buildPolicyDocument,
@@ -18,6 +18,7 @@ import {
   whoOf,
 } from './policy-document.js';
 import { registerPolicyTestCommand } from './policy-test.js';
+import { visible } from './terminal-text.js';
 
 type Policy = Schema<'Policy'>;
 
@@ -86,7 +87,7 @@ const indent = (text: string) =>
   text
     .trimEnd()
     .split('\n')
-    .map((line) => `  ${line}`)
+    .map((line) => `  ${visible(line)}`)
     .join('\n');
 
 /** Groups may be named on the command line; documents hold their ids. */
@@ -237,7 +238,7 @@ export function registerPolicyCommands(program: Command): void {
         body: { socket },
       });
       if (ctx.output === 'json') printJson(updated);
-      else console.log(`attached policy ${updated.name} to socket ${socket}`);
+      else printLine(`attached policy ${updated.name} to socket ${socket}`);
     });
 
   group

@@ -1,12 +1,15 @@
 /**
  * `border0 session replay <id>`: plays a session's terminal recording (asciicast v2) in this terminal, at
  * its real pace, faster, or all at once; `--follow` plays a live session as it happens. The cast is read as a
- * stream, line by line, so a long recording starts at once and never sits whole in memory.
+ * stream, line by line, so a long recording starts at once and never sits whole in memory. What it writes
+ * goes through the screen filter (screen-filter.ts) unless `--raw` is given: a recording is text that
+ * someone else chose, and must not reach the admin's clipboard, window title or keyboard.
  */
 import type { Border0Client } from '@border0/sdk';
 import type { Command } from 'commander';
 import { contextOf } from './context.js';
 import { CliError, UsageError } from './errors.js';
+import { ScreenFilter } from './screen-filter.js';
 
 export interface ReplayOptions {
   /** Playback speed: 2 is twice as fast. */
@@ -97,6 +100,7 @@ export function registerSessionReplayCommand(group: Command): void {
     .option('--max-idle <seconds>', 'shorten longer pauses to this', '2')
     .option('--to-end', 'print the whole recording at once')
     .option('--follow', 'keep playing while the session is live')
+    .option('--raw', 'write the recorded bytes as they are, terminal control sequences included')
     .action(async (id: string, options: Record<string, string | boolean | undefined>, command: Command) => {
       const speed = Number(options.speed);
       const maxIdle = Number(options.maxIdle);
@@ -111,14 +115,16 @@ export function registerSessionReplayCommand(group: Command): void {
         parseAs: 'stream',
       });
       if (!data) throw new CliError('the recording is empty');
+      const filter = options.raw === true ? undefined : new ScreenFilter();
       await playCast(
         linesOf(data as unknown as ReadableStream<Uint8Array>),
-        (text) => process.stdout.write(text),
+        (text) => process.stdout.write(filter ? filter.push(text) : text),
         {
           speed,
           maxIdle,
           toEnd: options.toEnd === true,
         },
       );
+      if (filter) process.stdout.write(filter.end());
     });
 }

@@ -41,7 +41,7 @@ const FIELDS: Column<Socket>[] = [
   ['upstream', (s) => formatUpstream(s.upstream_configuration)],
   ['authentication', (s) => authenticationOf(s.upstream_configuration)],
   ['tags', (s) => s.tags],
-  ['recording', (s) => (s.recording_enabled ? 'on' : 'off')],
+  ['recording', (s) => (s.recording_enabled ? (s.recording_input_enabled ? 'on, with input' : 'on') : 'off')],
   ['connectors', (s) => s.connector_ids],
   ['created', (s) => s.created_at],
   ['updated', (s) => s.updated_at],
@@ -64,6 +64,7 @@ interface SocketOptions {
   description?: string;
   displayName?: string;
   recording?: boolean;
+  recordInput?: boolean;
   connector?: string[];
   auth?: string;
   username?: string;
@@ -80,6 +81,8 @@ function withSocketFlags(command: Command): Command {
     .option('--display-name <text>', 'a human name')
     .option('--recording', 'record sessions')
     .option('--no-recording', 'do not record sessions')
+    .option('--record-input', 'ssh: also record what clients type, passwords at prompts included')
+    .option('--no-record-input', 'ssh: record only what the terminal prints (the default)')
     .option('--connector <id-or-name>', 'a connector serving the socket (repeatable)', repeatable)
     .option(
       '--auth <type>',
@@ -152,6 +155,7 @@ async function commonFields(ctx: Context, options: SocketOptions) {
     ...(options.description !== undefined && { description: options.description }),
     ...(options.displayName !== undefined && { display_name: options.displayName }),
     ...(options.recording !== undefined && { recording_enabled: options.recording }),
+    ...(options.recordInput !== undefined && { recording_input_enabled: options.recordInput }),
     ...(connector_ids && { connector_ids }),
   };
 }

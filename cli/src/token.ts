@@ -6,7 +6,7 @@ import type { Schema } from '@border0/sdk';
 import { type Command, Option } from 'commander';
 import { type Context, contextOf } from './context.js';
 import { expiresAt } from './options.js';
-import { type Column, printDone, printJson, printList } from './output.js';
+import { type Column, printDone, printJson, printLine, printList } from './output.js';
 
 type Token = Schema<'Token'>;
 
@@ -25,7 +25,7 @@ export const TOKEN_COLUMNS: Column<Token>[] = [
 export function printNewToken(ctx: Context, created: Schema<'TokenCreated'>, owner: string): void {
   if (ctx.output === 'json') printJson(created);
   else {
-    console.log(
+    printLine(
       `token ${created.name} (${created.id}) for ${owner}, expires ${created.expires_at ?? 'never'}:`,
     );
     console.log(created.token);

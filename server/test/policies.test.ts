@@ -107,6 +107,18 @@ for (const dialect of DIALECTS) {
       await createPolicy({ name: newId() }, 400);
     });
 
+    it('refuses an allowed command with a control character, naming the command', async () => {
+      const exec = (command: string) => ({
+        permissions: { ssh: { exec: { commands: ['uptime', command] } } },
+        condition: {},
+      });
+      for (const command of ['bash\n/tmp/report.sh', 'uptime\r', 'echo \u001b]52;c;eA==\u0007']) {
+        const problem = await createPolicy({ name: 'bad', document: exec(command) }, 400);
+        expect(problem.errors[0].field).toBe('document.permissions.ssh.exec.commands.1');
+        expect(problem.errors[0].message).toMatch(/must not contain control characters/);
+      }
+    });
+
     it('refuses groups and sockets that are not in the organization', async () => {
       const groupId = newId();
       await h.services.db.insertInto('groups').values({ id: groupId, org_id: orgId, name: 'eng' }).execute();

@@ -107,6 +107,7 @@ for (const dialect of DIALECTS) {
           tags: { env: 'prod' },
           connector_ids: [],
           recording_enabled: true,
+          recording_input_enabled: false,
           upstream_configuration: { type: 'tls', hostname: '127.0.0.1', port: 6379 },
         },
         organization: { id: other.id, name: 'my-org' },

@@ -54,6 +54,31 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it('records input only when asked, and only on ssh sockets', async () => {
+      const { body } = await post(ssh('typed'));
+      expect(body.recording_input_enabled).toBe(false);
+      const on = await h.request('/api/v1/sockets/typed', {
+        method: 'PATCH',
+        json: { recording_input_enabled: true },
+      });
+      expect(((await on.json()) as Json).recording_input_enabled).toBe(true);
+      const asked = await post({ ...ssh('typed-2'), recording_input_enabled: true });
+      expect(asked.body.recording_input_enabled).toBe(true);
+
+      const refused = await post({ ...http('web-typed'), recording_input_enabled: true });
+      expect(refused.res.status).toBe(400);
+      expect(refused.body.errors[0]).toMatchObject({ field: 'recording_input_enabled' });
+      await post(http('web-plain'));
+      const patched = await h.request('/api/v1/sockets/web-plain', {
+        method: 'PATCH',
+        json: { recording_input_enabled: true },
+      });
+      expect(patched.status).toBe(400);
+      for (const name of ['typed', 'typed-2', 'web-plain']) {
+        expect((await h.request(`/api/v1/sockets/${name}`, { method: 'DELETE' })).status).toBe(204);
+      }
+    });
+
     it('never returns a secret and stores it sealed, keeping it when an update leaves it out', async () => {
       const { body } = await post(ssh('vault'));
       expect(body.upstream_configuration).toMatchObject({ password_set: true, private_key_set: false });

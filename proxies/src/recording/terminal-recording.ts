@@ -1,6 +1,8 @@
 /**
  * A terminal recording of one session channel (a shell or a command), uploaded to the control plane while
  * the session runs: asciicast v2 in chunks of at most a second, so a proxy crash loses at most that second.
+ * What the terminal printed is always recorded (`o` events); what the client sent only when the socket asks
+ * for it (`i` events), since that includes passwords typed at prompts.
  */
 import { type AsciicastHeader, AsciicastWriter } from '@border0/protocol';
 import type { Border0Client } from '@border0/sdk';
@@ -14,6 +16,8 @@ const binaryBody = {
 
 export interface TerminalRecording {
   writer: AsciicastWriter;
+  /** Whether what the client sends is recorded too (`writer.input`): the socket's `recording_input_enabled`. */
+  recordsInput: boolean;
   /** Flushes what is buffered and marks the recording ended; once, however often it is called. */
   close(): Promise<void>;
 }
@@ -23,6 +27,7 @@ export async function startTerminalRecording(
   sessionId: string,
   header: Omit<AsciicastHeader, 'version'>,
   log: Logger,
+  options: { recordsInput?: boolean } = {},
 ): Promise<TerminalRecording> {
   const recording = await client.post('/api/v1/proxy/sessions/{session_id}/recordings', {
     params: { path: { session_id: sessionId } },
@@ -43,6 +48,7 @@ export async function startTerminalRecording(
   let closing: Promise<void> | undefined;
   return {
     writer,
+    recordsInput: options.recordsInput === true,
     close() {
       closing ??= (async () => {
         await writer.close();

@@ -256,6 +256,7 @@ export async function carrySshSession(ctx: ConnectionContext, admitted: Admitted
         title: `${admitted.identity.label} on ${lookup.socket.name}`,
       },
       log,
+      { recordsInput: lookup.socket.recording_input_enabled },
     ).catch((error: unknown) => {
       log.warn({ err: error }, 'recording could not start; the channel goes on unrecorded');
       return undefined;
@@ -410,6 +411,8 @@ function bridge(
   if (recording) {
     upstream.on('data', (data: Buffer) => recording.writer.output(data));
     upstream.stderr.on('data', (data: Buffer) => recording.writer.output(data));
+    // What the client typed, echoed or not (`stty -echo`, or `ssh host bash` reading commands without a pty).
+    if (recording.recordsInput) stream.on('data', (data: Buffer) => recording.writer.input(data));
   }
   upstream.on('exit', (code: number | null, signal?: string, dump?: boolean, description?: string) => {
     exit =

@@ -2370,6 +2370,8 @@ export interface components {
             /** @example web */
             name: string;
             recording_enabled: boolean;
+            /** @description ssh sockets that record: also record what the client sends on its shell and command channels (asciicast `i` events), so that typing with terminal echo off leaves a trace. Off by default: passwords typed at prompts are recorded too. */
+            recording_input_enabled: boolean;
             socket_type: components["schemas"]["SocketType"];
             tags: components["schemas"]["Tags"];
             upstream_configuration: components["schemas"]["UpstreamConfiguration"];
@@ -2592,6 +2594,8 @@ export interface components {
             /** @example web */
             name: string;
             recording_enabled: boolean;
+            /** @description ssh sockets that record: also record what the client sends on its shell and command channels (asciicast `i` events), so that typing with terminal echo off leaves a trace. Off by default: passwords typed at prompts are recorded too. */
+            recording_input_enabled: boolean;
             socket_type: components["schemas"]["SocketType"];
             tags: components["schemas"]["Tags"];
             /**
@@ -2608,6 +2612,8 @@ export interface components {
             /** @example web */
             name: string;
             recording_enabled?: boolean;
+            /** @description ssh sockets that record: also record what the client sends on its shell and command channels (asciicast `i` events), so that typing with terminal echo off leaves a trace. Off by default: passwords typed at prompts are recorded too. */
+            recording_input_enabled?: boolean;
             socket_type: components["schemas"]["SocketType"];
             tags?: components["schemas"]["Tags"];
             upstream_configuration: components["schemas"]["UpstreamConfigurationInput"];
@@ -2627,6 +2633,8 @@ export interface components {
             /** @example web */
             name?: string;
             recording_enabled?: boolean;
+            /** @description ssh sockets that record: also record what the client sends on its shell and command channels (asciicast `i` events), so that typing with terminal echo off leaves a trace. Off by default: passwords typed at prompts are recorded too. */
+            recording_input_enabled?: boolean;
             tags?: components["schemas"]["Tags"];
             upstream_configuration?: components["schemas"]["UpstreamConfigurationInput"];
         };
@@ -2698,7 +2706,7 @@ export interface components {
             ttl_seconds?: number;
         };
         SshExecPermission: {
-            /** @description Allowed commands; absent allows any command. */
+            /** @description Allowed commands, each compared exactly (character for character) with the command the client sends; absent allows any command. Commands with control characters are never allowed. */
             commands?: string[];
         };
         SshHostKeyReport: {

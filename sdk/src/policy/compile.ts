@@ -22,6 +22,7 @@ export interface CompiledPolicy {
   when?: { after?: number; before?: number; dailyAfter?: TimeOfDay; dailyBefore?: TimeOfDay };
   permissions: PolicyDocumentValue['permissions'];
   ssh?: {
+    /** Allowed commands exactly as written: compared character for character (see command.ts). */
     commands: Set<string> | null;
     destinations: CompiledDestination[] | null;
     usernames: Set<string> | null;
@@ -30,9 +31,6 @@ export interface CompiledPolicy {
 }
 
 const cache = new WeakMap<PolicyInput, CompiledPolicy>();
-
-/** Normalises a command line for comparison: surrounding space trimmed, inner runs of space collapsed. */
-export const normaliseCommand = (command: string) => command.trim().replace(/\s+/g, ' ');
 
 function compileDestination(source: TcpDestination): CompiledDestination {
   const [from, to = from] =
@@ -92,7 +90,7 @@ export function compilePolicy(policy: PolicyInput): CompiledPolicy {
   if (permissions.ssh) {
     const { exec, tcp_forwarding, allowed_usernames } = permissions.ssh;
     compiled.ssh = {
-      commands: exec?.commands ? new Set(exec.commands.map(normaliseCommand)) : null,
+      commands: exec?.commands ? new Set(exec.commands) : null,
       destinations: tcp_forwarding?.allowed_connections
         ? tcp_forwarding.allowed_connections.map(compileDestination)
         : null,

@@ -218,7 +218,7 @@ describe('ssh permissions', () => {
     [
       'a listed command',
       { exec: { commands: ['uptime', 'df -h'] } },
-      { kind: 'exec', command: ' df   -h ' },
+      { kind: 'exec', command: 'df -h' },
       true,
     ],
     [

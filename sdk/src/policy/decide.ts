@@ -2,7 +2,8 @@
  * Access decisions. Default deny: a request is allowed only when one policy that applies to the socket
  * matches who, where and when, and allows the action. Every decision explains itself policy by policy.
  */
-import { appliesToSocket, type CompiledPolicy, compilePolicy, normaliseCommand } from './compile.js';
+import { controlCharacterRefusal, escapeControlCharacters, quoteCommand } from './command.js';
+import { appliesToSocket, type CompiledPolicy, compilePolicy } from './compile.js';
 import type { QueryType } from './document.js';
 import { type IpAddress, parseIp, rangeContains } from './ip.js';
 import { inDailyWindow, minuteOfDay } from './time-of-day.js';
@@ -126,7 +127,7 @@ function checkSsh(policy: CompiledPolicy, action: Extract<AccessAction, { type: 
   const compiled = policy.ssh!;
   if (action.username !== undefined && compiled.usernames && !compiled.usernames.has(action.username)) {
     return denyPermission(
-      `logging in as ${action.username} is not allowed (allowed: ${[...compiled.usernames].join(', ')})`,
+      `logging in as ${escapeControlCharacters(action.username)} is not allowed (allowed: ${[...compiled.usernames].join(', ')})`,
     );
   }
   switch (action.kind) {
@@ -140,8 +141,14 @@ function checkSsh(policy: CompiledPolicy, action: Extract<AccessAction, { type: 
         : denyPermission(`ssh ${action.kind.replace('_', ' ')} is not allowed`);
     case 'exec': {
       if (!ssh.exec) return denyPermission('running commands (ssh exec) is not allowed');
-      if (compiled.commands && !compiled.commands.has(normaliseCommand(action.command))) {
-        return denyPermission(`the command "${action.command}" is not among the allowed commands`);
+      // Even where any command is allowed: a shell reads a control character as part of the command line.
+      const refusal = controlCharacterRefusal(action.command);
+      if (refusal) return denyPermission(refusal);
+      // Exactly as the upstream will run it: no trimming, no folding of white space, no normalisation.
+      if (compiled.commands && !compiled.commands.has(action.command)) {
+        return denyPermission(
+          `the command ${quoteCommand(action.command)} is not among the allowed commands (compared exactly)`,
+        );
       }
       return undefined;
     }
@@ -159,7 +166,7 @@ function checkSsh(policy: CompiledPolicy, action: Extract<AccessAction, { type: 
       return allowed
         ? undefined
         : denyPermission(
-            `forwarding to ${action.destination_address}:${action.destination_port} is not allowed`,
+            `forwarding to ${escapeControlCharacters(action.destination_address)}:${action.destination_port} is not allowed`,
           );
     }
   }
@@ -173,12 +180,13 @@ function checkDatabase(policy: CompiledPolicy, action: Extract<AccessAction, { t
   }
   const named = databases.get(action.database);
   const any = databases.get('*');
-  if (!named && !any) return denyPermission(`the database ${action.database} is not allowed`);
+  if (!named && !any)
+    return denyPermission(`the database ${escapeControlCharacters(action.database)} is not allowed`);
   if (action.query_type === undefined) return undefined;
   const allows = (types: Set<QueryType> | undefined) => types?.has('all') || types?.has(action.query_type!);
   if (allows(named) || allows(any)) return undefined;
   return denyPermission(
-    `${action.query_type.replace('_', ' ')} queries on ${action.database} are not allowed`,
+    `${action.query_type.replace('_', ' ')} queries on ${escapeControlCharacters(action.database)} are not allowed`,
   );
 }
 
@@ -197,16 +205,16 @@ function checkPermission(policy: CompiledPolicy, socket: SocketInput, action: Ac
 function describeAction(action: AccessAction): string {
   switch (action.type) {
     case 'ssh': {
-      const as = action.username === undefined ? '' : ` as ${action.username}`;
-      if (action.kind === 'exec') return `ssh exec of "${action.command}"${as}`;
+      const as = action.username === undefined ? '' : ` as ${escapeControlCharacters(action.username)}`;
+      if (action.kind === 'exec') return `ssh exec of ${quoteCommand(action.command)}${as}`;
       if (action.kind === 'tcp_forwarding')
-        return `forwarding to ${action.destination_address}:${action.destination_port}${as}`;
+        return `forwarding to ${escapeControlCharacters(action.destination_address)}:${action.destination_port}${as}`;
       return `${action.kind === 'connect' ? 'ssh access' : `ssh ${action.kind.replace('_', ' ')}`}${as}`;
     }
     case 'database':
       return action.database === undefined
         ? 'database access'
-        : `${action.query_type ? `${action.query_type.replace('_', ' ')} queries on` : 'access to'} ${action.database}`;
+        : `${action.query_type ? `${action.query_type.replace('_', ' ')} queries on` : 'access to'} ${escapeControlCharacters(action.database)}`;
     default:
       return `${action.type} access`;
   }
@@ -323,13 +331,17 @@ export function decideWith(
       });
     }
   }
+  const refusal =
+    f.action.type === 'ssh' && f.action.kind === 'exec' && controlCharacterRefusal(f.action.command);
   const reason = allowedBy
     ? `allowed by policy ${allowedBy}`
-    : policies.length === 0
-      ? 'denied: no policy applies to this socket'
-      : policies.length === 1
-        ? `denied: the one policy that applies to this socket does not allow ${describeAction(f.action)}`
-        : `denied: none of the ${policies.length} policies that apply to this socket allows ${describeAction(f.action)}`;
+    : refusal
+      ? `denied: ${refusal}`
+      : policies.length === 0
+        ? 'denied: no policy applies to this socket'
+        : policies.length === 1
+          ? `denied: the one policy that applies to this socket does not allow ${describeAction(f.action)}`
+          : `denied: none of the ${policies.length} policies that apply to this socket allows ${describeAction(f.action)}`;
   return { allowed: allowedBy !== undefined, reason, permissions, explanation };
 }
 

@@ -5,6 +5,7 @@
  * Pure: zod and Intl only, so the portal's editor can validate with it as you type.
  */
 import { z } from 'zod';
+import { commandListProblem } from './command.js';
 import { isIpOrCidr } from './ip.js';
 import { isTimeZone } from './time-of-day.js';
 
@@ -63,14 +64,25 @@ export const TcpForwardingConnection = z
   })
   .meta({ id: 'TcpForwardingConnection' });
 
+/** One allowed command: matched exactly, so it must be something a client can send and a shell reads alike. */
+const AllowedCommand = z
+  .string()
+  .min(1)
+  .max(4096)
+  .superRefine((command, ctx) => {
+    const problem = commandListProblem(command);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
 export const SshPermissions = z
   .strictObject({
     shell: Empty.meta({ id: 'SshShellPermission' }).optional(),
     exec: z
       .strictObject({
-        commands: list(z.string().min(1).max(4096))
-          .optional()
-          .meta({ description: 'Allowed commands; absent allows any command.' }),
+        commands: list(AllowedCommand).optional().meta({
+          description:
+            'Allowed commands, each compared exactly (character for character) with the command the client sends; absent allows any command. Commands with control characters are never allowed.',
+        }),
       })
       .meta({ id: 'SshExecPermission' })
       .optional(),

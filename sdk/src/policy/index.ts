@@ -4,13 +4,13 @@
  */
 export { appliesToSocket, type CompiledPolicy, compilePolicy } from './compile.js';
 export { decide, decideWith, PolicyEngine } from './decide.js';
+export * from './document.js';
+export { type IpAddress, type IpRange, isIpOrCidr, parseCidr, parseIp, rangeContains } from './ip.js';
 export {
   OrganizationAccess,
   type OrganizationPolicyData,
   type Standing,
   withoutStanding,
 } from './organization-access.js';
-export * from './document.js';
-export { type IpAddress, type IpRange, isIpOrCidr, parseCidr, parseIp, rangeContains } from './ip.js';
 export { inDailyWindow, isTimeZone, minuteOfDay, parseTimeOfDay, type TimeOfDay } from './time-of-day.js';
 export type * from './types.js';

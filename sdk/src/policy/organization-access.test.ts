@@ -14,7 +14,9 @@ const allowAll: PolicyInput = {
   document: {
     version: 'v2',
     permissions: { tls: {} },
-    condition: { who: { email: ['alice@acme.dev', 'gone@acme.dev'], group: [GROUP], service_account: ['ci'] } },
+    condition: {
+      who: { email: ['alice@acme.dev', 'gone@acme.dev'], group: [GROUP], service_account: ['ci'] },
+    },
   } as PolicyInput['document'],
   org_wide: true,
   tag_rules: [],
@@ -35,7 +37,9 @@ const tls = (identity: AccessRequest['identity']): AccessRequest => ({ identity,
 
 describe('OrganizationAccess', () => {
   it('allows a member with standing whom a policy names', () => {
-    expect(new OrganizationAccess(data()).decide(socket, tls({ email: 'Alice@Acme.dev' })).allowed).toBe(true);
+    expect(new OrganizationAccess(data()).decide(socket, tls({ email: 'Alice@Acme.dev' })).allowed).toBe(
+      true,
+    );
   });
 
   it('denies a person a policy names by email once they are no longer a member, and says why', () => {
@@ -45,7 +49,10 @@ describe('OrganizationAccess', () => {
   });
 
   it('denies a deleted service account that a policy still names', () => {
-    const d = new OrganizationAccess(data({ service_accounts: [] })).decide(socket, tls({ service_account: 'ci' }));
+    const d = new OrganizationAccess(data({ service_accounts: [] })).decide(
+      socket,
+      tls({ service_account: 'ci' }),
+    );
     expect(d.allowed).toBe(false);
     expect(d.reason).toMatch(/service account ci does not exist/);
   });
@@ -53,7 +60,10 @@ describe('OrganizationAccess', () => {
   it('takes groups from the standing, never from the request', () => {
     const access = new OrganizationAccess(data());
     // alice claims bob's group: the claim is ignored (alice is allowed by email, so use a group-only policy).
-    const groupOnly = { ...allowAll, document: { ...allowAll.document, condition: { who: { group: [GROUP] } } } };
+    const groupOnly = {
+      ...allowAll,
+      document: { ...allowAll.document, condition: { who: { group: [GROUP] } } },
+    };
     const byGroup = new OrganizationAccess(data({ policies: [groupOnly] }));
     expect(byGroup.decide(socket, tls({ email: 'alice@acme.dev', groups: [GROUP] })).allowed).toBe(false);
     expect(byGroup.decide(socket, tls({ email: 'bob@acme.dev' })).allowed).toBe(true);
@@ -67,28 +77,26 @@ describe('OrganizationAccess', () => {
 
   it('denies an identity naming both a person and a service account, or neither', () => {
     const access = new OrganizationAccess(data());
-    expect(access.decide(socket, tls({ email: 'alice@acme.dev', service_account: 'ci' })).allowed).toBe(false);
+    expect(access.decide(socket, tls({ email: 'alice@acme.dev', service_account: 'ci' })).allowed).toBe(
+      false,
+    );
     expect(access.decide(socket, tls({})).allowed).toBe(false);
   });
 
   it('never allows an identity outside the standing, whatever the policies (property)', () => {
     fc.assert(
-      fc.property(
-        fc.emailAddress(),
-        fc.array(fc.emailAddress(), { maxLength: 5 }),
-        (email, members) => {
-          const known = members.map((m) => m.toLowerCase());
-          const policy = {
-            ...allowAll,
-            document: { ...allowAll.document, condition: { who: { email: [email, ...members] } } },
-          };
-          const access = new OrganizationAccess(
-            data({ policies: [policy], identities: known.map((m) => ({ email: m, groups: [] })) }),
-          );
-          const allowed = access.decide(socket, tls({ email })).allowed;
-          expect(allowed).toBe(known.includes(email.toLowerCase()));
-        },
-      ),
+      fc.property(fc.emailAddress(), fc.array(fc.emailAddress(), { maxLength: 5 }), (email, members) => {
+        const known = members.map((m) => m.toLowerCase());
+        const policy = {
+          ...allowAll,
+          document: { ...allowAll.document, condition: { who: { email: [email, ...members] } } },
+        };
+        const access = new OrganizationAccess(
+          data({ policies: [policy], identities: known.map((m) => ({ email: m, groups: [] })) }),
+        );
+        const allowed = access.decide(socket, tls({ email })).allowed;
+        expect(allowed).toBe(known.includes(email.toLowerCase()));
+      }),
     );
   });
 });

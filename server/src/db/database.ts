@@ -17,6 +17,7 @@ import * as loginRefresh from './migrations/0007-login-refresh.js';
 import * as recordingChunks from './migrations/0008-recording-chunks.js';
 import * as sshHostKeys from './migrations/0009-ssh-host-keys.js';
 import * as accountsInvitationsEvidence from './migrations/0010-accounts-invitations-evidence.js';
+import * as recordingInput from './migrations/0011-recording-input.js';
 import type { Database } from './schema.js';
 
 export type Store = Kysely<Database>;
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '0008-recording-chunks': recordingChunks,
   '0009-ssh-host-keys': sshHostKeys,
   '0010-accounts-invitations-evidence': accountsInvitationsEvidence,
+  '0011-recording-input': recordingInput,
 };
 
 export async function openStore(options: StoreOptions): Promise<Store> {

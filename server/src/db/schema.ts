@@ -110,6 +110,8 @@ export interface SocketsTable {
   socket_type: string;
   tags: Json<Record<string, string>>;
   recording_enabled: boolean;
+  /** ssh sockets: record what the client sends too (asciicast `i` events). */
+  recording_input_enabled: Defaulted<boolean>;
   connector_ids: Json<string[]>;
   /** The upstream configuration without its secrets. */
   upstream: Json<Record<string, unknown>>;

@@ -116,6 +116,7 @@ export function socketToApi(row: SocketRow, baseDomain: string) {
     socket_type: row.socket_type,
     tags: row.tags,
     recording_enabled: row.recording_enabled,
+    recording_input_enabled: row.recording_input_enabled,
     connector_ids: row.connector_ids,
     upstream_configuration: { ...upstream, ...flags },
     dnsname: `${row.name}-${row.org_name}.${baseDomain}`,

@@ -114,6 +114,7 @@ export function socketRoutes(services: Services) {
     if (body.upstream_configuration.type !== body.socket_type) {
       throw invalid('upstream_configuration.type', `must be ${body.socket_type}, the socket_type`);
     }
+    checkInputRecording(body.recording_input_enabled, body.socket_type);
     const { status, body: created } = await createIdempotent(
       c,
       services,
@@ -133,6 +134,7 @@ export function socketRoutes(services: Services) {
             socket_type: body.socket_type,
             tags: JSON.stringify(body.tags ?? {}),
             recording_enabled: body.recording_enabled ?? body.socket_type !== 'http',
+            recording_input_enabled: body.recording_input_enabled ?? false,
             connector_ids: JSON.stringify(body.connector_ids ?? []),
             ...upstreamColumns(services.secrets, body.upstream_configuration),
           })
@@ -169,6 +171,7 @@ export function socketRoutes(services: Services) {
         throw invalid('upstream_configuration.type', `must be ${row.socket_type}, the socket_type`);
       }
       if (body.connector_ids) await checkConnectors(trx, orgId, body.connector_ids);
+      checkInputRecording(body.recording_input_enabled, row.socket_type);
       await trx
         .updateTable('sockets')
         .set({
@@ -177,6 +180,9 @@ export function socketRoutes(services: Services) {
           ...(body.description !== undefined && { description: body.description }),
           ...(body.tags !== undefined && { tags: JSON.stringify(body.tags) }),
           ...(body.recording_enabled !== undefined && { recording_enabled: body.recording_enabled }),
+          ...(body.recording_input_enabled !== undefined && {
+            recording_input_enabled: body.recording_input_enabled,
+          }),
           ...(body.connector_ids !== undefined && { connector_ids: JSON.stringify(body.connector_ids) }),
           ...(body.upstream_configuration &&
             upstreamColumns(services.secrets, body.upstream_configuration, row)),
@@ -249,4 +255,11 @@ export function socketRoutes(services: Services) {
   });
 
   return app;
+}
+
+/** Input is recorded by the ssh proxy only: elsewhere the setting would promise what nothing does. */
+function checkInputRecording(enabled: boolean | undefined, socketType: string): void {
+  if (enabled === true && socketType !== 'ssh') {
+    throw invalid('recording_input_enabled', `only ssh sockets record input, not ${socketType} sockets`);
+  }
 }

@@ -46,6 +46,7 @@ export const ProxySocket = Socket.pick({
   tags: true,
   connector_ids: true,
   recording_enabled: true,
+  recording_input_enabled: true,
   upstream_configuration: true,
 }).openapi('ProxySocket', { description: 'A socket as a proxy serves it. Secrets are never included.' });
 

@@ -91,6 +91,12 @@ export const Upstream = z
     description: 'Secrets are never returned; `*_set` says whether one is stored.',
   });
 
+/** ssh only, with recording: what the client sends is recorded too. Off by default, since it holds passwords. */
+const RecordingInputEnabled = z.boolean().openapi({
+  description:
+    'ssh sockets that record: also record what the client sends on its shell and command channels (asciicast `i` events), so that typing with terminal echo off leaves a trace. Off by default: passwords typed at prompts are recorded too.',
+});
+
 export const Socket = z
   .object({
     id: Id,
@@ -100,6 +106,7 @@ export const Socket = z
     socket_type: SocketType,
     tags: Tags,
     recording_enabled: z.boolean(),
+    recording_input_enabled: RecordingInputEnabled,
     connector_ids: z.array(Id),
     upstream_configuration: Upstream,
     dnsname: z
@@ -118,6 +125,7 @@ export const SocketCreate = z
     socket_type: SocketType,
     tags: Tags.optional(),
     recording_enabled: z.boolean().optional(),
+    recording_input_enabled: RecordingInputEnabled.optional(),
     connector_ids: z.array(Id).max(50).optional(),
     upstream_configuration: UpstreamInput,
   })
@@ -130,6 +138,7 @@ export const SocketUpdate = z
     description: z.string().max(2000).nullable().optional(),
     tags: Tags.optional(),
     recording_enabled: z.boolean().optional(),
+    recording_input_enabled: RecordingInputEnabled.optional(),
     connector_ids: z.array(Id).max(50).optional(),
     upstream_configuration: UpstreamInput.optional(),
   })
