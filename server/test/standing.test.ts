@@ -228,5 +228,29 @@ for (const dialect of DIALECTS) {
       expect(await issueCerts(token)).toEqual([201, 201]);
       expect(await call('GET', '/api/v1/audit', token)).toBe(403);
     });
+
+    it('never lets a token act beyond its holder’s standing, whatever the token row says', async () => {
+      // Defence in depth: the stored copy of a role can lag (a path that forgets to update it); the holder's
+      // current role still bounds the token. A client service account with a token row that says admin:
+      const created = await h.request('/api/v1/service-accounts', {
+        method: 'POST',
+        json: { name: 'stale', role: 'client' },
+      });
+      const { id } = (await created.json()) as { id: string };
+      const stale = await issueToken(h.services.db, {
+        orgId,
+        kind: 'service_account',
+        name: 'stale',
+        role: 'admin',
+        serviceAccountId: id,
+      });
+      expect(await call('POST', '/api/v1/groups', stale.secret, { name: 'stale-group' })).toBe(403);
+      expect(await call('GET', '/api/v1/audit', stale.secret)).toBe(403);
+      // A person's token whose membership is gone (removed without its tokens): refused altogether.
+      const token = await person('gone@acme.dev', 'admin', 'admin');
+      expect(await call('GET', '/api/v1/sockets', token)).toBe(200);
+      await h.services.db.deleteFrom('memberships').where('email', '=', 'gone@acme.dev').execute();
+      expect(await call('GET', '/api/v1/sockets', token)).toBe(401);
+    });
   });
 }
