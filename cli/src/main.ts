@@ -9,6 +9,7 @@ import { registerClientCommands } from './client.js';
 import { registerConnectorCommands } from './connector.js';
 import { describeFailure } from './errors.js';
 import { registerGroupCommands } from './group.js';
+import { registerInvitationCommands } from './invitation.js';
 import { registerMemberCommands } from './member.js';
 import { registerOrganizationCommands } from './organization.js';
 import { registerPolicyCommands } from './policy.js';
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerAuthCommands(program);
   registerOrganizationCommands(program);
   registerMemberCommands(program);
+  registerInvitationCommands(program);
   registerGroupCommands(program);
   registerServiceAccountCommands(program);
   registerTokenCommands(program);

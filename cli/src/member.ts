@@ -36,7 +36,9 @@ export function registerMemberCommands(program: Command): void {
 
   group
     .command('add <email>')
-    .description('Add a person to the organization (their role is at most your own)')
+    .description(
+      'Add a person with an account of this organization (to bring in someone with an account elsewhere: border0 invitation create)',
+    )
     .addOption(roleOption())
     .action(async (email: string, options: { role: Member['role'] }, command: Command) => {
       const ctx = contextOf(command);

@@ -186,6 +186,12 @@ describe('border0 against a running API', () => {
     expect(allowed.stdout).toBe(
       'ALLOWED by policy eng-web\n✓ eng-web  allows http access\npermissions: http\n',
     );
+    // Someone who is no member is denied before any policy is read.
+    const stranger = await border0('policy', 'test', '--socket', 'web', '--email', 'carol@acme.dev');
+    expect(stranger.stdout).toBe(
+      'DENIED: carol@acme.dev is not a member of the organization, or their role does not use sockets\n',
+    );
+    await json('member', 'add', 'carol@acme.dev', '--role', 'member');
     // orders is a database socket: with no --action, the question is a session on it at all.
     const denied = await border0('policy', 'test', '--socket', 'orders', '--email', 'carol@acme.dev');
     expect(denied).toMatchObject({ code: 0, stderr: '' });
@@ -289,6 +295,38 @@ describe('border0 against a running API', () => {
     expect(config.organizations.acme.token).toMatch(/^b0\w_/);
     const whoami = await border0('whoami', '--org', 'acme');
     expect(whoami.stdout).toMatch(/organization:\s+acme/);
+  });
+
+  it('invites a person with an account elsewhere, who joins when they accept with their own login', async () => {
+    // An organization the owner makes, hands to another owner, invites themselves to, and leaves.
+    await json('organization', 'create', 'initech');
+    await json('--org', 'initech', 'member', 'add', 'boss@initech.dev', '--role', 'owner');
+    const { code, status } = await json(
+      '--org',
+      'initech',
+      'invitation',
+      'create',
+      'admin@localhost',
+      '--role',
+      'member',
+    );
+    expect(status).toBe('pending');
+    expect(code).toMatch(/^b0i_/);
+    const listed = await json('--org', 'initech', 'invitation', 'ls');
+    expect(listed).toEqual([expect.objectContaining({ status: 'pending', email: 'admin@localhost' })]);
+    expect(JSON.stringify(listed)).not.toContain(code);
+    expect((await border0('--org', 'initech', 'member', 'remove', 'admin@localhost')).code).toBe(0);
+    expect((await json('organization', 'ls')).map((o: { name: string }) => o.name)).not.toContain('initech');
+
+    const accepted = await border0('invitation', 'accept', code);
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect(accepted.stdout).toBe(
+      'joined initech as member; log in to it with: border0 client login --org initech\n',
+    );
+    expect((await json('organization', 'ls')).map((o: { name: string }) => o.name)).toContain('initech');
+    const again = await border0('invitation', 'accept', code);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^error: .*invitation/);
   });
 
   it('refuses a config file it cannot parse, in one line', async () => {
