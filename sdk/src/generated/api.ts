@@ -2861,6 +2861,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2941,6 +2943,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3158,6 +3162,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3212,6 +3218,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3293,6 +3301,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3358,6 +3368,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3396,6 +3408,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3447,6 +3461,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3532,6 +3548,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3611,6 +3629,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3667,6 +3687,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3746,6 +3768,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3797,6 +3821,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3874,6 +3900,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3974,6 +4002,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4040,6 +4070,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4117,6 +4149,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4178,6 +4212,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4234,6 +4270,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4313,6 +4351,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4364,6 +4404,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4441,6 +4483,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4542,6 +4586,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4622,6 +4668,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4689,6 +4737,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4762,6 +4812,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4818,6 +4870,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4897,6 +4951,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4948,6 +5004,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5034,6 +5092,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5122,6 +5182,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5201,6 +5263,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5257,6 +5321,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5336,6 +5402,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5404,6 +5472,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5498,6 +5568,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5554,6 +5626,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5633,6 +5707,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5684,6 +5760,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5761,6 +5839,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5862,6 +5942,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5930,6 +6012,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5993,6 +6077,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6071,6 +6157,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6140,6 +6228,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6196,6 +6286,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6245,6 +6337,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6305,6 +6399,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6377,6 +6473,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6457,6 +6555,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6546,6 +6646,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6629,6 +6731,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6728,6 +6832,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6814,6 +6920,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6876,6 +6984,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6965,6 +7075,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7050,6 +7162,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7097,6 +7211,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7149,6 +7265,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7205,6 +7323,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7284,6 +7404,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7335,6 +7457,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7412,6 +7536,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7512,6 +7638,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7578,6 +7706,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7655,6 +7785,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7727,6 +7859,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7781,6 +7915,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7866,6 +8002,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7928,6 +8066,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8018,6 +8158,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8080,6 +8222,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8161,6 +8305,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8224,6 +8370,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8282,6 +8430,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8359,6 +8509,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8415,6 +8567,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8494,6 +8648,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8545,6 +8701,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8622,6 +8780,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8708,6 +8868,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8760,6 +8922,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8830,6 +8994,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8884,6 +9050,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8950,6 +9118,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {

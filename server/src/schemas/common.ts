@@ -45,7 +45,17 @@ const problemResponse = (description: string) => ({
 
 export const ERROR_RESPONSES = {
   400: problemResponse('The request is invalid; `errors` names the fields.'),
-  401: problemResponse('No valid token.'),
+  401: {
+    ...problemResponse('No valid token.'),
+    headers: {
+      'WWW-Authenticate': {
+        description:
+          'A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the ' +
+          'token sent is unknown, revoked or expired.',
+        schema: { type: 'string' as const },
+      },
+    },
+  },
   403: problemResponse('The token may not do this.'),
   404: problemResponse('No such resource in this organization.'),
   409: problemResponse('Conflicts with an existing resource.'),
