@@ -4,12 +4,13 @@
  */
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { sql } from 'kysely';
 import { authenticate } from './auth/authenticate.js';
+import { limitBody } from './http/body-limit.js';
 import type { AppEnv } from './http/env.js';
+import { guardInput } from './http/input-guard.js';
 import { createMetrics } from './http/metrics.js';
 import { ApiError, fieldErrorsFromIssues, sendProblem } from './http/problem.js';
 import { PUBLIC_API_PATHS } from './routes/device-login.js';
@@ -54,19 +55,15 @@ export function createApp(services: Services, options: AppOptions = {}) {
     );
   });
   app.use(metrics.middleware);
-  app.use(
-    '/api/v1/*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError('payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`);
-      },
-    }),
-  );
+  app.use('/api/v1/*', limitBody(MAX_BODY_BYTES));
+  app.use('/device', limitBody(MAX_BODY_BYTES));
   app.use('/api/v1/*', requireJsonBody);
   const requireToken = authenticate(services);
   // Device login starts without a token: exactly its two operations, nothing under them.
   app.use('/api/v1/*', (c, next) => (PUBLIC_API_PATHS.has(c.req.path) ? next() : requireToken(c, next)));
+  // After authentication, so that a request without a valid token is refused before its body is examined.
+  app.use('/api/v1/*', guardInput());
+  app.use('/device', guardInput());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
