@@ -45,7 +45,7 @@ describe('HTTP semantics (pglite)', () => {
             headers: { 'if-match': weak },
           });
           expect(update.status, `PATCH ${path} If-Match ${weak}`).toBe(412);
-          const problem = await update.json();
+          const problem = (await update.json()) as { type: string };
           expect(problem.type).toBe('/problems/precondition-failed');
         }
         if (!path.includes('/organizations/')) {
@@ -65,7 +65,7 @@ describe('HTTP semantics (pglite)', () => {
         json: { description: 'x' },
         headers: { 'if-match': `W/${etag}` },
       });
-      expect((await res.json()).detail).toContain('weak ETag never matches');
+      expect(((await res.json()) as { detail: string }).detail).toContain('weak ETag never matches');
     });
 
     it('accepts the strong tag, `*`, or a list that holds the strong tag', async () => {
@@ -116,9 +116,9 @@ describe('HTTP semantics (pglite)', () => {
     });
 
     it('answers a token that is unknown, malformed or revoked with error="invalid_token"', async () => {
-      const created = await (
+      const created = (await (
         await h.request('/api/v1/tokens', { method: 'POST', json: { name: 'soon-revoked', role: 'admin' } })
-      ).json();
+      ).json()) as { id: string; token: string };
       expect(created.token).toEqual(expect.any(String));
       const revoke = await h.request(`/api/v1/tokens/${created.id}`, { method: 'DELETE' });
       expect(revoke.status).toBe(204);

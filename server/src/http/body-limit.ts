@@ -56,7 +56,13 @@ async function tooLarge(
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(bytes);
-      void drained.then(() => controller.close());
+      void drained.then(() => {
+        try {
+          controller.close();
+        } catch {
+          // The client went away and the response was cancelled: nothing to end.
+        }
+      });
     },
   });
   return new Response(stream, { status: 413, headers });

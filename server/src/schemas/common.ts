@@ -60,7 +60,7 @@ export const ERROR_RESPONSES = {
   404: problemResponse('No such resource in this organization.'),
   409: problemResponse('Conflicts with an existing resource.'),
   412: problemResponse('`If-Match` does not match the current ETag.'),
-  413: problemResponse('The body is too large.'),
+  413: problemResponse('The body is too large (over 1 MiB); the connection closes after this answer.'),
   415: problemResponse('The body is not JSON.'),
   422: problemResponse('The `Idempotency-Key` was used for a different request.'),
   429: problemResponse('Too many requests from this address; `Retry-After` says when to try again.'),
