@@ -5,7 +5,6 @@
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import { HTTPException } from 'hono/http-exception';
-import { requestId } from 'hono/request-id';
 import { authenticate } from './auth/authenticate.js';
 import { limitBody } from './http/body-limit.js';
 import type { AppEnv } from './http/env.js';
@@ -13,6 +12,7 @@ import { healthRoutes } from './http/health.js';
 import { guardInput } from './http/input-guard.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { ApiError, fieldErrorsFromIssues, sendProblem } from './http/problem.js';
+import { assignRequestIds } from './http/request-id.js';
 import { PUBLIC_API_PATHS } from './routes/device-login.js';
 import { devicePageRoutes } from './routes/device-page.js';
 import { apiRouters } from './routes/index.js';
@@ -42,9 +42,13 @@ export function createApp(services: Services, options: AppOptions = {}) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const metrics = options.metrics ?? createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
 
-  app.use(requestId({ headerName: 'x-request-id' }));
+  app.use(assignRequestIds());
   app.use(async function logRequest(c, next) {
-    const logger = services.logger.child({ request_id: c.get('requestId') });
+    const clientRequestId = c.get('clientRequestId');
+    const logger = services.logger.child({
+      request_id: c.get('requestId'),
+      ...(clientRequestId !== undefined && { client_request_id: clientRequestId }),
+    });
     c.set('logger', logger);
     const started = performance.now();
     await next();

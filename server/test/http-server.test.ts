@@ -18,6 +18,7 @@ interface Answer {
   status?: number;
   type?: string;
   connection?: string;
+  requestId?: string;
   body?: string;
   error?: string;
 }
@@ -46,6 +47,7 @@ function postLarge(
         answer.status = res.statusCode;
         answer.type = res.headers['content-type'];
         answer.connection = res.headers.connection;
+        answer.requestId = res.headers['x-request-id'] as string | undefined;
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (d) => {
@@ -132,6 +134,7 @@ describe('the API server over real sockets', () => {
               expect(answer.status, label).toBe(413);
               expect(answer.type, label).toBe('application/problem+json');
               expect(answer.connection, label).toBe('close');
+              expect(JSON.parse(answer.body!).request_id).toBe(answer.requestId);
               expect(JSON.parse(answer.body!).type).toBe('/problems/payload-too-large');
             }
           }

@@ -1292,6 +1292,8 @@ export interface components {
             action: string;
             /** @example user:alice@acme.dev */
             actor: string;
+            /** @description The `X-Request-Id` the caller sent, when it was 1 to 128 printable ASCII characters; never the server’s own id. Hashed when not null. */
+            client_request_id: string | null;
             details: {
                 [key: string]: unknown;
             };
@@ -1301,6 +1303,7 @@ export interface components {
             ip: string | null;
             /** @description The `hash` of the entry before; 64 zeros for the first. */
             prev_hash: string;
+            /** @description The server’s id of the request that made the change: its `X-Request-Id` answer header. */
             request_id: string | null;
             resource_id: string | null;
             /** @example socket */
