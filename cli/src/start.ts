@@ -19,6 +19,7 @@ interface StartOptions {
   host: string;
   baseDomain: string;
   databaseUrl?: string;
+  metricsListen?: string;
 }
 
 /** A wildcard listen address is not something a client can dial; loopback is. */
@@ -44,6 +45,10 @@ export function registerStartCommand(program: Command): void {
       '--database-url <url>',
       'use this PostgreSQL instead of the embedded database (env BORDER0_DATABASE_URL)',
     )
+    .option(
+      '--metrics-listen <host:port>',
+      'serve Prometheus metrics (and health) on this operations address, e.g. 127.0.0.1:9464; off by default (env BORDER0_METRICS_LISTEN)',
+    )
     .option('--proxy-port <port>', 'port of the built-in proxy (0 picks a free one)', '8443')
     .option('--no-proxy', 'run the API only: no proxy, no built-in connector')
     .action(async (options: StartOptions, command: Command) => {
@@ -67,6 +72,7 @@ export function registerStartCommand(program: Command): void {
         secretKey: process.env.BORDER0_SECRET_KEY,
         geoipDatabase: process.env.BORDER0_GEOIP_DATABASE,
         geoipOverrides: parseCountryOverrides(process.env.BORDER0_GEOIP_OVERRIDES),
+        metricsListen: options.metricsListen ?? process.env.BORDER0_METRICS_LISTEN,
         logger,
       });
       const url = dialable(server.url);
@@ -91,6 +97,7 @@ export function registerStartCommand(program: Command): void {
         `  API:        ${url}`,
         `  Reference:  ${url}/api/docs`,
         `  OpenAPI:    ${url}/api/openapi.json`,
+        ...(server.metricsUrl ? [`  Metrics:    ${server.metricsUrl}/metrics`] : []),
         ...(dataPlane
           ? [`  Proxy:      ${dataPlane.proxyAddress} (with the built-in connector "local")`]
           : []),

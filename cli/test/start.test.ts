@@ -85,3 +85,36 @@ it('starts the platform on a fresh data directory, prints the admin token, serve
   child.kill('SIGTERM');
   expect(await waitForExit(child, 15_000)).toBe(0);
 });
+
+it('serves metrics only on the operations address that --metrics-listen names', async () => {
+  const home = tempDir('start-metrics');
+  dirs.push(home);
+  const args = [
+    'start',
+    '--port',
+    '0',
+    '--no-proxy',
+    '--data-dir',
+    join(home, 'data'),
+    '--metrics-listen',
+    '127.0.0.1:0',
+  ];
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, BORDER0_CONFIG_DIR: join(home, 'config') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  started.push(child);
+
+  const output = await waitForOutput(child, 'Press Ctrl+C to stop.', 45_000);
+  const url = /API:\s+(http:\/\/\S+)/.exec(output)?.[1];
+  const metrics = /Metrics:\s+(http:\/\/\S+)/.exec(output)?.[1];
+  expect(metrics).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+  expect(metrics).not.toContain(`${url}/`);
+  const res = await fetch(metrics!);
+  expect(res.status).toBe(200);
+  expect(await res.text()).toContain('border0_http_requests_total');
+  expect((await fetch(`${url}/metrics`)).status).toBe(404);
+
+  child.kill('SIGTERM');
+  expect(await waitForExit(child, 15_000)).toBe(0);
+});

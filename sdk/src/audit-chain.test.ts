@@ -29,6 +29,22 @@ async function chain(count: number): Promise<ChainedAuditEntry[]> {
   return entries;
 }
 
+describe('client_request_id', () => {
+  it('is covered by the hash when present, and leaves older entries (none, or null) hashing as before', async () => {
+    const [entry] = await chain(1);
+    const { hash, ...unhashed } = entry!;
+    expect(await auditEntryHash({ ...unhashed, client_request_id: null })).toBe(hash);
+    const withId = { ...unhashed, client_request_id: 'ci-run-42' };
+    const withIdHash = await auditEntryHash(withId);
+    expect(withIdHash).not.toBe(hash);
+    expect(await auditEntryHash({ ...withId, client_request_id: 'ci-run-43' })).not.toBe(withIdHash);
+    const entries = [{ ...withId, hash: withIdHash }];
+    expect((await verifyAuditChain(entries)).valid).toBe(true);
+    entries[0]!.client_request_id = 'forged';
+    expect(await verifyAuditChain(entries)).toMatchObject({ valid: false });
+  });
+});
+
 describe('canonicalJson', () => {
   it('is the same for objects that differ only in key order', () => {
     fc.assert(

@@ -16,6 +16,8 @@ export interface ChainedAuditEntry {
   resource_id: string | null;
   ip: string | null;
   request_id: string | null;
+  /** The caller's own `X-Request-Id`; absent or null on entries without one (and on all older entries). */
+  client_request_id?: string | null;
   details: Record<string, unknown>;
   prev_hash: string;
   hash: string;
@@ -51,6 +53,8 @@ export async function auditEntryHash(entry: Omit<ChainedAuditEntry, 'hash'>): Pr
     resource_id,
     ip,
     request_id,
+    // Hashed only when present, so that entries written before it existed keep their hashes.
+    client_request_id: entry.client_request_id ?? undefined,
     details,
     prev_hash,
   });

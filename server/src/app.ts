@@ -4,14 +4,15 @@
  */
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { requestId } from 'hono/request-id';
-import { sql } from 'kysely';
 import { authenticate } from './auth/authenticate.js';
+import { limitBody } from './http/body-limit.js';
 import type { AppEnv } from './http/env.js';
-import { createMetrics } from './http/metrics.js';
+import { healthRoutes } from './http/health.js';
+import { guardInput } from './http/input-guard.js';
+import { createMetrics, type Metrics } from './http/metrics.js';
 import { ApiError, fieldErrorsFromIssues, sendProblem } from './http/problem.js';
+import { assignRequestIds } from './http/request-id.js';
 import { PUBLIC_API_PATHS } from './routes/device-login.js';
 import { devicePageRoutes } from './routes/device-page.js';
 import { apiRouters } from './routes/index.js';
@@ -23,7 +24,9 @@ export const API_INFO = {
   version: '0.1.0',
   description:
     'The zero-trust access platform: publish private services as sockets, decide access with policies, ' +
-    'and record every session. Authenticate with `Authorization: Bearer <token>`.',
+    'and record every session. Authenticate with `Authorization: Bearer <token>`. Prometheus metrics are ' +
+    'not served here: an operator enables them on a separate operations address (`border0 start ' +
+    '--metrics-listen 127.0.0.1:9464`, or `BORDER0_METRICS_LISTEN`), which also answers `/healthz` and `/readyz`.',
 } as const;
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -31,15 +34,21 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export interface AppOptions {
   /** Collect process metrics (off in tests that start many servers in one process). */
   defaultMetrics?: boolean;
+  /** Where request metrics are counted; served on the operations address (see operations-app.ts), not here. */
+  metrics?: Metrics;
 }
 
 export function createApp(services: Services, options: AppOptions = {}) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  const metrics = options.metrics ?? createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
 
-  app.use(requestId({ headerName: 'x-request-id' }));
+  app.use(assignRequestIds());
   app.use(async function logRequest(c, next) {
-    const logger = services.logger.child({ request_id: c.get('requestId') });
+    const clientRequestId = c.get('clientRequestId');
+    const logger = services.logger.child({
+      request_id: c.get('requestId'),
+      ...(clientRequestId !== undefined && { client_request_id: clientRequestId }),
+    });
     c.set('logger', logger);
     const started = performance.now();
     await next();
@@ -54,19 +63,15 @@ export function createApp(services: Services, options: AppOptions = {}) {
     );
   });
   app.use(metrics.middleware);
-  app.use(
-    '/api/v1/*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError('payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`);
-      },
-    }),
-  );
+  app.use('/api/v1/*', limitBody(MAX_BODY_BYTES));
+  app.use('/device', limitBody(MAX_BODY_BYTES));
   app.use('/api/v1/*', requireJsonBody);
   const requireToken = authenticate(services);
   // Device login starts without a token: exactly its two operations, nothing under them.
   app.use('/api/v1/*', (c, next) => (PUBLIC_API_PATHS.has(c.req.path) ? next() : requireToken(c, next)));
+  // After authentication, so that a request without a valid token is refused before its body is examined.
+  app.use('/api/v1/*', guardInput());
+  app.use('/device', guardInput());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
@@ -80,18 +85,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.route('/', devicePageRoutes(services));
   app.get('/api/openapi.json', (c) => c.json(openApiDocument(app)));
   app.get('/api/docs', Scalar({ url: '/api/openapi.json', pageTitle: 'Border0 API reference' }));
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', async (c) => {
-    try {
-      await sql`select 1`.execute(services.db);
-      return c.json({ status: 'ready' });
-    } catch {
-      return c.json({ status: 'store unavailable' }, 503);
-    }
-  });
-  app.get('/metrics', async (c) =>
-    c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
-  );
+  app.route('/', healthRoutes(services.db));
 
   app.notFound((c) => sendProblem(c, new ApiError('not_found', `no route ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

@@ -1,10 +1,8 @@
 /** Starts the control plane: opens the store, bootstraps a first organization, and listens. */
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCountryResolver } from '@border0/geoip';
-import { serve } from '@hono/node-server';
 import { type Logger, pino } from 'pino';
 import { createApp } from './app.js';
 import { type BootstrapResult, bootstrap } from './bootstrap.js';
@@ -13,6 +11,9 @@ import { openStore } from './db/database.js';
 import { type EventBus, LocalEventBus } from './events/event-bus.js';
 import { PostgresEventBus } from './events/postgres-event-bus.js';
 import { startHousekeeping } from './housekeeping.js';
+import { createMetrics } from './http/metrics.js';
+import { type HttpTimeouts, type Listener, listen, parseListenAddress } from './http/node-listener.js';
+import { createOperationsApp } from './http/operations-app.js';
 import { S3RecordingStorage } from './recordings/s3-storage.js';
 import {
   createRecordingStorage,
@@ -41,6 +42,13 @@ export interface ServerOptions {
   logger?: Logger | undefined;
   defaultMetrics?: boolean | undefined;
   /**
+   * The operations address serving Prometheus metrics (and health), `host:port` or a port on loopback; off
+   * when absent. The API's own address never serves metrics.
+   */
+  metricsListen?: string | undefined;
+  /** Bounds on slow or idle clients of both addresses (DEFAULT_HTTP_TIMEOUTS otherwise). */
+  httpTimeouts?: Partial<HttpTimeouts> | undefined;
+  /**
    * Where recordings are kept; by default from `BORDER0_RECORDINGS_*` (recordingStorageConfigFromEnv), else
    * `<dataDir>/recordings`, or a temporary directory removed on close for a `memory://` data directory.
    */
@@ -50,6 +58,8 @@ export interface ServerOptions {
 export interface ServerHandle {
   url: string;
   port: number;
+  /** The operations address's URL when `metricsListen` was given. */
+  metricsUrl: string | undefined;
   services: Services;
   /** Set when this start created the first organization: the one-time owner token. */
   bootstrap: BootstrapResult | undefined;
@@ -62,6 +72,13 @@ export interface ServerHandle {
 
 export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
   const dataDir = options.dataDir ?? join('.border0', 'data');
+  const metricsAddress =
+    options.metricsListen === undefined
+      ? undefined
+      : parseListenAddress(
+          options.metricsListen,
+          'the metrics address (--metrics-listen, BORDER0_METRICS_LISTEN)',
+        );
   const logger = options.logger ?? pino({ name: 'border0-server' });
   const inMemory = dataDir.startsWith('memory://');
   // Read before anything opens: a bad recordings configuration fails the start with nothing to clean up.
@@ -109,24 +126,30 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     proxyTokenFile: inMemory ? undefined : join(dataDir, 'proxy-token'),
     passwordFile: inMemory ? undefined : join(dataDir, 'admin-password'),
   });
-  const app = createApp(services, { defaultMetrics: options.defaultMetrics });
-  const host = options.host ?? '127.0.0.1';
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 6080 }, () => resolve(s));
-    s.once('error', reject);
-  }).catch(async (error: unknown) => {
+  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  const app = createApp(services, { metrics });
+  const listeners: Listener[] = [];
+  try {
+    const address = { host: options.host ?? '127.0.0.1', port: options.port ?? 6080 };
+    listeners.push(await listen(app.fetch, address, options.httpTimeouts));
+    if (metricsAddress) {
+      const operations = createOperationsApp(metrics, db);
+      listeners.push(await listen(operations.fetch, metricsAddress, options.httpTimeouts));
+    }
+  } catch (error) {
+    await Promise.all(listeners.map((l) => l.close()));
     await events.close();
     await db.destroy();
     await closeRecordings();
     throw error;
-  });
+  }
+  const [api, operations] = listeners as [Listener, Listener | undefined];
   const stopHousekeeping = startHousekeeping(db, logger);
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info({ url }, 'API listening');
+  logger.info({ url: api.url, metrics: operations?.url }, 'API listening');
   return {
-    url,
-    port,
+    url: api.url,
+    port: api.port,
+    metricsUrl: operations?.url,
     services,
     bootstrap: created,
     proxyToken: created?.proxyToken,
@@ -136,7 +159,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       // Event streams and followed recordings never end by themselves: end them, so the server can close.
       shutdown.abort();
       await events.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all(listeners.map((l) => l.close()));
       await db.destroy();
       await closeRecordings();
     },

@@ -1347,6 +1347,8 @@ export interface components {
             action: string;
             /** @example user:alice@acme.dev */
             actor: string;
+            /** @description The `X-Request-Id` the caller sent, when it was 1 to 128 printable ASCII characters; never the server’s own id. Hashed when not null. */
+            client_request_id: string | null;
             details: {
                 [key: string]: unknown;
             };
@@ -1356,6 +1358,7 @@ export interface components {
             ip: string | null;
             /** @description The `hash` of the entry before; 64 zeros for the first. */
             prev_hash: string;
+            /** @description The server’s id of the request that made the change: its `X-Request-Id` answer header. */
             request_id: string | null;
             resource_id: string | null;
             /** @example socket */
@@ -2961,6 +2964,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2976,7 +2981,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3041,6 +3046,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3089,7 +3096,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3147,7 +3154,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3208,7 +3215,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3258,6 +3265,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3312,6 +3321,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3327,7 +3338,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3393,6 +3404,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3408,7 +3421,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3458,6 +3471,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3496,6 +3511,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3547,6 +3564,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3562,7 +3581,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3632,6 +3651,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3656,7 +3677,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3711,6 +3732,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3767,6 +3790,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3791,7 +3816,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3846,6 +3871,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3897,6 +3924,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3974,6 +4003,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4016,7 +4047,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4074,6 +4105,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4140,6 +4173,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4164,7 +4199,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4217,6 +4252,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4278,6 +4315,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4334,6 +4373,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4358,7 +4399,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4413,6 +4454,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4464,6 +4507,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4541,6 +4586,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4583,7 +4630,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4642,6 +4689,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4675,7 +4724,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4722,6 +4771,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4792,6 +4843,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4846,6 +4899,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4861,7 +4916,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4912,6 +4967,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4981,6 +5038,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5014,7 +5073,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5066,6 +5125,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5081,7 +5142,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5139,6 +5200,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5195,6 +5258,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5219,7 +5284,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5274,6 +5339,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5325,6 +5392,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5411,6 +5480,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5444,7 +5515,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5499,6 +5570,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5523,7 +5596,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5578,6 +5651,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5634,6 +5709,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5658,7 +5735,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5713,6 +5790,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5781,6 +5860,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5814,7 +5895,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5875,6 +5956,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5931,6 +6014,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5955,7 +6040,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6010,6 +6095,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6061,6 +6148,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6138,6 +6227,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6180,7 +6271,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6239,6 +6330,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6263,7 +6356,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6307,6 +6400,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6370,6 +6465,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6394,7 +6491,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6448,6 +6545,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6463,7 +6562,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6517,6 +6616,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6532,7 +6633,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6573,6 +6674,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6622,6 +6725,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6682,6 +6787,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6697,7 +6804,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6754,6 +6861,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6769,7 +6878,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6834,6 +6943,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6867,7 +6978,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6923,6 +7034,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6947,7 +7060,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7006,6 +7119,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7039,7 +7154,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7105,6 +7220,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7138,7 +7255,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7191,6 +7308,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7253,6 +7372,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7286,7 +7407,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7342,6 +7463,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7375,7 +7498,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7427,6 +7550,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7474,6 +7599,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7526,6 +7653,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7582,6 +7711,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7606,7 +7737,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7661,6 +7792,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7712,6 +7845,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7789,6 +7924,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7831,7 +7968,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7889,6 +8026,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7955,6 +8094,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7979,7 +8120,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8032,6 +8173,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8104,6 +8247,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8153,6 +8298,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8216,6 +8363,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8279,6 +8428,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8342,6 +8493,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8400,6 +8553,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8477,6 +8632,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8533,6 +8690,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8557,7 +8716,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8612,6 +8771,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8663,6 +8824,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8740,6 +8903,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8782,7 +8947,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8826,6 +8991,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8878,6 +9045,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8948,6 +9117,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9002,6 +9173,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9017,7 +9190,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is too large. */
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9068,6 +9241,8 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -18,7 +18,10 @@ export interface AuditContext {
   orgId: string;
   actor: string;
   ip: string | null;
+  /** The server's own id of the request that made the change. */
   requestId: string | null;
+  /** The caller's `X-Request-Id` (see request-id.ts), when it sent one worth keeping. */
+  clientRequestId?: string | null | undefined;
 }
 
 export async function appendAudit(
@@ -45,6 +48,7 @@ export async function appendAudit(
     resource_id: record.resource_id,
     ip: context.ip,
     request_id: context.requestId,
+    client_request_id: context.clientRequestId ?? null,
     details: record.details ?? {},
     prev_hash: last?.hash ?? GENESIS_HASH,
   };

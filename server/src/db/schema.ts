@@ -224,6 +224,8 @@ export interface AuditEntriesTable {
   resource_id: string | null;
   ip: string | null;
   request_id: string | null;
+  /** The caller's own `X-Request-Id`, apart from the server's `request_id` (migration 0019). */
+  client_request_id: string | null;
   details: Json<Record<string, unknown>>;
   prev_hash: string;
   hash: string;

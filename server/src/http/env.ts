@@ -20,7 +20,10 @@ export interface Principal {
 
 export interface AppEnv {
   Variables: {
+    /** The server's own id of the request (request-id.ts). */
     requestId: string;
+    /** The caller's `X-Request-Id`, when it is one we keep. */
+    clientRequestId: string | undefined;
     logger: Logger;
     principal: Principal;
   };

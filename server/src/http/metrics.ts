@@ -2,6 +2,8 @@
 import type { MiddlewareHandler } from 'hono';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
+export type Metrics = ReturnType<typeof createMetrics>;
+
 export function createMetrics(options: { defaultMetrics: boolean }) {
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'border0_' });

@@ -47,7 +47,13 @@ export async function mutate<T>(
       const value = await work(trx, async (record) => {
         await appendAudit(
           trx,
-          { orgId, actor: principal.actor, ip: clientIp(c), requestId: c.get('requestId') ?? null },
+          {
+            orgId,
+            actor: principal.actor,
+            ip: clientIp(c),
+            requestId: c.get('requestId') ?? null,
+            clientRequestId: c.get('clientRequestId') ?? null,
+          },
           record,
         );
         caused.push(...(await changeEvents(trx, services.baseDomain, orgId, record)));

@@ -63,7 +63,26 @@ export function sendProblem(c: Context, error: ApiError): Response {
   const body = problemBody(error, c.get('requestId') as string | undefined);
   return c.body(JSON.stringify(body), body.status as ContentfulStatusCode, {
     'content-type': 'application/problem+json',
+    ...(error.kind === 'unauthenticated' && { 'www-authenticate': bearerChallenge(c, error) }),
   });
+}
+
+/** The realm every challenge names: one protection space, the whole API. */
+export const AUTH_REALM = 'border0';
+
+/**
+ * The `WWW-Authenticate` of a 401 (RFC 9110 §11.6.1 requires one; RFC 6750 §3 says what it holds): a bare
+ * challenge when no bearer token came, `error="invalid_token"` when the one that came was refused. A 401
+ * after the bearer token was accepted (a connector token inside a proxy's request) is about another token:
+ * bare again, so clients do not throw away a good token.
+ */
+export function bearerChallenge(c: Context, error: ApiError): string {
+  const bare = `Bearer realm="${AUTH_REALM}"`;
+  const sentBearer = /^Bearer\s+\S+$/i.test(c.req.header('authorization') ?? '');
+  if (!sentBearer || c.get('principal') !== undefined) return bare;
+  // error_description allows printable ASCII without `"` and `\` (RFC 6750 §3).
+  const description = error.message.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '');
+  return `${bare}, error="invalid_token", error_description="${description}"`;
 }
 
 /** Turns zod issues into field errors with dotted paths. */

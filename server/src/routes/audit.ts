@@ -38,6 +38,7 @@ function toApi(row: Selectable<AuditEntriesTable>) {
     resource_id: row.resource_id,
     ip: row.ip,
     request_id: row.request_id,
+    client_request_id: row.client_request_id,
     details: row.details,
     prev_hash: row.prev_hash,
     hash: row.hash,

@@ -214,6 +214,7 @@ export function proxySshRoutes(services: Services) {
           actor: principal.actor,
           ip: clientIp(c),
           requestId: c.get('requestId') ?? null,
+          clientRequestId: c.get('clientRequestId') ?? null,
         },
         {
           action: 'socket.ssh_host_key.trust',

@@ -12,7 +12,17 @@ export const AuditEntry = z
     resource_type: z.string().openapi({ example: 'socket' }),
     resource_id: z.string().nullable(),
     ip: z.string().nullable(),
-    request_id: z.string().nullable(),
+    request_id: z.string().nullable().openapi({
+      description: 'The server’s id of the request that made the change: its `X-Request-Id` answer header.',
+    }),
+    client_request_id: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          'The `X-Request-Id` the caller sent, when it was 1 to 128 printable ASCII characters; never the ' +
+          'server’s own id. Hashed when not null.',
+      }),
     details: z.record(z.string(), z.unknown()),
     prev_hash: z.string().openapi({ description: 'The `hash` of the entry before; 64 zeros for the first.' }),
     hash: z.string().openapi({

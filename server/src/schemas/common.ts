@@ -45,12 +45,22 @@ const problemResponse = (description: string) => ({
 
 export const ERROR_RESPONSES = {
   400: problemResponse('The request is invalid; `errors` names the fields.'),
-  401: problemResponse('No valid token.'),
+  401: {
+    ...problemResponse('No valid token.'),
+    headers: {
+      'WWW-Authenticate': {
+        description:
+          'A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the ' +
+          'token sent is unknown, revoked or expired.',
+        schema: { type: 'string' as const },
+      },
+    },
+  },
   403: problemResponse('The token may not do this.'),
   404: problemResponse('No such resource in this organization.'),
   409: problemResponse('Conflicts with an existing resource.'),
   412: problemResponse('`If-Match` does not match the current ETag.'),
-  413: problemResponse('The body is too large.'),
+  413: problemResponse('The body is too large (over 1 MiB); the connection closes after this answer.'),
   415: problemResponse('The body is not JSON.'),
   422: problemResponse('The `Idempotency-Key` was used for a different request.'),
   429: problemResponse('Too many requests from this address; `Retry-After` says when to try again.'),
