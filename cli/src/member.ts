@@ -3,6 +3,7 @@ import type { Schema } from '@border0/sdk';
 import { type Command, Option } from 'commander';
 import { contextOf } from './context.js';
 import { type Column, printDone, printItem, printList } from './output.js';
+import { readSecret } from './secret-input.js';
 import { ROLES } from './token.js';
 
 type Member = Schema<'Member'>;
@@ -60,6 +61,21 @@ export function registerMemberCommands(program: Command): void {
         body: { role: options.role },
       });
       printItem(ctx, updated, FIELDS);
+    });
+
+  group
+    .command('password <email>')
+    .description(
+      'Set the password of a member whose account this organization made (read from standard input, or prompted)',
+    )
+    .action(async (member: string, _options: unknown, command: Command) => {
+      const ctx = contextOf(command);
+      const password = await readSecret(`new password for ${member}: `);
+      await ctx.client().put('/api/v1/members/{member}/password', {
+        params: { path: { member } },
+        body: { password },
+      });
+      printDone(ctx, `set the password of ${member}`, { password_set: member });
     });
 
   group

@@ -16,11 +16,15 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs `border0 args...` with a clean BORDER0_* environment plus the given variables. */
-export function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult> {
+/** Runs `border0 args...` with a clean BORDER0_* environment plus the given variables, and `input` on stdin. */
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  input?: string,
+): Promise<RunResult> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('BORDER0_')));
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [BIN, ...args],
       { env: { ...base, ...env }, timeout: 30_000 },
@@ -29,6 +33,7 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
         resolve({ code, stdout, stderr });
       },
     );
+    child.stdin?.end(input ?? '');
   });
 }
 

@@ -329,6 +329,16 @@ describe('border0 against a running API', () => {
     expect(again.stderr).toMatch(/^error: .*invitation/);
   });
 
+  it('sets a member’s password from standard input, and refuses a short one in one line', async () => {
+    await json('member', 'add', 'pat@acme.dev', '--role', 'member');
+    const env = { BORDER0_CONFIG_DIR: configDir, BORDER0_API_URL: api.server.url };
+    const set = await runCli(['member', 'password', 'pat@acme.dev'], env, 'a-long-enough-password\n');
+    expect(set).toMatchObject({ code: 0, stdout: 'set the password of pat@acme.dev\n' });
+    const short = await runCli(['member', 'password', 'pat@acme.dev'], env, 'short\n');
+    expect(short.code).toBe(1);
+    expect(short.stderr).toMatch(/^error: .*password.*\n$/);
+  });
+
   it('refuses a config file it cannot parse, in one line', async () => {
     const broken = tempDir('broken');
     writeFileSync(join(broken, 'config.yaml'), 'organizations: [\n');
