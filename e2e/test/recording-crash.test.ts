@@ -96,7 +96,8 @@ async function recordedTimes(sessionId: string): Promise<number[]> {
 beforeAll(async () => {
   const work = tempDir('recording-crash');
   env = { BORDER0_CONFIG_DIR: join(work, 'config') };
-  api = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env);
+  // A loaded machine starts slowly: the deadline is generous.
+  api = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env, 90_000);
   env.BORDER0_API_URL = api.url;
   admin = createClient({
     baseUrl: api.url,
@@ -151,7 +152,7 @@ beforeAll(async () => {
   const written = await border0(['client', 'ssh-config'], env);
   expect(written.code, written.stderr).toBe(0);
   sshConfig = join(env.BORDER0_CONFIG_DIR!, 'ssh', `${org.name}.conf`);
-}, 90_000);
+}, 180_000);
 
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
