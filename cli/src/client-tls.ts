@@ -1,11 +1,14 @@
 /**
  * `border0 client tls <socket>`: reach a socket through the proxy with this machine's client certificate.
  * With `--listen`, a local listener forwards each accepted connection; without it, standard input and output
- * carry one connection (usable as an OpenSSH ProxyCommand).
+ * carry one connection (usable as an OpenSSH ProxyCommand). Either way each direction ends on its own
+ * (half-close): the end of what the local side sends reaches the upstream as an EOF while its answer still
+ * comes back, and the upstream's EOF ends the local output while the local side may go on sending.
  */
+import { closeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
-import { CLIENT_ALPN, checkProxyIdentity } from '@border0/protocol';
+import { bridgeDuplex, CLIENT_ALPN, checkProxyIdentity } from '@border0/protocol';
 import type { Command } from 'commander';
 import { type ClientCredentials, clientCredentials } from './client-certificate.js';
 import { contextOf } from './context.js';
@@ -42,9 +45,21 @@ export function openThroughProxy(proxy: ProxyTarget, dnsname: string, credential
       checkServerIdentity: checkProxyIdentity,
       ALPNProtocols: [CLIENT_ALPN],
     });
+    // The proxy's EOF ends only what comes from it: what we still send goes on. (tls.connect takes this as an
+    // option too, but its types do not say so; Node reads the property when the EOF arrives.)
+    tls.allowHalfOpen = true;
     tls.setNoDelay(true);
     let buffer = Buffer.alloc(0);
+    const onError = (error: Error) =>
+      fail(new CliError(`cannot reach the proxy at ${proxy.host}:${proxy.port}: ${error.message}`));
+    const onEnd = () => fail(new CliError('the proxy closed the connection (unknown socket or refused)'));
+    const settle = () => {
+      tls.off('data', onData);
+      tls.off('error', onError);
+      tls.off('end', onEnd);
+    };
     const fail = (error: Error) => {
+      settle();
       tls.destroy();
       reject(error);
     };
@@ -52,31 +67,54 @@ export function openThroughProxy(proxy: ProxyTarget, dnsname: string, credential
       buffer = Buffer.concat([buffer, chunk]);
       const end = buffer.indexOf(0x0a);
       if (end === -1) return;
-      tls.off('data', onData);
       tls.pause();
       const line = buffer.subarray(0, end).toString('utf8');
-      if (line.startsWith('OK')) resolve({ tls, early: buffer.subarray(end + 1) });
-      else fail(new CliError(`access denied: ${line.replace(/^DENIED\s*/, '') || 'no reason given'}`));
+      if (!line.startsWith('OK')) {
+        fail(new CliError(`access denied: ${line.replace(/^DENIED\s*/, '') || 'no reason given'}`));
+        return;
+      }
+      // From here on the proxy's EOF is the upstream's half-close, not a refusal.
+      settle();
+      resolve({ tls, early: buffer.subarray(end + 1) });
     };
     tls.on('data', onData);
-    tls.once('error', (error) =>
-      fail(new CliError(`cannot reach the proxy at ${proxy.host}:${proxy.port}: ${error.message}`)),
-    );
-    tls.once('end', () => fail(new CliError('the proxy closed the connection (unknown socket or refused)')));
+    tls.once('error', onError);
+    tls.once('end', onEnd);
   });
 }
 
-/** Carries bytes between the local side (what it reads, where it writes) and the proxy connection. */
-function splice(
-  input: NodeJS.ReadableStream,
-  output: NodeJS.WritableStream,
-  remote: TLSSocket,
-  early: Buffer,
-): void {
-  if (early.length > 0) output.write(early);
-  remote.pipe(output);
-  input.pipe(remote);
+/**
+ * Carries one connection over standard input and output until both directions are done. Resolves when the
+ * proxy connection is closed: both ends passed on, or an error.
+ */
+function spliceStandardStreams(remote: TLSSocket, early: Buffer): Promise<void> {
+  const closed = new Promise<void>((resolve) => remote.once('close', () => resolve()));
+  // A failure either way ends the connection at once (and the wait above).
+  remote.on('error', () => remote.destroy());
+  process.stdout.on('error', () => remote.destroy());
+  if (early.length > 0) process.stdout.write(early);
+  // pipe() never ends process.stdout: the proxy's EOF is passed on by hand, once its last bytes are out.
+  remote.pipe(process.stdout);
+  remote.once('end', () => process.stdout.end(endStandardOutput));
+  // The end of standard input ends our sending side only (the upstream reads an EOF, its answer still comes).
+  process.stdin.pipe(remote);
   remote.resume();
+  return closed;
+}
+
+/**
+ * Lets the reader of standard output see its end while this process keeps sending what standard input brings.
+ * Ending the stream is not enough: Node shuts down a socket's sending side, but a pipe (a shell's `|`,
+ * OpenSSH's ProxyCommand) stays open until its descriptor is closed. Nothing writes to it after this. A
+ * terminal has no end to show.
+ */
+function endStandardOutput(): void {
+  if (process.stdout.isTTY) return;
+  try {
+    closeSync(1);
+  } catch {
+    // Already closed: the reader has its end.
+  }
 }
 
 /** A socket's name from its name, id or dnsname (`web-acme.example.net` → `web` in organization `acme`). */
@@ -107,25 +145,30 @@ export function registerClientTlsCommand(group: Command): void {
 
       if (!options.listen) {
         const { tls, early } = await openThroughProxy(proxy, socket.dnsname, await credentials());
-        splice(process.stdin, process.stdout, tls, early);
-        process.stdout.on('error', () => tls.destroy());
-        await new Promise<void>((resolve) => tls.once('close', () => resolve()));
+        await spliceStandardStreams(tls, early);
         process.stdin.pause();
         return;
       }
       const listen = parseHostPort(options.listen, '--listen');
-      const server = createServer((local) => {
+      // allowHalfOpen: a local client's EOF (`nc -N`, a shell pipe) ends only what it sends.
+      const server = createServer({ allowHalfOpen: true }, (local) => {
         local.pause();
+        // Until the proxy answers, a local client that goes away just goes.
+        const goneEarly = () => local.destroy();
+        local.once('error', goneEarly);
         credentials()
           .then((current) => openThroughProxy(proxy, socket.dnsname, current))
           .then(
             ({ tls, early }) => {
-              // Either side gone, abruptly or not, takes the other with it.
-              local.once('close', () => tls.destroy());
-              tls.once('close', () => local.destroy());
-              local.on('error', () => tls.destroy());
-              tls.on('error', () => local.destroy());
-              splice(local, local, tls, early);
+              local.off('error', goneEarly);
+              if (local.destroyed) {
+                tls.destroy();
+                return;
+              }
+              if (early.length > 0) local.write(early);
+              // Each direction ends on its own; both close once both are done, or at once on an error.
+              bridgeDuplex(local, tls);
+              tls.resume();
               local.resume();
             },
             (error: Error) => {

@@ -5,25 +5,37 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TunnelClient } from '../src/index.js';
-import { closedAfter, exchange, sha256 } from './support/clients.js';
+import { closedAfter, exchange, sendAfterTheirEnd, sha256 } from './support/clients.js';
 import { startTestProxy, type TestProxy } from './support/test-proxy.js';
 import { waitUntil } from './support/wait.js';
-import { createWorld, ECHO, PAYLOAD, PAYLOAD_BYTES, REFUSED, TOKEN, type World } from './support/world.js';
+import {
+  ANSWER_BYTES,
+  ANSWERS,
+  CLOSES,
+  createWorld,
+  ECHO,
+  PAYLOAD,
+  PAYLOAD_BYTES,
+  REFUSED,
+  TOKEN,
+  type World,
+} from './support/world.js';
 
 let world: World;
 let proxy: TestProxy;
 let tunnel: TunnelClient;
 const ports: Record<string, number> = {};
+const SOCKETS = [ECHO, PAYLOAD, REFUSED, ANSWERS, CLOSES];
 
 beforeAll(async () => {
   world = await createWorld();
   proxy = await startTestProxy({ pki: world.pki, grants: world.grants });
-  for (const dnsname of [ECHO, PAYLOAD, REFUSED]) ports[dnsname] = await proxy.clientPort(dnsname);
+  for (const dnsname of SOCKETS) ports[dnsname] = await proxy.clientPort(dnsname);
   tunnel = new TunnelClient({
     proxy: { host: '127.0.0.1', port: proxy.port, servername: world.pki.servername },
     token: TOKEN,
     ca: world.pki.caPem,
-    sockets: [ECHO, PAYLOAD, REFUSED],
+    sockets: SOCKETS,
     resolveUpstream: world.resolveUpstream,
   }).start();
   await waitUntil(() => tunnel.status.state === 'connected', 10_000, 'the tunnel to connect');
@@ -38,7 +50,7 @@ afterAll(async () => {
 describe('a client connection through the tunnel', () => {
   it('reaches the upstream with the connector authenticated and every socket forwarded', () => {
     expect(proxy.up.map((t) => t.connectorId)).toEqual(['connector-1']);
-    expect(tunnel.status.forwarded.sort()).toEqual([ECHO, PAYLOAD, REFUSED].sort());
+    expect(tunnel.status.forwarded.sort()).toEqual([...SOCKETS].sort());
     expect(proxy.tunnels.serves(ECHO)).toBe(true);
   });
 
@@ -53,6 +65,23 @@ describe('a client connection through the tunnel', () => {
     const result = await exchange(ports[PAYLOAD]!);
     expect(result.bytes).toBe(PAYLOAD_BYTES);
     expect(result.sha256).toBe(world.payload.sha256);
+  });
+
+  it('carries an answer that starts only after the client half-closed, whole (5 MB)', async () => {
+    const request = randomBytes(64 * 1024);
+    const result = await exchange(ports[ANSWERS]!, request);
+    expect(world.answers.requests.at(-1)).toBe(sha256(request));
+    expect(result.bytes).toBe(ANSWER_BYTES);
+    expect(result.sha256).toBe(world.answers.sha256);
+  });
+
+  it('carries what the client sends after the upstream half-closed first, whole (5 MB)', async () => {
+    const payload = randomBytes(5 * 1024 * 1024);
+    const before = world.closes.received.length;
+    const { received } = await sendAfterTheirEnd(ports[CLOSES]!, payload);
+    expect(received).toBe('bye\n');
+    await waitUntil(() => world.closes.received.length > before, 10_000, 'the upstream to read to the end');
+    expect(world.closes.received.at(-1)).toBe(sha256(payload));
   });
 
   it('carries 64 parallel channels, each byte-exact', async () => {

@@ -129,7 +129,22 @@ describe('AsciicastWriter', () => {
     expect(cast().events).toHaveLength(2);
   });
 
-  it('never has two sink calls in flight, and delivers chunks in seq order', async () => {
+  it('hands events to the sink within a quarter of a second by default (a crash loses little)', async () => {
+    vi.useFakeTimers();
+    const { sink, chunks } = memorySink();
+    const writer = new AsciicastWriter({ header: HEADER, sink, now: Date.now });
+    await vi.advanceTimersByTimeAsync(250);
+    expect(chunks.map((chunk) => chunk.seq)).toEqual([0]);
+    writer.output(bytes('tick'));
+    await vi.advanceTimersByTimeAsync(249);
+    expect(chunks).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(chunks.map((chunk) => chunk.seq)).toEqual([0, 1]);
+    expect(chunks[1]!.text).toContain('"tick"');
+    await writer.close();
+  });
+
+  it('keeps at most maxInFlight sink calls under way, started in seq order, none waiting on a slow one', async () => {
     const calls: { seq: number; done: () => void }[] = [];
     let inFlight = 0;
     let maxInFlight = 0;
@@ -145,16 +160,25 @@ describe('AsciicastWriter', () => {
           },
         });
       });
-    const writer = new AsciicastWriter({ header: HEADER, sink, maxChunkBytes: 16 });
+    const writer = new AsciicastWriter({ header: HEADER, sink, maxChunkBytes: 16, maxInFlight: 2 });
     for (const word of ['first output', 'second output', 'third output']) writer.output(bytes(word));
-    const closed = writer.close();
-    for (let seq = 0; seq < 4; seq++) {
-      await vi.waitFor(() => expect(calls).toHaveLength(seq + 1));
-      expect(calls[seq]!.seq).toBe(seq);
-      calls[seq]!.done();
-    }
-    await closed;
-    expect(maxInFlight).toBe(1);
+    let closed = false;
+    const closing = writer.close().then(() => {
+      closed = true;
+    });
+    // Chunks 0 and 1 travel together; 2 starts when one of them is done, even the later one.
+    await vi.waitFor(() => expect(calls.map((call) => call.seq)).toEqual([0, 1]));
+    calls[1]!.done();
+    await vi.waitFor(() => expect(calls.map((call) => call.seq)).toEqual([0, 1, 2]));
+    calls[2]!.done();
+    await vi.waitFor(() => expect(calls.map((call) => call.seq)).toEqual([0, 1, 2, 3]));
+    calls[3]!.done();
+    await new Promise((resolve) => setImmediate(resolve));
+    // close() resolves only when every chunk is done with, the slow first one included.
+    expect(closed).toBe(false);
+    calls[0]!.done();
+    await closing;
+    expect(maxInFlight).toBe(2);
   });
 
   it('retries a failing sink with backoff, then reports the chunk through onError and goes on', async () => {
@@ -166,7 +190,14 @@ describe('AsciicastWriter', () => {
       if (failing) throw new Error('503 from the API');
     };
     const onError = vi.fn();
-    const writer = new AsciicastWriter({ header: HEADER, sink, now: Date.now, onError, retryDelayMs: 100 });
+    const writer = new AsciicastWriter({
+      header: HEADER,
+      sink,
+      now: Date.now,
+      onError,
+      retryDelayMs: 100,
+      flushIntervalMs: 1000,
+    });
     expect(() => writer.output(bytes('lost'))).not.toThrow();
     await vi.advanceTimersByTimeAsync(1000);
     expect(attempts).toEqual([0]);

@@ -3,6 +3,10 @@
  * header), for a proxy to upload while the session runs. Every chunk ends on a line boundary, so any prefix of
  * the chunks is a readable cast. Recording never gets in the way of the session: data calls never throw nor
  * wait, and a sink that keeps failing is reported through `onError`.
+ *
+ * What a crash of the recording process loses is what is buffered plus what is on its way: events are handed
+ * off a quarter of a second after they happen, and a few chunks travel at once, so one slow upload does not
+ * hold back the ones behind it (the store takes chunks in any order, by seq).
  */
 import {
   type AsciicastEventCode,
@@ -11,15 +15,20 @@ import {
   asciicastHeaderLine,
 } from './asciicast.js';
 
-/** Stores one chunk; called with seq 0, 1, 2… and never twice at once. */
+/**
+ * Stores one chunk. Called with seq 0, 1, 2… in that order, with at most `maxInFlight` calls under way at
+ * once, so calls may complete out of order.
+ */
 export type AsciicastSink = (seq: number, bytes: Uint8Array) => Promise<void>;
 
 export interface AsciicastWriterOptions {
   /** The header's fields; `timestamp` defaults to now. */
   header: Omit<AsciicastHeader, 'version'>;
   sink: AsciicastSink;
-  /** Buffered events reach the sink at most this long after they happened. Default 1000. */
+  /** Buffered events reach the sink at most this long after they happened. Default 250. */
   flushIntervalMs?: number;
+  /** Sink calls under way at once, at most (default 4); further chunks wait for one of them to finish. */
+  maxInFlight?: number;
   /** A buffer this large is flushed at once. Default 64 KiB. */
   maxChunkBytes?: number;
   /** Retries of a failed sink call, with doubling delays from `retryDelayMs`. Defaults 3 and 250. */
@@ -51,6 +60,7 @@ const encoder = new TextEncoder();
 export class AsciicastWriter {
   readonly #sink: AsciicastSink;
   readonly #flushIntervalMs: number;
+  readonly #maxInFlight: number;
   readonly #maxChunkBytes: number;
   readonly #retries: number;
   readonly #retryDelayMs: number;
@@ -69,13 +79,17 @@ export class AsciicastWriter {
   #lastTime = 0;
   #nextSeq = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  /** The chunk being delivered (with its retries); chunks go one after the other. */
-  #delivery: Promise<void> = Promise.resolve();
+  /** Chunks waiting for a free sink call, oldest first. */
+  #waiting: { seq: number; bytes: Uint8Array }[] = [];
+  #inFlight = 0;
+  /** Resolved once nothing waits and nothing is in flight. */
+  #onIdle: (() => void)[] = [];
   #closed: Promise<void> | undefined;
 
   constructor(options: AsciicastWriterOptions) {
     this.#sink = options.sink;
-    this.#flushIntervalMs = options.flushIntervalMs ?? 1000;
+    this.#flushIntervalMs = options.flushIntervalMs ?? 250;
+    this.#maxInFlight = Math.max(1, options.maxInFlight ?? 4);
     this.#maxChunkBytes = options.maxChunkBytes ?? 64 * 1024;
     this.#retries = options.retries ?? 3;
     this.#retryDelayMs = options.retryDelayMs ?? 250;
@@ -127,7 +141,11 @@ export class AsciicastWriter {
     // Whatever is left of a split character is flushed as U+FFFD: the stream ended inside it.
     this.#event('o', this.#outputDecoder.decode());
     this.#event('i', this.#inputDecoder.decode());
-    this.#closed = this.#flush();
+    this.#flush();
+    this.#closed = new Promise((resolve) => {
+      this.#onIdle.push(resolve);
+      this.#pump();
+    });
     return this.#closed;
   }
 
@@ -143,34 +161,46 @@ export class AsciicastWriter {
     this.#lines.push(line);
     this.#bufferedBytes += line.length; // UTF-16 units: an estimate is enough to bound a chunk.
     if (this.#bufferedBytes >= this.#maxChunkBytes) {
-      void this.#flush();
+      this.#flush();
     } else if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => void this.#flush(), this.#flushIntervalMs);
+      this.#timer = setTimeout(() => this.#flush(), this.#flushIntervalMs);
       // Waiting to flush must not keep a process alive: close() is what drains the writer.
       this.#timer.unref?.();
     }
   }
 
-  /** Hands the buffered lines to the sink as the next chunk; resolves when that chunk is done with. */
-  #flush(): Promise<void> {
+  /** Makes the buffered lines the next chunk and sends it on its way. */
+  #flush(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#lines.length > 0) {
-      const bytes = encoder.encode(this.#lines.join(''));
-      this.#lines = [];
-      this.#bufferedBytes = 0;
-      const seq = this.#nextSeq++;
-      if (this.#queuedBytes + bytes.length > this.#maxQueuedBytes) {
-        this.#report(new Error('the recording sink falls behind: a chunk was dropped'), seq);
-        return this.#delivery;
-      }
-      this.#queuedBytes += bytes.length;
-      this.#delivery = this.#delivery.then(async () => {
-        await this.#deliver(seq, bytes);
+    if (this.#lines.length === 0) return;
+    const bytes = encoder.encode(this.#lines.join(''));
+    this.#lines = [];
+    this.#bufferedBytes = 0;
+    const seq = this.#nextSeq++;
+    if (this.#queuedBytes + bytes.length > this.#maxQueuedBytes) {
+      this.#report(new Error('the recording sink falls behind: a chunk was dropped'), seq);
+      return;
+    }
+    this.#queuedBytes += bytes.length;
+    this.#waiting.push({ seq, bytes });
+    this.#pump();
+  }
+
+  /** Starts waiting chunks while sink calls are free; tells close() once everything is done with. */
+  #pump(): void {
+    while (this.#inFlight < this.#maxInFlight && this.#waiting.length > 0) {
+      const { seq, bytes } = this.#waiting.shift()!;
+      this.#inFlight += 1;
+      void this.#deliver(seq, bytes).then(() => {
+        this.#inFlight -= 1;
         this.#queuedBytes -= bytes.length;
+        this.#pump();
       });
     }
-    return this.#delivery;
+    if (this.#inFlight === 0 && this.#waiting.length === 0) {
+      for (const resolve of this.#onIdle.splice(0)) resolve();
+    }
   }
 
   /** Never rejects: a chunk that cannot be stored is reported and skipped. */

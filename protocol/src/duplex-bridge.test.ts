@@ -31,6 +31,38 @@ describe('bridgeDuplex', () => {
     await expect(closed).resolves.toBeUndefined();
   });
 
+  it('carries a half-close the other way: the upstream ends first, the client keeps sending', async () => {
+    const { client, upstream, closed } = bridged();
+    upstream.end('bye');
+    expect(await readAll(client)).toBe('bye');
+    const parts = Array.from({ length: 1024 }, (_, i) => `${i}:`.padEnd(1024, '.'));
+    for (const part of parts) client.write(part);
+    client.end();
+    expect(await readAll(upstream)).toBe(parts.join(''));
+    await expect(closed).resolves.toBeUndefined();
+  });
+
+  it('reports the close only once both directions are done, not at the first end', async () => {
+    const { client, upstream, clientSide, upstreamSide, closed } = bridged();
+    let reported = false;
+    void closed.then(() => {
+      reported = true;
+    });
+    const request = readAll(upstream);
+    client.end('request');
+    expect(await request).toBe('request');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reported).toBe(false);
+    expect(clientSide.destroyed || upstreamSide.destroyed).toBe(false);
+    // The answer after the client's EOF: a megabyte, in order.
+    const answer = Array.from({ length: 1024 }, (_, i) => `${i}:`.padEnd(1024, '#')).join('');
+    const received = readAll(client);
+    upstream.end(answer);
+    expect(await received).toBe(answer);
+    await closed;
+    expect(reported).toBe(true);
+  });
+
   it('tears both sides down when one fails, and reports the error', async () => {
     const { clientSide, upstreamSide, closed } = bridged();
     clientSide.destroy(new Error('connection reset'));

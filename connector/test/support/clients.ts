@@ -29,6 +29,23 @@ export function exchange(port: number, payload: Buffer = Buffer.alloc(0)): Promi
   });
 }
 
+/**
+ * Connects to `port`, reads until the other side ends, and only then sends `payload` and half-closes: the
+ * reverse of `exchange`. Resolves with what was received once the connection is closed.
+ */
+export function sendAfterTheirEnd(port: number, payload: Buffer): Promise<{ received: string }> {
+  return new Promise((resolve, reject) => {
+    let received = '';
+    const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+    });
+    socket.once('end', () => socket.end(payload));
+    socket.once('error', reject);
+    socket.once('close', () => resolve({ received }));
+  });
+}
+
 /** Connects and resolves once the connection is closed, with what was received: for refused channels. */
 export function closedAfter(port: number): Promise<{ bytes: number }> {
   return new Promise((resolve) => {

@@ -1,6 +1,7 @@
 /**
  * Real upstream services on loopback for tunnel tests: an echo server (replies with what it gets and ends
- * after the client half-closes), a server that sends a large random payload, and a port nobody listens on.
+ * after the client half-closes), a server that sends a large random payload, servers that half-close (one
+ * answers only after the client's EOF, one ends its side first and reads on), and a port nobody listens on.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -47,6 +48,38 @@ export async function startPayloadUpstream(size: number): Promise<Upstream & { s
     socket.end(payload);
   });
   return { ...upstream, sha256 };
+}
+
+/** Reads each request to the client's EOF, then answers with `size` random bytes (digest `sha256`) and ends. */
+export async function startAnswerAfterEofUpstream(
+  size: number,
+): Promise<Upstream & { sha256: string; requests: string[] }> {
+  const payload = randomBytes(size);
+  const requests: string[] = [];
+  const upstream = await listen((socket) => {
+    const hash = createHash('sha256');
+    socket.on('data', (chunk: Buffer) => hash.update(chunk));
+    socket.once('end', () => {
+      requests.push(hash.digest('hex'));
+      socket.end(payload);
+    });
+  });
+  return { ...upstream, sha256: createHash('sha256').update(payload).digest('hex'), requests };
+}
+
+/**
+ * Ends its sending side at once (after `bye\n`), then reads until the client's EOF; `received` holds the digest
+ * of what each connection got, once it got it all.
+ */
+export async function startClosesFirstUpstream(): Promise<Upstream & { received: string[] }> {
+  const received: string[] = [];
+  const upstream = await listen((socket) => {
+    socket.end('bye\n');
+    const hash = createHash('sha256');
+    socket.on('data', (chunk: Buffer) => hash.update(chunk));
+    socket.once('end', () => received.push(hash.digest('hex')));
+  });
+  return { ...upstream, received };
 }
 
 /** A loopback port that refuses connections (it was bound, then released). */

@@ -5,11 +5,23 @@
 import type { ConnectorGrant } from '@border0/proxies';
 import type { Upstream as UpstreamAddress } from '../../src/index.js';
 import { createTestPki, type TestPki } from './test-pki.js';
-import { refusedPort, startEchoUpstream, startPayloadUpstream, type Upstream } from './upstreams.js';
+import {
+  refusedPort,
+  startAnswerAfterEofUpstream,
+  startClosesFirstUpstream,
+  startEchoUpstream,
+  startPayloadUpstream,
+  type Upstream,
+} from './upstreams.js';
 
 export const ECHO = 'echo-acme.border0.test';
 export const PAYLOAD = 'payload-acme.border0.test';
 export const REFUSED = 'refused-acme.border0.test';
+/** Answers only after the client's EOF. */
+export const ANSWERS = 'answers-acme.border0.test';
+/** Ends its sending side first, then reads on. */
+export const CLOSES = 'closes-acme.border0.test';
+export const ANSWER_BYTES = 5 * 1024 * 1024;
 /** A socket that exists but is not granted to the connector. */
 export const FORBIDDEN = 'forbidden-acme.border0.test';
 export const TOKEN = 'b0c_test_connector_token';
@@ -20,16 +32,20 @@ export interface World {
   grants: Map<string, ConnectorGrant>;
   echo: Upstream;
   payload: Upstream & { sha256: string };
+  answers: Upstream & { sha256: string; requests: string[] };
+  closes: Upstream & { received: string[] };
   resolveUpstream: (dnsname: string) => UpstreamAddress | undefined;
   close: () => Promise<void>;
 }
 
 export async function createWorld(): Promise<World> {
-  const [pki, echo, payload, refused] = await Promise.all([
+  const [pki, echo, payload, refused, answers, closes] = await Promise.all([
     createTestPki(),
     startEchoUpstream(),
     startPayloadUpstream(PAYLOAD_BYTES),
     refusedPort(),
+    startAnswerAfterEofUpstream(ANSWER_BYTES),
+    startClosesFirstUpstream(),
   ]);
   const grants = new Map<string, ConnectorGrant>([
     [
@@ -41,6 +57,8 @@ export async function createWorld(): Promise<World> {
           { id: 'socket-echo', dnsname: ECHO },
           { id: 'socket-payload', dnsname: PAYLOAD },
           { id: 'socket-refused', dnsname: REFUSED },
+          { id: 'socket-answers', dnsname: ANSWERS },
+          { id: 'socket-closes', dnsname: CLOSES },
         ],
       },
     ],
@@ -49,6 +67,8 @@ export async function createWorld(): Promise<World> {
     [ECHO, echo.port],
     [PAYLOAD, payload.port],
     [REFUSED, refused],
+    [ANSWERS, answers.port],
+    [CLOSES, closes.port],
     [FORBIDDEN, echo.port],
   ]);
   const resolveUpstream = (dnsname: string) => {
@@ -60,9 +80,11 @@ export async function createWorld(): Promise<World> {
     grants,
     echo,
     payload,
+    answers,
+    closes,
     resolveUpstream,
     close: async () => {
-      await Promise.all([echo.close(), payload.close()]);
+      await Promise.all([echo.close(), payload.close(), answers.close(), closes.close()]);
     },
   };
 }

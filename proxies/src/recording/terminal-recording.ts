@@ -1,6 +1,7 @@
 /**
  * A terminal recording of one session channel (a shell or a command), uploaded to the control plane while
- * the session runs: asciicast v2 in chunks of at most a second, so a proxy crash loses at most that second.
+ * the session runs: asciicast v2 in chunks handed off a quarter of a second after their first event, a few
+ * uploads at once, so a proxy crash loses well under the promised second (e2e/test/recording-crash.test.ts).
  * What the terminal printed is always recorded (`o` events); what the client sent only when the socket asks
  * for it (`i` events), since that includes passwords typed at prompts.
  */

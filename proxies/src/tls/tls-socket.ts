@@ -1,6 +1,7 @@
 /**
- * A TLS socket (any TCP service): carry the admitted client's bytes through a connector's tunnel until either
- * side ends or the session is terminated.
+ * A TLS socket (any TCP service): carry the admitted client's bytes through a connector's tunnel, each
+ * direction until its sender ends it (a half-close travels on as an EOF), until both are done, one side
+ * fails, or the session is terminated. The session's end (bytes, end time) is reported then.
  */
 import { bridgeDuplex, statusLine } from '@border0/protocol';
 import type { AdmittedClient, ConnectionContext } from '../session/client-admission.js';
@@ -20,6 +21,11 @@ export async function carryTlsSession(ctx: ConnectionContext, admitted: Admitted
     else tls.destroy();
     return;
   }
+
+  // Each direction ends on its own: a client that shuts down its sending side (`nc -N`, a shell pipe) still
+  // gets the answer that follows. Node would otherwise end our side too as soon as the client's EOF is read.
+  // Set before anything reads the socket, so before its EOF can be seen.
+  tls.allowHalfOpen = true;
 
   let endReason: string | undefined;
   tls.on('data', (chunk: Buffer) => {
