@@ -18,6 +18,7 @@ import * as recordingChunks from './migrations/0008-recording-chunks.js';
 import * as sshHostKeys from './migrations/0009-ssh-host-keys.js';
 import * as accountsInvitationsEvidence from './migrations/0010-accounts-invitations-evidence.js';
 import * as recordingInput from './migrations/0011-recording-input.js';
+import * as sessionLeases from './migrations/0012-session-leases.js';
 import type { Database } from './schema.js';
 
 export type Store = Kysely<Database>;
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '0009-ssh-host-keys': sshHostKeys,
   '0010-accounts-invitations-evidence': accountsInvitationsEvidence,
   '0011-recording-input': recordingInput,
+  '0012-session-leases': sessionLeases,
 };
 
 export async function openStore(options: StoreOptions): Promise<Store> {
