@@ -13,6 +13,7 @@ import {
   type OrganizationPolicyData,
   type SocketInput,
 } from '@border0/sdk/policy';
+import { withDeadline } from './deadline.js';
 
 interface OrganizationPolicies {
   access: OrganizationAccess;
@@ -69,10 +70,15 @@ export class PolicyCache {
 
   async #load(organizationId: string): Promise<OrganizationPolicies> {
     const followedByEvents = this.#eventsLive;
-    const data = await this.#client.get('/api/v1/proxy/organizations/{organization_id}/policy-data', {
-      params: { path: { organization_id: organizationId } },
-      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
-    });
+    const data = await withDeadline(
+      (signal) =>
+        this.#client.get('/api/v1/proxy/organizations/{organization_id}/policy-data', {
+          params: { path: { organization_id: organizationId } },
+          signal,
+        }),
+      FETCH_TIMEOUT_MS,
+      'policy data',
+    );
     return {
       access: new OrganizationAccess(data as OrganizationPolicyData),
       fetchedAt: this.#now(),

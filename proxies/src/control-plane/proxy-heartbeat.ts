@@ -7,6 +7,7 @@
 import type { Border0Client } from '@border0/sdk';
 import type { Logger } from 'pino';
 import type { LiveSessions } from '../gateway/live-sessions.js';
+import { withDeadline } from './deadline.js';
 
 /** Until the control plane says otherwise. */
 const DEFAULT_INTERVAL_MS = 10_000;
@@ -47,10 +48,15 @@ export class ProxyHeartbeat {
     const ids = sessions.ids();
     for (let from = 0; from < ids.length; from += IDS_PER_CALL) {
       try {
-        const answer = await client.post('/api/v1/proxy/sessions/live', {
-          body: { session_ids: ids.slice(from, from + IDS_PER_CALL) },
-          signal: AbortSignal.timeout(this.#intervalMs),
-        });
+        const answer = await withDeadline(
+          (signal) =>
+            client.post('/api/v1/proxy/sessions/live', {
+              body: { session_ids: ids.slice(from, from + IDS_PER_CALL) },
+              signal,
+            }),
+          this.#intervalMs,
+          're-assertion of live sessions',
+        );
         for (const { session_id, reason } of answer.end) {
           if (sessions.terminate(session_id, reason)) ended++;
         }
@@ -66,10 +72,11 @@ export class ProxyHeartbeat {
   async #beat(): Promise<void> {
     const { client, registration, log } = this.#options;
     try {
-      const registered = await client.post('/api/v1/proxy/register', {
-        body: registration,
-        signal: AbortSignal.timeout(this.#intervalMs),
-      });
+      const registered = await withDeadline(
+        (signal) => client.post('/api/v1/proxy/register', { body: registration, signal }),
+        this.#intervalMs,
+        'registration',
+      );
       this.#intervalMs = registered.heartbeat_interval_seconds * 1000;
     } catch (error) {
       log.warn({ err: error }, 'registration failed');
