@@ -27,6 +27,11 @@ export function registerProxyCommands(program: Command): void {
     .option('--public-address <host:port>', 'where connectors and clients reach it (default host:port)')
     .option('--region <region>', 'where it runs')
     .option('--base-domain <domain>', 'sockets are <socket>-<org>.<domain>', 'localhost')
+    .option(
+      '--policy-max-age <seconds>',
+      'how long cached policies may serve while the control plane is unreachable, before decisions and live ' +
+        'sessions fail closed (env BORDER0_POLICY_MAX_AGE_SECONDS; default 60)',
+    )
     .action(async (options: Record<string, string | undefined>, command: Command) => {
       const ctx = contextOf(command);
       // --token is also the program's global option: commander may hand it to either.
@@ -44,6 +49,11 @@ export function registerProxyCommands(program: Command): void {
         { name: 'border0-proxy', level: process.env.BORDER0_LOG_LEVEL ?? 'info' },
         pino.destination(2),
       );
+      const maxAge = options.policyMaxAge ?? process.env.BORDER0_POLICY_MAX_AGE_SECONDS;
+      const policyMaxAgeSeconds = maxAge === undefined || maxAge === '' ? undefined : Number(maxAge);
+      if (policyMaxAgeSeconds !== undefined && !(policyMaxAgeSeconds > 0 && policyMaxAgeSeconds <= 86_400)) {
+        throw new UsageError(`--policy-max-age must be a number of seconds up to 86400, not ${maxAge}`);
+      }
       const proxy = await startProxy({
         apiUrl: ctx.settings.apiUrl,
         token,
@@ -53,6 +63,7 @@ export function registerProxyCommands(program: Command): void {
         publicAddress: options.publicAddress,
         region: options.region,
         baseDomain: options.baseDomain,
+        ...(policyMaxAgeSeconds !== undefined && { policyMaxAgeMs: policyMaxAgeSeconds * 1000 }),
         geoipDatabase: process.env.BORDER0_GEOIP_DATABASE,
         geoipOverrides: parseCountryOverrides(process.env.BORDER0_GEOIP_OVERRIDES),
         log,

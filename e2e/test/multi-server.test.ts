@@ -1,7 +1,8 @@
 /**
  * Several API servers over one PostgreSQL: the proxy follows the events of server B while the policy is
  * removed through server A; the change travels through PostgreSQL (LISTEN/NOTIFY) and ends the live
- * session the proxy carries.
+ * session the proxy carries. And when that proxy dies with server B stopped, server A, which the proxy never
+ * spoke to, ends its sessions (heartbeats every second here, so a session lapses after 3.5 s).
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   BIN,
   clientListener,
+  eventually,
   freePort,
   liveRedisConnection,
   type Platform,
@@ -28,6 +30,15 @@ const children: ChildProcess[] = [];
 const daemon = (command: string, args: string[], env: Record<string, string>, ready: RegExp) =>
   startDaemon(children, command, args, env, ready);
 const platforms: Platform[] = [];
+const POLICY = {
+  name: 'kv-admin',
+  org_wide: true,
+  document: { permissions: { tls: {} }, condition: { who: { email: ['admin@localhost'] } } },
+};
+let b: Platform;
+let proxy: { child: ChildProcess };
+let viaA: ReturnType<typeof createClient>;
+let local: number;
 
 async function admin(statement: string) {
   const client = new pg.Client({ connectionString: ADMIN_URL });
@@ -50,17 +61,25 @@ describe('two API servers over one PostgreSQL', () => {
     await admin(`create database ${database}`);
     const url = new URL(ADMIN_URL);
     url.pathname = `/${database}`;
-    const shared = { BORDER0_SECRET_KEY: randomBytes(32).toString('hex') };
+    const shared = {
+      BORDER0_SECRET_KEY: randomBytes(32).toString('hex'),
+      BORDER0_PROXY_HEARTBEAT_SECONDS: '1',
+    };
     const dirA = tempDir('multi-a');
     const envA = { ...shared, BORDER0_CONFIG_DIR: tempDir('multi-config-a') };
-    const a = await startPlatform(['--data-dir', dirA, '--no-proxy', '--database-url', url.toString()], envA);
+    const a = await startPlatform(
+      ['--data-dir', dirA, '--no-proxy', '--database-url', url.toString()],
+      envA,
+      90_000,
+    );
     platforms.push(a);
-    const b = await startPlatform(
+    b = await startPlatform(
       ['--data-dir', tempDir('multi-b'), '--no-proxy', '--database-url', url.toString()],
       {
         ...shared,
         BORDER0_CONFIG_DIR: tempDir('multi-config-b'),
       },
+      90_000,
     );
     platforms.push(b);
 
@@ -74,14 +93,14 @@ describe('two API servers over one PostgreSQL', () => {
     const proxyPort = await freePort();
     const proxyToken = readFileSync(join(dirA, 'proxy-token'), 'utf8').trim();
     // The proxy talks to server B only.
-    await daemon(
+    proxy = await daemon(
       process.execPath,
       [BIN, 'proxy', 'start', '--token', proxyToken, '--port', String(proxyPort), '--name', 'pb'],
       { BORDER0_API_URL: b.url },
       /proxy pb listening/,
     );
 
-    const viaA = createClient({
+    viaA = createClient({
       baseUrl: a.url,
       token: readFileSync(join(dirA, 'admin-token'), 'utf8').trim(),
     });
@@ -98,20 +117,14 @@ describe('two API servers over one PostgreSQL', () => {
         upstream_configuration: { type: 'tls', hostname: '127.0.0.1', port: redisPort },
       },
     });
-    await viaA.post('/api/v1/policies', {
-      body: {
-        name: 'kv-admin',
-        org_wide: true,
-        document: { permissions: { tls: {} }, condition: { who: { email: ['admin@localhost'] } } },
-      },
-    });
+    await viaA.post('/api/v1/policies', { body: POLICY });
     await daemon(
       process.execPath,
       [BIN, 'connector', 'start', '--token', token],
       { BORDER0_API_URL: a.url },
       /connector dc serves/,
     );
-    const local = await clientListener(children, envA, 'kv', proxyPort);
+    local = await clientListener(children, envA, 'kv', proxyPort);
 
     expect(await untilPong(local, 15_000)).toBe('PONG');
 
@@ -119,5 +132,27 @@ describe('two API servers over one PostgreSQL', () => {
     const closed = connection.msUntilClosed();
     await viaA.delete('/api/v1/policies/{policy}', { params: { path: { policy: 'kv-admin' } } });
     expect(await closed).toBeLessThan(3000);
-  }, 120_000);
+  }, 240_000);
+
+  it('a server the proxy never spoke to ends the sessions of that proxy once it is killed', async () => {
+    await viaA.post('/api/v1/policies', { body: POLICY });
+    expect(await untilPong(local, 15_000)).toBe('PONG');
+    await liveRedisConnection(local);
+    const live = await eventually(
+      () => viaA.get('/api/v1/sessions', { params: { query: { socket: 'kv', live: 'true' } } }),
+      (page) => page.items.length === 1,
+      10_000,
+    );
+    await b.stop();
+    proxy.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    const ended = await eventually(
+      () =>
+        viaA.get('/api/v1/sessions/{session_id}', { params: { path: { session_id: live.items[0]!.id } } }),
+      (session) => !session.live,
+      20_000,
+    );
+    console.log(`server A ended the dead proxy's session ${Date.now() - killedAt} ms after the kill`);
+    expect(ended).toMatchObject({ result: 'failed', reason: expect.stringMatching(/stopped reporting it/) });
+  }, 60_000);
 });

@@ -1,7 +1,8 @@
 /**
  * A proxy: gets its server certificate and the organizations' client CAs through the SDK, listens, accepts
- * connector tunnels and client connections, registers itself every few seconds, and follows the control
- * plane's change events (policy changes, terminations, sockets, new organizations).
+ * connector tunnels and client connections, registers itself and re-asserts its live sessions every
+ * heartbeat, and follows the control plane's change events (policy changes, terminations, sockets, new
+ * organizations), deciding its live sessions again whenever events may have been missed.
  */
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
@@ -12,9 +13,11 @@ import { Border0Error, createClient, EventStream } from '@border0/sdk';
 import * as x509 from '@peculiar/x509';
 import { type Logger, pino } from 'pino';
 import { PolicyCache } from './control-plane/policy-cache.js';
+import { ProxyHeartbeat } from './control-plane/proxy-heartbeat.js';
 import { SocketDirectory } from './control-plane/socket-directory.js';
 import { createGateway } from './gateway/gateway.js';
 import { LiveSessions } from './gateway/live-sessions.js';
+import { SessionRevalidation } from './gateway/session-revalidation.js';
 import { TunnelServer } from './tunnel/tunnel-server.js';
 
 export interface ProxyOptions {
@@ -45,7 +48,8 @@ export interface ProxyHandle {
   close(): Promise<void>;
 }
 
-const REGISTER_EVERY_MS = 10_000;
+/** How often live sessions are re-decided while the event stream is down: a tenth of the cache limit. */
+const revalidateEvery = (policyMaxAgeMs: number) => Math.min(Math.max(policyMaxAgeMs / 10, 250), 10_000);
 
 /** A fresh P-256 key and a CSR for it: the private key never leaves this process. */
 async function serverCredentials(client: ReturnType<typeof createClient>, name: string) {
@@ -107,19 +111,23 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const port = (server.address() as AddressInfo).port;
   const publicAddress = options.publicAddress ?? `${host}:${port}`;
 
-  const register = () =>
-    client
-      .post('/api/v1/proxy/register', {
-        body: {
-          name: options.name,
-          public_address: publicAddress,
-          ...(options.region && { region: options.region }),
-        },
-      })
-      .catch((error) => log.warn({ err: error }, 'registration failed'));
-  await register();
-  const registration = setInterval(register, REGISTER_EVERY_MS);
-  registration.unref();
+  const heartbeat = new ProxyHeartbeat({
+    client,
+    registration: {
+      name: options.name,
+      public_address: publicAddress,
+      ...(options.region && { region: options.region }),
+    },
+    sessions,
+    log,
+  });
+  await heartbeat.start();
+  const revalidation = new SessionRevalidation({
+    sessions,
+    policies,
+    log,
+    everyMs: revalidateEvery(policies.maxAgeMs),
+  });
 
   const events = new EventStream({
     client,
@@ -129,9 +137,12 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     onEvent: (event) => {
       switch (event.type) {
         case 'ready':
-          // Events before this stream may have been missed: forget everything fetched before it.
+          // Events before this stream may have been missed: forget everything fetched before it, decide every
+          // live session again on fresh data, and end those terminated meanwhile.
           policies.invalidate();
           directory.forget();
+          void revalidation.redecideAll();
+          void heartbeat.reassert();
           break;
         case 'policy-data':
           policies.invalidate(event.organization_id);
@@ -163,7 +174,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     tunnels,
     sessions,
     async close() {
-      clearInterval(registration);
+      heartbeat.close();
+      revalidation.close();
       events.close();
       sessions.endAll('the proxy is stopping');
       tunnels.close();

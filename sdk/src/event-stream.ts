@@ -2,7 +2,8 @@
  * The control plane's change events (Server-Sent Events from `GET /api/v1/proxy/events` for proxies and
  * `GET /api/v1/connector/events` for connectors), read through the client and reconnected forever with
  * backoff. `ready` starts every stream: whatever was cached before it may have missed events, so listeners
- * drop their caches on it.
+ * drop their caches on it. A stream silent for three of its heartbeats is taken as broken (a link that
+ * drops packets without closing), so that a listener never believes events arrive when none can.
  */
 import type { Border0Client } from './client.js';
 
@@ -17,6 +18,9 @@ export type ProxyEvent =
 
 /** What connectors hear; see the description of `streamConnectorEvents`. */
 export type ConnectorEvent = { type: 'ready' } | { type: 'config' };
+
+/** Heartbeats a stream may miss before it is taken as broken. */
+const MISSED_HEARTBEATS = 3;
 
 const PATHS = { proxy: '/api/v1/proxy/events', connector: '/api/v1/connector/events' } as const;
 type EventOf<S extends keyof typeof PATHS> = S extends 'proxy' ? ProxyEvent : ConnectorEvent;
@@ -99,20 +103,42 @@ export class EventStream<S extends keyof typeof PATHS> {
     const decoder = new TextDecoder();
     let buffer = '';
     const reader = (data as ReadableStream<Uint8Array>).getReader();
+    // Silence is noticed by cancelling the body itself: an abort signal may not reach a body being read.
+    let silence: Error | undefined;
+    let silenceLimitMs: number | undefined;
+    let watchdog: ReturnType<typeof setTimeout> | undefined;
+    const heard = () => {
+      if (silenceLimitMs === undefined) return;
+      clearTimeout(watchdog);
+      const limit = silenceLimitMs;
+      watchdog = setTimeout(() => {
+        silence = new Error(`the event stream was silent for ${limit} ms`);
+        reader.cancel(silence).catch(() => {});
+      }, limit);
+    };
     try {
       for (;;) {
         const { done, value } = await reader.read();
+        if (silence) throw silence;
         if (done) return;
+        heard();
         buffer = parseServerSentEvents(buffer + decoder.decode(value, { stream: true }), (type, text) => {
-          if (type === 'ready') this.#options.onConnectedChange?.(true);
           try {
-            this.#options.onEvent({ type, ...JSON.parse(text) } as EventOf<S>);
+            const event = { type, ...JSON.parse(text) };
+            if (type === 'ready') {
+              const seconds = Number(event.heartbeat_interval_seconds);
+              if (seconds > 0) silenceLimitMs = seconds * 1000 * MISSED_HEARTBEATS;
+              heard();
+              this.#options.onConnectedChange?.(true);
+            }
+            this.#options.onEvent(event as EventOf<S>);
           } catch (error) {
             this.#options.log?.warn({ err: error, type }, 'unreadable event skipped');
           }
         });
       }
     } finally {
+      clearTimeout(watchdog);
       reader.releaseLock();
     }
   }

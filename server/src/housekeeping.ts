@@ -1,33 +1,71 @@
 /**
- * Periodic clean-up of rows that only expire: device login codes and the tokens of ended logins. Every
- * instance runs it; the deletes are idempotent, so several instances over one store do no harm.
+ * Periodic work of every instance: clean-up of rows that only expire (device login codes, the tokens of
+ * ended logins), and the end of live sessions whose proxy stopped renewing them (resources/session-lease.ts).
+ * Every instance runs it; each round is safe alongside the same round elsewhere over one store.
  */
 import type { Logger } from 'pino';
 import { sweepExpiredDeviceLogins } from './auth/device-login.js';
 import type { Store } from './db/database.js';
+import { endLapsedSessions, sessionLeaseMs } from './resources/session-lease.js';
 
 export const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000;
 
-export function startHousekeeping(
-  db: Store,
-  logger: Logger,
-  intervalMs = HOUSEKEEPING_INTERVAL_MS,
-): () => void {
+export interface HousekeepingOptions {
+  /** The proxies' heartbeat: sessions lapse after 3.5 of them, checked twice per heartbeat. */
+  heartbeatSeconds: number;
+  intervalMs?: number | undefined;
+  now?: () => number;
+}
+
+/** Runs `round` every `intervalMs`, one at a time: a slow store must not pile up rounds. */
+function every(intervalMs: number, round: () => Promise<void>): NodeJS.Timeout {
   let running = false;
-  const sweep = () => {
-    // One sweep at a time: a slow store must not pile up rounds.
+  const timer = setInterval(() => {
     if (running) return;
     running = true;
-    sweepExpiredDeviceLogins(db)
-      .then((deleted) => {
-        if (deleted > 0) logger.info({ deleted }, 'expired device logins swept');
-      })
-      .catch((error: unknown) => logger.warn({ err: error }, 'housekeeping failed; next round retries'))
-      .finally(() => {
-        running = false;
-      });
-  };
-  const timer = setInterval(sweep, intervalMs);
+    void round().finally(() => {
+      running = false;
+    });
+  }, intervalMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return timer;
+}
+
+/**
+ * Ends lapsed sessions, but only once this instance has itself been watching, with the store answering, for
+ * a whole lease: after the control plane or its store was away, proxies get a lease to re-assert what they
+ * carry before any silence counts against them.
+ */
+export function sessionLeaseSweep(db: Store, logger: Logger, leaseMs: number, now: () => number = Date.now) {
+  let watchingSince: number | undefined = now();
+  return async (): Promise<void> => {
+    watchingSince ??= now();
+    if (now() - watchingSince < leaseMs) return;
+    try {
+      const ended = await endLapsedSessions(db, leaseMs, new Date(now()));
+      if (ended.sessions + ended.recordings > 0) {
+        logger.info(ended, 'ended the live sessions and recordings whose proxy stopped reporting');
+      }
+    } catch (error) {
+      watchingSince = undefined;
+      logger.warn({ err: error }, 'session lease sweep failed; the next round retries');
+    }
+  };
+}
+
+export function startHousekeeping(db: Store, logger: Logger, options: HousekeepingOptions): () => void {
+  const leaseMs = sessionLeaseMs(options.heartbeatSeconds);
+  const timers = [
+    every(options.intervalMs ?? HOUSEKEEPING_INTERVAL_MS, async () => {
+      await sweepExpiredDeviceLogins(db)
+        .then((deleted) => {
+          if (deleted > 0) logger.info({ deleted }, 'expired device logins swept');
+        })
+        .catch((error: unknown) => logger.warn({ err: error }, 'housekeeping failed; next round retries'));
+    }),
+    every((options.heartbeatSeconds * 1000) / 2, sessionLeaseSweep(db, logger, leaseMs, options.now)),
+  ];
+  return () => {
+    for (const timer of timers) clearInterval(timer);
+  };
 }

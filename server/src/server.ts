@@ -20,6 +20,7 @@ import {
   type RecordingStorageConfig,
   recordingStorageConfigFromEnv,
 } from './recordings/storage.js';
+import { PROXY_HEARTBEAT_SECONDS } from './resources/proxy-store.js';
 import type { Services } from './services.js';
 
 export interface ServerOptions {
@@ -53,6 +54,23 @@ export interface ServerOptions {
    * `<dataDir>/recordings`, or a temporary directory removed on close for a `memory://` data directory.
    */
   recordings?: RecordingStorageConfig | undefined;
+  /**
+   * How often proxies register and re-assert their live sessions (default `BORDER0_PROXY_HEARTBEAT_SECONDS`,
+   * else 10). A live session unheard of for 3.5 heartbeats is ended. Give every instance the same value.
+   */
+  proxyHeartbeatSeconds?: number | undefined;
+}
+
+/** A whole number of seconds from 1 to 60, from the environment when not given. */
+function heartbeatSeconds(given: number | undefined): number {
+  const raw = process.env.BORDER0_PROXY_HEARTBEAT_SECONDS;
+  const value = given ?? (raw === undefined || raw === '' ? PROXY_HEARTBEAT_SECONDS : Number(raw));
+  if (!Number.isInteger(value) || value < 1 || value > 60) {
+    throw new Error(
+      `the proxy heartbeat must be a whole number of seconds from 1 to 60, not ${given ?? raw}`,
+    );
+  }
+  return value;
 }
 
 export interface ServerHandle {
@@ -81,6 +99,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
         );
   const logger = options.logger ?? pino({ name: 'border0-server' });
   const inMemory = dataDir.startsWith('memory://');
+  const proxyHeartbeatSeconds = heartbeatSeconds(options.proxyHeartbeatSeconds);
   // Read before anything opens: a bad recordings configuration fails the start with nothing to clean up.
   const defaultRecordings = join(dataDir, 'recordings');
   const recordingsConfig =
@@ -118,6 +137,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     events,
     recordings,
     shutdown: shutdown.signal,
+    proxyHeartbeatSeconds,
   };
   const created = await bootstrap(db, {
     organization: options.organization ?? 'local',
@@ -144,7 +164,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     throw error;
   }
   const [api, operations] = listeners as [Listener, Listener | undefined];
-  const stopHousekeeping = startHousekeeping(db, logger);
+  const stopHousekeeping = startHousekeeping(db, logger, { heartbeatSeconds: proxyHeartbeatSeconds });
   logger.info({ url: api.url, metrics: operations?.url }, 'API listening');
   return {
     url: api.url,

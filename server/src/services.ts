@@ -21,4 +21,6 @@ export interface Services {
   recordings: RecordingStorage;
   /** Aborted when the server stops: responses that would stay open (a followed recording) end then. */
   shutdown?: AbortSignal | undefined;
+  /** How often proxies register and re-assert their live sessions (default PROXY_HEARTBEAT_SECONDS). */
+  proxyHeartbeatSeconds?: number | undefined;
 }

@@ -62,7 +62,12 @@ for (const dialect of DIALECTS) {
           json: { name: 'eu-1', public_address: 'p1.example.net:8443' },
         }),
       );
-      expect(first).toEqual({ id: expect.any(String), name: 'eu-1', heartbeat_interval_seconds: 10 });
+      expect(first).toEqual({
+        id: expect.any(String),
+        name: 'eu-1',
+        heartbeat_interval_seconds: 10,
+        session_lease_seconds: 35,
+      });
       const seen = async () =>
         h.services.db.selectFrom('proxies').selectAll().where('name', '=', 'eu-1').executeTakeFirstOrThrow();
       const before = await seen();

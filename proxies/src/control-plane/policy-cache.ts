@@ -1,8 +1,9 @@
 /**
  * Each organization's policies and the standing of its identities (who may use sockets now, with their
  * groups), fetched through the SDK and decided on locally with the SDK's OrganizationAccess. Kept fresh by
- * change events; when the data is older than `maxAgeMs` while the event stream is down, decisions fail
- * closed.
+ * change events: data is known current while the event stream that followed its fetch is live. Once the
+ * stream is down, data last known current more than `maxAgeMs` ago is fetched again, and when that fails,
+ * decisions fail closed.
  */
 import type { Border0Client } from '@border0/sdk';
 import {
@@ -12,12 +13,18 @@ import {
   type OrganizationPolicyData,
   type SocketInput,
 } from '@border0/sdk/policy';
+import { withDeadline } from './deadline.js';
 
 interface OrganizationPolicies {
   access: OrganizationAccess;
   fetchedAt: number;
+  /** Fetched while change events were arriving: current for as long as they kept arriving. */
+  followedByEvents: boolean;
   version: string;
 }
+
+/** A fetch of policy data that takes longer fails: a black-holed control plane cannot hold a decision. */
+const FETCH_TIMEOUT_MS = 10_000;
 
 export interface PolicyCacheOptions {
   client: Border0Client;
@@ -33,6 +40,8 @@ export class PolicyCache {
   readonly #now: () => number;
   /** While change events arrive, cached data is known to be current whatever its age. */
   #eventsLive = false;
+  /** When the event stream last went down. */
+  #eventsLostAt = 0;
 
   constructor(options: PolicyCacheOptions) {
     this.#client = options.client;
@@ -41,7 +50,16 @@ export class PolicyCache {
   }
 
   setEventsLive(live: boolean): void {
+    if (this.#eventsLive && !live) this.#eventsLostAt = this.#now();
     this.#eventsLive = live;
+  }
+
+  get eventsLive(): boolean {
+    return this.#eventsLive;
+  }
+
+  get maxAgeMs(): number {
+    return this.#maxAgeMs;
   }
 
   /** Drops an organization's data (a change event), or everything (a new event stream). */
@@ -51,21 +69,38 @@ export class PolicyCache {
   }
 
   async #load(organizationId: string): Promise<OrganizationPolicies> {
-    const data = await this.#client.get('/api/v1/proxy/organizations/{organization_id}/policy-data', {
-      params: { path: { organization_id: organizationId } },
-    });
+    const followedByEvents = this.#eventsLive;
+    const data = await withDeadline(
+      (signal) =>
+        this.#client.get('/api/v1/proxy/organizations/{organization_id}/policy-data', {
+          params: { path: { organization_id: organizationId } },
+          signal,
+        }),
+      FETCH_TIMEOUT_MS,
+      'policy data',
+    );
     return {
       access: new OrganizationAccess(data as OrganizationPolicyData),
       fetchedAt: this.#now(),
+      followedByEvents,
       version: data.version,
     };
+  }
+
+  /** How long ago the data was last known current. */
+  #age(policies: OrganizationPolicies): number {
+    if (this.#eventsLive) return 0;
+    const currentAt = policies.followedByEvents
+      ? Math.max(policies.fetchedAt, this.#eventsLostAt)
+      : policies.fetchedAt;
+    return this.#now() - currentAt;
   }
 
   async #current(organizationId: string): Promise<OrganizationPolicies> {
     let entry = this.#organizations.get(organizationId);
     if (entry) {
       const cached = await entry.catch(() => undefined);
-      const stale = !cached || (!this.#eventsLive && this.#now() - cached.fetchedAt > this.#maxAgeMs);
+      const stale = !cached || this.#age(cached) > this.#maxAgeMs;
       if (!stale) return cached;
       this.#organizations.delete(organizationId);
     }
@@ -74,6 +109,17 @@ export class PolicyCache {
     // A failed fetch is not remembered: the next decision asks again.
     entry.catch(() => this.#organizations.delete(organizationId));
     return entry;
+  }
+
+  /**
+   * Whether a decision can be made for the organization: its data is recent enough, or could be fetched
+   * now. False means every decision for it now fails closed.
+   */
+  async available(organizationId: string): Promise<boolean> {
+    return this.#current(organizationId).then(
+      () => true,
+      () => false,
+    );
   }
 
   /**

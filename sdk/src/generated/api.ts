@@ -762,7 +762,7 @@ export interface paths {
         put?: never;
         /**
          * Register a proxy, or renew its registration
-         * @description An upsert by name. Call it every `heartbeat_interval_seconds` (10 s): connectors are offered the proxies registered in the last 60 s.
+         * @description An upsert by name. Call it every `heartbeat_interval_seconds` (by default 10 s; `BORDER0_PROXY_HEARTBEAT_SECONDS` of the server), and re-assert the live sessions carried with `POST /proxy/sessions/live`: connectors are offered the proxies registered in the last 60 s, and live sessions unheard of for `session_lease_seconds` are ended.
          */
         post: operations["registerProxy"];
         delete?: never;
@@ -922,6 +922,26 @@ export interface paths {
          * @description The session must be live, allowed, and of an ssh socket. The login name is the socket’s `username` unless the socket lets the client pick it (`username_provider: prompt_client`), then `login_name`. For `border0_certificate` sockets send `public_key`: the answer carries a certificate for it, signed by the organization’s upstream CA (`ssh_upstream_ca_public_key` of `GET /client/ca`), valid for 5 minutes.
          */
         post: operations["getSshUpstreamCredentials"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy/sessions/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-assert the live sessions this proxy carries
+         * @description Call it with every heartbeat and whenever the event stream (re)connects. It renews the lease of each listed live session this proxy opened, and answers which of them to end now: those an administrator terminated (perhaps while the event stream was down), those the control plane already ended, and those it does not know as this proxy’s. A live session neither re-asserted nor reported on for `session_lease_seconds` (3.5 heartbeats) is ended by the control plane with its open recordings: its proxy stopped, restarted, was cut off, or lost its end report.
+         */
+        post: operations["renewProxySessions"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2306,9 +2326,13 @@ export interface components {
             /** @description A PEM PKCS#10 request signed with the proxy’s key (ECDSA P-256 or RSA ≥ 2048). */
             csr: string;
         };
+        ProxyLiveSessions: {
+            /** @description Sessions this proxy carries now (at most 1000 per call). */
+            session_ids: string[];
+        };
         ProxyRegistered: {
             /**
-             * @description Register again this often; a proxy unheard of for 60 s is no longer offered to connectors.
+             * @description Register again this often, and re-assert the live sessions carried (`POST /proxy/sessions/live`); a proxy unheard of for 60 s is no longer offered to connectors.
              * @example 10
              */
             heartbeat_interval_seconds: number;
@@ -2319,6 +2343,11 @@ export interface components {
             id: string;
             /** @example web */
             name: string;
+            /**
+             * @description A live session neither re-asserted nor reported on for this long is ended by the control plane (3.5 heartbeats).
+             * @example 35
+             */
+            session_lease_seconds: number;
         };
         ProxyRegistration: {
             /** @example eu-1 */
@@ -2356,6 +2385,19 @@ export interface components {
              * @example alice@acme.dev
              */
             user_email?: string;
+        };
+        ProxySessionsToEnd: {
+            /** @description Sessions of the list to end now, with why: terminated by an administrator, already ended by the control plane, or not opened by this proxy. */
+            end: {
+                reason: string;
+                /**
+                 * Format: uuid
+                 * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+                 */
+                session_id: string;
+            }[];
+            /** @example 35 */
+            session_lease_seconds: number;
         };
         /** @description A socket as a proxy serves it. Secrets are never included. */
         ProxySocket: {
@@ -7491,6 +7533,77 @@ export interface operations {
             };
             /** @description Conflicts with an existing resource. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    renewProxySessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProxyLiveSessions"];
+            };
+        };
+        responses: {
+            /** @description The sessions to end. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProxySessionsToEnd"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

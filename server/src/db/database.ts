@@ -19,6 +19,7 @@ import * as sshHostKeys from './migrations/0009-ssh-host-keys.js';
 import * as accountsInvitationsEvidence from './migrations/0010-accounts-invitations-evidence.js';
 import * as recordingInput from './migrations/0011-recording-input.js';
 import * as auditClientRequestId from './migrations/0012-audit-client-request-id.js';
+import * as sessionLeases from './migrations/0013-session-leases.js';
 import type { Database } from './schema.js';
 
 export type Store = Kysely<Database>;
@@ -43,6 +44,7 @@ const migrations: Record<string, Migration> = {
   '0010-accounts-invitations-evidence': accountsInvitationsEvidence,
   '0011-recording-input': recordingInput,
   '0012-audit-client-request-id': auditClientRequestId,
+  '0013-session-leases': sessionLeases,
 };
 
 export async function openStore(options: StoreOptions): Promise<Store> {

@@ -1,12 +1,15 @@
 /**
  * /api/v1/proxy/sessions: sessions as proxies report them, for any organization: the socket names it. The
- * same rules as the organization's `/sessions` (session-store.ts), audited in the socket's organization.
+ * same rules as the organization's `/sessions` (session-store.ts), audited in the socket's organization; and
+ * the leases of the live sessions each proxy carries (session-lease.ts).
  */
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import { authorizeProxy } from '../auth/authorize.js';
 import type { AppEnv } from '../http/env.js';
 import { createIdempotent, mutate } from '../http/mutation.js';
 import { ApiError, invalid } from '../http/problem.js';
+import { PROXY_HEARTBEAT_SECONDS } from '../resources/proxy-store.js';
+import { renewSessionLeases, sessionLeaseMs } from '../resources/session-lease.js';
 import {
   checkSessionIdentity,
   insertSession,
@@ -16,7 +19,7 @@ import {
 } from '../resources/session-store.js';
 import { findSocket } from '../resources/socket-store.js';
 import { errors, IdempotencyHeaders, jsonBody, jsonResponse } from '../schemas/common.js';
-import { ProxySessionCreate } from '../schemas/proxy.js';
+import { ProxyLiveSessions, ProxySessionCreate, ProxySessionsToEnd } from '../schemas/proxy.js';
 import {
   eventToApi,
   Session,
@@ -62,6 +65,26 @@ const addProxySessionEvent = createRoute({
   responses: { 201: jsonResponse(SessionEvent, 'The event.'), ...errors(400, 401, 403, 404, 413, 415) },
 });
 
+const renewProxySessions = createRoute({
+  tags,
+  method: 'post',
+  path: '/proxy/sessions/live',
+  operationId: 'renewProxySessions',
+  summary: 'Re-assert the live sessions this proxy carries',
+  description:
+    'Call it with every heartbeat and whenever the event stream (re)connects. It renews the lease of each ' +
+    'listed live session this proxy opened, and answers which of them to end now: those an administrator ' +
+    'terminated (perhaps while the event stream was down), those the control plane already ended, and ' +
+    'those it does not know as this proxy’s. A live session neither re-asserted nor reported on for ' +
+    '`session_lease_seconds` (3.5 heartbeats) is ended by the control plane with its open recordings: its ' +
+    'proxy stopped, restarted, was cut off, or lost its end report.',
+  request: { body: jsonBody(ProxyLiveSessions) },
+  responses: {
+    200: jsonResponse(ProxySessionsToEnd, 'The sessions to end.'),
+    ...errors(400, 401, 403, 413, 415),
+  },
+});
+
 export function proxySessionRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
   const noSocket = (id: string) => invalid('socket_id', `no socket ${id}`);
@@ -94,6 +117,13 @@ export function proxySessionRoutes(services: Services) {
       { orgId },
     );
     return c.json(created as z.infer<typeof Session>, status as 201);
+  });
+
+  app.openapi(renewProxySessions, async (c) => {
+    const proxy = authorizeProxy(c);
+    const end = await renewSessionLeases(services.db, proxy.tokenId, c.req.valid('json').session_ids);
+    const leaseMs = sessionLeaseMs(services.proxyHeartbeatSeconds ?? PROXY_HEARTBEAT_SECONDS);
+    return c.json(ProxySessionsToEnd.parse({ end, session_lease_seconds: leaseMs / 1000 }), 200);
   });
 
   app.openapi(updateProxySession, async (c) => {

@@ -13,6 +13,7 @@ import { ApiError, notFound } from '../http/problem.js';
 import { connectorSockets } from '../resources/connector-store.js';
 import { loadPolicyData } from '../resources/policy-data.js';
 import { PROXY_HEARTBEAT_SECONDS, registerProxy } from '../resources/proxy-store.js';
+import { sessionLeaseMs } from '../resources/session-lease.js';
 import { findSocketByDnsname } from '../resources/socket-dnsname.js';
 import { socketToApi } from '../resources/socket-store.js';
 import { errors, jsonBody, jsonResponse } from '../schemas/common.js';
@@ -41,7 +42,11 @@ const registerProxyRoute = createRoute({
   path: '/proxy/register',
   operationId: 'registerProxy',
   summary: 'Register a proxy, or renew its registration',
-  description: `An upsert by name. Call it every \`heartbeat_interval_seconds\` (${PROXY_HEARTBEAT_SECONDS} s): connectors are offered the proxies registered in the last 60 s.`,
+  description:
+    'An upsert by name. Call it every `heartbeat_interval_seconds` (by default ' +
+    `${PROXY_HEARTBEAT_SECONDS} s; \`BORDER0_PROXY_HEARTBEAT_SECONDS\` of the server), and re-assert the live ` +
+    'sessions carried with `POST /proxy/sessions/live`: connectors are offered the proxies registered in the ' +
+    'last 60 s, and live sessions unheard of for `session_lease_seconds` are ended.',
   request: { body: jsonBody(ProxyRegistration) },
   responses: { 200: jsonResponse(ProxyRegistered, 'The registration.'), ...writeErrors },
 });
@@ -105,6 +110,7 @@ const PROXIES_CHANGED = { type: 'proxies' } as const;
 export function proxyRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
   const { db, secrets, baseDomain } = services;
+  const heartbeatSeconds = services.proxyHeartbeatSeconds ?? PROXY_HEARTBEAT_SECONDS;
 
   app.openapi(registerProxyRoute, async (c) => {
     authorizeProxy(c);
@@ -119,7 +125,8 @@ export function proxyRoutes(services: Services) {
       ProxyRegistered.parse({
         id: row.id,
         name: row.name,
-        heartbeat_interval_seconds: PROXY_HEARTBEAT_SECONDS,
+        heartbeat_interval_seconds: heartbeatSeconds,
+        session_lease_seconds: sessionLeaseMs(heartbeatSeconds) / 1000,
       }),
       200,
     );

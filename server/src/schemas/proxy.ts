@@ -30,13 +30,48 @@ export const ProxyRegistered = z
   .object({
     id: Id,
     name: DnsName,
-    heartbeat_interval_seconds: z.number().int().openapi({
+    heartbeat_interval_seconds: z
+      .number()
+      .int()
+      .openapi({
+        description:
+          'Register again this often, and re-assert the live sessions carried (`POST /proxy/sessions/live`); ' +
+          'a proxy unheard of for 60 s is no longer offered to connectors.',
+        example: 10,
+      }),
+    session_lease_seconds: z.number().openapi({
       description:
-        'Register again this often; a proxy unheard of for 60 s is no longer offered to connectors.',
-      example: 10,
+        'A live session neither re-asserted nor reported on for this long is ended by the control plane ' +
+        '(3.5 heartbeats).',
+      example: 35,
     }),
   })
   .openapi('ProxyRegistered');
+
+/** At most this many session ids per re-assertion; a proxy carrying more sends several. */
+export const MAX_LIVE_SESSION_IDS = 1000;
+
+export const ProxyLiveSessions = z
+  .strictObject({
+    session_ids: z
+      .array(Id)
+      .max(MAX_LIVE_SESSION_IDS)
+      .openapi({
+        description: `Sessions this proxy carries now (at most ${MAX_LIVE_SESSION_IDS} per call).`,
+      }),
+  })
+  .openapi('ProxyLiveSessions');
+
+export const ProxySessionsToEnd = z
+  .object({
+    end: z.array(z.object({ session_id: Id, reason: z.string() })).openapi({
+      description:
+        'Sessions of the list to end now, with why: terminated by an administrator, already ended by ' +
+        'the control plane, or not opened by this proxy.',
+    }),
+    session_lease_seconds: z.number().openapi({ example: 35 }),
+  })
+  .openapi('ProxySessionsToEnd');
 
 export const ProxySocket = Socket.pick({
   id: true,

@@ -340,6 +340,7 @@ function proxyRequests(w: World): [string, OperationRequest][] {
       },
     ],
     ['updateProxySession', { path: { session_id: w.sessionId }, body: { bytes_in: 2048, bytes_out: 8192 } }],
+    ['renewProxySessions', { body: { session_ids: [w.sessionId, w.sshSessionId] } }],
     ['createProxyRecording', { path: { session_id: w.sessionId }, body: { format: 'asciicast-v2' } }],
     [
       'putProxyRecordingChunk',
