@@ -21,6 +21,8 @@ export interface SecurityCheck {
 
 const server = (file: string, name?: string) => ({ package: 'server', file, ...(name && { name }) });
 const sdk = (file: string, name?: string) => ({ package: 'sdk', file, ...(name && { name }) });
+const proxies = (file: string, name?: string) => ({ package: 'proxies', file, ...(name && { name }) });
+const protocol = (file: string, name?: string) => ({ package: 'protocol', file, ...(name && { name }) });
 
 export const CHECKS: SecurityCheck[] = [
   // Tenant isolation: every query of an organization's rows is filtered by the organization.
@@ -350,6 +352,47 @@ export const CHECKS: SecurityCheck[] = [
     find: '          headersTimeout: t.headersMs,\n          requestTimeout: t.requestMs,',
     replace: '          headersTimeout: 0,\n          requestTimeout: 0,',
     tests: [server('test/http-server.test.ts', 'half a request line')],
+  },
+  // The data plane: decisions that fail closed, sessions that always end, evidence that survives a crash.
+  {
+    id: 'policy-data-fails-closed',
+    what: 'past its age limit without events, policy data is fetched again, and decisions fail closed without it',
+    file: 'proxies/src/control-plane/policy-cache.ts',
+    find: '      const stale = !cached || this.#age(cached) > this.#maxAgeMs;',
+    replace: '      const stale = !cached;',
+    tests: [proxies('src/control-plane/policy-cache.test.ts')],
+  },
+  {
+    id: 'live-session-undecidable-ends',
+    what: 'a live session that cannot be decided again is ended (fail closed)',
+    file: 'proxies/src/gateway/live-sessions.ts',
+    find: '      if (!(await session.stillAllowed().catch(() => false))) {',
+    replace: '      if (!(await session.stillAllowed().catch(() => true))) {',
+    tests: [proxies('src/gateway/live-sessions.test.ts')],
+  },
+  {
+    id: 'lapsed-sessions-end',
+    what: 'the control plane ends the sessions of a proxy that stopped reporting them',
+    file: 'server/src/resources/session-lease.ts',
+    find: "            .where('last_seen_at', '<', cutoff)",
+    replace: "            .where('last_seen_at', '<', new Date(0))",
+    tests: [server('test/session-lease.test.ts', 'pglite')],
+  },
+  {
+    id: 'terminated-lease-not-renewed',
+    what: 'a session an admin terminated is not kept alive by its proxy’s heartbeat',
+    file: 'server/src/resources/session-lease.ts',
+    find: "    .where('terminate_requested_at', 'is', null)\n    .execute();",
+    replace: '    .execute();',
+    tests: [server('test/session-lease.test.ts', 'pglite')],
+  },
+  {
+    id: 'recording-flush-quarter-second',
+    what: 'recorded terminal output leaves the proxy within a quarter of a second',
+    file: 'protocol/src/asciicast-writer.ts',
+    find: 'this.#flushIntervalMs = options.flushIntervalMs ?? 250;',
+    replace: 'this.#flushIntervalMs = options.flushIntervalMs ?? 1000;',
+    tests: [protocol('src/asciicast-writer.test.ts')],
   },
   // The data plane's policy: commands exactly as the upstream runs them.
   {

@@ -1,8 +1,10 @@
 /**
- * The access-check middleware of middleware.ts, deciding locally: the policies, the socket and the groups of
- * people are fetched through the SDK and refreshed on an interval, and each request is decided by the
- * PolicyEngine of @border0/sdk/policy with no API call. It fails closed: without policy data fresher than
- * `maxStaleMs`, every request is answered 503.
+ * The access-check middleware of middleware.ts, deciding locally: the policies, the socket, and who may use
+ * sockets now (members with their roles and groups, service accounts) are fetched through the SDK and
+ * refreshed on an interval, and each request is decided by OrganizationAccess of @border0/sdk/policy with no
+ * API call, as the proxies decide: a person no longer a member, or demoted to read_only, is denied whatever
+ * the policies name. It fails closed: without policy data fresher than `maxStaleMs`, every request is
+ * answered 503.
  *
  * @example
  * const guard = offlineAccessCheck({ client: createClient(), socket: 'web' });
@@ -10,11 +12,11 @@
  * createServer((req, res) => guard(req, res, () => res.end('hello'))).listen(8080);
  */
 import type { Border0Client } from '@border0/sdk';
-import { PolicyEngine, type SocketInput } from '@border0/sdk/policy';
+import { OrganizationAccess, type SocketInput, standingFrom } from '@border0/sdk/policy';
 import { type AccessMiddleware, noIdentity, type RequestOptions, refuse, requestFacts } from './request.js';
 
 export interface OfflineAccessCheckOptions extends RequestOptions {
-  /** A client whose token may read sockets, policies and groups (`read_only` or above). */
+  /** A client whose token may read sockets, policies, members, groups and service accounts (`read_only` or above). */
   client: Border0Client;
   /** The socket this server is, by name or id. */
   socket: string;
@@ -41,10 +43,8 @@ export interface OfflineAccessCheck extends AccessMiddleware {
 }
 
 interface Snapshot {
-  engine: PolicyEngine;
+  access: OrganizationAccess;
   socket: SocketInput;
-  /** Lower-cased email → ids of the groups the person belongs to. */
-  groups: Map<string, string[]>;
   /** When the fetch started: the data is at least this fresh. */
   at: number;
 }
@@ -56,22 +56,16 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 }
 
 async function load(client: Border0Client, socketRef: string): Promise<Omit<Snapshot, 'at'>> {
-  const [socket, policies, groups] = await Promise.all([
+  const [socket, policies, members, groups, serviceAccounts] = await Promise.all([
     client.get('/api/v1/sockets/{socket}', { params: { path: { socket: socketRef } } }),
     collect(client.paginate('/api/v1/policies')),
+    collect(client.paginate('/api/v1/members')),
     collect(client.paginate('/api/v1/groups')),
+    collect(client.paginate('/api/v1/service-accounts')),
   ]);
-  const byEmail = new Map<string, string[]>();
-  for (const group of groups) {
-    for (const member of group.members) {
-      const email = member.email.toLowerCase();
-      byEmail.set(email, [...(byEmail.get(email) ?? []), group.id]);
-    }
-  }
   return {
-    engine: new PolicyEngine(policies),
+    access: new OrganizationAccess({ policies, ...standingFrom({ members, groups, serviceAccounts }) }),
     socket: { id: socket.id, socket_type: socket.socket_type, tags: socket.tags },
-    groups: byEmail,
   };
 }
 
@@ -96,8 +90,8 @@ export function offlineAccessCheck(options: OfflineAccessCheckOptions): OfflineA
     }
     const { email, ip } = requestFacts(req, options);
     if (!email) return refuse(res, 403, noIdentity(options));
-    const decision = current.engine.decide(current.socket, {
-      identity: { email, groups: current.groups.get(email.toLowerCase()) ?? [] },
+    const decision = current.access.decide(current.socket, {
+      identity: { email },
       action: { type: 'http' },
       ip,
       country: ip === undefined ? null : (options.country?.(ip) ?? null),

@@ -63,7 +63,9 @@ beforeAll(async () => {
       upstream_configuration: { type: 'http', scheme: 'http', hostname: '127.0.0.1', port: 3000 },
     },
   });
-  await b0.post('/api/v1/members', { body: { email: 'alice@acme.dev', role: 'member' } });
+  for (const email of ['alice@acme.dev', 'carol@acme.dev']) {
+    await b0.post('/api/v1/members', { body: { email, role: 'member' } });
+  }
   const staff = await b0.post('/api/v1/groups', { body: { name: 'staff' } });
   await b0.post('/api/v1/groups/{group}/members', {
     params: { path: { group: staff.id } },
@@ -95,13 +97,17 @@ describe('access-check/middleware.ts (decided by the API)', () => {
     expect(state.checks).toBe(1);
     expect(await get('bob@acme.dev')).toEqual({
       status: 403,
+      text: 'denied: bob@acme.dev is not a member of the organization, or their role does not use sockets\n',
+    });
+    expect(await get('carol@acme.dev')).toEqual({
+      status: 403,
       text: 'denied: the one policy that applies to this socket does not allow http access\n',
     });
     expect(await get()).toEqual({
       status: 403,
       text: 'denied: no identity (the X-Forwarded-Email header is missing)\n',
     });
-    expect(state.checks).toBe(2);
+    expect(state.checks).toBe(3);
   });
 
   it('asks again once a cached decision expires, and fails closed when the API is unreachable', async () => {
@@ -188,9 +194,27 @@ describe('access-check/offline.ts (decided locally)', () => {
     expect(await get('alice@acme.dev')).toEqual({ status: 200, text: 'hello' });
     expect(await get('bob@acme.dev')).toEqual({
       status: 403,
+      text: 'denied: bob@acme.dev is not a member of the organization, or their role does not use sockets\n',
+    });
+    expect(await get('carol@acme.dev')).toEqual({
+      status: 403,
       text: 'denied: the one policy that applies to this socket does not allow http access\n',
     });
     expect((await get()).status).toBe(403);
+
+    // Standing, as the proxies decide: alice demoted to read_only is refused once the data is fetched again.
+    await b0.patch('/api/v1/members/{member}', {
+      params: { path: { member: 'alice@acme.dev' } },
+      body: { role: 'read_only' },
+    });
+    await guard.refresh();
+    expect((await get('alice@acme.dev')).status).toBe(403);
+    await b0.patch('/api/v1/members/{member}', {
+      params: { path: { member: 'alice@acme.dev' } },
+      body: { role: 'member' },
+    });
+    await guard.refresh();
+    expect((await get('alice@acme.dev')).status).toBe(200);
 
     await b0.delete('/api/v1/policies/{policy}', { params: { path: { policy: 'staff-web' } } });
     await guard.refresh();

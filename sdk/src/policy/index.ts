@@ -9,7 +9,9 @@ export { type IpAddress, type IpRange, isIpOrCidr, parseCidr, parseIp, rangeCont
 export {
   OrganizationAccess,
   type OrganizationPolicyData,
+  SOCKET_ROLES,
   type Standing,
+  standingFrom,
   withoutStanding,
 } from './organization-access.js';
 export { inDailyWindow, isTimeZone, minuteOfDay, parseTimeOfDay, type TimeOfDay } from './time-of-day.js';

@@ -17,6 +17,36 @@ export interface OrganizationPolicyData {
   service_accounts: readonly string[];
 }
 
+/**
+ * The roles whose holders may use sockets: every role but `read_only`, which sees everything and uses nothing.
+ * The server builds its policy data with this set (and tests that it matches its roles' rights).
+ */
+export const SOCKET_ROLES: ReadonlySet<string> = new Set(['owner', 'admin', 'member', 'client']);
+
+/**
+ * The standing part of policy data, from what the API lists to a `read_only` token or above: members with
+ * their roles, groups with their members, service accounts with their roles.
+ */
+export function standingFrom(lists: {
+  members: readonly { email: string; role: string }[];
+  groups: readonly { id: string; members: readonly { email: string }[] }[];
+  serviceAccounts: readonly { name: string; role: string }[];
+}): Pick<OrganizationPolicyData, 'identities' | 'service_accounts'> {
+  const groupsOf = new Map<string, string[]>();
+  for (const group of lists.groups) {
+    for (const member of group.members) {
+      const email = member.email.toLowerCase();
+      groupsOf.set(email, [...(groupsOf.get(email) ?? []), group.id]);
+    }
+  }
+  return {
+    identities: lists.members
+      .filter((m) => SOCKET_ROLES.has(m.role))
+      .map((m) => ({ email: m.email.toLowerCase(), groups: groupsOf.get(m.email.toLowerCase()) ?? [] })),
+    service_accounts: lists.serviceAccounts.filter((a) => SOCKET_ROLES.has(a.role)).map((a) => a.name),
+  };
+}
+
 export type Standing = { standing: true; groups: string[] } | { standing: false; reason: string };
 
 /**
