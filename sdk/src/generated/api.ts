@@ -2217,6 +2217,8 @@ export interface components {
         };
         /** @description Reported by a proxy when a connection arrives. A denied session starts already ended. */
         ProxySessionCreate: {
+            /** @description Identical refusals counted into this one record (default 1); more than 1 only when denied. */
+            attempts?: number;
             /**
              * @description IPv4 or IPv6 address.
              * @example 192.0.2.7
@@ -2357,6 +2359,8 @@ export interface components {
             role?: components["schemas"]["Role"];
         };
         Session: {
+            /** @description How many connections this record stands for: a proxy reports a refusal before authentication (no valid client certificate, another organization's) once per socket, client address and reason, then counts the repeats of a window into one more record. */
+            attempts: number;
             bytes_in: number;
             bytes_out: number;
             client_ip: string | null;
@@ -2405,6 +2409,8 @@ export interface components {
         };
         /** @description Reported by a proxy when a connection arrives. A denied session starts already ended. */
         SessionCreate: {
+            /** @description Identical refusals counted into this one record (default 1); more than 1 only when denied. */
+            attempts?: number;
             /**
              * @description IPv4 or IPv6 address.
              * @example 192.0.2.7

@@ -16,6 +16,7 @@ import * as deviceLogin from './migrations/0006-device-login.js';
 import * as loginRefresh from './migrations/0007-login-refresh.js';
 import * as recordingChunks from './migrations/0008-recording-chunks.js';
 import * as sshHostKeys from './migrations/0009-ssh-host-keys.js';
+import * as sessionAttempts from './migrations/0010-session-attempts.js';
 import type { Database } from './schema.js';
 
 export type Store = Kysely<Database>;
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '0007-login-refresh': loginRefresh,
   '0008-recording-chunks': recordingChunks,
   '0009-ssh-host-keys': sshHostKeys,
+  '0010-session-attempts': sessionAttempts,
 };
 
 export async function openStore(options: StoreOptions): Promise<Store> {

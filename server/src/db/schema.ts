@@ -155,6 +155,7 @@ export interface SessionsTable {
   bytes_in: ColumnType<string, string | number, string | number>;
   bytes_out: ColumnType<string, string | number, string | number>;
   terminate_requested_at: Timestamp | null;
+  attempts: ColumnType<number, number | undefined, number>;
 }
 
 export interface SessionEventsTable {

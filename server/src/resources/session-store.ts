@@ -54,6 +54,10 @@ export function checkSessionIdentity(body: NewSession): void {
   if (body.user_email && body.service_account) {
     throw invalid('service_account', 'a session belongs to a user or a service account, not both');
   }
+  // Only refusals are counted together: every allowed connection is a session of its own.
+  if (body.attempts !== undefined && body.attempts > 1 && body.result !== 'denied') {
+    throw invalid('attempts', 'more than one attempt is only counted for a denied session');
+  }
 }
 
 /** Opens a session on `socket` (audited); a denied one starts already ended. */
@@ -84,6 +88,7 @@ export async function insertSession(
       reason: body.reason ?? null,
       bytes_in: 0,
       bytes_out: 0,
+      attempts: body.attempts ?? 1,
     })
     .execute();
   await audit({
@@ -94,6 +99,7 @@ export async function insertSession(
       socket: socket.name,
       user: body.user_email ?? body.service_account ?? null,
       result: body.result,
+      ...(body.attempts !== undefined && body.attempts > 1 && { attempts: body.attempts }),
     },
   });
   return findSession(trx, socket.org_id, id);
