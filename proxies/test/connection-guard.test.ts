@@ -3,11 +3,14 @@
  * handshake from accept, then the protocol's login), and an address may hold only so many such connections.
  * Other addresses (127.0.0.0/8 is all this machine) and connectors' tunnels are still served meanwhile.
  */
-import type { Socket } from 'node:net';
+import { type Socket, connect as tcpConnect } from 'node:net';
+import { Duplex } from 'node:stream';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { TUNNEL_ALPN } from '@border0/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectorPeer, waitUntil } from './support/connector-peer.js';
 import {
+  type ClientCredentials,
   clientHello,
   msUntilClosed,
   rawConnection,
@@ -122,6 +125,22 @@ describe('deadlines before login', () => {
     client.end();
   });
 
+  it('survives clients that reset their connection right after the handshake', async () => {
+    for (let round = 0; round < 5; round++) {
+      await Promise.all(
+        Array.from({ length: 40 }, async () => {
+          const { tls, tcp } = await resettableTls(proxy.port, ssh, stack.credentials);
+          // A TCP reset, while the proxy is still looking the socket up or deciding.
+          tcp.resetAndDestroy();
+          tls.destroy();
+        }),
+      );
+    }
+    const tls = await tlsConnection(proxy.port, { servername: ssh, credentials: stack.credentials });
+    expect(await statusLineOf(tls)).toMatch(/^OK/);
+    tls.destroy();
+  });
+
   it('lets nothing linger in the budget', async () => {
     await waitUntil(() => proxy.handle.pendingConnections === 0, SLACK_MS, 'no pending connections');
   });
@@ -194,3 +213,32 @@ describe('connections per address', () => {
     await waitUntil(() => proxy.handle.pendingConnections === 0, SLACK_MS, 'no pending connections');
   });
 });
+
+/**
+ * A TLS client whose TCP connection can be reset: TLS runs over a stream of ours, so that the TCP socket is
+ * not Node's TLS socket's own (resetting that one from under it crashes the client).
+ */
+async function resettableTls(
+  port: number,
+  servername: string,
+  credentials: ClientCredentials,
+): Promise<{ tls: TLSSocket; tcp: Socket }> {
+  const tcp = tcpConnect({ host: '127.0.0.1', port });
+  tcp.on('error', () => {});
+  const carrier = new Duplex({
+    read() {},
+    write(chunk, _encoding, done) {
+      if (tcp.destroyed) return done();
+      tcp.write(chunk, () => done());
+    },
+  });
+  tcp.on('data', (chunk) => carrier.push(chunk));
+  tcp.on('close', () => carrier.destroy());
+  const tls = tlsConnect({ socket: carrier, servername, rejectUnauthorized: false, ...credentials });
+  tls.on('error', () => {});
+  await new Promise((resolve, reject) => {
+    tls.once('secureConnect', resolve);
+    tls.once('close', () => reject(new Error('closed before the handshake')));
+  });
+  return { tls, tcp };
+}

@@ -141,9 +141,10 @@ export class ConnectionGuard {
     return () => this.#release(pending);
   }
 
-  /** Closes every connection that has not logged in, and stops. */
+  /** Closes every connection that has not logged in, and stops (summing up the last cut ones). */
   close(): void {
     clearInterval(this.#summary);
+    this.#summarise();
     for (const pending of [...this.#pending.values()]) {
       pending.raw.destroy();
       this.#release(pending);
@@ -183,7 +184,7 @@ export class ConnectionGuard {
         loginTimeouts: login,
         pending: this.#pending.size,
       },
-      'connections cut before logging in (last minute)',
+      'connections cut before logging in (since the last such line)',
     );
     Object.assign(this.#cut, { refused: 0, evicted: 0, handshake: 0, login: 0 });
   }

@@ -77,6 +77,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
 
   tls.on('secureConnection', (socket: TLSSocket) => {
+    // From here on, errors (a client's reset) are the socket's own: without a listener they would end the proxy.
+    socket.on('error', (error) => log.debug({ err: error, ip: socket.remoteAddress }, 'connection error'));
     // Status lines and small protocol messages go out at once instead of waiting on Nagle's algorithm.
     socket.setNoDelay(true);
     if (socket.alpnProtocol === TUNNEL_ALPN) {
