@@ -26,6 +26,8 @@ const DEADLINE_MS = 1500;
 /** Generous: the machine is shared, and a deadline that fires late still bounds the connection. */
 const SLACK_MS = 5000;
 
+/** An API with its store, a proxy and a certificate: slow on a busy machine. */
+const STARTUP_MS = 120_000;
 let stack: Stack;
 let connectorToken: string;
 const ssh = 'box-local.localhost';
@@ -73,7 +75,7 @@ beforeAll(async () => {
       },
     },
   });
-});
+}, STARTUP_MS);
 afterAll(() => stack?.close());
 
 describe('deadlines before login', () => {
@@ -82,7 +84,7 @@ describe('deadlines before login', () => {
     proxy = await stack.startProxy({
       connectionLimits: { handshakeTimeoutMs: DEADLINE_MS, loginTimeoutMs: DEADLINE_MS },
     });
-  });
+  }, STARTUP_MS);
 
   const closedByDeadline = async (socket: Socket) => {
     const ms = await msUntilClosed(socket, DEADLINE_MS + SLACK_MS);
@@ -125,21 +127,25 @@ describe('deadlines before login', () => {
     client.end();
   });
 
-  it('survives clients that reset their connection right after the handshake', async () => {
-    for (let round = 0; round < 5; round++) {
-      await Promise.all(
-        Array.from({ length: 40 }, async () => {
-          const { tls, tcp } = await resettableTls(proxy.port, ssh, stack.credentials);
-          // A TCP reset, while the proxy is still looking the socket up or deciding.
-          tcp.resetAndDestroy();
-          tls.destroy();
-        }),
-      );
-    }
-    const tls = await tlsConnection(proxy.port, { servername: ssh, credentials: stack.credentials });
-    expect(await statusLineOf(tls)).toMatch(/^OK/);
-    tls.destroy();
-  });
+  it(
+    'survives clients that reset their connection right after the handshake',
+    async () => {
+      for (let round = 0; round < 5; round++) {
+        await Promise.all(
+          Array.from({ length: 40 }, async () => {
+            const { tls, tcp } = await resettableTls(proxy.port, ssh, stack.credentials);
+            // A TCP reset, while the proxy is still looking the socket up or deciding.
+            tcp.resetAndDestroy();
+            tls.destroy();
+          }),
+        );
+      }
+      const tls = await tlsConnection(proxy.port, { servername: ssh, credentials: stack.credentials });
+      expect(await statusLineOf(tls)).toMatch(/^OK/);
+      tls.destroy();
+    },
+    STARTUP_MS,
+  );
 
   it('lets nothing linger in the budget', async () => {
     await waitUntil(() => proxy.handle.pendingConnections === 0, SLACK_MS, 'no pending connections');
@@ -158,7 +164,7 @@ describe('connections per address', () => {
         maxPending: 8,
       },
     });
-  });
+  }, STARTUP_MS);
 
   it('refuses an address past its limit while another address is served', async () => {
     const held = await Promise.all(Array.from({ length: 5 }, () => rawConnection(proxy.port, '127.0.0.2')));
