@@ -285,9 +285,14 @@ async function collectedSample(stack: Stack): Promise<ProxySample> {
   return sampleProxy(stack, file);
 }
 
-async function typeFor(terminal: LiveTerminal, count: number, untilMs = Infinity): Promise<number[]> {
+async function typeFor(
+  terminal: LiveTerminal,
+  count: number,
+  untilMs = Infinity,
+  stop = () => false,
+): Promise<number[]> {
   const times: number[] = [];
-  for (let i = 0; (i < count || count === 0) && Date.now() < untilMs; i++) {
+  for (let i = 0; (i < count || count === 0) && Date.now() < untilMs && !stop(); i++) {
     times.push(await terminal.keystroke(i));
     // A typist's pace, not a benchmark's: the flood gets the CPU between keystrokes.
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -390,16 +395,23 @@ async function flood(stack: Stack, terminal: LiveTerminal): Promise<Round> {
 
   const samples: ProxySample[] = [];
   const held: number[] = [];
+  let failed: unknown;
   const sampler = setInterval(() => {
-    samples.push(sampleProxy(stack));
-    held.push(tally.open);
+    try {
+      samples.push(sampleProxy(stack));
+      held.push(tally.open);
+    } catch (error) {
+      // The proxy is gone (its exit is reported): the run ends, and cleans up, below.
+      failed ??= error;
+    }
   }, 1000);
   const cpu = { proxy: cpuSecondsOf(stack.proxy.child.pid!), attacker: cpuSecondsOf(attacker.pid!) };
   const machine = machineBusySeconds();
   const started = Date.now();
   const openedAtStart = tally.opened;
-  const during = await typeFor(terminal, 0, Date.now() + seconds * 1000);
+  const during = await typeFor(terminal, 0, Date.now() + seconds * 1000, () => failed !== undefined);
   clearInterval(sampler);
+  if (failed !== undefined) throw failed;
   const proxyCpu = cpuSecondsOf(stack.proxy.child.pid!) - cpu.proxy;
   const attackerCpu = cpuSecondsOf(attacker.pid!) - cpu.attacker;
   const machineShare = (machineBusySeconds() - machine) / (((Date.now() - started) / 1000) * cpus().length);
