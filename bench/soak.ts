@@ -86,10 +86,14 @@ async function setUp(): Promise<Stack> {
   undo.push(() => sshd.stop());
 
   const env: Record<string, string> = { BORDER0_CONFIG_DIR: join(work, 'config') };
+  const api: Platform = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env);
+  // After the proxy and the connector (undone last first), which hold streams open to it; killed if slow.
+  undo.push(() => {
+    const kill = setTimeout(() => api.process.kill('SIGKILL'), 10_000);
+    return api.stop().finally(() => clearTimeout(kill));
+  });
   const daemons: ChildProcess[] = [];
   undo.push(() => stopDaemons(daemons));
-  const api: Platform = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env);
-  undo.push(() => api.stop());
   env.BORDER0_API_URL = api.url;
   const adminToken = readFileSync(join(work, 'data', 'admin-token'), 'utf8').trim();
   const admin = createClient({ baseUrl: api.url, token: adminToken });
