@@ -27,17 +27,22 @@
  * shown too: other work on it moves every figure.
  * Needs root (sshd switches users) and openssh-server.
  */
-import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { fork } from 'node:child_process';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createClient } from '@border0/sdk';
-import { BIN, border0, daemon, freePort, type Platform, startPlatform } from '../e2e/test/processes.js';
-import { SSHD_TEST_USER, startSshd } from '../proxies/test/sshd.js';
-import { clientCredentials } from './client-credentials.js';
-import { killGroup, quote, stopDaemons, until } from './process-control.js';
+import { LiveTerminal } from './live-terminal.js';
+import { until } from './process-control.js';
+import {
+  collectedSample,
+  cpuSecondsOf,
+  machineBusySeconds,
+  type ProxySample,
+  proxyLogSummary,
+  proxyOpenFilesLimit,
+  sampleProxy,
+} from './proxy-measures.js';
 import type { Plan, Tally } from './soak-attacker.js';
+import { type Stack, setUp } from './soak-stack.js';
 import { median, percentile, round } from './stats.js';
 
 function flag(name: string, fallback: number): number {
@@ -56,238 +61,10 @@ const keys = flag('keys', 300);
 const settleSeconds = flag('settle', 70);
 const rounds = flag('rounds', 1);
 const rampSeconds = flag('ramp-seconds', 10);
-/** bash turns bracketed paste on around its prompt. */
-const BRACKETED_PASTE_ON = '\u001b[?2004h';
 const MB = 1024 * 1024;
 
 /** What is to be undone at the end, last first; runs on success, failure and Ctrl+C alike. */
 const undo: (() => unknown)[] = [];
-
-interface Stack {
-  work: string;
-  sshConfig: string;
-  host: string;
-  dnsname: string;
-  admin: ReturnType<typeof createClient>;
-  proxy: { child: ChildProcess; output: () => string; port: number; memoryFile: string };
-  credentials: { key: string; cert: string };
-}
-
-async function setUp(): Promise<Stack> {
-  const work = mkdtempSync(join(tmpdir(), 'border0-soak-'));
-  undo.push(() => rmSync(work, { recursive: true, force: true }));
-  const key = join(work, 'id_ed25519');
-  await new Promise<void>((resolve, reject) =>
-    spawn('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]).once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`ssh-keygen exited with ${code}`)),
-    ),
-  );
-  const sshd = await startSshd({ authorizedKeys: [readFileSync(`${key}.pub`, 'utf8')] });
-  undo.push(() => sshd.stop());
-
-  const env: Record<string, string> = { BORDER0_CONFIG_DIR: join(work, 'config') };
-  const api: Platform = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env);
-  // After the proxy and the connector (undone last first), which hold streams open to it; killed if slow.
-  undo.push(() => {
-    const kill = setTimeout(() => api.process.kill('SIGKILL'), 10_000);
-    return api.stop().finally(() => clearTimeout(kill));
-  });
-  const daemons: ChildProcess[] = [];
-  undo.push(() => stopDaemons(daemons));
-  env.BORDER0_API_URL = api.url;
-  const adminToken = readFileSync(join(work, 'data', 'admin-token'), 'utf8').trim();
-  const admin = createClient({ baseUrl: api.url, token: adminToken });
-  const org = await admin.get('/api/v1/organizations/{organization}', {
-    params: { path: { organization: 'current' } },
-  });
-
-  const port = await freePort();
-  const memoryFile = join(work, 'proxy-memory.json');
-  const proxyToken = readFileSync(join(work, 'data', 'proxy-token'), 'utf8').trim();
-  const probe = fileURLToPath(new URL('./memory-probe.cjs', import.meta.url));
-  const proxy = await daemon(
-    daemons,
-    process.execPath,
-    [
-      '--require',
-      probe,
-      '--expose-gc',
-      BIN,
-      'proxy',
-      'start',
-      '--token',
-      proxyToken,
-      '--port',
-      String(port),
-    ].concat(['--name', 'soak']),
-    { ...env, BORDER0_SOAK_MEMORY_FILE: memoryFile },
-    /proxy soak listening/,
-  );
-  env.BORDER0_PROXY = `127.0.0.1:${port}`;
-  // A proxy that dies under the flood is the finding: say so with what it said last.
-  const died = (code: number | null, signal: string | null) =>
-    console.error(`\nthe proxy exited (${signal ?? code}); its last words:\n${proxy.output().slice(-6000)}`);
-  proxy.child.once('exit', died);
-  undo.push(() => proxy.child.off('exit', died));
-
-  const lab = await admin.post('/api/v1/connectors', { body: { name: 'soak' } });
-  const connectorToken = await admin.post('/api/v1/connectors/{connector}/tokens', {
-    params: { path: { connector: lab.id } },
-    body: { name: 'soak' },
-  });
-  const socket = await admin.post('/api/v1/sockets', {
-    body: {
-      name: 'soak-box',
-      socket_type: 'ssh',
-      connector_ids: [lab.id],
-      upstream_configuration: {
-        type: 'ssh',
-        hostname: '127.0.0.1',
-        port: sshd.port,
-        authentication_type: 'private_key',
-        username: SSHD_TEST_USER,
-        private_key: readFileSync(key, 'utf8'),
-      },
-    },
-  });
-  await admin.post('/api/v1/policies', {
-    body: {
-      name: 'soak-ssh',
-      org_wide: true,
-      document: {
-        permissions: { ssh: { shell: {}, exec: {} } },
-        condition: { who: { email: ['admin@localhost'] } },
-      },
-    },
-  });
-  await daemon(
-    daemons,
-    process.execPath,
-    [BIN, 'connector', 'start', '--token', connectorToken.token],
-    env,
-    /connector soak serves/,
-  );
-  const written = await border0(['client', 'ssh-config'], env);
-  if (written.code !== 0) throw new Error(`border0 client ssh-config failed: ${written.stderr}`);
-  const sshConfig = join(env.BORDER0_CONFIG_DIR!, 'ssh', `${org.name}.conf`);
-  // The config's own settings first; these only keep the run quiet and unattended.
-  writeFileSync(
-    sshConfig,
-    `${readFileSync(sshConfig, 'utf8')}\nHost *\n  UserKnownHostsFile /dev/null\n  StrictHostKeyChecking no\n  LogLevel ERROR\n`,
-  );
-  const { key: clientKey, cert } = await clientCredentials(api.url, adminToken);
-  return {
-    work,
-    sshConfig,
-    host: `${SSHD_TEST_USER}@${socket.dnsname}`,
-    dnsname: socket.dnsname,
-    admin,
-    proxy: { child: proxy.child, output: proxy.output, port, memoryFile },
-    credentials: { key: clientKey, cert },
-  };
-}
-
-/** An interactive shell through the proxy running `cat`: each keystroke is timed until its echo. */
-class LiveTerminal {
-  #screen = '';
-  #onOutput = () => {};
-  #closing: Promise<void> | undefined;
-  readonly #script: ChildProcess;
-  readonly #exited: Promise<void>;
-
-  constructor(stack: Stack) {
-    const command = ['exec', 'ssh', '-F', stack.sshConfig, '-tt', stack.host].map(quote).join(' ');
-    this.#script = spawn('script', ['-qfec', `stty cols 80 rows 24; ${command}`, '/dev/null'], {
-      detached: true,
-      env: { ...process.env, TERM: 'xterm' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    this.#script.stdout!.on('data', (chunk: Buffer) => {
-      this.#screen += chunk.toString('latin1');
-      this.#onOutput();
-    });
-    this.#script.stderr!.on('data', (chunk: Buffer) => {
-      this.#screen += chunk.toString('latin1');
-    });
-    this.#exited = new Promise((resolve) => this.#script.once('close', () => resolve()));
-    undo.push(() => this.close());
-  }
-
-  async start(): Promise<void> {
-    await until(() => /\$ $/.test(this.#screen.replaceAll(BRACKETED_PASTE_ON, '')), 'the prompt', 30_000);
-    // The quotes keep the typed line from matching; bash restores the tty (cooked, echo) before running it.
-    this.#script.stdin!.write('echo RE""ADY; exec cat\r');
-    await until(() => /READY\r?\n/.test(this.#screen), 'cat to start', 10_000);
-  }
-
-  /** Milliseconds from writing one character to reading its echo. */
-  async keystroke(index: number): Promise<number> {
-    const char = String.fromCharCode(97 + (index % 26));
-    const mark = this.#screen.length;
-    const echoed = new Promise<bigint>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no echo of a keystroke in 10 s`)), 10_000);
-      this.#onOutput = () => {
-        if (this.#screen.indexOf(char, mark) === -1) return;
-        clearTimeout(timer);
-        this.#onOutput = () => {};
-        resolve(process.hrtime.bigint());
-      };
-    });
-    const start = process.hrtime.bigint();
-    this.#script.stdin!.write(char);
-    const end = await echoed;
-    // The screen only needs to hold what comes next.
-    if (this.#screen.length > 4096) this.#screen = this.#screen.slice(-64);
-    return Number(end - start) / 1e6;
-  }
-
-  close(): Promise<void> {
-    this.#closing ??= (async () => {
-      // Ctrl+C ends cat, which is the session's shell: ssh, then script exit.
-      this.#script.stdin!.write('\x03');
-      const timer = setTimeout(() => killGroup(this.#script), 10_000);
-      await this.#exited;
-      clearTimeout(timer);
-    })();
-    return this.#closing;
-  }
-}
-
-interface ProxySample {
-  at: number;
-  rss: number;
-  heapUsed: number;
-  /** Memory of Buffers and other objects outside the JavaScript heap that it keeps alive. */
-  external: number;
-  descriptors: number;
-}
-
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-function sampleProxy(stack: Stack, file = stack.proxy.memoryFile): ProxySample {
-  const pid = stack.proxy.child.pid!;
-  const memory = JSON.parse(readFileSync(file, 'utf8')) as {
-    rss: number;
-    heapUsed: number;
-    external: number;
-  };
-  return {
-    at: Date.now(),
-    rss: memory.rss,
-    heapUsed: memory.heapUsed,
-    external: memory.external,
-    descriptors: readdirSync(`/proc/${pid}/fd`).length,
-  };
-}
-
-/** A sample right after a full garbage collection in the proxy (SIGUSR2 to its probe). */
-async function collectedSample(stack: Stack): Promise<ProxySample> {
-  const file = `${stack.proxy.memoryFile}.collected`;
-  rmSync(file, { force: true });
-  stack.proxy.child.kill('SIGUSR2');
-  await until(() => existsSync(file), 'the probe to collect', 10_000);
-  return sampleProxy(stack, file);
-}
 
 async function typeFor(
   terminal: LiveTerminal,
@@ -304,57 +81,12 @@ async function typeFor(
   return times;
 }
 
-function proxyOpenFilesLimit(stack: Stack): string {
-  const limits = readFileSync(`/proc/${stack.proxy.child.pid}/limits`, 'utf8');
-  const [, soft, hard] = /^Max open files\s+(\S+)\s+(\S+)/m.exec(limits) ?? [];
-  return `${soft} (hard ${hard})`;
-}
-
-/** Sums the proxy's log lines that count cut connections, and its rate-limit warnings. */
-function proxyLogSummary(output: string) {
-  const cut = {
-    handshakeTimeouts: 0,
-    loginTimeouts: 0,
-    refusedOverAddressLimit: 0,
-    evictedOverTotalLimit: 0,
-  };
-  let lookupWarnings = 0;
-  let lookupsRefused = 0;
-  for (const line of output.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      if (String(entry.msg).startsWith('connections cut before logging in')) {
-        for (const field of Object.keys(cut) as (keyof typeof cut)[]) cut[field] += Number(entry[field] ?? 0);
-      } else if (String(entry.msg).startsWith('socket lookups are rate limited')) {
-        lookupWarnings++;
-        lookupsRefused += Number(entry.refused ?? 0);
-      }
-    } catch {
-      // Not a log line.
-    }
-  }
-  return { cut, lookupWarnings, lookupsRefused };
-}
-
 const stats = (times: number[]) => ({
   count: times.length,
   median_ms: round(median(times)),
   p95_ms: round(percentile(times, 0.95)),
   max_ms: round(Math.max(...times)),
 });
-
-/** CPU seconds all processes on the machine have used (user, nice, system on every core). */
-function machineBusySeconds(): number {
-  const [, user, nice, system] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
-  return (Number(user) + Number(nice) + Number(system)) / CLOCK_TICKS;
-}
-
-function cpuSecondsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
 
 interface Round {
   during: number[];
@@ -402,7 +134,7 @@ async function flood(stack: Stack, terminal: LiveTerminal): Promise<Round> {
   let failed: unknown;
   const sampler = setInterval(() => {
     try {
-      samples.push(sampleProxy(stack));
+      samples.push(sampleProxy(stack.proxy));
       held.push(tally.open);
     } catch (error) {
       // The proxy is gone (its exit is reported): the run ends, and cleans up, below.
@@ -428,8 +160,8 @@ async function flood(stack: Stack, terminal: LiveTerminal): Promise<Round> {
 
   // The flood is gone: the proxy should give back what it held.
   await new Promise((resolve) => setTimeout(resolve, settleSeconds * 1000));
-  const after = sampleProxy(stack);
-  const afterCollected = await collectedSample(stack);
+  const after = sampleProxy(stack.proxy);
+  const afterCollected = await collectedSample(stack.proxy);
   console.log(
     `  after ${settleSeconds} s: RSS ${mb(after.rss)} MB, heap used ${mb(afterCollected.heapUsed)} MB, ` +
       `external ${mb(afterCollected.external)} MB`,
@@ -452,14 +184,15 @@ async function flood(stack: Stack, terminal: LiveTerminal): Promise<Round> {
 const mb = (bytes: number) => (bytes / MB).toFixed(1);
 
 async function main(): Promise<void> {
-  const stack = await setUp();
+  const stack = await setUp(undo);
   const cores = cpus();
   console.log(
     `soak: ${connections} hostile connections for ${seconds} s against one proxy, ${rounds} round(s) ` +
-      `(pid ${stack.proxy.child.pid}, open files limit ${proxyOpenFilesLimit(stack)}), ` +
+      `(pid ${stack.proxy.child.pid}, open files limit ${proxyOpenFilesLimit(stack.proxy)}), ` +
       `${cores.length} cores (${cores[0]?.model ?? 'unknown cpu'})`,
   );
-  const terminal = new LiveTerminal(stack);
+  const terminal = new LiveTerminal(stack.sshConfig, stack.host);
+  undo.push(() => terminal.close());
   await terminal.start();
   await typeFor(terminal, 20);
   const machineBefore = machineBusySeconds();
@@ -467,7 +200,7 @@ async function main(): Promise<void> {
   const before = await typeFor(terminal, keys);
   const beforeShare =
     (machineBusySeconds() - machineBefore) / (((Date.now() - beforeStarted) / 1000) * cores.length);
-  const baseline = await collectedSample(stack);
+  const baseline = await collectedSample(stack.proxy);
   console.log(`  before: ${keys} keystrokes, median ${median(before).toFixed(2)} ms`);
 
   const results: Round[] = [];
@@ -560,7 +293,7 @@ async function main(): Promise<void> {
     reconnect_ms: reconnectMs,
     ramp_seconds: rampSeconds,
     cores: cores.length,
-    open_files_limit: proxyOpenFilesLimit(stack),
+    open_files_limit: proxyOpenFilesLimit(stack.proxy),
     held: { median: median(held), min: Math.min(...held), max: Math.max(...held) },
     opened_per_s: round(opened / floodSeconds, 1),
     refused_before_up: refused,
