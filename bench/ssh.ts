@@ -31,6 +31,8 @@ import { join } from 'node:path';
 import { createClient } from '@border0/sdk';
 import { BIN, border0, daemon, freePort, type Platform, startPlatform } from '../e2e/test/processes.js';
 import { SSHD_TEST_USER, type Sshd, startSshd } from '../proxies/test/sshd.js';
+import { killGroup, quote, stopDaemons, until } from './process-control.js';
+import { median, percentile, round } from './stats.js';
 
 const MB = 1024 * 1024;
 
@@ -58,15 +60,6 @@ type Direction = (typeof DIRECTIONS)[number];
 const undo: (() => unknown)[] = [];
 /** Every short-lived child (scp, ssh, script), each the leader of its own process group. */
 const running = new Set<ChildProcess>();
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
 
 interface Run {
   code: number | null;
@@ -118,29 +111,6 @@ async function ok(
     throw new Error(`${command} ${args.join(' ')} exited with ${result.code}: ${result.stderr.trim()}`);
   }
   return result;
-}
-
-const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-/** Nearest rank. */
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
-};
-const round = (value: number, digits = 3) => Number(value.toFixed(digits));
-
-/** Polls `check` every 20 ms until it holds; fails after the deadline. */
-async function until(check: () => boolean, what: string, deadlineMs = 10_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -387,23 +357,6 @@ async function setUp(): Promise<Setup> {
       ...sshdPids,
     },
   };
-}
-
-async function stopDaemons(daemons: ChildProcess[]): Promise<void> {
-  await Promise.all(
-    daemons.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-          child.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
 }
 
 /** How each path's ssh and scp are told where to go: options before the destination, and the host. */

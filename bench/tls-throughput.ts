@@ -13,7 +13,7 @@
  */
 import 'reflect-metadata';
 import { fork } from 'node:child_process';
-import { generateKeyPairSync, randomBytes, webcrypto } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { type AddressInfo, createServer, type Socket, connect as tcpConnect } from 'node:net';
 import { cpus } from 'node:os';
 import { connect as tlsConnect } from 'node:tls';
@@ -23,8 +23,9 @@ import { checkProxyIdentity } from '@border0/protocol';
 import { CLIENT_ALPN, parseStatusLine, startProxy } from '@border0/proxies';
 import { createClient } from '@border0/sdk';
 import { startServer } from '@border0/server';
-import * as x509 from '@peculiar/x509';
 import { pino } from 'pino';
+import { type Credentials, clientCredentials } from './client-credentials.js';
+import { median } from './stats.js';
 
 const MB = 1024 * 1024;
 const CHUNK = 64 * 1024;
@@ -119,12 +120,6 @@ function openDirect(port: number): Promise<Opened> {
   });
 }
 
-interface Credentials {
-  key: string;
-  cert: string;
-  platformCa: string;
-}
-
 /** TLS to the proxy for `dnsname` with ALPN border0-client; resolves after the `OK <session>` line. */
 function openThroughProxy(proxyPort: number, dnsname: string, credentials: Credentials): Promise<Opened> {
   return new Promise((resolve, reject) => {
@@ -161,42 +156,6 @@ function openThroughProxy(proxyPort: number, dnsname: string, credentials: Crede
     socket.on('data', onData);
     socket.once('error', fail);
   });
-}
-
-/** A client certificate for the owner: a P-256 key made here, a CSR, the organization's client CA signs. */
-async function clientCredentials(apiUrl: string, token: string): Promise<Credentials> {
-  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-  const client = createClient({ baseUrl: apiUrl, token });
-  const pair = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = {
-    privateKey: await webcrypto.subtle.importKey(
-      'pkcs8',
-      pair.privateKey.export({ type: 'pkcs8', format: 'der' }),
-      algorithm,
-      false,
-      ['sign'],
-    ),
-    publicKey: await webcrypto.subtle.importKey(
-      'spki',
-      pair.publicKey.export({ type: 'spki', format: 'der' }),
-      algorithm,
-      true,
-      ['verify'],
-    ),
-  };
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: 'CN=border0-bench',
-    keys,
-    signingAlgorithm: algorithm,
-  });
-  const issued = await client.post('/api/v1/client/certificates', { body: { csr: csr.toString('pem') } });
-  const authorities = await client.get('/api/v1/client/ca');
-  return {
-    key: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    cert: `${issued.certificate.trim()}\n${issued.ca_certificate.trim()}\n`,
-    platformCa: authorities.platform_ca_certificate,
-  };
 }
 
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
@@ -283,11 +242,6 @@ function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 
 async function waitFor(condition: () => boolean, what: string, deadlineMs = 15_000): Promise<void> {
   const end = Date.now() + deadlineMs;

@@ -6,18 +6,19 @@
  */
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:tls';
 import { openCountryResolver } from '@border0/geoip';
 import { Border0Error, createClient, EventStream } from '@border0/sdk';
 import * as x509 from '@peculiar/x509';
 import { type Logger, pino } from 'pino';
 import { PolicyCache } from './control-plane/policy-cache.js';
 import { ProxyHeartbeat } from './control-plane/proxy-heartbeat.js';
-import { SocketDirectory } from './control-plane/socket-directory.js';
-import { createGateway } from './gateway/gateway.js';
+import { SocketDirectory, type SocketDirectoryOptions } from './control-plane/socket-directory.js';
+import { type ConnectionLimits, defaultConnectionLimits } from './gateway/connection-guard.js';
+import { createGateway, type Gateway } from './gateway/gateway.js';
 import { LiveSessions } from './gateway/live-sessions.js';
 import { SessionRevalidation } from './gateway/session-revalidation.js';
+import { sessionBody } from './session/client-admission.js';
+import { RefusalReports } from './session/refusal-reports.js';
 import { TunnelServer } from './tunnel/tunnel-server.js';
 
 export interface ProxyOptions {
@@ -37,6 +38,14 @@ export interface ProxyOptions {
   geoipOverrides?: Record<string, string> | undefined;
   /** How old policy data may be while change events are not arriving before decisions fail closed. */
   policyMaxAgeMs?: number | undefined;
+  /** Bounds on connections that have not logged in yet (defaults: defaultConnectionLimits()). */
+  connectionLimits?: Partial<ConnectionLimits> | undefined;
+  /** Bounds on looking sockets up by name, which happens before authentication (defaults: SocketDirectory). */
+  socketLookups?: Omit<SocketDirectoryOptions, 'baseDomain' | 'log'> | undefined;
+  /** Refusals before authentication: how long repeats are counted into one report (default 60 s). */
+  refusalWindowMs?: number | undefined;
+  /** The fetch that the proxy's SDK client uses (default: the global one). */
+  fetch?: ((request: Request) => Promise<Response>) | undefined;
   log?: Logger | undefined;
 }
 
@@ -45,6 +54,8 @@ export interface ProxyHandle {
   address: string;
   tunnels: TunnelServer;
   sessions: LiveSessions;
+  /** Connections that have not logged in yet. */
+  readonly pendingConnections: number;
   close(): Promise<void>;
 }
 
@@ -69,13 +80,17 @@ async function serverCredentials(client: ReturnType<typeof createClient>, name: 
 
 export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const log = options.log ?? pino({ name: 'border0-proxy' });
-  const client = createClient({ baseUrl: options.apiUrl, token: options.token });
+  const client = createClient({ baseUrl: options.apiUrl, token: options.token, fetch: options.fetch });
   const baseDomain = (options.baseDomain ?? 'localhost').toLowerCase();
   const { key, cert } = await serverCredentials(client, options.name);
   const clientCas = async () =>
     (await client.get('/api/v1/proxy/trust')).client_cas.map((ca) => ca.certificate);
 
-  const directory = new SocketDirectory(client);
+  const directory = new SocketDirectory(client, {
+    ...options.socketLookups,
+    baseDomain,
+    log: log.child({ part: 'directory' }),
+  });
   const policies = new PolicyCache({ client, maxAgeMs: options.policyMaxAgeMs });
   const sessions = new LiveSessions();
   const tunnels = new TunnelServer({
@@ -99,16 +114,27 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     databasePath: options.geoipDatabase,
     overrides: options.geoipOverrides,
   });
-  const connection = { client, policies, tunnels, sessions, geo, log };
+  const refusals = new RefusalReports(
+    (refusal, attempts) =>
+      client.post('/api/v1/proxy/sessions', { body: sessionBody(refusal, 'denied', attempts) }),
+    log,
+    { windowMs: options.refusalWindowMs },
+  );
+  const connection = { client, policies, tunnels, sessions, refusals, geo, log };
   const credentials = { key, cert, ca: await clientCas() };
-  const server: Server = createGateway({ credentials, baseDomain, directory, tunnels, connection, log });
+  const limits = { ...defaultConnectionLimits(), ...options.connectionLimits };
+  const server: Gateway = createGateway({
+    credentials,
+    baseDomain,
+    directory,
+    tunnels,
+    connection,
+    limits,
+    log,
+  });
 
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8443, host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await server.listen(options.port ?? 8443, host);
   const publicAddress = options.publicAddress ?? `${host}:${port}`;
 
   const heartbeat = new ProxyHeartbeat({
@@ -167,19 +193,22 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     },
   }).start();
 
-  log.info({ address: publicAddress }, 'proxy listening');
+  log.info({ address: publicAddress, limits }, 'proxy listening');
   return {
     port,
     address: publicAddress,
     tunnels,
     sessions,
+    get pendingConnections() {
+      return server.pending;
+    },
     async close() {
       heartbeat.close();
       revalidation.close();
       events.close();
       sessions.endAll('the proxy is stopping');
       tunnels.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([server.close(), refusals.flush()]);
     },
   };
 }

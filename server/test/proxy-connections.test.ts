@@ -130,5 +130,30 @@ for (const dialect of DIALECTS) {
       expect(unknown.errors[0].field).toBe('socket_id');
       await read(patch('0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e', { bytes_in: 1 }), 404);
     });
+
+    it('counts repeated refusals into one denied session, and only refusals', async () => {
+      const socket = await read(owner('/sockets', { method: 'POST', json: tlsSocket('counted') }), 201);
+      const open = (json: Record<string, unknown>) =>
+        asProxy('/sessions', { method: 'POST', json: { socket_id: socket.id, ...json } });
+      const reason = 'no valid client certificate (none presented)';
+
+      const once = await read(open({ client_ip: '198.51.100.4', result: 'denied', reason }), 201);
+      expect(once.attempts).toBe(1);
+      const counted = await read(
+        open({ client_ip: '198.51.100.4', result: 'denied', reason, attempts: 299 }),
+        201,
+      );
+      expect(counted).toMatchObject({ result: 'denied', live: false, attempts: 299, reason });
+      const listed = await read(owner(`/sessions?socket=counted&result=denied`));
+      expect(listed.items.map((s: Body) => s.attempts).sort()).toEqual([1, 299]);
+      const audit = await read(owner('/audit?resource_type=session'));
+      expect(audit.items.find((e: Body) => e.resource_id === counted.id).details).toMatchObject({
+        attempts: 299,
+      });
+
+      expect((await read(open({ result: 'allowed', attempts: 2 }), 400)).errors[0].field).toBe('attempts');
+      expect((await read(open({ result: 'denied', attempts: 0 }), 400)).errors[0].field).toBe('attempts');
+      expect((await read(open({ result: 'allowed', attempts: 1 }), 201)).attempts).toBe(1);
+    });
   });
 }

@@ -1,9 +1,11 @@
 /**
  * The proxy's one TLS listener. The SNI picks the socket (`<socket>-<org>.<base domain>`); an unknown name
  * aborts the handshake, revealing nothing. ALPN picks the role: `border0-tunnel` hands the connection to the
- * tunnel server, anything else is a client of the socket.
+ * tunnel server, anything else is a client of the socket. Every connection is bounded until it has logged in
+ * (ConnectionGuard): the TCP listener is ours, and admitted connections are handed to Node's TLS server.
  */
-import { createServer, type SecureContextOptions, type Server, type TLSSocket } from 'node:tls';
+import { createServer as createTcpServer, type Socket } from 'node:net';
+import { createServer, type SecureContextOptions, type TLSSocket } from 'node:tls';
 import { CLIENT_ALPN, TUNNEL_ALPN } from '@border0/protocol';
 import type { AccessAction } from '@border0/sdk/policy';
 import type { Logger } from 'pino';
@@ -12,6 +14,7 @@ import { type AdmittedClient, admitClient, type ConnectionContext } from '../ses
 import { carrySshSession } from '../ssh/ssh-socket.js';
 import { carryTlsSession } from '../tls/tls-socket.js';
 import type { TunnelServer } from '../tunnel/tunnel-server.js';
+import { ConnectionGuard, type ConnectionLimits } from './connection-guard.js';
 
 /** The protocol handlers by socket type: what a connection asks first, and who carries it once admitted. */
 const HANDLERS: Record<
@@ -22,25 +25,40 @@ const HANDLERS: Record<
   ssh: { first: { type: 'ssh', kind: 'connect' }, carry: carrySshSession },
 };
 
+type Credentials = Pick<SecureContextOptions, 'key' | 'cert' | 'ca'>;
+
 export interface GatewayOptions {
   /** The proxy's key and certificate, and the client CAs of every organization. */
-  credentials: Pick<SecureContextOptions, 'key' | 'cert' | 'ca'>;
+  credentials: Credentials;
   /** Tunnels arrive with the base domain itself as their server name. */
   baseDomain: string;
   directory: SocketDirectory;
   tunnels: TunnelServer;
   connection: ConnectionContext;
+  limits: ConnectionLimits;
   log: Logger;
 }
 
-export function createGateway(options: GatewayOptions): Server {
+export interface Gateway {
+  /** Listens on `host:port` (0 picks a free port); resolves with the port. */
+  listen(port: number, host: string): Promise<number>;
+  /** New credentials (the organizations' client CAs changed) for the connections to come. */
+  setSecureContext(credentials: Credentials): void;
+  /** Connections not logged in yet. */
+  readonly pending: number;
+  /** Stops listening and closes the connections that have not logged in; resolves once the rest ended. */
+  close(): Promise<void>;
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
   const { baseDomain, directory, tunnels, log } = options;
-  const server = createServer({
+  const guard = new ConnectionGuard(options.limits, log.child({ part: 'guard' }));
+  const tls = createServer({
     ...options.credentials,
     // Certificates are checked here and judged per connection: a missing or foreign one is a refused session.
     requestCert: true,
     rejectUnauthorized: false,
-    handshakeTimeout: 10_000,
+    handshakeTimeout: options.limits.handshakeTimeoutMs,
     ALPNCallback: ({ protocols }) => {
       for (const preferred of [TUNNEL_ALPN, CLIENT_ALPN]) if (protocols.includes(preferred)) return preferred;
       return protocols[0];
@@ -53,16 +71,24 @@ export function createGateway(options: GatewayOptions): Server {
       );
     },
   });
+  // Node's TLS server takes connections handed to it this way (documented for its 'connection' event).
+  const tcp = createTcpServer((raw: Socket) => {
+    if (guard.accept(raw)) tls.emit('connection', raw);
+  });
 
-  server.on('secureConnection', (socket: TLSSocket) => {
+  tls.on('secureConnection', (socket: TLSSocket) => {
+    // From here on, errors (a client's reset) are the socket's own: without a listener they would end the proxy.
+    socket.on('error', (error) => log.debug({ err: error, ip: socket.remoteAddress }, 'connection error'));
     // Status lines and small protocol messages go out at once instead of waiting on Nagle's algorithm.
     socket.setNoDelay(true);
     if (socket.alpnProtocol === TUNNEL_ALPN) {
+      guard.handshaken(socket, 'tunnel');
       tunnels.accept(socket, { address: socket.remoteAddress, port: socket.remotePort });
       return;
     }
+    const loggedIn = guard.handshaken(socket, 'client');
     const servername = (socket as TLSSocket & { servername?: string | false }).servername;
-    if (!servername || servername.toLowerCase() === baseDomain) {
+    if (!loggedIn || !servername || servername.toLowerCase() === baseDomain) {
       socket.destroy();
       return;
     }
@@ -71,7 +97,7 @@ export function createGateway(options: GatewayOptions): Server {
       .then(async (lookup) => {
         if (!lookup) return socket.destroy();
         const handler = HANDLERS[lookup.socket.socket_type];
-        const admitted = await admitClient(options.connection, socket, lookup, handler?.first);
+        const admitted = await admitClient(options.connection, socket, lookup, handler?.first, loggedIn);
         if (admitted && handler) await handler.carry(options.connection, admitted);
       })
       .catch((error: Error) => {
@@ -79,8 +105,27 @@ export function createGateway(options: GatewayOptions): Server {
         socket.destroy();
       });
   });
-  server.on('tlsClientError', (error, socket) => {
+  tls.on('tlsClientError', (error, socket) => {
     log.debug({ err: error, ip: socket.remoteAddress }, 'TLS handshake refused');
   });
-  return server;
+
+  return {
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen(port, host, () => {
+          tcp.off('error', reject);
+          resolve((tcp.address() as { port: number }).port);
+        });
+      }),
+    setSecureContext: (credentials) => tls.setSecureContext(credentials),
+    get pending() {
+      return guard.pending;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        tcp.close(() => resolve());
+        guard.close();
+      }),
+  };
 }

@@ -1,7 +1,8 @@
 /**
- * The first steps of every client connection, whatever the protocol: identify the client by its certificate,
- * decide with the policies, and report the session. A refusal is a session with result `denied` and its
- * reason, sent to the client in the status line. Protocol handlers take over an admitted client.
+ * The first steps of every client connection, whatever the protocol: identify the client by its certificate
+ * and decide with the policies. A refusal is a session with result `denied` and its reason, sent to the client
+ * in the status line (refusals before authentication are counted: see RefusalReports). Protocol handlers take
+ * over an admitted client and open its session once their protocol has logged it in.
  */
 import type { TLSSocket } from 'node:tls';
 import type { CountryResolver } from '@border0/geoip';
@@ -14,12 +15,15 @@ import type { SocketLookup } from '../control-plane/socket-directory.js';
 import { type ClientIdentity, clientIdentity } from '../gateway/client-identity.js';
 import type { LiveSessions } from '../gateway/live-sessions.js';
 import type { TunnelServer } from '../tunnel/tunnel-server.js';
+import type { Refusal, RefusalReports } from './refusal-reports.js';
 
 export interface ConnectionContext {
   client: Border0Client;
   policies: PolicyCache;
   tunnels: TunnelServer;
   sessions: LiveSessions;
+  /** Refusals before authentication go here, to be counted rather than reported one by one. */
+  refusals: RefusalReports;
   geo: CountryResolver;
   log: Logger;
 }
@@ -28,23 +32,38 @@ export interface AdmittedClient {
   tls: TLSSocket;
   lookup: SocketLookup;
   identity: ClientIdentity;
-  sessionId: string;
   /** The decision that admitted the client: its permissions bound what the session may do. */
   decision: Decision;
   /** Decides another action of this client with the organization's current policies. */
   decide(action: AccessAction): Promise<Decision>;
+  /**
+   * Opens the session (reported as allowed) once the socket's protocol has logged the client in: at once for a
+   * TLS socket, after the SSH user authentication for an SSH socket. A client that never gets there leaves no
+   * session behind. This also ends the connection's login deadline.
+   */
+  openSession(): Promise<OpenedSession>;
   origin: { address: string; port: number };
   /** Whether the client speaks the border0 client protocol (a status line first). */
   banner: boolean;
   log: Logger;
 }
 
-/** `firstAction` is what the connection itself asks; undefined when no handler carries the socket's type. */
+export interface OpenedSession {
+  id: string;
+  /** The client's logger, naming the session. */
+  log: Logger;
+}
+
+/**
+ * `firstAction` is what the connection itself asks; undefined when no handler carries the socket's type.
+ * `loggedIn` ends the connection's login deadline (see ConnectionGuard).
+ */
 export async function admitClient(
   ctx: ConnectionContext,
   tls: TLSSocket,
   lookup: SocketLookup,
   firstAction: AccessAction | undefined,
+  loggedIn: () => void,
 ): Promise<AdmittedClient | undefined> {
   const { socket, organization } = lookup;
   const ip = tls.remoteAddress ?? null;
@@ -56,37 +75,41 @@ export async function admitClient(
 
   const report = (result: 'allowed' | 'denied', identity?: ClientIdentity, reason?: string) =>
     ctx.client.post('/api/v1/proxy/sessions', {
-      body: {
-        socket_id: socket.id,
-        ...(identity?.email && { user_email: identity.email }),
-        ...(identity?.service_account && { service_account: identity.service_account }),
-        ...(ip && { client_ip: ip }),
-        ...(port && { client_port: port }),
-        ...(country && { country }),
-        result,
-        ...(reason && { reason }),
-      },
+      body: sessionBody({ socketId: socket.id, ip, port, country, identity, reason: reason ?? '' }, result),
     });
-  const refuse = async (reason: string, identity?: ClientIdentity) => {
-    log.info({ reason, identity: identity?.label }, 'connection refused');
-    await report('denied', identity, reason).catch((error) =>
-      log.warn({ err: error }, 'session report failed'),
-    );
+  const close = (reason: string) => {
     if (banner) tls.end(statusLine(false, reason));
     else tls.destroy();
     return undefined;
   };
+  /** Before authentication: counted with its like (nobody is accountable for these yet). */
+  const refuseUnknown = (reason: string, identity?: ClientIdentity) => {
+    log.debug({ reason, identity: identity?.label }, 'connection refused before authentication');
+    ctx.refusals.refuse({ socketId: socket.id, ip, port, country, identity, reason });
+    return close(reason);
+  };
+  const refuse = async (reason: string, identity: ClientIdentity) => {
+    log.info({ reason, identity: identity.label }, 'connection refused');
+    await report('denied', identity, reason).catch((error) =>
+      log.warn({ err: error }, 'session report failed'),
+    );
+    return close(reason);
+  };
 
   const identity = tls.authorized ? clientIdentity(tls.getPeerCertificate()) : undefined;
   if (!identity) {
-    return refuse(
-      tls.authorized
-        ? 'the client certificate names no identity'
-        : `no valid client certificate (${tls.authorizationError ?? 'none presented'})`,
+    // Node says UNABLE_TO_GET_ISSUER_CERT also when no certificate came at all.
+    const presented = Object.keys(tls.getPeerCertificate() ?? {}).length > 0;
+    return refuseUnknown(
+      !presented
+        ? 'no valid client certificate (none presented)'
+        : tls.authorized
+          ? 'the client certificate names no identity'
+          : `no valid client certificate (${tls.authorizationError ?? 'not trusted'})`,
     );
   }
   if (identity.organization !== organization.name) {
-    return refuse('the client certificate belongs to another organization', identity);
+    return refuseUnknown('the client certificate belongs to another organization', identity);
   }
   if (!firstAction) return refuse(`this proxy does not carry ${socket.socket_type} sockets yet`, identity);
   const target: SocketInput = {
@@ -103,16 +126,39 @@ export async function admitClient(
     });
   const decision = await decide(firstAction);
   if (!decision.allowed) return refuse(decision.reason, identity);
-  const session = await report('allowed', identity);
+  let opened: Promise<OpenedSession> | undefined;
   return {
     tls,
     lookup,
     identity,
-    sessionId: session.id,
     decision,
     decide,
+    openSession: () => {
+      opened ??= (async () => {
+        loggedIn();
+        const session = await report('allowed', identity);
+        return { id: session.id, log: log.child({ session: session.id }) };
+      })();
+      return opened;
+    },
     origin: { address: ip ?? '0.0.0.0', port: port ?? 0 },
     banner,
-    log: log.child({ session: session.id }),
+    log,
+  };
+}
+
+/** The session report of a refusal or an admission; a count of refusals says how many it stands for. */
+export function sessionBody(refusal: Refusal, result: 'allowed' | 'denied', attempts = 1) {
+  const { socketId, identity, ip, port, country, reason } = refusal;
+  return {
+    socket_id: socketId,
+    ...(identity?.email && { user_email: identity.email }),
+    ...(identity?.service_account && { service_account: identity.service_account }),
+    ...(ip && { client_ip: ip }),
+    ...(port && { client_port: port }),
+    ...(country && { country }),
+    result,
+    ...(reason && { reason }),
+    ...(attempts > 1 && { attempts }),
   };
 }

@@ -18,8 +18,6 @@ import { ClientAgent } from './agent-forwarding.js';
 import { SftpOperationParser } from './sftp-operations.js';
 import { connectUpstream, type UpstreamConnection, UpstreamError } from './upstream-connection.js';
 
-/** A client that has not logged in by then is cut: a truncated handshake holds nothing for long. */
-const LOGIN_TIMEOUT_MS = 20_000;
 /** After an end is decided, the client gets this long to read why before the connection goes. */
 const GOODBYE_MS = 300;
 
@@ -32,11 +30,14 @@ type SshAction = AccessAction extends infer A
   : never;
 
 export async function carrySshSession(ctx: ConnectionContext, admitted: AdmittedClient): Promise<void> {
-  const { tls, lookup, sessionId, log } = admitted;
-  const report = new SessionReport(ctx.client, sessionId, log, () => ({
-    bytesIn: tls.bytesRead,
-    bytesOut: tls.bytesWritten,
-  }));
+  const { tls, lookup } = admitted;
+  let { log } = admitted;
+  // The session opens once the client has logged in over SSH (the gateway's login deadline runs until then):
+  // a connection that never gets there leaves no session behind. Channels, and every use of these, come after.
+  let sessionId = '';
+  let report!: SessionReport;
+  let opening: Promise<void> | undefined;
+  let deadline: NodeJS.Timeout | undefined;
   const upstreamConfig = lookup.socket.upstream_configuration as {
     username_provider?: string;
     username?: string;
@@ -73,36 +74,50 @@ export async function carrySshSession(ctx: ConnectionContext, admitted: Admitted
     }
     setTimeout(() => tls.destroy(), GOODBYE_MS).unref();
   };
-  ctx.sessions.add({
-    id: sessionId,
-    organizationId: lookup.organization.id,
-    stillAllowed: async () => (await decide({ kind: 'connect' })).allowed,
-    end: (reason) => end(`session ended: ${reason}`),
-  });
-  const maxSeconds = admitted.decision.permissions?.max_session_duration_seconds;
-  const deadline =
-    maxSeconds !== null && maxSeconds !== undefined
-      ? setTimeout(() => end(`the maximum session duration (${maxSeconds} s) was reached`), maxSeconds * 1000)
-      : undefined;
-  deadline?.unref();
-  const loginTimer = setTimeout(() => tls.destroy(), LOGIN_TIMEOUT_MS);
-  loginTimer.unref();
+  const openSession = async () => {
+    const opened = await admitted.openSession();
+    ({ id: sessionId, log } = opened);
+    report = new SessionReport(ctx.client, sessionId, log, () => ({
+      bytesIn: tls.bytesRead,
+      bytesOut: tls.bytesWritten,
+    }));
+    ctx.sessions.add({
+      id: sessionId,
+      organizationId: lookup.organization.id,
+      stillAllowed: async () => (await decide({ kind: 'connect' })).allowed,
+      end: (reason) => end(`session ended: ${reason}`),
+    });
+    const maxSeconds = admitted.decision.permissions?.max_session_duration_seconds;
+    if (maxSeconds !== null && maxSeconds !== undefined) {
+      deadline = setTimeout(
+        () => end(`the maximum session duration (${maxSeconds} s) was reached`),
+        maxSeconds * 1000,
+      );
+      deadline.unref();
+    }
+    log.info({ identity: admitted.identity.label }, 'session started');
+  };
 
   tls.once('close', () => {
-    clearTimeout(deadline);
-    clearTimeout(loginTimer);
-    ctx.sessions.remove(sessionId);
     void upstream?.then((connection) => connection.ssh.end()).catch(() => {});
-    const result = endReason
-      ? { result: 'terminated' as const, reason: endReason }
-      : refused
-        ? { result: 'denied' as const, reason: refused }
-        : {};
-    // The session ends after its recordings: whoever sees it ended finds them complete.
-    void Promise.allSettled([...recordings].map((recording) => recording.close())).then(() =>
-      report.end(result),
+    if (!opening) return log.debug('closed before logging in over SSH: no session');
+    void opening.then(
+      () => {
+        clearTimeout(deadline);
+        ctx.sessions.remove(sessionId);
+        const result = endReason
+          ? { result: 'terminated' as const, reason: endReason }
+          : refused
+            ? { result: 'denied' as const, reason: refused }
+            : {};
+        // The session ends after its recordings: whoever sees it ended finds them complete.
+        void Promise.allSettled([...recordings].map((recording) => recording.close())).then(() =>
+          report.end(result),
+        );
+        log.info({ bytesIn: tls.bytesRead, bytesOut: tls.bytesWritten }, 'session ended');
+      },
+      () => {},
     );
-    log.info({ bytesIn: tls.bytesRead, bytesOut: tls.bytesWritten }, 'session ended');
   });
 
   /** The upstream connection, made once per client connection and shared by its channels. */
@@ -271,11 +286,20 @@ export async function carrySshSession(ctx: ConnectionContext, admitted: Admitted
       connection.on('authentication', (auth) => {
         // The client is already identified by its certificate: any method is accepted, and the name it
         // asked for is the login name (which the policies judge when the socket lets the client pick it).
+        // The session is open before the client hears it is logged in, so every channel finds it.
         if (loginName === undefined) loginName = auth.username;
-        auth.accept();
+        opening ??= openSession();
+        opening.then(
+          () => {
+            if (!tls.destroyed) auth.accept();
+          },
+          (error: unknown) => {
+            log.warn({ err: error }, 'the session could not be opened');
+            tls.destroy();
+          },
+        );
       });
       connection.once('ready', () => {
-        clearTimeout(loginTimer);
         (async () => {
           if (clientPicksLogin) {
             const decision = await decide({ kind: 'connect' });
@@ -372,8 +396,8 @@ export async function carrySshSession(ctx: ConnectionContext, admitted: Admitted
     },
   );
   server.on('error', (error: Error) => log.debug({ err: error }, 'client ssh error'));
-  if (admitted.banner) tls.write(statusLine(true, sessionId));
-  log.info({ identity: admitted.identity.label }, 'session started');
+  // Admitted, but no session yet (it opens at the SSH login): the status line carries no session id.
+  if (admitted.banner) tls.write(statusLine(true, ''));
   server.injectSocket(tls as unknown as Socket);
 }
 

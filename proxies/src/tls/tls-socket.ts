@@ -9,7 +9,9 @@ import { SessionReport } from '../session/session-report.js';
 import { TunnelError } from '../tunnel/tunnel-error.js';
 
 export async function carryTlsSession(ctx: ConnectionContext, admitted: AdmittedClient): Promise<void> {
-  const { tls, lookup, sessionId, log } = admitted;
+  const { tls, lookup } = admitted;
+  // Admitted is logged in for a TLS socket: its protocol is the upstream's own.
+  const { id: sessionId, log } = await admitted.openSession();
   const report = new SessionReport(ctx.client, sessionId, log);
   let channel: Awaited<ReturnType<ConnectionContext['tunnels']['openChannel']>>;
   try {

@@ -2363,6 +2363,8 @@ export interface components {
         };
         /** @description Reported by a proxy when a connection arrives. A denied session starts already ended. */
         ProxySessionCreate: {
+            /** @description Identical refusals counted into this one record (default 1); more than 1 only when denied. */
+            attempts?: number;
             /**
              * @description IPv4 or IPv6 address.
              * @example 192.0.2.7
@@ -2518,6 +2520,8 @@ export interface components {
             role?: components["schemas"]["Role"];
         };
         Session: {
+            /** @description How many connections this record stands for: a proxy reports a refusal before authentication (no valid client certificate, another organization's) once per socket, client address and reason, then counts the repeats of a window into one more record. */
+            attempts: number;
             bytes_in: number;
             bytes_out: number;
             client_ip: string | null;

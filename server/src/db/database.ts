@@ -20,6 +20,7 @@ import * as accountsInvitationsEvidence from './migrations/0010-accounts-invitat
 import * as recordingInput from './migrations/0011-recording-input.js';
 import * as auditClientRequestId from './migrations/0012-audit-client-request-id.js';
 import * as sessionLeases from './migrations/0013-session-leases.js';
+import * as sessionAttempts from './migrations/0014-session-attempts.js';
 import type { Database } from './schema.js';
 
 export type Store = Kysely<Database>;
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   '0011-recording-input': recordingInput,
   '0012-audit-client-request-id': auditClientRequestId,
   '0013-session-leases': sessionLeases,
+  '0014-session-attempts': sessionAttempts,
 };
 
 export async function openStore(options: StoreOptions): Promise<Store> {

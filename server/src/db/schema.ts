@@ -179,6 +179,7 @@ export interface SessionsTable {
   /** The proxy token that opened the session: only that proxy reports on it. */
   proxy_token_id: ColumnType<string | null, string | null | undefined, string | null>;
   terminate_requested_at: Timestamp | null;
+  attempts: ColumnType<number, number | undefined, number>;
 }
 
 export interface SessionEventsTable {

@@ -66,6 +66,10 @@ export function checkSessionIdentity(body: NewSession): void {
   if (body.user_email && body.service_account) {
     throw invalid('service_account', 'a session belongs to a user or a service account, not both');
   }
+  // Only refusals are counted together: every allowed connection is a session of its own.
+  if (body.attempts !== undefined && body.attempts > 1 && body.result !== 'denied') {
+    throw invalid('attempts', 'more than one attempt is only counted for a denied session');
+  }
 }
 
 /** Opens a session on `socket` (audited); a denied one starts already ended. */
@@ -98,6 +102,7 @@ export async function insertSession(
       bytes_in: 0,
       bytes_out: 0,
       proxy_token_id: proxyTokenId,
+      attempts: body.attempts ?? 1,
     })
     .execute();
   await audit({
@@ -108,6 +113,7 @@ export async function insertSession(
       socket: socket.name,
       user: body.user_email ?? body.service_account ?? null,
       result: body.result,
+      ...(body.attempts !== undefined && body.attempts > 1 && { attempts: body.attempts }),
     },
   });
   return findSession(trx, socket.org_id, id);

@@ -14,6 +14,9 @@ export const SESSION_RESULTS = ['allowed', 'denied', 'terminated', 'failed'] as 
 export const SessionResult = z.enum(SESSION_RESULTS).openapi('SessionResult');
 
 export const Bytes = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** Connections one session record stands for (identical refusals are counted, not recorded one by one). */
+export const MAX_ATTEMPTS = 1_000_000;
+const Attempts = z.number().int().min(1).max(MAX_ATTEMPTS);
 
 export const Session = z
   .object({
@@ -37,6 +40,12 @@ export const Session = z
     bytes_out: Bytes,
     terminate_requested_at: Timestamp.nullable().openapi({
       description: 'When an admin asked for the session to end; the proxy carrying it closes it.',
+    }),
+    attempts: Attempts.openapi({
+      description:
+        'How many connections this record stands for: a proxy reports a refusal before authentication (no ' +
+        "valid client certificate, another organization's) once per socket, client address and reason, then " +
+        'counts the repeats of a window into one more record.',
     }),
   })
   .openapi('Session');
@@ -78,6 +87,9 @@ export const SessionCreate = z.strictObject({
     .optional(),
   result: z.enum(['allowed', 'denied']),
   reason: z.string().max(1000).optional(),
+  attempts: Attempts.optional().openapi({
+    description: 'Identical refusals counted into this one record (default 1); more than 1 only when denied.',
+  }),
 });
 
 export const SessionUpdate = z
@@ -135,6 +147,7 @@ export function sessionToApi(row: Selectable<SessionsTable>) {
     bytes_in: Number(row.bytes_in),
     bytes_out: Number(row.bytes_out),
     terminate_requested_at: isoOrNull(row.terminate_requested_at),
+    attempts: row.attempts,
   });
 }
 
