@@ -155,6 +155,24 @@ describe('socket lookups by server name', () => {
     STARTUP_MS,
   );
 
+  it(
+    'remembers a name that named nothing: asked once, however many connections name it meanwhile',
+    async () => {
+      // Lookups not rate limited here: only the memory of the miss keeps them from the control plane.
+      const generous = await stack.startProxy({
+        socketLookups: { lookupsPerSecond: 1000, lookupBurst: 1000 },
+      });
+      const connect = (servername: string) =>
+        tlsConnection(generous.port, { servername }).then(
+          (tls) => tls.destroy(),
+          () => 'refused',
+        );
+      for (let i = 0; i < 5; i++) expect(await connect('nothing-local.localhost')).toBe('refused');
+      expect(generous.calls.filter((call) => call.endsWith('/nothing-local.localhost'))).toHaveLength(1);
+    },
+    STARTUP_MS,
+  );
+
   it('never looks up a name that cannot be a socket’s', async () => {
     const before = lookups();
     for (const name of [
