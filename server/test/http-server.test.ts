@@ -76,7 +76,11 @@ function postLarge(
 /** Resolves with the milliseconds until the server closes `socket`; rejects past `deadlineMs`. */
 function closedWithin(socket: net.Socket, deadlineMs: number, started = Date.now()): Promise<number> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`still open after ${deadlineMs} ms`)), deadlineMs);
+    const timer = setTimeout(() => {
+      // Closed from here, so that a server that never closes it can still shut down after the test.
+      socket.destroy();
+      reject(new Error(`still open after ${deadlineMs} ms`));
+    }, deadlineMs);
     socket.on('close', () => {
       clearTimeout(timer);
       resolve(Date.now() - started);
