@@ -5,9 +5,12 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitUntil } from './eventually.js';
+import { freePort } from './free-port.js';
+import { stopChild } from './stop-child.js';
 
 const SSHD = '/usr/sbin/sshd';
 /** The account sessions log in as; created on first use, shared by every test file. */
@@ -95,7 +98,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       try {
         await waitForListener(child, port, () => log);
       } catch (error) {
-        await kill(child);
+        await stopChild(child);
         if (attempt < 3 && /Address already in use|Cannot bind any address/.test(log)) continue;
         throw error;
       }
@@ -111,8 +114,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
           // first, and let the listener reap them.
           const sessions = () => childProcesses(child.pid!);
           for (const pid of sessions()) signal(pid, 'SIGTERM');
-          await waitFor(() => sessions().length === 0, 2_000).catch(() => {});
-          await kill(child);
+          await waitUntil(() => sessions().length === 0, 2_000, 'the sessions to end').catch(() => {});
+          await stopChild(child);
           rmSync(dir, { recursive: true, force: true });
         },
       };
@@ -155,17 +158,6 @@ function sshdVersion(): number {
   return version;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Polls until sshd answers with its SSH banner; fails at once when sshd exits (a bad config, a taken port). */
 async function waitForListener(child: ChildProcess, port: number, log: () => string): Promise<void> {
   const deadline = Date.now() + 10_000;
@@ -174,15 +166,6 @@ async function waitForListener(child: ChildProcess, port: number, log: () => str
       throw new Error(`sshd exited (${child.exitCode ?? child.signalCode}) before listening:\n${log()}`);
     }
     if (Date.now() > deadline) throw new Error(`sshd did not listen on port ${port} within 10 s:\n${log()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** Polls `check` every 20 ms until it is true; rejects after `timeoutMs`. */
-async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not done within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -215,14 +198,4 @@ function answersWithBanner(port: number): Promise<boolean> {
     socket.once('error', () => done(false));
     socket.once('data', (data) => done(data.toString('latin1').startsWith('SSH-')));
   });
-}
-
-/** SIGTERM, then SIGKILL if sshd has not exited within 5 s. */
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
 }
