@@ -34,6 +34,18 @@ describe('eventually', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
   });
 
+  it('fails at the first error when told not to retry errors (a probe that asserts)', async () => {
+    let calls = 0;
+    const probe = () => {
+      calls += 1;
+      throw new Error('assertion failed');
+    };
+    await expect(eventually(probe, () => true, 5_000, { retryErrors: false })).rejects.toThrow(
+      'assertion failed',
+    );
+    expect(calls).toBe(1);
+  });
+
   it('starts no probe after the deadline', async () => {
     const startedAt: number[] = [];
     const end = Date.now() + 100;
@@ -53,6 +65,16 @@ describe('waitUntil', () => {
     const took = await waitUntil(() => Date.now() >= until, 5_000, 'fifty milliseconds');
     expect(took).toBeGreaterThanOrEqual(45);
     expect(took).toBeLessThan(1_000);
+  });
+
+  it('fails at once when the check throws', async () => {
+    const started = Date.now();
+    await expect(
+      waitUntil(() => {
+        throw new Error('broken check');
+      }, 5_000),
+    ).rejects.toThrow('broken check');
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it('fails naming what it waited for', async () => {

@@ -5,11 +5,17 @@ export interface EventuallyOptions {
   intervalMs?: number;
   /** What is awaited, for the error at the deadline. */
   what?: string;
+  /**
+   * Try again after a probe throws (default true). False fails at once with that error: for a probe that
+   * asserts, so that a failed assertion is never retried into a pass.
+   */
+  retryErrors?: boolean;
 }
 
 /**
  * Calls `probe` until `ok` holds for its answer, and resolves with that answer. A probe that throws is tried
- * again; once `deadlineMs` has passed it rejects with the last answer and the last error.
+ * again (unless `retryErrors` is false); once `deadlineMs` has passed it rejects with the last answer and the
+ * last error.
  *
  * @example
  * const live = await eventually(() => client.get('/api/v1/sessions'), (page) => page.items.length > 0, 10_000);
@@ -20,7 +26,7 @@ export async function eventually<T>(
   deadlineMs: number,
   options: EventuallyOptions = {},
 ): Promise<T> {
-  const { intervalMs = 200, what = 'the condition' } = options;
+  const { intervalMs = 200, what = 'the condition', retryErrors = true } = options;
   const end = Date.now() + deadlineMs;
   let last: T | undefined;
   let lastError: unknown;
@@ -30,6 +36,7 @@ export async function eventually<T>(
       last = await probe();
       if (ok(last)) return last;
     } catch (error) {
+      if (!retryErrors) throw error;
       lastError = error;
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
@@ -41,7 +48,8 @@ export async function eventually<T>(
 }
 
 /**
- * Polls a cheap condition every 10 ms until it holds; resolves with the milliseconds it took.
+ * Polls a cheap condition every 10 ms until it holds; resolves with the milliseconds it took. A check that
+ * throws fails at once.
  *
  * @example
  * const healedIn = await waitUntil(() => tunnel.status.state === 'connected', 5_000, 'the tunnel back');
@@ -52,6 +60,6 @@ export async function waitUntil(
   what = 'condition',
 ): Promise<number> {
   const started = Date.now();
-  await eventually(check, Boolean, deadlineMs, { intervalMs: 10, what });
+  await eventually(check, Boolean, deadlineMs, { intervalMs: 10, what, retryErrors: false });
   return Date.now() - started;
 }
