@@ -16,15 +16,15 @@ import {
   eventually,
   freePort,
   type Platform,
-  type PostgresDatabase,
   daemon as startDaemon,
   startPlatform,
+  type ThrowawayDatabase,
   tempDir,
 } from '@border0/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { liveRedisConnection, untilPong } from './redis.js';
 
-let database: PostgresDatabase | undefined;
+let database: ThrowawayDatabase | undefined;
 const children: ChildProcess[] = [];
 const daemon = (command: string, args: string[], env: Record<string, string>, ready: RegExp) =>
   startDaemon(children, command, args, env, ready);

@@ -9,13 +9,13 @@ import { createClient } from '@border0/sdk';
 import {
   createPostgresDatabase,
   type Platform,
-  type PostgresDatabase,
   startPlatform,
+  type ThrowawayDatabase,
   tempDir,
 } from '@border0/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-let database: PostgresDatabase;
+let database: ThrowawayDatabase;
 const platforms: Platform[] = [];
 
 beforeAll(async () => {

@@ -5,23 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
+import type { ThrowawayDatabase } from './throwaway-database.js';
 
 /** The server, as a user that may create databases and users. */
 export const MARIADB_ADMIN_URL = process.env.BORDER0_TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306';
-
-export interface MariaDbDatabase {
-  host: string;
-  port: number;
-  /** A fresh name: border0_test_<12 hex digits>. */
-  database: string;
-  /** A fresh user (the database's name), who may log in from 127.0.0.1 with `password` only. */
-  user: string;
-  password: string;
-  /** mysql://user:password@host:port/database */
-  url: string;
-  /** Ends the user's connections, then drops the database and the user. */
-  drop(): Promise<void>;
-}
 
 /**
  * Creates an empty database and its user; `drop()` them when done.
@@ -30,7 +17,7 @@ export interface MariaDbDatabase {
  * const db = await createMariaDbDatabase();
  * const connection = await mysql.createConnection(db.url);
  */
-export async function createMariaDbDatabase(adminUrl = MARIADB_ADMIN_URL): Promise<MariaDbDatabase> {
+export async function createMariaDbDatabase(adminUrl = MARIADB_ADMIN_URL): Promise<ThrowawayDatabase> {
   const database = `border0_test_${randomBytes(6).toString('hex')}`;
   const user = database;
   const password = randomBytes(16).toString('hex');

@@ -4,24 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { ThrowawayDatabase } from './throwaway-database.js';
 
 /** The server's maintenance database, as its superuser. */
 export const POSTGRES_ADMIN_URL =
   process.env.BORDER0_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-export interface PostgresDatabase {
-  host: string;
-  port: number;
-  /** A fresh name: border0_test_<12 hex digits>. */
-  database: string;
-  /** The superuser of the admin URL, who owns the database. */
-  user: string;
-  password: string;
-  /** postgres://user@host:port/database */
-  url: string;
-  /** Drops the database, closing whatever is still connected to it. */
-  drop(): Promise<void>;
-}
 
 /**
  * Creates an empty database; `drop()` it when done.
@@ -30,7 +17,7 @@ export interface PostgresDatabase {
  * const db = await createPostgresDatabase();
  * const client = new pg.Client({ connectionString: db.url });
  */
-export async function createPostgresDatabase(adminUrl = POSTGRES_ADMIN_URL): Promise<PostgresDatabase> {
+export async function createPostgresDatabase(adminUrl = POSTGRES_ADMIN_URL): Promise<ThrowawayDatabase> {
   const database = `border0_test_${randomBytes(6).toString('hex')}`;
   await asAdmin(adminUrl, `create database ${database}`);
   const url = new URL(adminUrl);
