@@ -1,11 +1,12 @@
 /** The real `border0` binary of this workspace, run as a child process the way a person runs it. */
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The workspace root: the working directory of every `border0` process started here. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** cli/bin/border0.js, to run with `process.execPath`. */
-export const BIN = fileURLToPath(new URL('../../cli/bin/border0.js', import.meta.url));
+/** The workspace's binary (a file to run with `process.execPath`, not a module to import). */
+export const BIN = join(ROOT, 'cli', 'bin', 'border0.js');
 
 /** This process's environment without any BORDER0_* variable, so that a test says all of the CLI's settings. */
 export const cleanEnv = (): Record<string, string | undefined> =>
