@@ -1,6 +1,7 @@
 /** An interactive SSH session for measurements: OpenSSH `ssh -tt` inside `script` (a pty), running `cat`. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { killGroup, quote, until } from './process-control.js';
+import { waitUntil } from '@border0/testing';
+import { killGroup, quote } from './process-control.js';
 
 /** bash turns bracketed paste on around its prompt. */
 const BRACKETED_PASTE_ON = '\u001b[?2004h';
@@ -32,10 +33,10 @@ export class LiveTerminal {
   }
 
   async start(): Promise<void> {
-    await until(() => /\$ $/.test(this.#screen.replaceAll(BRACKETED_PASTE_ON, '')), 'the prompt', 30_000);
+    await waitUntil(() => /\$ $/.test(this.#screen.replaceAll(BRACKETED_PASTE_ON, '')), 30_000, 'the prompt');
     // The quotes keep the typed line from matching; bash restores the tty (cooked, echo) before running it.
     this.#script.stdin!.write('echo RE""ADY; exec cat\r');
-    await until(() => /READY\r?\n/.test(this.#screen), 'cat to start', 10_000);
+    await waitUntil(() => /READY\r?\n/.test(this.#screen), 10_000, 'cat to start');
   }
 
   /** Milliseconds from writing one character to reading its echo. */

@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { until } from './process-control.js';
+import { waitUntil } from '@border0/testing';
 
 /** A proxy started with the probe writing to `memoryFile`. */
 export interface MeasuredProxy {
@@ -44,7 +44,7 @@ export async function collectedSample(proxy: MeasuredProxy): Promise<ProxySample
   const file = `${proxy.memoryFile}.collected`;
   rmSync(file, { force: true });
   proxy.child.kill('SIGUSR2');
-  await until(() => existsSync(file), 'the probe to collect', 10_000);
+  await waitUntil(() => existsSync(file), 10_000, 'the probe to collect');
   return sampleProxy(proxy, file);
 }
 

@@ -10,10 +10,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@border0/sdk';
-import { BIN, border0, daemon, freePort, type Platform, startPlatform } from '../e2e/test/processes.js';
-import { SSHD_TEST_USER, startSshd } from '../proxies/test/sshd.js';
+import {
+  BIN,
+  border0,
+  daemon,
+  freePort,
+  type Platform,
+  SSHD_TEST_USER,
+  startPlatform,
+  startSshd,
+  stopChild,
+} from '@border0/testing';
 import { clientCredentials } from './client-credentials.js';
-import { stopDaemons } from './process-control.js';
 
 export interface Stack {
   work: string;
@@ -46,7 +54,7 @@ export async function setUp(undo: (() => unknown)[]): Promise<Stack> {
     return api.stop().finally(() => clearTimeout(kill));
   });
   const daemons: ChildProcess[] = [];
-  undo.push(() => stopDaemons(daemons));
+  undo.push(() => Promise.all(daemons.map((child) => stopChild(child))));
   env.BORDER0_API_URL = api.url;
   const adminToken = readFileSync(join(work, 'data', 'admin-token'), 'utf8').trim();
   const admin = createClient({ baseUrl: api.url, token: adminToken });

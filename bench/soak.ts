@@ -30,8 +30,8 @@
 import { fork } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { waitUntil } from '@border0/testing';
 import { LiveTerminal } from './live-terminal.js';
-import { until } from './process-control.js';
 import {
   collectedSample,
   cpuSecondsOf,
@@ -125,7 +125,7 @@ async function flood(stack: Stack, terminal: LiveTerminal): Promise<Round> {
   };
   attacker.send({ plan });
   const floodStart = Date.now();
-  await until(() => tally.open >= connections * 0.9, `${connections * 0.9} hostile connections`, 60_000);
+  await waitUntil(() => tally.open >= connections * 0.9, 60_000, `${connections * 0.9} hostile connections`);
   const ramp = (Date.now() - floodStart) / 1000;
   console.log(`  flood: ${tally.open} hostile connections open after ${ramp.toFixed(1)} s`);
 

@@ -29,9 +29,20 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, 
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@border0/sdk';
-import { BIN, border0, daemon, freePort, type Platform, startPlatform } from '../e2e/test/processes.js';
-import { SSHD_TEST_USER, type Sshd, startSshd } from '../proxies/test/sshd.js';
-import { killGroup, quote, stopDaemons, until } from './process-control.js';
+import {
+  BIN,
+  border0,
+  daemon,
+  freePort,
+  type Platform,
+  SSHD_TEST_USER,
+  type Sshd,
+  startPlatform,
+  startSshd,
+  stopChild,
+  waitUntil,
+} from '@border0/testing';
+import { killGroup, quote } from './process-control.js';
 import { median, percentile, round } from './stats.js';
 
 const MB = 1024 * 1024;
@@ -279,7 +290,7 @@ async function setUp(): Promise<Setup> {
 
   const env: Record<string, string> = { BORDER0_CONFIG_DIR: join(work, 'config') };
   const daemons: ChildProcess[] = [];
-  undo.push(() => stopDaemons(daemons));
+  undo.push(() => Promise.all(daemons.map((child) => stopChild(child))));
   const api: Platform = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env);
   undo.push(() => api.stop());
   env.BORDER0_API_URL = api.url;
@@ -387,10 +398,11 @@ const remoteFile = (path: PathName) => `/tmp/border0-bench-ssh-${process.pid}-${
 
 /** Waits until no sshd session of this bench is left, so that runs never overlap and CPU is accounted. */
 function sessionsGone(setup: Setup): Promise<void> {
-  return until(
+  return waitUntil(
     () => childrenOf(setup.pids.target).length === 0 && childrenOf(setup.pids.jump).length === 0,
+    10_000,
     'the sshd sessions to end',
-  );
+  ).then(() => {});
 }
 
 const COMPONENTS = ['client', 'sshd', 'proxy', 'connector', 'api'] as const;
@@ -532,16 +544,16 @@ async function echoBenchmark(setup: Setup, path: PathName): Promise<number[]> {
   const exited = new Promise<void>((resolve) => script.once('close', () => resolve()));
   const fail = (what: string) => new Error(`${path}: ${what}; the terminal showed:\n${screen.slice(-2000)}`);
   try {
-    await until(
+    await waitUntil(
       () => /\$ $/.test(screen.replaceAll(BRACKETED_PASTE_ON, '')),
-      'the shell prompt',
       15_000,
+      'the shell prompt',
     ).catch(() => {
       throw fail('no shell prompt');
     });
     // The quotes keep the typed line from matching; bash restores the tty (cooked, echo) before running it.
     script.stdin!.write('echo RE""ADY; exec cat\r');
-    await until(() => /READY\r?\n/.test(screen), 'cat to start', 10_000).catch(() => {
+    await waitUntil(() => /READY\r?\n/.test(screen), 10_000, 'cat to start').catch(() => {
       throw fail('cat did not start');
     });
     const times: number[] = [];

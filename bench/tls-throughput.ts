@@ -23,6 +23,7 @@ import { checkProxyIdentity } from '@border0/protocol';
 import { CLIENT_ALPN, parseStatusLine, startProxy } from '@border0/proxies';
 import { createClient } from '@border0/sdk';
 import { startServer } from '@border0/server';
+import { waitUntil } from '@border0/testing';
 import { pino } from 'pino';
 import { type Credentials, clientCredentials } from './client-credentials.js';
 import { median } from './stats.js';
@@ -243,14 +244,6 @@ function quantile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-async function waitFor(condition: () => boolean, what: string, deadlineMs = 15_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 async function main(): Promise<void> {
   const upstreamProcess = fork(fileURLToPath(import.meta.url), ['--upstream', ...process.argv.slice(2)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -300,7 +293,11 @@ async function main(): Promise<void> {
     },
   });
   const connector = await startConnector({ apiUrl: server.url, token: connectorToken, log: silent });
-  await waitFor(() => Object.values(dnsnames).every((d) => proxy.tunnels.serves(d)), 'the connector tunnel');
+  await waitUntil(
+    () => Object.values(dnsnames).every((d) => proxy.tunnels.serves(d)),
+    15_000,
+    'the connector tunnel',
+  );
   const credentials = await clientCredentials(server.url, adminToken);
 
   const direct = (name: keyof Ports) => () => openDirect(ports[name]);

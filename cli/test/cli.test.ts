@@ -5,9 +5,10 @@
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from '@border0/sdk';
+import { freePort, border0 as runCli, tempDir } from '@border0/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { closedPort, runCli, startTestServer, type TestServer, tempDir } from './cli-process.js';
+import { startTestServer, type TestServer } from './test-server.js';
 
 let api: TestServer;
 let configDir: string;
@@ -127,7 +128,7 @@ describe('border0 against a running API', () => {
   });
 
   it('prints one line and exits 1 when the API cannot be reached', async () => {
-    const apiUrl = `http://127.0.0.1:${await closedPort()}`;
+    const apiUrl = `http://127.0.0.1:${await freePort()}`;
     const result = await runCli(['socket', 'ls'], { BORDER0_CONFIG_DIR: configDir, BORDER0_API_URL: apiUrl });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(

@@ -5,9 +5,10 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BIN, border0 as runCli, tempDir } from '@border0/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { BIN, runCli, startTestServer, type TestServer, tempDir } from './cli-process.js';
+import { startTestServer, type TestServer } from './test-server.js';
 
 let api: TestServer;
 let configDir: string;

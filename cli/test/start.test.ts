@@ -2,9 +2,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { BIN, tempDir } from '@border0/testing';
 import { afterEach, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { BIN, tempDir } from './cli-process.js';
 
 const started: ChildProcess[] = [];
 const dirs: string[] = [];

@@ -7,8 +7,9 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { asciicastEventLine, asciicastHeaderLine } from '@border0/protocol';
 import { createClient } from '@border0/sdk';
+import { border0 as runCli, tempDir } from '@border0/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startTestServer, type TestServer, tempDir } from './cli-process.js';
+import { startTestServer, type TestServer } from './test-server.js';
 
 const ESC = '\u001b';
 const BEL = '\u0007';

@@ -2,12 +2,12 @@
  * Who may open a tunnel and serve which socket: the connector token (SSH password auth, RFC 4252 §8), the
  * grants behind it (tcpip-forward, RFC 4254 §7.1), and the proxy's certificate (TLS, verified against the CA).
  */
+import { waitUntil } from '@border0/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TunnelClient, type TunnelClientOptions } from '../src/index.js';
 import { exchange } from './support/clients.js';
 import { createTestPki } from './support/test-pki.js';
 import { startTestProxy, type TestProxy } from './support/test-proxy.js';
-import { waitUntil } from './support/wait.js';
 import { createWorld, ECHO, FORBIDDEN, TOKEN, type World } from './support/world.js';
 
 let world: World;

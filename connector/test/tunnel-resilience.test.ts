@@ -5,12 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
+import { startTcpRelay, waitUntil } from '@border0/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TunnelClient, TunnelPool } from '../src/index.js';
 import { exchange, sha256 } from './support/clients.js';
-import { startLinkRelay } from './support/link-relay.js';
 import { startTestProxy, type TestProxy } from './support/test-proxy.js';
-import { waitUntil } from './support/wait.js';
 import { createWorld, ECHO, PAYLOAD, TOKEN, type World } from './support/world.js';
 
 let world: World;
@@ -73,7 +72,7 @@ describe('proxy restart', () => {
 describe('silent peers', () => {
   it('notices a frozen link on both ends through SSH keepalives, and reconnects', async () => {
     const target = await proxy({ tunnelOptions: { keepaliveIntervalMs: 200, keepaliveCountMax: 2 } });
-    const relay = await startLinkRelay(target.port);
+    const relay = await startTcpRelay({ port: target.port });
     cleanups.push(() => relay.close());
     const tunnel = tunnelTo(relay.port, { keepaliveIntervalMs: 200, keepaliveCountMax: 2 });
     await waitUntil(() => tunnel.status.state === 'connected', 10_000, 'the tunnel');

@@ -3,11 +3,11 @@
  * upstreams. client → stand-in gateway → TunnelServer → TLS/SSH → TunnelClient → upstream.
  */
 import { randomBytes } from 'node:crypto';
+import { waitUntil } from '@border0/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TunnelClient } from '../src/index.js';
 import { closedAfter, exchange, sendAfterTheirEnd, sha256 } from './support/clients.js';
 import { startTestProxy, type TestProxy } from './support/test-proxy.js';
-import { waitUntil } from './support/wait.js';
 import {
   ANSWER_BYTES,
   ANSWERS,

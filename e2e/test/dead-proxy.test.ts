@@ -11,21 +11,24 @@ import { readFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { createClient } from '@border0/sdk';
-import ssh2 from 'ssh2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SSHD_TEST_USER, type Sshd, startSshd } from '../../proxies/test/sshd.js';
-import { type ApiLink, startApiLink } from './api-link.js';
 import {
   BIN,
   clientListener,
   eventually,
   freePort,
   type Platform,
+  SSHD_TEST_USER,
+  type Sshd,
   daemon as startDaemon,
   startPlatform,
+  startSshd,
+  startTcpRelay,
+  type TcpRelay,
   tempDir,
-  untilPong,
-} from './processes.js';
+} from '@border0/testing';
+import ssh2 from 'ssh2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { untilPong } from './redis.js';
 
 const HEARTBEAT_SECONDS = 1;
 /** 3.5 heartbeats, then the next sweep (every half heartbeat), with room for a loaded machine. */
@@ -37,7 +40,7 @@ const daemon = (command: string, args: string[], env: Record<string, string>, re
 
 let api: Platform;
 let sshd: Sshd;
-let link: ApiLink;
+let link: TcpRelay;
 let env: Record<string, string>;
 let admin: ReturnType<typeof createClient>;
 let proxyArgs: string[];
@@ -151,7 +154,7 @@ beforeAll(async () => {
     {},
     /Ready to accept connections/,
   );
-  link = await startApiLink(api.url);
+  link = await startTcpRelay(new URL(api.url));
   const proxyPort = await freePort();
   const proxyToken = readFileSync(join(dataDir, 'proxy-token'), 'utf8').trim();
   proxyArgs = [BIN, 'proxy', 'start', '--token', proxyToken, '--port', String(proxyPort), '--name', 'p1'];

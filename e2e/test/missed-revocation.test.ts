@@ -9,24 +9,23 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from '@border0/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiLink, startApiLink } from './api-link.js';
 import {
   BIN,
   clientListener,
   eventually,
   freePort,
-  liveRedisConnection,
   type Platform,
-  redisPing,
   daemon as startDaemon,
   startPlatform,
+  startTcpRelay,
+  type TcpRelay,
   tempDir,
-  untilPong,
-} from './processes.js';
+} from '@border0/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { liveRedisConnection, redisPing, untilPong } from './redis.js';
 
 const children: ChildProcess[] = [];
-const links: ApiLink[] = [];
+const links: TcpRelay[] = [];
 const daemon = (command: string, args: string[], env: Record<string, string>, ready: RegExp) =>
   startDaemon(children, command, args, env, ready);
 
@@ -43,7 +42,7 @@ const POLICY = {
 
 /** A proxy process that reaches the API through its own link; resolves with its port and the link. */
 async function linkedProxy(name: string, extraArgs: string[] = []) {
-  const link = await startApiLink(api.url);
+  const link = await startTcpRelay(new URL(api.url));
   links.push(link);
   const port = await freePort();
   const args = [BIN, 'proxy', 'start', '--token', proxyToken, '--port', String(port), '--name', name];
@@ -124,7 +123,7 @@ afterAll(async () => {
 });
 
 describe('a proxy whose event stream was down', () => {
-  let link: ApiLink;
+  let link: TcpRelay;
   let local: number;
 
   beforeAll(async () => {

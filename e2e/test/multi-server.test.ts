@@ -9,23 +9,22 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from '@border0/sdk';
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
 import {
   BIN,
   clientListener,
+  createPostgresDatabase,
   eventually,
   freePort,
-  liveRedisConnection,
   type Platform,
   daemon as startDaemon,
   startPlatform,
+  type ThrowawayDatabase,
   tempDir,
-  untilPong,
-} from './processes.js';
+} from '@border0/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { liveRedisConnection, untilPong } from './redis.js';
 
-const ADMIN_URL = process.env.BORDER0_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const database = `border0_e2e_${randomBytes(5).toString('hex')}`;
+let database: ThrowawayDatabase | undefined;
 const children: ChildProcess[] = [];
 const daemon = (command: string, args: string[], env: Record<string, string>, ready: RegExp) =>
   startDaemon(children, command, args, env, ready);
@@ -40,41 +39,26 @@ let proxy: { child: ChildProcess };
 let viaA: ReturnType<typeof createClient>;
 let local: number;
 
-async function admin(statement: string) {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
   await Promise.all(platforms.map((p) => p.stop()));
-  await admin(`drop database if exists ${database} with (force)`);
+  await database?.drop();
 });
 
 describe('two API servers over one PostgreSQL', () => {
   it('a policy removed through one server ends a live session on a proxy that follows the other', async () => {
-    await admin(`create database ${database}`);
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${database}`;
+    database = await createPostgresDatabase();
+    const url = database.url;
     const shared = {
       BORDER0_SECRET_KEY: randomBytes(32).toString('hex'),
       BORDER0_PROXY_HEARTBEAT_SECONDS: '1',
     };
     const dirA = tempDir('multi-a');
     const envA = { ...shared, BORDER0_CONFIG_DIR: tempDir('multi-config-a') };
-    const a = await startPlatform(
-      ['--data-dir', dirA, '--no-proxy', '--database-url', url.toString()],
-      envA,
-      90_000,
-    );
+    const a = await startPlatform(['--data-dir', dirA, '--no-proxy', '--database-url', url], envA, 90_000);
     platforms.push(a);
     b = await startPlatform(
-      ['--data-dir', tempDir('multi-b'), '--no-proxy', '--database-url', url.toString()],
+      ['--data-dir', tempDir('multi-b'), '--no-proxy', '--database-url', url],
       {
         ...shared,
         BORDER0_CONFIG_DIR: tempDir('multi-config-b'),

@@ -6,39 +6,33 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from '@border0/sdk';
-import pg from 'pg';
+import {
+  createPostgresDatabase,
+  type Platform,
+  startPlatform,
+  type ThrowawayDatabase,
+  tempDir,
+} from '@border0/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Platform, startPlatform, tempDir } from './processes.js';
 
-const ADMIN_URL = process.env.BORDER0_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const database = `border0_e2e_${randomBytes(5).toString('hex')}`;
+let database: ThrowawayDatabase;
 const platforms: Platform[] = [];
 
-async function admin(statement: string) {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-beforeAll(() => admin(`create database ${database}`));
+beforeAll(async () => {
+  database = await createPostgresDatabase();
+});
 afterAll(async () => {
   await Promise.all(platforms.map((p) => p.stop()));
-  await admin(`drop database if exists ${database} with (force)`);
+  await database?.drop();
 });
 
 describe('several API servers over one PostgreSQL', () => {
   it('bootstraps once and shares every change', async () => {
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${database}`;
     const secretKey = randomBytes(32).toString('hex');
     const dataDirs = [tempDir('pg-a'), tempDir('pg-b')];
     for (const dataDir of dataDirs) {
       platforms.push(
-        await startPlatform(['--data-dir', dataDir, '--no-proxy', '--database-url', url.toString()], {
+        await startPlatform(['--data-dir', dataDir, '--no-proxy', '--database-url', database.url], {
           BORDER0_CONFIG_DIR: tempDir('config'),
           BORDER0_SECRET_KEY: secretKey,
         }),

@@ -4,8 +4,8 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { border0, type Platform, startPlatform, tempDir } from '@border0/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { border0, type Platform, startPlatform, tempDir } from './processes.js';
 
 let running: Platform | undefined;
 afterEach(async () => {

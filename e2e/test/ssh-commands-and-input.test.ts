@@ -8,10 +8,19 @@ import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { parseAsciicast } from '@border0/protocol';
 import { createClient } from '@border0/sdk';
+import {
+  border0,
+  clientListener,
+  eventually,
+  type Platform,
+  SSHD_TEST_USER,
+  type Sshd,
+  startPlatform,
+  startSshd,
+  tempDir,
+} from '@border0/testing';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SSHD_TEST_USER, type Sshd, startSshd } from '../../proxies/test/sshd.js';
-import { border0, clientListener, eventually, type Platform, startPlatform, tempDir } from './processes.js';
 
 const children: ChildProcess[] = [];
 let api: Platform;

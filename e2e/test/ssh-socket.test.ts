@@ -10,19 +10,21 @@ import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseAsciicast } from '@border0/protocol';
 import { createClient } from '@border0/sdk';
-import xterm from '@xterm/headless';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SSHD_TEST_USER, type Sshd, startSshd } from '../../proxies/test/sshd.js';
 import {
   BIN,
   border0,
   eventually,
   freePort,
   type Platform,
+  SSHD_TEST_USER,
+  type Sshd,
   daemon as startDaemon,
   startPlatform,
+  startSshd,
   tempDir,
-} from './processes.js';
+} from '@border0/testing';
+import xterm from '@xterm/headless';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const { Terminal } = xterm;
 const children: ChildProcess[] = [];

@@ -10,7 +10,6 @@ import { readFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createClient } from '@border0/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BIN,
   clientListener,
@@ -20,7 +19,8 @@ import {
   daemon as startDaemon,
   startPlatform,
   tempDir,
-} from './processes.js';
+} from '@border0/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ANSWER = randomBytes(5 * 1024 * 1024);
 const REQUEST = randomBytes(5 * 1024 * 1024);

@@ -7,21 +7,19 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from '@border0/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BIN,
   border0,
   clientListener,
   eventually,
   freePort,
-  liveRedisConnection,
   type Platform,
-  redisPing,
   daemon as startDaemon,
   startPlatform,
   tempDir,
-  untilPong,
-} from './processes.js';
+} from '@border0/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { liveRedisConnection, redisPing, untilPong } from './redis.js';
 
 const children: ChildProcess[] = [];
 const daemon = (command: string, args: string[], env: Record<string, string>, ready: RegExp) =>

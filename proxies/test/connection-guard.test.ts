@@ -7,8 +7,9 @@ import { type Socket, connect as tcpConnect } from 'node:net';
 import { Duplex } from 'node:stream';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { TUNNEL_ALPN } from '@border0/protocol';
+import { waitUntil } from '@border0/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectorPeer, waitUntil } from './support/connector-peer.js';
+import { connectorPeer } from './support/connector-peer.js';
 import {
   type ClientCredentials,
   clientHello,

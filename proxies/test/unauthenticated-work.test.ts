@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually } from '@border0/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ClientCredentials,
@@ -89,14 +90,9 @@ async function inParallel(count: number, width: number, task: (i: number) => Pro
   );
 }
 
-/** Polls `check` until it holds, or fails after 10 s. */
-async function until(check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('not within 10 s');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Polls `check` every 100 ms until it holds, or fails after 10 s; an assertion that fails in it fails at once. */
+const until = (check: () => boolean | Promise<boolean>) =>
+  eventually(check, Boolean, 10_000, { intervalMs: 100, retryErrors: false });
 
 /**
  * The socket's sessions of refusals before authentication (no identity) once they stand for `attempts`

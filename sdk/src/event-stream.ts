@@ -5,6 +5,7 @@
  * drop their caches on it. A stream silent for three of its heartbeats is taken as broken (a link that
  * drops packets without closing), so that a listener never believes events arrive when none can.
  */
+import { Backoff } from './backoff.js';
 import type { Border0Client } from './client.js';
 
 /** What proxies hear; see the description of `streamProxyEvents` in the API reference. */
@@ -76,19 +77,18 @@ export class EventStream<S extends keyof typeof PATHS> {
   }
 
   async #run(): Promise<void> {
-    let delay = 250;
+    const backoff = new Backoff({ initialMs: 250, maxMs: 5_000 });
     while (!this.#closed) {
       try {
         await this.#readOnce();
-        delay = 250;
+        backoff.reset();
       } catch (error) {
         if (this.#closed) return;
         this.#options.log?.warn({ err: error }, 'event stream broke; reconnecting');
       }
       this.#options.onConnectedChange?.(false);
       if (this.#closed) return;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * delay));
-      delay = Math.min(delay * 2, 5000);
+      await new Promise((resolve) => setTimeout(resolve, backoff.next()));
     }
   }
 

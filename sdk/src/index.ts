@@ -7,6 +7,7 @@ export {
   GENESIS_HASH,
   verifyAuditChain,
 } from './audit-chain.js';
+export { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
 export { Border0Error, Border0NetworkError, type FieldError, type ProblemDetails } from './border0-error.js';
 export { type Border0Client, type ClientOptions, createClient, type TokenProvider } from './client.js';
 export {

@@ -2,6 +2,7 @@
  * A fetch that retries what is safe to retry: idempotent methods, and writes carrying an Idempotency-Key,
  * on network errors and on 429/502/503/504, with exponential backoff, full jitter and `Retry-After`.
  */
+import { Backoff } from './backoff.js';
 import { Border0NetworkError } from './border0-error.js';
 
 export interface RetryOptions {
@@ -28,6 +29,7 @@ export function retryingFetch(
   const max = options.maxDelayMs ?? 5000;
   return async (request) => {
     const retryable = isRetryable(request);
+    const backoff = new Backoff({ initialMs: base, maxMs: max });
     for (let attempt = 0; ; attempt++) {
       const last = !retryable || attempt >= retries;
       // A body can be read once: each attempt sends a clone.
@@ -37,18 +39,16 @@ export function retryingFetch(
         response = await inner(sent);
       } catch (error) {
         if (last) throw new Border0NetworkError(request.url, { cause: error });
-        await sleep(backoff(attempt, base, max));
+        await sleep(backoff.next());
         continue;
       }
       if (last || !RETRY_STATUS.has(response.status)) return response;
       await response.body?.cancel();
-      await sleep(retryAfter(response, max) ?? backoff(attempt, base, max));
+      // The window widens on every retry, also one that waited as Retry-After asked.
+      const delay = backoff.next();
+      await sleep(retryAfter(response, max) ?? delay);
     }
   };
-}
-
-function backoff(attempt: number, base: number, max: number): number {
-  return Math.random() * Math.min(max, base * 2 ** attempt);
 }
 
 function retryAfter(response: Response, max: number): number | undefined {

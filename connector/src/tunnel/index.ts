@@ -1,7 +1,7 @@
 /** Connector tunnels: one TLS+SSH tunnel per proxy, reverse forwards per socket, upstream dialing. */
 
 export { CONNECTOR_USERNAME, TUNNEL_ALPN } from '@border0/protocol';
-export { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
+export { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from '@border0/sdk';
 export { type ProxyEndpoint, proxyKey } from './proxy-endpoint.js';
 export {
   TunnelClient,

@@ -10,9 +10,9 @@ import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { bridgeDuplex, CONNECTOR_USERNAME, TUNNEL_ALPN } from '@border0/protocol';
+import { Backoff, type BackoffOptions } from '@border0/sdk';
 import { type Logger, pino } from 'pino';
 import ssh2 from 'ssh2';
-import { Backoff, type BackoffOptions } from './backoff.js';
 import { type ProxyEndpoint, proxyKey } from './proxy-endpoint.js';
 import { dialUpstream, type ResolveUpstream, refuseChannel } from './upstream-dialer.js';
 
@@ -44,6 +44,7 @@ export interface TunnelClientOptions {
   sockets: Iterable<string>;
   resolveUpstream: ResolveUpstream;
   log?: TunnelLogger;
+  /** Reconnect delays; the defaults: a first window of 250 ms, doubled up to 10 s. */
   backoff?: Partial<BackoffOptions>;
   /** SSH keepalives; with the defaults (5 s, 2) a dead proxy is noticed within ~15 s. */
   keepaliveIntervalMs?: number;

@@ -5,9 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { duplexPair } from '@border0/protocol';
+import { waitUntil } from '@border0/testing';
 import type ssh2 from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ConnectorPeer, connectorPeer, waitUntil } from '../../test/support/connector-peer.js';
+import { type ConnectorPeer, connectorPeer } from '../../test/support/connector-peer.js';
 import type { ConnectorGrant } from './tunnel-connection.js';
 import { TunnelError } from './tunnel-error.js';
 import { type TunnelInfo, TunnelServer, type TunnelServerOptions } from './tunnel-server.js';

@@ -35,12 +35,3 @@ export function connectorPeer(stream: Duplex, token: string): ConnectorPeer {
     });
   return { client, ready, forward };
 }
-
-/** Polls `check` until it returns true, or fails after `timeoutMs`: synchronising without sleeps. */
-export async function waitUntil(check: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -1,6 +1,7 @@
 /**
- * Reconnect delays: exponential with full jitter (delay = random(0, min(max, initial · 2^attempt))), so that
- * many connectors losing one proxy at once do not come back in lockstep.
+ * Retry delays: exponential with full jitter (delay = random(0, min(max, initial · 2^attempt))), so that many
+ * clients failing at once do not come back in lockstep. One implementation for every retry loop: the SDK's
+ * retrying fetch, its event stream's reconnects and the connector's tunnel reconnects, each with its timings.
  */
 
 export interface BackoffOptions {
@@ -14,6 +15,13 @@ export interface BackoffOptions {
 
 export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 10_000, random: Math.random };
 
+/**
+ * @example
+ * const backoff = new Backoff({ initialMs: 200, maxMs: 5_000 });
+ * for (;;) {
+ *   try { return await attempt(); } catch { await sleep(backoff.next()); }
+ * }
+ */
 export class Backoff {
   readonly #options: BackoffOptions;
   #attempt = 0;

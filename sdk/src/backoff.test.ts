@@ -1,4 +1,4 @@
-/** Reconnect delays: exponential ceiling, full jitter, reset. */
+/** Retry delays: exponential ceiling, full jitter, reset. */
 import { describe, expect, it } from 'vitest';
 import { Backoff } from './backoff.js';
 
@@ -22,6 +22,12 @@ describe('Backoff', () => {
     backoff.reset();
     expect(backoff.attempt).toBe(0);
     expect(backoff.next()).toBe(249);
+  });
+
+  it('takes its first ceiling and maximum from the caller', () => {
+    const backoff = new Backoff({ initialMs: 200, maxMs: 5_000, random: () => 0.999_999 });
+    const delays = Array.from({ length: 7 }, () => backoff.next());
+    expect(delays).toEqual([199, 399, 799, 1599, 3199, 4999, 4999]);
   });
 
   it('stays at the maximum after very many failures', () => {

@@ -1,0 +1,67 @@
+/** `border0 start` as a child process: the whole platform (API, and unless told otherwise a proxy and a connector). */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { BIN, cleanEnv, ROOT } from './border0-cli.js';
+
+export interface Platform {
+  process: ChildProcess;
+  /** The API's address, as the process printed it. */
+  url: string;
+  /** Everything it wrote so far, standard output and error together. */
+  output: () => string;
+  /** SIGTERM; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts `border0 start --port 0 --proxy-port 0 ...args` with a clean BORDER0_* environment plus `env`;
+ * resolves once it prints its API address, and fails (having stopped it) when it exits or stays silent.
+ *
+ * @example
+ * const platform = await startPlatform(['--data-dir', tempDir('data')], { BORDER0_CONFIG_DIR: tempDir('config') });
+ */
+export async function startPlatform(
+  args: string[],
+  env: Record<string, string>,
+  deadlineMs = 30_000,
+): Promise<Platform> {
+  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--proxy-port', '0', ...args], {
+    cwd: ROOT,
+    env: { ...cleanEnv(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (chunk) => {
+    out += chunk;
+  });
+  child.stderr!.on('data', (chunk) => {
+    out += chunk;
+  });
+  const stop = () =>
+    new Promise<number | null>((resolve) => {
+      if (child.exitCode !== null) return resolve(child.exitCode);
+      child.once('exit', (code) => resolve(code));
+      child.kill('SIGTERM');
+    });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`border0 start printed no address in ${deadlineMs} ms:\n${out}`)),
+      deadlineMs,
+    );
+    const check = () => {
+      const match = out.match(/API:\s+(http:\/\/\S+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`border0 start exited with ${code}:\n${out}`));
+    });
+  }).catch(async (error) => {
+    await stop();
+    throw error;
+  });
+  return { process: child, url, output: () => out, stop };
+}
