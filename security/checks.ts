@@ -37,7 +37,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'tenant-filter-named-resources',
     what: 'groups, policies, connectors and service accounts are found only in their organization',
-    file: 'server/src/resources/ref-lookup.ts',
+    file: 'server/src/platform/db/ref-lookup.ts',
     find: "      .where('org_id', '=', orgId)\n      .where(isId(ref) ? 'id' : 'name', '=', ref)",
     replace: "      .where(isId(ref) ? 'id' : 'name', '=', ref)",
     tests: [server('test/tenancy.test.ts', 'pglite')],
@@ -86,7 +86,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'role-permission-check',
     what: 'every organization route refuses a token whose rights lack its permission (default deny)',
-    file: 'server/src/auth/authorize.ts',
+    file: 'server/src/platform/auth/authorize.ts',
     find: 'if (!principal.rights.has(permission)) {',
     replace: 'if (false) {',
     tests: [server('test/authorization.test.ts')],
@@ -94,7 +94,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'token-rights-intersection',
     what: 'a person’s token never does more than the person’s current role allows',
-    file: 'server/src/auth/authenticate.ts',
+    file: 'server/src/platform/auth/authenticate.ts',
     find: 'rights = intersectRights(tokenRights, rightsOf(row.member_role as Role));',
     replace: 'rights = tokenRights;',
     tests: [server('test/standing.test.ts', 'token rights')],
@@ -102,7 +102,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'service-account-token-rights-intersection',
     what: 'a service account’s token never does more than the account’s current role allows',
-    file: 'server/src/auth/authenticate.ts',
+    file: 'server/src/platform/auth/authenticate.ts',
     find: 'rights = intersectRights(tokenRights, rightsOf(row.service_account_role as Role));',
     replace: 'rights = tokenRights;',
     tests: [server('test/standing.test.ts', 'whatever the token row says')],
@@ -110,7 +110,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'token-needs-membership',
     what: 'a person’s token stops working when the person leaves the organization',
-    file: 'server/src/auth/authenticate.ts',
+    file: 'server/src/platform/auth/authenticate.ts',
     find: '    if (!row.member_role) return undefined;',
     replace: "    if (!row.member_role) row.member_role = 'owner';",
     tests: [server('test/standing.test.ts', 'whatever the token row says')],
@@ -118,7 +118,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'token-expiry',
     what: 'an expired token is refused',
-    file: 'server/src/auth/authenticate.ts',
+    file: 'server/src/platform/auth/authenticate.ts',
     find: '  if (expired(row.expires_at)) return undefined;',
     replace: '',
     tests: [server('test/tokens.test.ts', 'expiry')],
@@ -126,7 +126,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'grant-at-most-own-rights',
     what: 'nobody grants a role with a right they lack (members, tokens, service accounts)',
-    file: 'server/src/auth/roles.ts',
+    file: 'server/src/platform/auth/roles.ts',
     find: '  for (const permission of GRANTS[granted]) if (!rights.has(permission)) return false;',
     replace: '',
     tests: [server('test/standing.test.ts', 'token rights'), server('test/members.test.ts', 'pglite')],
@@ -142,7 +142,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'read-only-uses-nothing',
     what: 'read_only gets no certificates (it sees everything and uses nothing)',
-    file: 'server/src/auth/roles.ts',
+    file: 'server/src/platform/auth/roles.ts',
     find: '  read_only: new Set(READ),',
     replace: '  read_only: new Set([...READ, ...USE]),',
     tests: [server('test/authorization.test.ts')],
@@ -241,7 +241,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'login-rate-limit',
     what: 'device login endpoints are rate limited per client address',
-    file: 'server/src/http/rate-limit.ts',
+    file: 'server/src/platform/http/rate-limit.ts',
     find: '    if (window.count <= this.limit) return 0;',
     replace: '    return 0;',
     tests: [server('test/device-login.test.ts', 'pglite')],
@@ -258,7 +258,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'organization-creation-audited-there',
     what: 'an organization’s creation is audited in it, not in the creator’s other organization',
-    file: 'server/src/http/mutation.ts',
+    file: 'server/src/platform/http/mutation.ts',
     find: '  const orgId = scope.auditOrgId ?? scope.orgId ?? principal.orgId;',
     replace: '  const orgId = scope.orgId ?? principal.orgId;',
     tests: [server('test/audit.test.ts', 'pglite')],
@@ -275,7 +275,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'if-match',
     what: 'an update with a stale If-Match is refused (412)',
-    file: 'server/src/http/etag.ts',
+    file: 'server/src/platform/http/etag.ts',
     find: "  if (tags.includes('*') || tags.includes(etagOf(currentVersion))) return;",
     replace: '  return;',
     tests: [server('test/members.test.ts', 'pglite')],
@@ -283,7 +283,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'idempotency-key-mismatch',
     what: 'an Idempotency-Key reused with another body is refused, not replayed',
-    file: 'server/src/http/mutation.ts',
+    file: 'server/src/platform/http/mutation.ts',
     find: '    if (stored.request_hash !== requestHash) {',
     replace: '    if (false) {',
     tests: [server('test/tokens.test.ts', 'Idempotency')],
@@ -308,7 +308,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'unstorable-input-refused',
     what: 'NUL and lone surrogates anywhere in a request are a 400 naming the field, never a 500',
-    file: 'server/src/http/storable-text.ts',
+    file: 'server/src/platform/http/storable-text.ts',
     find: '  if (found === undefined) return undefined;',
     replace: '  return undefined;',
     tests: [server('test/unstorable-input.test.ts', 'pglite')],
@@ -316,7 +316,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'json-depth-bounded',
     what: 'JSON bodies nesting deeper than 32 levels are refused before parsing',
-    file: 'server/src/http/input-guard.ts',
+    file: 'server/src/platform/http/input-guard.ts',
     find: '    if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) {',
     replace: '    if (false) {',
     tests: [server('test/unstorable-input.test.ts', 'pglite')],
@@ -324,7 +324,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'if-match-strong',
     what: 'If-Match compares strongly: a weak ETag never matches',
-    file: 'server/src/http/etag.ts',
+    file: 'server/src/platform/http/etag.ts',
     find: "  const tags = header.split(',').map((t) => t.trim());",
     replace: "  const tags = header.split(',').map((t) => t.trim().replace(/^W\\//, ''));",
     tests: [server('test/http-semantics.test.ts')],
@@ -332,7 +332,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'request-id-chosen-by-server',
     what: 'the request id in logs and audit entries is the server’s own, never the caller’s',
-    file: 'server/src/http/request-id.ts',
+    file: 'server/src/platform/http/request-id.ts',
     find: '    const id = randomUUID();',
     replace: "    const id = c.req.header('x-request-id') ?? randomUUID();",
     tests: [server('test/request-id.test.ts')],
@@ -340,7 +340,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'bearer-challenge',
     what: 'every 401 carries a WWW-Authenticate Bearer challenge',
-    file: 'server/src/http/problem.ts',
+    file: 'server/src/platform/http/problem.ts',
     find: "    ...(error.kind === 'unauthenticated' && { 'www-authenticate': bearerChallenge(c, error) }),",
     replace: '',
     tests: [server('test/http-semantics.test.ts')],
@@ -348,7 +348,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'header-timeout',
     what: 'a request whose headers never finish is closed within a bounded time',
-    file: 'server/src/http/node-listener.ts',
+    file: 'server/src/platform/http/node-listener.ts',
     find: '          headersTimeout: t.headersMs,\n          requestTimeout: t.requestMs,',
     replace: '          headersTimeout: 0,\n          requestTimeout: 0,',
     tests: [server('test/http-server.test.ts', 'half a request line')],

@@ -5,9 +5,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { sql } from 'kysely';
-import { appendAudit } from './audit/audit-log.js';
 import { generatePassword, hashPassword } from './auth/password.js';
-import type { Store } from './db/database.js';
+import { appendAudit } from './platform/db/audit-log.js';
+import type { Store } from './platform/db/database.js';
 import { createOrganization } from './resources/organization-store.js';
 import { issueProxyToken } from './resources/proxy-store.js';
 import { issueToken } from './resources/token-store.js';

@@ -1,6 +1,6 @@
 /** Members: adding people, role rules (canGrant, the last owner), removal side effects, tenant isolation. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from '../src/auth/roles.js';
+import type { Role } from '../src/platform/auth/roles.js';
 import { issueToken } from '../src/resources/token-store.js';
 import { createHarness, DIALECTS, type Harness } from './harness.js';
 

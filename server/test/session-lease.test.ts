@@ -6,7 +6,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionLeaseSweep } from '../src/housekeeping.js';
-import { newId } from '../src/ids.js';
+import { newId } from '../src/platform/ids.js';
 import { issueProxyToken } from '../src/resources/proxy-store.js';
 import { endLapsedSessions, sessionLeaseMs } from '../src/resources/session-lease.js';
 import { createHarness, DIALECTS, type Harness } from './harness.js';

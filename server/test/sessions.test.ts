@@ -3,7 +3,7 @@
  * cursors, members' own view, terminate, tenancy.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isId, newId } from '../src/ids.js';
+import { isId, newId } from '../src/platform/ids.js';
 import { issueProxyToken } from '../src/resources/proxy-store.js';
 import { createHarness, DIALECTS, type Harness } from './harness.js';
 import { personToken } from './support/person-token.js';

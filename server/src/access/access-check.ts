@@ -15,7 +15,7 @@ import {
   withoutStanding,
 } from '@border0/sdk/policy';
 import type { z } from '@hono/zod-openapi';
-import { invalid } from '../http/problem.js';
+import { invalid } from '../platform/http/problem.js';
 import { loadPolicyData } from '../resources/policy-data.js';
 import { resolveSocket } from '../resources/policy-store.js';
 import type { AccessCheck, AccessDecision } from '../schemas/access.js';

@@ -6,9 +6,9 @@
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { appendAudit } from '../audit/audit-log.js';
-import type { Database } from '../db/schema.js';
-import { newId } from '../ids.js';
+import { appendAudit } from '../platform/db/audit-log.js';
+import type { Database } from '../platform/db/schema.js';
+import { newId } from '../platform/ids.js';
 import { type LoginTokens, startLogin } from './login-tokens.js';
 import { verifyPassword } from './password.js';
 

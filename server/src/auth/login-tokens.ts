@@ -6,9 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import { appendAudit } from '../audit/audit-log.js';
-import type { Database } from '../db/schema.js';
-import { newId } from '../ids.js';
+import { appendAudit } from '../platform/db/audit-log.js';
+import type { Database } from '../platform/db/schema.js';
+import { newId } from '../platform/ids.js';
 import { issueToken } from '../resources/token-store.js';
 import { hashTokenSecret, tokenMatches } from './token-secret.js';
 

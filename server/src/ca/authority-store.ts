@@ -4,9 +4,9 @@
  * (the unique index refuses the second insert, and the loser reads the row that won).
  */
 import type { Kysely } from 'kysely';
-import type { SecretBox } from '../crypto/secret-box.js';
-import type { Database } from '../db/schema.js';
-import { newId } from '../ids.js';
+import type { SecretBox } from '../platform/crypto/secret-box.js';
+import type { Database } from '../platform/db/schema.js';
+import { newId } from '../platform/ids.js';
 import { createSshAuthority, loadSshAuthority, type SshAuthority } from './ssh-authority.js';
 import { createX509Authority, loadX509Authority, type X509Authority } from './x509-authority.js';
 

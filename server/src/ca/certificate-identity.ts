@@ -3,9 +3,9 @@
  * Only those two may hold certificates; the identity names both the X.509 subject and the SSH key id.
  */
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
-import type { Principal } from '../http/env.js';
-import { forbidden } from '../http/problem.js';
+import type { Database } from '../platform/db/schema.js';
+import type { Principal } from '../platform/http/env.js';
+import { forbidden } from '../platform/http/problem.js';
 
 export type CertificateIdentity =
   | { kind: 'user'; email: string; orgName: string }

@@ -4,7 +4,7 @@
  * the field named. Only the public key is used: the subject and extensions asked for are ignored.
  */
 import { createPublicKey } from 'node:crypto';
-import { invalid } from '../http/problem.js';
+import { invalid } from '../platform/http/problem.js';
 import { x509 } from './x509-library.js';
 
 /** The smallest RSA key we certify, X.509 or SSH (NIST SP 800-131A). */

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { opensslText, opensslVerify } from '../../test/support/cli-tools.js';
 import { createCsr } from '../../test/support/client-keys.js';
-import { SecretBox } from '../crypto/secret-box.js';
-import { openStore, type Store } from '../db/database.js';
+import { SecretBox } from '../platform/crypto/secret-box.js';
+import { openStore, type Store } from '../platform/db/database.js';
 import { PROXY_CERTIFICATE_VALIDITY_MS, signProxyCertificate } from './platform-authority.js';
 
 describe('proxy server certificates from the platform CA', () => {

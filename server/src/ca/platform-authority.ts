@@ -4,8 +4,8 @@
  * not used). The proxy keeps its private key: it sends a certificate request, as clients do.
  */
 import type { Kysely } from 'kysely';
-import type { SecretBox } from '../crypto/secret-box.js';
-import type { Database } from '../db/schema.js';
+import type { SecretBox } from '../platform/crypto/secret-box.js';
+import type { Database } from '../platform/db/schema.js';
 import { platformX509Authority } from './authority-store.js';
 import { parseCertificateRequest } from './certificate-request.js';
 import type { ValidityWindow } from './validity-window.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sshKeygenKey } from '../../test/support/cli-tools.js';
-import { ApiError } from '../http/problem.js';
+import { ApiError } from '../platform/http/problem.js';
 import { parseSshPublicKey } from './ssh-public-key.js';
 import { SshWriter } from './ssh-wire.js';
 

@@ -5,7 +5,7 @@
  * P-256 (PROTOCOL.u2f). DSA and certificates are refused.
  */
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
-import { invalid } from '../http/problem.js';
+import { invalid } from '../platform/http/problem.js';
 import { MIN_RSA_BITS } from './certificate-request.js';
 import { SshReader, SshWriter } from './ssh-wire.js';
 

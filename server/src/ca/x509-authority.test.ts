@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { opensslText, opensslVerify } from '../../test/support/cli-tools.js';
 import { breakSignature, type CsrKey, createCsr } from '../../test/support/client-keys.js';
-import { ApiError } from '../http/problem.js';
+import { ApiError } from '../platform/http/problem.js';
 import type { CertificateIdentity } from './certificate-identity.js';
 import { parseCertificateRequest } from './certificate-request.js';
 import { validityWindow } from './validity-window.js';

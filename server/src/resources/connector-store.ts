@@ -1,6 +1,6 @@
 /** Connector rows: the API shape (status from the last report) and the sockets a connector serves. */
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { ConnectorsTable, Database } from '../db/schema.js';
+import type { ConnectorsTable, Database } from '../platform/db/schema.js';
 import { Connector } from '../schemas/connector.js';
 import type { SocketRow } from './socket-store.js';
 

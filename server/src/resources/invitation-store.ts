@@ -5,8 +5,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, InvitationsTable } from '../db/schema.js';
-import { newId } from '../ids.js';
+import type { Database, InvitationsTable } from '../platform/db/schema.js';
+import { newId } from '../platform/ids.js';
 
 export const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 const CODE_PREFIX = 'b0i_';

@@ -1,9 +1,9 @@
 /** Reading members and groups: id-or-email and id-or-name lookups, and their API shapes. */
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, GroupsTable } from '../db/schema.js';
-import { notFound } from '../http/problem.js';
-import { isId } from '../ids.js';
-import { refLookup } from './ref-lookup.js';
+import { refLookup } from '../platform/db/ref-lookup.js';
+import type { Database, GroupsTable } from '../platform/db/schema.js';
+import { notFound } from '../platform/http/problem.js';
+import { isId } from '../platform/ids.js';
 
 export function memberQuery(db: Kysely<Database>, orgId: string) {
   return db

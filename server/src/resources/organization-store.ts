@@ -7,9 +7,9 @@
  * already has an account joins another organization only by accepting an invitation (invitation-store.ts).
  */
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
-import { ApiError } from '../http/problem.js';
-import { newId } from '../ids.js';
+import type { Database } from '../platform/db/schema.js';
+import { ApiError } from '../platform/http/problem.js';
+import { newId } from '../platform/ids.js';
 
 export interface Account {
   id: string;

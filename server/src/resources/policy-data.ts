@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { standingFrom } from '@border0/sdk/policy';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../platform/db/schema.js';
 import { groupMembers } from './member-store.js';
 import { loadPolicyInputs } from './policy-store.js';
 

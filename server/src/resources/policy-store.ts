@@ -1,9 +1,9 @@
 /** Policy rows: name-or-id lookup, attached sockets, the engine's view and the API shape. */
 import type { PolicyDocumentValue, PolicyInput } from '@border0/sdk/policy';
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, PoliciesTable } from '../db/schema.js';
-import { ApiError, invalid } from '../http/problem.js';
-import { refLookup } from './ref-lookup.js';
+import { refLookup } from '../platform/db/ref-lookup.js';
+import type { Database, PoliciesTable } from '../platform/db/schema.js';
+import { ApiError, invalid } from '../platform/http/problem.js';
 import { findSocket } from './socket-store.js';
 
 export type PolicyRow = Selectable<PoliciesTable>;

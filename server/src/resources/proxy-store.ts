@@ -4,8 +4,8 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import { generateTokenSecret, hashTokenSecret } from '../auth/token-secret.js';
-import type { Database, ProxiesTable } from '../db/schema.js';
-import { newId } from '../ids.js';
+import type { Database, ProxiesTable } from '../platform/db/schema.js';
+import { newId } from '../platform/ids.js';
 
 export type ProxyRow = Selectable<ProxiesTable>;
 

@@ -4,10 +4,10 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
-import type { Database, RecordingsTable } from '../db/schema.js';
-import type { Audit } from '../http/mutation.js';
-import { ApiError, notFound } from '../http/problem.js';
-import { newId } from '../ids.js';
+import type { Database, RecordingsTable } from '../platform/db/schema.js';
+import type { Audit } from '../platform/http/mutation.js';
+import { ApiError, notFound } from '../platform/http/problem.js';
+import { newId } from '../platform/ids.js';
 import { assertRecordingKey } from '../recordings/recording-key.js';
 import type { RecordingFormat } from '../schemas/recording.js';
 import type { SessionRow } from './session-store.js';

@@ -3,8 +3,8 @@
  * recordings): roles with `sessions:read` see the organization's, members only their own.
  */
 import type { Context } from 'hono';
-import { authorize } from '../auth/authorize.js';
-import type { AppEnv, Principal } from '../http/env.js';
+import { authorize } from '../platform/auth/authorize.js';
+import type { AppEnv, Principal } from '../platform/http/env.js';
 import type { Services } from '../services.js';
 import { findSession, type Own, type SessionRow } from './session-store.js';
 

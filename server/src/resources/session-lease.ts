@@ -8,7 +8,7 @@
  * own to shed the sessions of the process before it.
  */
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../platform/db/schema.js';
 
 /** Missed heartbeats before a session is given up, plus half an interval of slack for a slow one. */
 const LEASE_HEARTBEATS = 3.5;

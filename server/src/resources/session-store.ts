@@ -4,10 +4,10 @@
  */
 import type { z } from '@hono/zod-openapi';
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, SessionsTable } from '../db/schema.js';
-import type { Audit } from '../http/mutation.js';
-import { ApiError, invalid, notFound } from '../http/problem.js';
-import { newId } from '../ids.js';
+import type { Database, SessionsTable } from '../platform/db/schema.js';
+import type { Audit } from '../platform/http/mutation.js';
+import { ApiError, invalid, notFound } from '../platform/http/problem.js';
+import { newId } from '../platform/ids.js';
 import {
   MAX_EVENT_DATA_BYTES,
   type SessionCreate,

@@ -3,7 +3,7 @@
  * contain hyphens, so the label is split at every hyphen and each (socket, organization) pair is looked for.
  */
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../platform/db/schema.js';
 import type { SocketRow } from './socket-store.js';
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;

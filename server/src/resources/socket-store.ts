@@ -1,9 +1,9 @@
 /** Reading and writing socket rows: name-or-id lookup, secret sealing, and the API shape of a socket. */
 import type { Kysely, Selectable } from 'kysely';
-import type { SecretBox } from '../crypto/secret-box.js';
-import type { Database, SocketsTable } from '../db/schema.js';
-import { invalid, notFound } from '../http/problem.js';
-import { isId } from '../ids.js';
+import type { SecretBox } from '../platform/crypto/secret-box.js';
+import type { Database, SocketsTable } from '../platform/db/schema.js';
+import { invalid, notFound } from '../platform/http/problem.js';
+import { isId } from '../platform/ids.js';
 import type { UpstreamInputValue } from '../schemas/socket.js';
 
 export type SocketRow = Selectable<SocketsTable> & { org_name: string };

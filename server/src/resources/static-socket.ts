@@ -5,12 +5,12 @@
  */
 import type { z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
-import type { SecretBox } from '../crypto/secret-box.js';
-import type { Database } from '../db/schema.js';
-import type { Principal } from '../http/env.js';
-import type { Audit } from '../http/mutation.js';
-import { ApiError } from '../http/problem.js';
-import { newId } from '../ids.js';
+import type { SecretBox } from '../platform/crypto/secret-box.js';
+import type { Database } from '../platform/db/schema.js';
+import type { Principal } from '../platform/http/env.js';
+import type { Audit } from '../platform/http/mutation.js';
+import { ApiError } from '../platform/http/problem.js';
+import { newId } from '../platform/ids.js';
 import type { ConnectorSocketPut } from '../schemas/connector.js';
 import { findSocket, hostKeyResetOnMove, type SocketRow, upstreamColumns } from './socket-store.js';
 

@@ -4,13 +4,9 @@
  */
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Kysely, Selectable } from 'kysely';
-import { authorize } from '../auth/authorize.js';
-import type { Permission } from '../auth/roles.js';
-import type { Database, TokensTable } from '../db/schema.js';
-import type { AppEnv, Principal } from '../http/env.js';
-import { type Audit, createIdempotent, mutate, type StoredResponse } from '../http/mutation.js';
-import { decodeCursor, toPage } from '../http/pagination.js';
-import { invalid, notFound } from '../http/problem.js';
+import { authorize } from '../platform/auth/authorize.js';
+import type { Permission } from '../platform/auth/roles.js';
+import type { Database, TokensTable } from '../platform/db/schema.js';
 import {
   errors,
   IdempotencyHeaders,
@@ -18,7 +14,11 @@ import {
   jsonResponse,
   PageQuery,
   refParams,
-} from '../schemas/common.js';
+} from '../platform/http/common-schemas.js';
+import type { AppEnv, Principal } from '../platform/http/env.js';
+import { type Audit, createIdempotent, mutate, type StoredResponse } from '../platform/http/mutation.js';
+import { decodeCursor, toPage } from '../platform/http/pagination.js';
+import { invalid, notFound } from '../platform/http/problem.js';
 import { Token, TokenCreate, TokenCreated, TokenPage } from '../schemas/token.js';
 import type { Services } from '../services.js';
 import { issueToken, type TokenRequest } from './token-store.js';

@@ -6,8 +6,9 @@
 import { appliesToSocket, compilePolicy, type PolicyInput } from '@border0/sdk/policy';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { checkAccess } from '../access/access-check.js';
-import { authorize } from '../auth/authorize.js';
-import type { AppEnv } from '../http/env.js';
+import { authorize } from '../platform/auth/authorize.js';
+import { errors, jsonBody, jsonResponse, refParams } from '../platform/http/common-schemas.js';
+import type { AppEnv } from '../platform/http/env.js';
 import {
   attachedSockets,
   findPolicy,
@@ -23,7 +24,6 @@ import {
   PolicyTest,
   PolicyTestResult,
 } from '../schemas/access.js';
-import { errors, jsonBody, jsonResponse, refParams } from '../schemas/common.js';
 import type { Services } from '../services.js';
 
 const checkAccessRoute = createRoute({

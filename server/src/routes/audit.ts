@@ -4,13 +4,13 @@
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Selectable } from 'kysely';
-import { authorize } from '../auth/authorize.js';
-import type { AuditEntriesTable } from '../db/schema.js';
-import type { AppEnv } from '../http/env.js';
-import { decodeNumericCursor, toPage } from '../http/pagination.js';
-import { invalid } from '../http/problem.js';
+import { authorize } from '../platform/auth/authorize.js';
+import type { AuditEntriesTable } from '../platform/db/schema.js';
+import { errors, jsonResponse, PageQuery, pageOf } from '../platform/http/common-schemas.js';
+import type { AppEnv } from '../platform/http/env.js';
+import { decodeNumericCursor, toPage } from '../platform/http/pagination.js';
+import { invalid } from '../platform/http/problem.js';
 import { AuditEntry, AuditListQuery } from '../schemas/audit.js';
-import { errors, jsonResponse, PageQuery, pageOf } from '../schemas/common.js';
 import type { Services } from '../services.js';
 
 const listAuditEntries = createRoute({

@@ -4,7 +4,6 @@
  * audited with its serial and expiry, never the certificate itself.
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { authorize } from '../auth/authorize.js';
 import {
   organizationSshAuthority,
   organizationTrustAnchors,
@@ -17,9 +16,11 @@ import { signUserCertificate } from '../ca/ssh-authority.js';
 import { parseSshPublicKey } from '../ca/ssh-public-key.js';
 import { validityWindow } from '../ca/validity-window.js';
 import { signClientCertificate } from '../ca/x509-authority.js';
-import type { AppEnv } from '../http/env.js';
-import { createIdempotent } from '../http/mutation.js';
-import { notFound } from '../http/problem.js';
+import { authorize } from '../platform/auth/authorize.js';
+import { errors, IdempotencyHeaders, jsonBody, jsonResponse } from '../platform/http/common-schemas.js';
+import type { AppEnv } from '../platform/http/env.js';
+import { createIdempotent } from '../platform/http/mutation.js';
+import { notFound } from '../platform/http/problem.js';
 import {
   CertificateAuthorities,
   ClientCertificate,
@@ -27,7 +28,6 @@ import {
   SshCertificate,
   SshCertificateRequest,
 } from '../schemas/certificate.js';
-import { errors, IdempotencyHeaders, jsonBody, jsonResponse } from '../schemas/common.js';
 import type { Services } from '../services.js';
 
 const tags = ['Certificates'];

@@ -5,18 +5,18 @@
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { authorizeConnector } from '../auth/authorize.js';
 import { platformX509Authority } from '../ca/authority-store.js';
-import { EVENT_HEARTBEAT_SECONDS, relayEvents } from '../events/sse-relay.js';
-import type { AppEnv } from '../http/env.js';
-import { etagOf } from '../http/etag.js';
-import { mutate } from '../http/mutation.js';
-import { invalid, notFound } from '../http/problem.js';
+import { authorizeConnector } from '../platform/auth/authorize.js';
+import { EVENT_HEARTBEAT_SECONDS, relayEvents } from '../platform/events/sse-relay.js';
+import { DnsName, errors, jsonBody, jsonResponse } from '../platform/http/common-schemas.js';
+import type { AppEnv } from '../platform/http/env.js';
+import { etagOf } from '../platform/http/etag.js';
+import { mutate } from '../platform/http/mutation.js';
+import { invalid, notFound } from '../platform/http/problem.js';
 import { connectorSockets, connectorToApi } from '../resources/connector-store.js';
 import { liveProxies } from '../resources/proxy-store.js';
 import { socketToApi } from '../resources/socket-store.js';
 import { upsertConnectorSocket } from '../resources/static-socket.js';
-import { DnsName, errors, jsonBody, jsonResponse } from '../schemas/common.js';
 import { Connector, ConnectorConfig, ConnectorHeartbeat, ConnectorSocketPut } from '../schemas/connector.js';
 import { Socket } from '../schemas/socket.js';
 import type { Services } from '../services.js';

@@ -1,17 +1,17 @@
 /** /api/v1/connectors: the agents that carry sockets' traffic, and their tokens. Addressable by id or name. */
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
-import { authorize } from '../auth/authorize.js';
-import type { AppEnv } from '../http/env.js';
-import { checkIfMatch, etagOf } from '../http/etag.js';
-import { createIdempotent, mutate } from '../http/mutation.js';
-import { decodeCursor, toPage } from '../http/pagination.js';
-import { resourceRoutes } from '../http/resource-routes.js';
-import { newId } from '../ids.js';
+import { authorize } from '../platform/auth/authorize.js';
+import { refLookup } from '../platform/db/ref-lookup.js';
+import { refParams } from '../platform/http/common-schemas.js';
+import type { AppEnv } from '../platform/http/env.js';
+import { checkIfMatch, etagOf } from '../platform/http/etag.js';
+import { createIdempotent, mutate } from '../platform/http/mutation.js';
+import { decodeCursor, toPage } from '../platform/http/pagination.js';
+import { resourceRoutes } from '../platform/http/resource-routes.js';
+import { newId } from '../platform/ids.js';
 import { connectorToApi } from '../resources/connector-store.js';
-import { refLookup } from '../resources/ref-lookup.js';
 import { addOwnedTokenRoutes } from '../resources/token-routes.js';
-import { refParams } from '../schemas/common.js';
 import { Connector, ConnectorCreate, ConnectorPage, ConnectorUpdate } from '../schemas/connector.js';
 import type { Services } from '../services.js';
 

@@ -11,10 +11,10 @@ import {
   startDeviceLogin,
 } from '../auth/device-login.js';
 import { type LoginTokens, refreshLogin, revokeLoginOf } from '../auth/login-tokens.js';
-import type { AppEnv } from '../http/env.js';
-import { clientIp } from '../http/mutation.js';
-import { rateLimit } from '../http/rate-limit.js';
-import { ERROR_RESPONSES, errors, jsonBody } from '../schemas/common.js';
+import { ERROR_RESPONSES, errors, jsonBody } from '../platform/http/common-schemas.js';
+import type { AppEnv } from '../platform/http/env.js';
+import { clientIp } from '../platform/http/mutation.js';
+import { rateLimit } from '../platform/http/rate-limit.js';
 import {
   DeviceAuthorization,
   DeviceAuthorizationRequest,

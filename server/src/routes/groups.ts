@@ -1,15 +1,22 @@
 /** /api/v1/groups: named sets of members that policies can grant access to. Addressable by id or name. */
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
-import { authorize } from '../auth/authorize.js';
-import type { Database } from '../db/schema.js';
-import type { AppEnv } from '../http/env.js';
-import { checkIfMatch, etagOf } from '../http/etag.js';
-import { createIdempotent, mutate } from '../http/mutation.js';
-import { decodeCursor, toPage } from '../http/pagination.js';
-import { ApiError, invalid, notFound } from '../http/problem.js';
-import { resourceRoutes } from '../http/resource-routes.js';
-import { newId } from '../ids.js';
+import { authorize } from '../platform/auth/authorize.js';
+import type { Database } from '../platform/db/schema.js';
+import {
+  errors,
+  IfMatchHeaders,
+  jsonBody,
+  jsonResponse,
+  refParams,
+} from '../platform/http/common-schemas.js';
+import type { AppEnv } from '../platform/http/env.js';
+import { checkIfMatch, etagOf } from '../platform/http/etag.js';
+import { createIdempotent, mutate } from '../platform/http/mutation.js';
+import { decodeCursor, toPage } from '../platform/http/pagination.js';
+import { ApiError, invalid, notFound } from '../platform/http/problem.js';
+import { resourceRoutes } from '../platform/http/resource-routes.js';
+import { newId } from '../platform/ids.js';
 import {
   bumpGroup,
   findGroup,
@@ -18,7 +25,6 @@ import {
   groupToApi,
   memberQuery,
 } from '../resources/member-store.js';
-import { errors, IfMatchHeaders, jsonBody, jsonResponse, refParams } from '../schemas/common.js';
 import { Group, GroupCreate, GroupMemberAdd, GroupPage, GroupUpdate } from '../schemas/member.js';
 import type { Services } from '../services.js';
 

@@ -4,19 +4,8 @@
  * then nothing about them changes, and nothing tells the organization whether the email has an account.
  */
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
-import { authorize } from '../auth/authorize.js';
-import { canGrant } from '../auth/roles.js';
-import type { AppEnv } from '../http/env.js';
-import { createIdempotent, mutate } from '../http/mutation.js';
-import { decodeCursor, toPage } from '../http/pagination.js';
-import { ApiError, forbidden, notFound } from '../http/problem.js';
-import {
-  createInvitation,
-  invitationByCode,
-  invitationStatus,
-  invitationToApi,
-} from '../resources/invitation-store.js';
-import { addMembership } from '../resources/organization-store.js';
+import { authorize } from '../platform/auth/authorize.js';
+import { canGrant } from '../platform/auth/roles.js';
 import {
   errors,
   IdempotencyHeaders,
@@ -24,7 +13,18 @@ import {
   jsonResponse,
   PageQuery,
   refParams,
-} from '../schemas/common.js';
+} from '../platform/http/common-schemas.js';
+import type { AppEnv } from '../platform/http/env.js';
+import { createIdempotent, mutate } from '../platform/http/mutation.js';
+import { decodeCursor, toPage } from '../platform/http/pagination.js';
+import { ApiError, forbidden, notFound } from '../platform/http/problem.js';
+import {
+  createInvitation,
+  invitationByCode,
+  invitationStatus,
+  invitationToApi,
+} from '../resources/invitation-store.js';
+import { addMembership } from '../resources/organization-store.js';
 import {
   Invitation,
   InvitationAccept,

@@ -1,18 +1,18 @@
 /** /api/v1/members: the people of the organization and their roles. Addressable by user id or email. */
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Transaction } from 'kysely';
-import { authorize } from '../auth/authorize.js';
-import { canGrant } from '../auth/roles.js';
-import type { Database } from '../db/schema.js';
-import type { AppEnv } from '../http/env.js';
-import { checkIfMatch, etagOf } from '../http/etag.js';
-import { createIdempotent, mutate } from '../http/mutation.js';
-import { decodeCursor, toPage } from '../http/pagination.js';
-import { ApiError, forbidden, invalid } from '../http/problem.js';
-import { resourceRoutes } from '../http/resource-routes.js';
+import { authorize } from '../platform/auth/authorize.js';
+import { canGrant } from '../platform/auth/roles.js';
+import type { Database } from '../platform/db/schema.js';
+import { refParams } from '../platform/http/common-schemas.js';
+import type { AppEnv } from '../platform/http/env.js';
+import { checkIfMatch, etagOf } from '../platform/http/etag.js';
+import { createIdempotent, mutate } from '../platform/http/mutation.js';
+import { decodeCursor, toPage } from '../platform/http/pagination.js';
+import { ApiError, forbidden, invalid } from '../platform/http/problem.js';
+import { resourceRoutes } from '../platform/http/resource-routes.js';
 import { findMember, type MemberRow, memberQuery, memberToApi } from '../resources/member-store.js';
 import { addMembership, ownAccount } from '../resources/organization-store.js';
-import { refParams } from '../schemas/common.js';
 import { Member, MemberCreate, MemberListQuery, MemberPage, MemberUpdate } from '../schemas/member.js';
 import type { Services } from '../services.js';
 

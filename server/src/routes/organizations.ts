@@ -1,18 +1,18 @@
 /** /api/v1/organizations: the caller's organizations; create one, read and update the current one. */
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Kysely, Selectable } from 'kysely';
-import { authorize } from '../auth/authorize.js';
-import type { Database, OrganizationsTable } from '../db/schema.js';
-import type { AppEnv, Principal } from '../http/env.js';
-import { checkIfMatch, etagOf } from '../http/etag.js';
-import { createIdempotent, mutate } from '../http/mutation.js';
-import { decodeCursor, toPage } from '../http/pagination.js';
-import { ApiError, notFound } from '../http/problem.js';
-import { resourceRoutes } from '../http/resource-routes.js';
-import { newId } from '../ids.js';
+import { authorize } from '../platform/auth/authorize.js';
+import type { Database, OrganizationsTable } from '../platform/db/schema.js';
+import { pageOf, refParams } from '../platform/http/common-schemas.js';
+import type { AppEnv, Principal } from '../platform/http/env.js';
+import { checkIfMatch, etagOf } from '../platform/http/etag.js';
+import { createIdempotent, mutate } from '../platform/http/mutation.js';
+import { decodeCursor, toPage } from '../platform/http/pagination.js';
+import { ApiError, notFound } from '../platform/http/problem.js';
+import { resourceRoutes } from '../platform/http/resource-routes.js';
+import { newId } from '../platform/ids.js';
 import { createOrganization } from '../resources/organization-store.js';
 import { issueToken } from '../resources/token-store.js';
-import { pageOf, refParams } from '../schemas/common.js';
 import {
   Organization,
   OrganizationCreate,

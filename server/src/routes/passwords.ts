@@ -3,13 +3,13 @@
  * person changes their own with the current one (`PUT /me/password`). Audited without the password.
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { authorize } from '../auth/authorize.js';
 import { hashPassword, verifyPassword } from '../auth/password.js';
-import type { AppEnv } from '../http/env.js';
-import { mutate } from '../http/mutation.js';
-import { forbidden } from '../http/problem.js';
+import { authorize } from '../platform/auth/authorize.js';
+import { errors, jsonBody, refParams } from '../platform/http/common-schemas.js';
+import type { AppEnv } from '../platform/http/env.js';
+import { mutate } from '../platform/http/mutation.js';
+import { forbidden } from '../platform/http/problem.js';
 import { findMember } from '../resources/member-store.js';
-import { errors, jsonBody, refParams } from '../schemas/common.js';
 import { PasswordChange, PasswordSet } from '../schemas/password.js';
 import type { Services } from '../services.js';
 

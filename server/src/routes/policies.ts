@@ -2,15 +2,16 @@
 import { appliesToSocket, compilePolicy } from '@border0/sdk/policy';
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
-import { authorize } from '../auth/authorize.js';
-import type { Database } from '../db/schema.js';
-import type { AppEnv } from '../http/env.js';
-import { checkIfMatch, etagOf } from '../http/etag.js';
-import { createIdempotent, mutate } from '../http/mutation.js';
-import { decodeCursor, toPage } from '../http/pagination.js';
-import { ApiError } from '../http/problem.js';
-import { resourceRoutes } from '../http/resource-routes.js';
-import { newId } from '../ids.js';
+import { authorize } from '../platform/auth/authorize.js';
+import type { Database } from '../platform/db/schema.js';
+import { errors, jsonBody, jsonResponse, pageOf, refParams } from '../platform/http/common-schemas.js';
+import type { AppEnv } from '../platform/http/env.js';
+import { checkIfMatch, etagOf } from '../platform/http/etag.js';
+import { createIdempotent, mutate } from '../platform/http/mutation.js';
+import { decodeCursor, toPage } from '../platform/http/pagination.js';
+import { ApiError } from '../platform/http/problem.js';
+import { resourceRoutes } from '../platform/http/resource-routes.js';
+import { newId } from '../platform/ids.js';
 import {
   attachedSockets,
   bumpVersion,
@@ -24,7 +25,6 @@ import {
   toPolicyInput,
 } from '../resources/policy-store.js';
 import { findSocket } from '../resources/socket-store.js';
-import { errors, jsonBody, jsonResponse, pageOf, refParams } from '../schemas/common.js';
 import { Policy, PolicyAttach, PolicyCreate, PolicyListQuery, PolicyUpdate } from '../schemas/policy.js';
 import type { Services } from '../services.js';
 

@@ -6,10 +6,10 @@
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { authorizeProxy } from '../auth/authorize.js';
-import { EVENT_HEARTBEAT_SECONDS, relayEvents } from '../events/sse-relay.js';
-import type { AppEnv } from '../http/env.js';
-import { errors } from '../schemas/common.js';
+import { authorizeProxy } from '../platform/auth/authorize.js';
+import { EVENT_HEARTBEAT_SECONDS, relayEvents } from '../platform/events/sse-relay.js';
+import { errors } from '../platform/http/common-schemas.js';
+import type { AppEnv } from '../platform/http/env.js';
 import type { Services } from '../services.js';
 import { PROXY_TAG } from './proxy.js';
 

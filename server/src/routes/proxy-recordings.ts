@@ -5,10 +5,17 @@
  * per session); starting a recording is.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { authorizeProxy } from '../auth/authorize.js';
-import type { AppEnv } from '../http/env.js';
-import { createIdempotent, mutate } from '../http/mutation.js';
-import { ApiError } from '../http/problem.js';
+import { authorizeProxy } from '../platform/auth/authorize.js';
+import {
+  errors,
+  IdempotencyHeaders,
+  jsonBody,
+  jsonResponse,
+  Problem,
+} from '../platform/http/common-schemas.js';
+import type { AppEnv } from '../platform/http/env.js';
+import { createIdempotent, mutate } from '../platform/http/mutation.js';
+import { ApiError } from '../platform/http/problem.js';
 import {
   acknowledgeChunk,
   assertRecordingOpen,
@@ -17,7 +24,6 @@ import {
   insertRecording,
 } from '../resources/recording-store.js';
 import { findSession, proxySessionOrganization } from '../resources/session-store.js';
-import { errors, IdempotencyHeaders, jsonBody, jsonResponse, Problem } from '../schemas/common.js';
 import {
   ChunkSeq,
   MAX_CHUNK_BYTES,

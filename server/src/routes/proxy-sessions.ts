@@ -4,10 +4,11 @@
  * the leases of the live sessions each proxy carries (session-lease.ts).
  */
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
-import { authorizeProxy } from '../auth/authorize.js';
-import type { AppEnv } from '../http/env.js';
-import { createIdempotent, mutate } from '../http/mutation.js';
-import { ApiError, invalid } from '../http/problem.js';
+import { authorizeProxy } from '../platform/auth/authorize.js';
+import { errors, IdempotencyHeaders, jsonBody, jsonResponse } from '../platform/http/common-schemas.js';
+import type { AppEnv } from '../platform/http/env.js';
+import { createIdempotent, mutate } from '../platform/http/mutation.js';
+import { ApiError, invalid } from '../platform/http/problem.js';
 import { PROXY_HEARTBEAT_SECONDS } from '../resources/proxy-store.js';
 import { renewSessionLeases, sessionLeaseMs } from '../resources/session-lease.js';
 import {
@@ -18,7 +19,6 @@ import {
   reportSessionProgress,
 } from '../resources/session-store.js';
 import { findSocket } from '../resources/socket-store.js';
-import { errors, IdempotencyHeaders, jsonBody, jsonResponse } from '../schemas/common.js';
 import { ProxyLiveSessions, ProxySessionCreate, ProxySessionsToEnd } from '../schemas/proxy.js';
 import {
   eventToApi,

@@ -6,16 +6,16 @@
 import { createHash } from 'node:crypto';
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
-import { appendAudit } from '../audit/audit-log.js';
-import { authorizeProxy } from '../auth/authorize.js';
 import { organizationSshAuthority } from '../ca/authority-store.js';
 import { signUpstreamCertificate } from '../ca/ssh-authority.js';
 import { parseSshPublicKey } from '../ca/ssh-public-key.js';
-import type { Database } from '../db/schema.js';
-import type { AppEnv } from '../http/env.js';
-import { clientIp } from '../http/mutation.js';
-import { ApiError, invalid, notFound } from '../http/problem.js';
-import { errors, jsonBody, jsonResponse } from '../schemas/common.js';
+import { authorizeProxy } from '../platform/auth/authorize.js';
+import { appendAudit } from '../platform/db/audit-log.js';
+import type { Database } from '../platform/db/schema.js';
+import { errors, jsonBody, jsonResponse } from '../platform/http/common-schemas.js';
+import type { AppEnv } from '../platform/http/env.js';
+import { clientIp } from '../platform/http/mutation.js';
+import { ApiError, invalid, notFound } from '../platform/http/problem.js';
 import {
   SshHostKeyReport,
   SshHostKeyVerdict,

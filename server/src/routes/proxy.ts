@@ -4,19 +4,19 @@
  * data and the CAs to trust, get their server certificate, and check the tokens connectors present.
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { findPrincipal } from '../auth/authenticate.js';
-import { authorizeProxy } from '../auth/authorize.js';
 import { organizationTrustAnchors, platformX509Authority } from '../ca/authority-store.js';
 import { signProxyCertificate } from '../ca/platform-authority.js';
-import type { AppEnv } from '../http/env.js';
-import { ApiError, notFound } from '../http/problem.js';
+import { findPrincipal } from '../platform/auth/authenticate.js';
+import { authorizeProxy } from '../platform/auth/authorize.js';
+import { errors, jsonBody, jsonResponse } from '../platform/http/common-schemas.js';
+import type { AppEnv } from '../platform/http/env.js';
+import { ApiError, notFound } from '../platform/http/problem.js';
 import { connectorSockets } from '../resources/connector-store.js';
 import { loadPolicyData } from '../resources/policy-data.js';
 import { PROXY_HEARTBEAT_SECONDS, registerProxy } from '../resources/proxy-store.js';
 import { sessionLeaseMs } from '../resources/session-lease.js';
 import { findSocketByDnsname } from '../resources/socket-dnsname.js';
 import { socketToApi } from '../resources/socket-store.js';
-import { errors, jsonBody, jsonResponse } from '../schemas/common.js';
 import {
   ConnectorAuthentication,
   ConnectorAuthenticationRequest,

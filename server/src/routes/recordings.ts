@@ -3,12 +3,12 @@
  * whole or followed live. The session's read rules apply: members reach only their own sessions' recordings.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppEnv } from '../http/env.js';
-import { decodeCursor, toPage } from '../http/pagination.js';
+import { errors, jsonResponse, PageQuery, pageOf } from '../platform/http/common-schemas.js';
+import type { AppEnv } from '../platform/http/env.js';
+import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { recordingStream } from '../recordings/recording-stream.js';
 import { findRecording } from '../resources/recording-store.js';
 import { readableSession } from '../resources/session-access.js';
-import { errors, jsonResponse, PageQuery, pageOf } from '../schemas/common.js';
 import {
   RECORDING_MEDIA_TYPES,
   Recording,

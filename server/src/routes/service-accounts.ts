@@ -1,19 +1,19 @@
 /** /api/v1/service-accounts: non-human principals and their tokens. Addressable by id or name. */
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Selectable } from 'kysely';
-import { authorize } from '../auth/authorize.js';
-import { canGrant, type Role } from '../auth/roles.js';
-import type { ServiceAccountsTable } from '../db/schema.js';
-import type { AppEnv, Principal } from '../http/env.js';
-import { checkIfMatch, etagOf } from '../http/etag.js';
-import { createIdempotent, mutate } from '../http/mutation.js';
-import { decodeCursor, toPage } from '../http/pagination.js';
-import { forbidden } from '../http/problem.js';
-import { resourceRoutes } from '../http/resource-routes.js';
-import { newId } from '../ids.js';
-import { refLookup } from '../resources/ref-lookup.js';
+import { authorize } from '../platform/auth/authorize.js';
+import { canGrant, type Role } from '../platform/auth/roles.js';
+import { refLookup } from '../platform/db/ref-lookup.js';
+import type { ServiceAccountsTable } from '../platform/db/schema.js';
+import { refParams } from '../platform/http/common-schemas.js';
+import type { AppEnv, Principal } from '../platform/http/env.js';
+import { checkIfMatch, etagOf } from '../platform/http/etag.js';
+import { createIdempotent, mutate } from '../platform/http/mutation.js';
+import { decodeCursor, toPage } from '../platform/http/pagination.js';
+import { forbidden } from '../platform/http/problem.js';
+import { resourceRoutes } from '../platform/http/resource-routes.js';
+import { newId } from '../platform/ids.js';
 import { addOwnedTokenRoutes } from '../resources/token-routes.js';
-import { refParams } from '../schemas/common.js';
 import {
   ServiceAccount,
   ServiceAccountCreate,

@@ -6,14 +6,14 @@
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { authorize } from '../auth/authorize.js';
-import type { AppEnv } from '../http/env.js';
-import { mutate } from '../http/mutation.js';
-import { decodeCursor, decodeNumericCursor, toPage } from '../http/pagination.js';
-import { ApiError, invalid } from '../http/problem.js';
+import { authorize } from '../platform/auth/authorize.js';
+import { errors, jsonResponse, PageQuery, pageOf } from '../platform/http/common-schemas.js';
+import type { AppEnv } from '../platform/http/env.js';
+import { mutate } from '../platform/http/mutation.js';
+import { decodeCursor, decodeNumericCursor, toPage } from '../platform/http/pagination.js';
+import { ApiError, invalid } from '../platform/http/problem.js';
 import { ownIdentity, readableSession } from '../resources/session-access.js';
 import { findSession } from '../resources/session-store.js';
-import { errors, jsonResponse, PageQuery, pageOf } from '../schemas/common.js';
 import {
   eventToApi,
   Session,

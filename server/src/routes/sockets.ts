@@ -1,14 +1,15 @@
 /** /api/v1/sockets: published services. Addressable by id or by name. */
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
-import { authorize } from '../auth/authorize.js';
-import type { AppEnv } from '../http/env.js';
-import { checkIfMatch, etagOf } from '../http/etag.js';
-import { createIdempotent, mutate } from '../http/mutation.js';
-import { decodeCursor, toPage } from '../http/pagination.js';
-import { ApiError, invalid } from '../http/problem.js';
-import { resourceRoutes } from '../http/resource-routes.js';
-import { newId } from '../ids.js';
+import { authorize } from '../platform/auth/authorize.js';
+import { errors, jsonResponse, pageOf, refParams } from '../platform/http/common-schemas.js';
+import type { AppEnv } from '../platform/http/env.js';
+import { checkIfMatch, etagOf } from '../platform/http/etag.js';
+import { createIdempotent, mutate } from '../platform/http/mutation.js';
+import { decodeCursor, toPage } from '../platform/http/pagination.js';
+import { ApiError, invalid } from '../platform/http/problem.js';
+import { resourceRoutes } from '../platform/http/resource-routes.js';
+import { newId } from '../platform/ids.js';
 import {
   findSocket,
   hostKeyResetOnMove,
@@ -16,7 +17,6 @@ import {
   socketToApi,
   upstreamColumns,
 } from '../resources/socket-store.js';
-import { errors, jsonResponse, pageOf, refParams } from '../schemas/common.js';
 import { Socket, SocketCreate, SocketListQuery, SocketUpdate } from '../schemas/socket.js';
 import type { Services } from '../services.js';
 

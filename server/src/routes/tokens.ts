@@ -1,10 +1,17 @@
 /** /api/v1/tokens: admin API tokens of people. Secrets are shown once, at creation. */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { authorize } from '../auth/authorize.js';
-import { canGrant, type Role } from '../auth/roles.js';
-import type { AppEnv } from '../http/env.js';
-import { createIdempotent, mutate } from '../http/mutation.js';
-import { forbidden } from '../http/problem.js';
+import { authorize } from '../platform/auth/authorize.js';
+import { canGrant, type Role } from '../platform/auth/roles.js';
+import {
+  errors,
+  IdempotencyHeaders,
+  jsonBody,
+  jsonResponse,
+  PageQuery,
+} from '../platform/http/common-schemas.js';
+import type { AppEnv } from '../platform/http/env.js';
+import { createIdempotent, mutate } from '../platform/http/mutation.js';
+import { forbidden } from '../platform/http/problem.js';
 import {
   issueTokenResponse,
   listTokenPage,
@@ -13,7 +20,6 @@ import {
   TokenIdParams,
   tokenExpiry,
 } from '../resources/token-routes.js';
-import { errors, IdempotencyHeaders, jsonBody, jsonResponse, PageQuery } from '../schemas/common.js';
 import { AdminTokenCreate, TokenCreated, TokenPage } from '../schemas/token.js';
 import type { Services } from '../services.js';
 

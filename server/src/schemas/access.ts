@@ -2,7 +2,7 @@
 
 import { DATABASE_QUERY_TYPES } from '@border0/sdk/policy';
 import { z } from '@hono/zod-openapi';
-import { Email, Timestamp } from './common.js';
+import { Email, Timestamp } from '../platform/http/common-schemas.js';
 import { Policy } from './policy.js';
 import { SocketType } from './socket.js';
 

@@ -1,6 +1,6 @@
 /** The audit log: append-only, one hash chain per organization (see `verifyAuditChain` in the SDK). */
 import { z } from '@hono/zod-openapi';
-import { Timestamp } from './common.js';
+import { Timestamp } from '../platform/http/common-schemas.js';
 
 export const AuditEntry = z
   .object({

@@ -1,6 +1,6 @@
 /** Connectors: agents inside private networks that carry sockets' traffic to their upstreams, and their API. */
 import { z } from '@hono/zod-openapi';
-import { DnsName, Id, pageOf, Timestamp } from './common.js';
+import { DnsName, Id, pageOf, Timestamp } from '../platform/http/common-schemas.js';
 import { OrganizationRef } from './organization.js';
 import { Socket, SocketType, UpstreamInput } from './socket.js';
 

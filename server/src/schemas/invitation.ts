@@ -1,6 +1,6 @@
 /** Invitations: how a person who already has an account joins another organization, by their own choice. */
 import { z } from '@hono/zod-openapi';
-import { Email, Id, pageOf, Timestamp } from './common.js';
+import { Email, Id, pageOf, Timestamp } from '../platform/http/common-schemas.js';
 import { Role } from './member.js';
 import { OrganizationRef } from './organization.js';
 

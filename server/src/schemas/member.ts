@@ -1,7 +1,7 @@
 /** Members, groups and roles. */
 import { z } from '@hono/zod-openapi';
-import { ROLES } from '../auth/roles.js';
-import { DnsName, Email, Id, pageOf, Timestamp } from './common.js';
+import { ROLES } from '../platform/auth/roles.js';
+import { DnsName, Email, Id, pageOf, Timestamp } from '../platform/http/common-schemas.js';
 
 export const Role = z.enum(ROLES).openapi('Role');
 

@@ -2,7 +2,7 @@
 
 import { PolicyDocument } from '@border0/sdk/policy';
 import { z } from '@hono/zod-openapi';
-import { DnsName, Id, Timestamp } from './common.js';
+import { DnsName, Id, Timestamp } from '../platform/http/common-schemas.js';
 import { Socket } from './socket.js';
 
 /** The socket schema's tag map, reused so both name the same `Tags` component. */

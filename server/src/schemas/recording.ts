@@ -1,9 +1,9 @@
 /** Recordings of sessions: their API shape, the formats they come in, and how a chunk is numbered. */
 import { z } from '@hono/zod-openapi';
 import type { Selectable } from 'kysely';
-import type { RecordingsTable } from '../db/schema.js';
+import type { RecordingsTable } from '../platform/db/schema.js';
+import { Id, Timestamp } from '../platform/http/common-schemas.js';
 import { SEQ_DIGITS } from '../recordings/recording-key.js';
-import { Id, Timestamp } from './common.js';
 import { Bytes, iso, isoOrNull, SessionParams } from './session.js';
 
 export const RECORDING_FORMATS = ['asciicast-v2', 'query-log', 'http-log'] as const;

@@ -2,8 +2,8 @@
 import { isIP } from 'node:net';
 import { z } from '@hono/zod-openapi';
 import type { Selectable } from 'kysely';
-import type { SessionEventsTable, SessionsTable } from '../db/schema.js';
-import { Email, Id, Timestamp } from './common.js';
+import type { SessionEventsTable, SessionsTable } from '../platform/db/schema.js';
+import { Email, Id, Timestamp } from '../platform/http/common-schemas.js';
 
 /** The path parameter of every route about one session. */
 export const SessionParams = z.object({

@@ -1,6 +1,6 @@
 /** Sockets: published services, with an upstream configuration per socket type. Secrets are write-only. */
 import { z } from '@hono/zod-openapi';
-import { DnsName, Id, Timestamp } from './common.js';
+import { DnsName, Id, Timestamp } from '../platform/http/common-schemas.js';
 
 export const SOCKET_TYPES = ['http', 'ssh', 'database', 'tls'] as const;
 export const SocketType = z.enum(SOCKET_TYPES).openapi('SocketType');

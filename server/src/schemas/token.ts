@@ -1,6 +1,6 @@
 /** API tokens: metadata only, except once at creation when the secret is returned. */
 import { z } from '@hono/zod-openapi';
-import { Id, pageOf, Timestamp } from './common.js';
+import { Id, pageOf, Timestamp } from '../platform/http/common-schemas.js';
 import { Role } from './member.js';
 
 export const TokenKind = z.enum(['admin', 'service_account', 'connector']).openapi('TokenKind');

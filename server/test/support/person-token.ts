@@ -1,5 +1,5 @@
 /** Test support: a person with a role in an organization (an account of that organization), and a token of theirs. */
-import type { Store } from '../../src/db/database.js';
+import type { Store } from '../../src/platform/db/database.js';
 import { addMembership, createAccount } from '../../src/resources/organization-store.js';
 import { issueToken } from '../../src/resources/token-store.js';
 

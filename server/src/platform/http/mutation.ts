@@ -5,11 +5,11 @@
 import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import type { Transaction } from 'kysely';
-import { type AuditRecord, appendAudit } from '../audit/audit-log.js';
+import type { Services } from '../../services.js';
+import { type AuditRecord, appendAudit } from '../db/audit-log.js';
 import type { Database } from '../db/schema.js';
 import { changeEvents } from '../events/change-events.js';
 import { distinctEvents, type PlatformEvent } from '../events/event-bus.js';
-import type { Services } from '../services.js';
 import type { AppEnv } from './env.js';
 import { ApiError } from './problem.js';
 

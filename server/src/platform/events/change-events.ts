@@ -3,7 +3,7 @@
  * transaction, so deriving events there covers every path that changes what the data plane caches.
  */
 import type { Kysely } from 'kysely';
-import type { AuditRecord } from '../audit/audit-log.js';
+import type { AuditRecord } from '../db/audit-log.js';
 import type { Database } from '../db/schema.js';
 import type { PlatformEvent } from './event-bus.js';
 

@@ -13,7 +13,7 @@ import {
   jsonBody,
   jsonResponse,
   PageQuery,
-} from '../schemas/common.js';
+} from './common-schemas.js';
 
 type Operation = 'list' | 'create' | 'get' | 'update' | 'delete';
 

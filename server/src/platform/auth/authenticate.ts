@@ -4,11 +4,11 @@
  * (prefix `b0p_`) are looked up in their own table and give a principal of no organization.
  */
 import type { MiddlewareHandler } from 'hono';
+import { hashTokenSecret, PROXY_TOKEN_PREFIX, tokenMatches } from '../../auth/token-secret.js';
+import type { Services } from '../../services.js';
 import type { AppEnv, Principal } from '../http/env.js';
 import { ApiError } from '../http/problem.js';
-import type { Services } from '../services.js';
 import { actingRole, intersectRights, type Rights, type Role, rightsOf } from './roles.js';
-import { hashTokenSecret, PROXY_TOKEN_PREFIX, tokenMatches } from './token-secret.js';
 
 export function authenticate(services: Services): MiddlewareHandler<AppEnv> {
   return async function authenticateBearer(c, next) {

@@ -4,8 +4,8 @@
  */
 import { auditEntryHash, GENESIS_HASH } from '@border0/sdk';
 import type { Transaction } from 'kysely';
-import type { Database } from '../db/schema.js';
 import { newId } from '../ids.js';
+import type { Database } from './schema.js';
 
 export interface AuditRecord {
   action: string;

@@ -3,7 +3,7 @@
  * stops reading is dropped (it reconnects and fetches everything again) rather than buffered forever.
  */
 import type { SSEStreamingApi } from 'hono/streaming';
-import type { Services } from '../services.js';
+import type { Services } from '../../services.js';
 import type { BusMessage, PlatformEvent } from './event-bus.js';
 
 export const EVENT_HEARTBEAT_SECONDS = 15;

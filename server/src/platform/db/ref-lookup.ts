@@ -1,8 +1,8 @@
 /** Finding a row of a resource that its organization names uniquely: a reference to it is its id or its name. */
 import type { Kysely, Selectable } from 'kysely';
-import type { Database } from '../db/schema.js';
 import { notFound } from '../http/problem.js';
 import { isId } from '../ids.js';
+import type { Database } from './schema.js';
 
 /** The tables of such resources, and how a 404 names one of them. */
 const NOUNS = {
