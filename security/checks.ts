@@ -201,7 +201,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'add-member-own-account',
     what: 'adding an email never takes another organization’s account',
-    file: 'server/src/resources/organization-store.ts',
+    file: 'server/src/organizations/organization-store.ts',
     find: "    .where('home_org_id', '=', orgId)\n",
     replace: '',
     tests: [server('test/consent.test.ts', 'pglite'), server('test/members.test.ts', 'pglite')],

@@ -6,9 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { generatePassword, hashPassword } from './auth/password.js';
+import { createOrganization } from './organizations/organization-store.js';
 import { appendAudit } from './platform/db/audit-log.js';
 import type { Store } from './platform/db/database.js';
-import { createOrganization } from './resources/organization-store.js';
 import { issueProxyToken } from './resources/proxy-store.js';
 import { issueToken } from './resources/token-store.js';
 

@@ -1,4 +1,6 @@
 /** Every resource router of /api/v1, in the order the reference lists them. */
+
+import { organizationRoutes } from '../organizations/organization-routes.js';
 import type { Services } from '../services.js';
 import { accessRoutes } from './access.js';
 import { auditRoutes } from './audit.js';
@@ -9,7 +11,6 @@ import { deviceLoginRoutes } from './device-login.js';
 import { groupRoutes } from './groups.js';
 import { invitationRoutes } from './invitations.js';
 import { memberRoutes } from './members.js';
-import { organizationRoutes } from './organizations.js';
 import { passwordRoutes } from './passwords.js';
 import { policyRoutes } from './policies.js';
 import { proxyRoutes } from './proxy.js';

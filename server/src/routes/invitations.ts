@@ -4,6 +4,7 @@
  * then nothing about them changes, and nothing tells the organization whether the email has an account.
  */
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
+import { addMembership } from '../organizations/organization-store.js';
 import { authorize } from '../platform/auth/authorize.js';
 import { canGrant } from '../platform/auth/roles.js';
 import {
@@ -24,7 +25,6 @@ import {
   invitationStatus,
   invitationToApi,
 } from '../resources/invitation-store.js';
-import { addMembership } from '../resources/organization-store.js';
 import {
   Invitation,
   InvitationAccept,

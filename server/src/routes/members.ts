@@ -1,6 +1,7 @@
 /** /api/v1/members: the people of the organization and their roles. Addressable by user id or email. */
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Transaction } from 'kysely';
+import { addMembership, ownAccount } from '../organizations/organization-store.js';
 import { authorize } from '../platform/auth/authorize.js';
 import { canGrant } from '../platform/auth/roles.js';
 import type { Database } from '../platform/db/schema.js';
@@ -12,7 +13,6 @@ import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { ApiError, forbidden, invalid } from '../platform/http/problem.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
 import { findMember, type MemberRow, memberQuery, memberToApi } from '../resources/member-store.js';
-import { addMembership, ownAccount } from '../resources/organization-store.js';
 import { Member, MemberCreate, MemberListQuery, MemberPage, MemberUpdate } from '../schemas/member.js';
 import type { Services } from '../services.js';
 

@@ -1,7 +1,7 @@
 /** Connectors: agents inside private networks that carry sockets' traffic to their upstreams, and their API. */
 import { z } from '@hono/zod-openapi';
+import { OrganizationRef } from '../organizations/organization-schemas.js';
 import { DnsName, Id, pageOf, Timestamp } from '../platform/http/common-schemas.js';
-import { OrganizationRef } from './organization.js';
 import { Socket, SocketType, UpstreamInput } from './socket.js';
 
 export const ConnectorStatus = z

@@ -1,8 +1,8 @@
 /** Invitations: how a person who already has an account joins another organization, by their own choice. */
 import { z } from '@hono/zod-openapi';
+import { OrganizationRef } from '../organizations/organization-schemas.js';
 import { Email, Id, pageOf, Timestamp } from '../platform/http/common-schemas.js';
 import { Role } from './member.js';
-import { OrganizationRef } from './organization.js';
 
 export const Invitation = z
   .object({

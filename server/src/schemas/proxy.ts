@@ -1,7 +1,7 @@
 /** The proxies' API: registration, what a proxy looks up and caches, and what it reports. */
 import { z } from '@hono/zod-openapi';
+import { OrganizationRef } from '../organizations/organization-schemas.js';
 import { DnsName, Id, Timestamp } from '../platform/http/common-schemas.js';
-import { OrganizationRef } from './organization.js';
 import { Policy } from './policy.js';
 import { SessionCreate } from './session.js';
 import { Socket, SocketType } from './socket.js';

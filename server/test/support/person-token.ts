@@ -1,6 +1,7 @@
 /** Test support: a person with a role in an organization (an account of that organization), and a token of theirs. */
+
+import { addMembership, createAccount } from '../../src/organizations/organization-store.js';
 import type { Store } from '../../src/platform/db/database.js';
-import { addMembership, createAccount } from '../../src/resources/organization-store.js';
 import { issueToken } from '../../src/resources/token-store.js';
 
 export async function personToken(db: Store, orgId: string, email: string, role: string): Promise<string> {

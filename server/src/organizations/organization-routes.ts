@@ -11,15 +11,15 @@ import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { ApiError, notFound } from '../platform/http/problem.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
 import { newId } from '../platform/ids.js';
-import { createOrganization } from '../resources/organization-store.js';
 import { issueToken } from '../resources/token-store.js';
+import type { Services } from '../services.js';
 import {
   Organization,
   OrganizationCreate,
   OrganizationCreated,
   OrganizationUpdate,
-} from '../schemas/organization.js';
-import type { Services } from '../services.js';
+} from './organization-schemas.js';
+import { createOrganization } from './organization-store.js';
 
 const tags = ['Organizations'];
 const routes = resourceRoutes({
