@@ -1,7 +1,7 @@
 /** Organizations: tenants, each with a unique DNS name under the base domain. */
 import { z } from '@hono/zod-openapi';
+import { Role } from '../members/member-schemas.js';
 import { DnsName, Id, Timestamp } from '../platform/http/common-schemas.js';
-import { Role } from '../schemas/member.js';
 
 export const Organization = z
   .object({

@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { standingFrom } from '@border0/sdk/policy';
 import type { Kysely } from 'kysely';
+import { groupMembers } from '../members/member-store.js';
 import type { Database } from '../platform/db/schema.js';
-import { groupMembers } from './member-store.js';
 import { loadPolicyInputs } from './policy-store.js';
 
 export async function loadPolicyData(db: Kysely<Database>, orgId: string) {

@@ -1,6 +1,15 @@
 /** /api/v1/groups: named sets of members that policies can grant access to. Addressable by id or name. */
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
+import { Group, GroupCreate, GroupMemberAdd, GroupPage, GroupUpdate } from '../members/member-schemas.js';
+import {
+  bumpGroup,
+  findGroup,
+  type GroupRow,
+  groupMembers,
+  groupToApi,
+  memberQuery,
+} from '../members/member-store.js';
 import { authorize } from '../platform/auth/authorize.js';
 import type { Database } from '../platform/db/schema.js';
 import {
@@ -17,15 +26,6 @@ import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { ApiError, invalid, notFound } from '../platform/http/problem.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
 import { newId } from '../platform/ids.js';
-import {
-  bumpGroup,
-  findGroup,
-  type GroupRow,
-  groupMembers,
-  groupToApi,
-  memberQuery,
-} from '../resources/member-store.js';
-import { Group, GroupCreate, GroupMemberAdd, GroupPage, GroupUpdate } from '../schemas/member.js';
 import type { Services } from '../services.js';
 
 const tags = ['Groups'];

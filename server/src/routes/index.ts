@@ -1,5 +1,7 @@
 /** Every resource router of /api/v1, in the order the reference lists them. */
 
+import { invitationRoutes } from '../members/invitation-routes.js';
+import { memberRoutes } from '../members/member-routes.js';
 import { organizationRoutes } from '../organizations/organization-routes.js';
 import type { Services } from '../services.js';
 import { accessRoutes } from './access.js';
@@ -9,8 +11,6 @@ import { connectorSelfRoutes } from './connector-self.js';
 import { connectorRoutes } from './connectors.js';
 import { deviceLoginRoutes } from './device-login.js';
 import { groupRoutes } from './groups.js';
-import { invitationRoutes } from './invitations.js';
-import { memberRoutes } from './members.js';
 import { passwordRoutes } from './passwords.js';
 import { policyRoutes } from './policies.js';
 import { proxyRoutes } from './proxy.js';

@@ -1,7 +1,7 @@
 /** Service accounts: non-human principals with a role, authenticating with their tokens. */
 import { z } from '@hono/zod-openapi';
+import { Role } from '../members/member-schemas.js';
 import { DnsName, Id, pageOf, Timestamp } from '../platform/http/common-schemas.js';
-import { Role } from './member.js';
 
 export const ServiceAccount = z
   .object({

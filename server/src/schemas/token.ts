@@ -1,7 +1,7 @@
 /** API tokens: metadata only, except once at creation when the secret is returned. */
 import { z } from '@hono/zod-openapi';
+import { Role } from '../members/member-schemas.js';
 import { Id, pageOf, Timestamp } from '../platform/http/common-schemas.js';
-import { Role } from './member.js';
 
 export const TokenKind = z.enum(['admin', 'service_account', 'connector']).openapi('TokenKind');
 

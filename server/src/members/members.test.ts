@@ -1,8 +1,8 @@
 /** Members: adding people, role rules (canGrant, the last owner), removal side effects, tenant isolation. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from '../src/platform/auth/roles.js';
-import { issueToken } from '../src/resources/token-store.js';
-import { createHarness, DIALECTS, type Harness } from './harness.js';
+import { createHarness, DIALECTS, type Harness } from '../../test/harness.js';
+import type { Role } from '../platform/auth/roles.js';
+import { issueToken } from '../resources/token-store.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: bodies are plain JSON, checked by the assertions
 type Body = any;

@@ -12,9 +12,9 @@ import { createIdempotent, mutate } from '../platform/http/mutation.js';
 import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { ApiError, forbidden, invalid } from '../platform/http/problem.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
-import { findMember, type MemberRow, memberQuery, memberToApi } from '../resources/member-store.js';
-import { Member, MemberCreate, MemberListQuery, MemberPage, MemberUpdate } from '../schemas/member.js';
 import type { Services } from '../services.js';
+import { Member, MemberCreate, MemberListQuery, MemberPage, MemberUpdate } from './member-schemas.js';
+import { findMember, type MemberRow, memberQuery, memberToApi } from './member-store.js';
 
 const tags = ['Members'];
 const routes = resourceRoutes({

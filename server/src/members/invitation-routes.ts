@@ -19,12 +19,7 @@ import type { AppEnv } from '../platform/http/env.js';
 import { createIdempotent, mutate } from '../platform/http/mutation.js';
 import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { ApiError, forbidden, notFound } from '../platform/http/problem.js';
-import {
-  createInvitation,
-  invitationByCode,
-  invitationStatus,
-  invitationToApi,
-} from '../resources/invitation-store.js';
+import type { Services } from '../services.js';
 import {
   Invitation,
   InvitationAccept,
@@ -32,8 +27,8 @@ import {
   InvitationCreate,
   InvitationCreated,
   InvitationPage,
-} from '../schemas/invitation.js';
-import type { Services } from '../services.js';
+} from './invitation-schemas.js';
+import { createInvitation, invitationByCode, invitationStatus, invitationToApi } from './invitation-store.js';
 
 const tags = ['Members'];
 const InvitationParams = refParams('invitation_id', 'Invitation id.');

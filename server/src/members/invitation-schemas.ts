@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { OrganizationRef } from '../organizations/organization-schemas.js';
 import { Email, Id, pageOf, Timestamp } from '../platform/http/common-schemas.js';
-import { Role } from './member.js';
+import { Role } from './member-schemas.js';
 
 export const Invitation = z
   .object({
