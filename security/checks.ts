@@ -61,7 +61,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'tenant-filter-service-account-list',
     what: 'the service account list shows only the organization’s',
-    file: 'server/src/routes/service-accounts.ts',
+    file: 'server/src/service-accounts/service-account-routes.ts',
     find: "      .selectFrom('service_accounts')\n      .selectAll()\n      .where('org_id', '=', orgId)\n      .$if(after",
     replace: "      .selectFrom('service_accounts')\n      .selectAll()\n      .$if(after",
     tests: [server('test/tenancy.test.ts', 'pglite')],

@@ -3,6 +3,7 @@
 import { invitationRoutes } from '../members/invitation-routes.js';
 import { memberRoutes } from '../members/member-routes.js';
 import { organizationRoutes } from '../organizations/organization-routes.js';
+import { serviceAccountRoutes } from '../service-accounts/service-account-routes.js';
 import type { Services } from '../services.js';
 import { accessRoutes } from './access.js';
 import { auditRoutes } from './audit.js';
@@ -19,7 +20,6 @@ import { proxyRecordingRoutes } from './proxy-recordings.js';
 import { proxySessionRoutes } from './proxy-sessions.js';
 import { proxySshRoutes } from './proxy-ssh.js';
 import { recordingRoutes } from './recordings.js';
-import { serviceAccountRoutes } from './service-accounts.js';
 import { sessionRoutes } from './sessions.js';
 import { socketRoutes } from './sockets.js';
 import { tokenRoutes } from './tokens.js';

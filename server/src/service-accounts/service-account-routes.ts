@@ -14,13 +14,13 @@ import { forbidden } from '../platform/http/problem.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
 import { newId } from '../platform/ids.js';
 import { addOwnedTokenRoutes } from '../resources/token-routes.js';
+import type { Services } from '../services.js';
 import {
   ServiceAccount,
   ServiceAccountCreate,
   ServiceAccountPage,
   ServiceAccountUpdate,
-} from '../schemas/service-account.js';
-import type { Services } from '../services.js';
+} from './service-account-schemas.js';
 
 const tags = ['Service accounts'];
 const routes = resourceRoutes({
