@@ -121,7 +121,7 @@ export const CHECKS: SecurityCheck[] = [
     file: 'server/src/platform/auth/authenticate.ts',
     find: '  if (expired(row.expires_at)) return undefined;',
     replace: '',
-    tests: [server('test/tokens.test.ts', 'expiry')],
+    tests: [server('src/tokens/tokens.test.ts', 'expiry')],
   },
   {
     id: 'grant-at-most-own-rights',
@@ -286,7 +286,7 @@ export const CHECKS: SecurityCheck[] = [
     file: 'server/src/platform/http/mutation.ts',
     find: '    if (stored.request_hash !== requestHash) {',
     replace: '    if (false) {',
-    tests: [server('test/tokens.test.ts', 'Idempotency')],
+    tests: [server('src/tokens/tokens.test.ts', 'Idempotency')],
   },
   {
     id: 'secrets-never-returned',

@@ -10,7 +10,7 @@ import { createOrganization } from './organizations/organization-store.js';
 import { appendAudit } from './platform/db/audit-log.js';
 import type { Store } from './platform/db/database.js';
 import { issueProxyToken } from './resources/proxy-store.js';
-import { issueToken } from './resources/token-store.js';
+import { issueToken } from './tokens/token-store.js';
 
 export interface BootstrapOptions {
   organization: string;

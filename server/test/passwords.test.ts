@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../src/auth/password.js';
-import { issueToken } from '../src/resources/token-store.js';
 import { startServer } from '../src/server.js';
+import { issueToken } from '../src/tokens/token-store.js';
 import { createHarness, DIALECTS, type Harness } from './harness.js';
 
 for (const dialect of DIALECTS) {

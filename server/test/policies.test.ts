@@ -1,7 +1,7 @@
 /** /api/v1/policies over each store: CRUD, validation paths, attachments, the socket filter, isolation, audit. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../src/platform/ids.js';
-import { issueToken } from '../src/resources/token-store.js';
+import { issueToken } from '../src/tokens/token-store.js';
 import { createHarness, DIALECTS, type Harness } from './harness.js';
 
 const document = (extra: Record<string, unknown> = {}) => ({

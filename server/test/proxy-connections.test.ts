@@ -3,7 +3,7 @@
  * valid (and which sockets it serves), and the sessions it reports, with the rules of `/sessions`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueToken } from '../src/resources/token-store.js';
+import { issueToken } from '../src/tokens/token-store.js';
 import { createHarness, DIALECTS, type Harness } from './harness.js';
 import { apiCalls, type Body } from './support/api-calls.js';
 

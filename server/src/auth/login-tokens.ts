@@ -9,8 +9,8 @@ import type { Kysely, Transaction } from 'kysely';
 import { appendAudit } from '../platform/db/audit-log.js';
 import type { Database } from '../platform/db/schema.js';
 import { newId } from '../platform/ids.js';
-import { issueToken } from '../resources/token-store.js';
-import { hashTokenSecret, tokenMatches } from './token-secret.js';
+import { hashTokenSecret, tokenMatches } from '../tokens/token-secret.js';
+import { issueToken } from '../tokens/token-store.js';
 
 export const ACCESS_TOKEN_TTL_SECONDS = 60 * 60;
 export const LOGIN_TTL_SECONDS = 30 * 24 * 60 * 60;

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, DIALECTS, type Harness } from '../../test/harness.js';
 import type { Role } from '../platform/auth/roles.js';
-import { issueToken } from '../resources/token-store.js';
+import { issueToken } from '../tokens/token-store.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: bodies are plain JSON, checked by the assertions
 type Body = any;

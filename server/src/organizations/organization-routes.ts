@@ -11,8 +11,8 @@ import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { ApiError, notFound } from '../platform/http/problem.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
 import { newId } from '../platform/ids.js';
-import { issueToken } from '../resources/token-store.js';
 import type { Services } from '../services.js';
+import { issueToken } from '../tokens/token-store.js';
 import {
   Organization,
   OrganizationCreate,

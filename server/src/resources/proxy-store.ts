@@ -3,9 +3,9 @@
  * them are alive. A proxy registers every few seconds; one unheard of for a minute is gone.
  */
 import type { Kysely, Selectable } from 'kysely';
-import { generateTokenSecret, hashTokenSecret } from '../auth/token-secret.js';
 import type { Database, ProxiesTable } from '../platform/db/schema.js';
 import { newId } from '../platform/ids.js';
+import { generateTokenSecret, hashTokenSecret } from '../tokens/token-secret.js';
 
 export type ProxyRow = Selectable<ProxiesTable>;
 

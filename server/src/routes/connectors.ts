@@ -11,9 +11,9 @@ import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
 import { newId } from '../platform/ids.js';
 import { connectorToApi } from '../resources/connector-store.js';
-import { addOwnedTokenRoutes } from '../resources/token-routes.js';
 import { Connector, ConnectorCreate, ConnectorPage, ConnectorUpdate } from '../schemas/connector.js';
 import type { Services } from '../services.js';
+import { addOwnedTokenRoutes } from '../tokens/owned-token-routes.js';
 
 const tags = ['Connectors'];
 

@@ -13,8 +13,8 @@ import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { forbidden } from '../platform/http/problem.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
 import { newId } from '../platform/ids.js';
-import { addOwnedTokenRoutes } from '../resources/token-routes.js';
 import type { Services } from '../services.js';
+import { addOwnedTokenRoutes } from '../tokens/owned-token-routes.js';
 import {
   ServiceAccount,
   ServiceAccountCreate,

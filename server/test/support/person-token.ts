@@ -2,7 +2,7 @@
 
 import { addMembership, createAccount } from '../../src/organizations/organization-store.js';
 import type { Store } from '../../src/platform/db/database.js';
-import { issueToken } from '../../src/resources/token-store.js';
+import { issueToken } from '../../src/tokens/token-store.js';
 
 export async function personToken(db: Store, orgId: string, email: string, role: string): Promise<string> {
   const account = await createAccount(db, orgId, email);

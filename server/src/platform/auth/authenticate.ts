@@ -4,8 +4,8 @@
  * (prefix `b0p_`) are looked up in their own table and give a principal of no organization.
  */
 import type { MiddlewareHandler } from 'hono';
-import { hashTokenSecret, PROXY_TOKEN_PREFIX, tokenMatches } from '../../auth/token-secret.js';
 import type { Services } from '../../services.js';
+import { hashTokenSecret, PROXY_TOKEN_PREFIX, tokenMatches } from '../../tokens/token-secret.js';
 import type { AppEnv, Principal } from '../http/env.js';
 import { ApiError } from '../http/problem.js';
 import { actingRole, intersectRights, type Rights, type Role, rightsOf } from './roles.js';

@@ -12,6 +12,7 @@ import {
 import type { AppEnv } from '../platform/http/env.js';
 import { createIdempotent, mutate } from '../platform/http/mutation.js';
 import { forbidden } from '../platform/http/problem.js';
+import type { Services } from '../services.js';
 import {
   issueTokenResponse,
   listTokenPage,
@@ -19,9 +20,8 @@ import {
   revokeToken,
   TokenIdParams,
   tokenExpiry,
-} from '../resources/token-routes.js';
-import { AdminTokenCreate, TokenCreated, TokenPage } from '../schemas/token.js';
-import type { Services } from '../services.js';
+} from './owned-token-routes.js';
+import { AdminTokenCreate, TokenCreated, TokenPage } from './token-schemas.js';
 
 const tags = ['Tokens'];
 

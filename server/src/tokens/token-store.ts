@@ -1,8 +1,8 @@
 /** Issuing tokens: the secret is returned once to the caller and only its digest is stored. */
 import type { Kysely } from 'kysely';
-import { generateTokenSecret, hashTokenSecret, type TokenKind } from '../auth/token-secret.js';
 import type { Database } from '../platform/db/schema.js';
 import { newId } from '../platform/ids.js';
+import { generateTokenSecret, hashTokenSecret, type TokenKind } from './token-secret.js';
 
 export interface TokenRequest {
   orgId: string;

@@ -19,8 +19,8 @@ import type { AppEnv, Principal } from '../platform/http/env.js';
 import { type Audit, createIdempotent, mutate, type StoredResponse } from '../platform/http/mutation.js';
 import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { invalid, notFound } from '../platform/http/problem.js';
-import { Token, TokenCreate, TokenCreated, TokenPage } from '../schemas/token.js';
 import type { Services } from '../services.js';
+import { Token, TokenCreate, TokenCreated, TokenPage } from './token-schemas.js';
 import { issueToken, type TokenRequest } from './token-store.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -1,7 +1,7 @@
 /** Admin tokens of people: issued to the caller, capped by role, revocable, never listed with secrets. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueToken } from '../src/resources/token-store.js';
-import { createHarness, DIALECTS, type Harness } from './harness.js';
+import { createHarness, DIALECTS, type Harness } from '../../test/harness.js';
+import { issueToken } from './token-store.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: bodies are plain JSON, checked by the assertions
 type Body = any;
