@@ -29,7 +29,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'tenant-filter-sockets',
     what: 'a socket is found only in its own organization',
-    file: 'server/src/resources/socket-store.ts',
+    file: 'server/src/sockets/socket-store.ts',
     find: "    .where('s.org_id', '=', orgId)\n    .where(isId(ref) ? 's.id' : 's.name', '=', ref)",
     replace: "    .where(isId(ref) ? 's.id' : 's.name', '=', ref)",
     tests: [server('test/tenancy.test.ts', 'pglite')],
@@ -53,7 +53,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'tenant-filter-socket-list',
     what: 'the socket list shows only the organization’s sockets',
-    file: 'server/src/routes/sockets.ts',
+    file: 'server/src/sockets/socket-routes.ts',
     find: "      .select('o.name as org_name')\n      .where('s.org_id', '=', orgId);",
     replace: "      .select('o.name as org_name');",
     tests: [server('test/tenancy.test.ts', 'pglite')],
@@ -291,10 +291,10 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'secrets-never-returned',
     what: 'socket secrets are sealed and never returned',
-    file: 'server/src/resources/socket-store.ts',
+    file: 'server/src/sockets/socket-store.ts',
     find: '    delete open[key];',
     replace: '',
-    tests: [server('test/sockets.test.ts', 'pglite')],
+    tests: [server('src/sockets/sockets.test.ts', 'pglite')],
   },
   {
     id: 'certificate-lifetime',

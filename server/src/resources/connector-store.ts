@@ -2,7 +2,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { ConnectorsTable, Database } from '../platform/db/schema.js';
 import { Connector } from '../schemas/connector.js';
-import type { SocketRow } from './socket-store.js';
+import type { SocketRow } from '../sockets/socket-store.js';
 
 /** A connector that reported within this window is online. */
 const ONLINE_WINDOW_MS = 60_000;

@@ -4,7 +4,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { refLookup } from '../platform/db/ref-lookup.js';
 import type { Database, PoliciesTable } from '../platform/db/schema.js';
 import { ApiError, invalid } from '../platform/http/problem.js';
-import { findSocket } from './socket-store.js';
+import { findSocket } from '../sockets/socket-store.js';
 
 export type PolicyRow = Selectable<PoliciesTable>;
 

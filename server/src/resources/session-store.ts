@@ -14,7 +14,7 @@ import {
   type SessionEventCreate,
   type SessionUpdate,
 } from '../schemas/session.js';
-import type { SocketRow } from './socket-store.js';
+import type { SocketRow } from '../sockets/socket-store.js';
 
 export type SessionRow = Selectable<SessionsTable>;
 /** What opening a session says besides its socket. */

@@ -16,7 +16,6 @@ import {
   policyToApi,
   toPolicyInput,
 } from '../resources/policy-store.js';
-import { findSocket } from '../resources/socket-store.js';
 import {
   AccessCheck,
   AccessDecision,
@@ -25,6 +24,7 @@ import {
   PolicyTestResult,
 } from '../schemas/access.js';
 import type { Services } from '../services.js';
+import { findSocket } from '../sockets/socket-store.js';
 
 const checkAccessRoute = createRoute({
   method: 'post',

@@ -15,11 +15,11 @@ import { mutate } from '../platform/http/mutation.js';
 import { invalid, notFound } from '../platform/http/problem.js';
 import { connectorSockets, connectorToApi } from '../resources/connector-store.js';
 import { liveProxies } from '../resources/proxy-store.js';
-import { socketToApi } from '../resources/socket-store.js';
-import { upsertConnectorSocket } from '../resources/static-socket.js';
 import { Connector, ConnectorConfig, ConnectorHeartbeat, ConnectorSocketPut } from '../schemas/connector.js';
-import { Socket } from '../schemas/socket.js';
 import type { Services } from '../services.js';
+import { Socket } from '../sockets/socket-schemas.js';
+import { socketToApi } from '../sockets/socket-store.js';
+import { upsertConnectorSocket } from '../sockets/static-socket.js';
 
 const tags = ['Connector'];
 const SocketNameParams = z.object({

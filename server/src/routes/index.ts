@@ -5,6 +5,7 @@ import { memberRoutes } from '../members/member-routes.js';
 import { organizationRoutes } from '../organizations/organization-routes.js';
 import { serviceAccountRoutes } from '../service-accounts/service-account-routes.js';
 import type { Services } from '../services.js';
+import { socketRoutes } from '../sockets/socket-routes.js';
 import { tokenRoutes } from '../tokens/token-routes.js';
 import { accessRoutes } from './access.js';
 import { auditRoutes } from './audit.js';
@@ -22,7 +23,6 @@ import { proxySessionRoutes } from './proxy-sessions.js';
 import { proxySshRoutes } from './proxy-ssh.js';
 import { recordingRoutes } from './recordings.js';
 import { sessionRoutes } from './sessions.js';
-import { socketRoutes } from './sockets.js';
 
 export function apiRouters(services: Services) {
   return [

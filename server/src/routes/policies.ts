@@ -24,9 +24,9 @@ import {
   setSockets,
   toPolicyInput,
 } from '../resources/policy-store.js';
-import { findSocket } from '../resources/socket-store.js';
 import { Policy, PolicyAttach, PolicyCreate, PolicyListQuery, PolicyUpdate } from '../schemas/policy.js';
 import type { Services } from '../services.js';
+import { findSocket } from '../sockets/socket-store.js';
 
 const tags = ['Policies'];
 const PolicyParams = refParams('policy', 'Policy id or name.');

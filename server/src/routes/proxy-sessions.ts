@@ -18,7 +18,6 @@ import {
   proxySessionOrganization,
   reportSessionProgress,
 } from '../resources/session-store.js';
-import { findSocket } from '../resources/socket-store.js';
 import { ProxyLiveSessions, ProxySessionCreate, ProxySessionsToEnd } from '../schemas/proxy.js';
 import {
   eventToApi,
@@ -30,6 +29,7 @@ import {
   sessionToApi,
 } from '../schemas/session.js';
 import type { Services } from '../services.js';
+import { findSocket } from '../sockets/socket-store.js';
 import { PROXY_TAG } from './proxy.js';
 
 const tags = [PROXY_TAG];

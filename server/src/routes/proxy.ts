@@ -15,8 +15,6 @@ import { connectorSockets } from '../resources/connector-store.js';
 import { loadPolicyData } from '../resources/policy-data.js';
 import { PROXY_HEARTBEAT_SECONDS, registerProxy } from '../resources/proxy-store.js';
 import { sessionLeaseMs } from '../resources/session-lease.js';
-import { findSocketByDnsname } from '../resources/socket-dnsname.js';
-import { socketToApi } from '../resources/socket-store.js';
 import {
   ConnectorAuthentication,
   ConnectorAuthenticationRequest,
@@ -31,6 +29,8 @@ import {
   ProxyTrust,
 } from '../schemas/proxy.js';
 import type { Services } from '../services.js';
+import { findSocketByDnsname } from '../sockets/socket-dnsname.js';
+import { socketToApi } from '../sockets/socket-store.js';
 
 export const PROXY_TAG = 'Proxy';
 const tags = [PROXY_TAG];

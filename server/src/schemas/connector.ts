@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { OrganizationRef } from '../organizations/organization-schemas.js';
 import { DnsName, Id, pageOf, Timestamp } from '../platform/http/common-schemas.js';
-import { Socket, SocketType, UpstreamInput } from './socket.js';
+import { Socket, SocketType, UpstreamInput } from '../sockets/socket-schemas.js';
 
 export const ConnectorStatus = z
   .enum(['online', 'offline'])

@@ -3,7 +3,7 @@
 import { PolicyDocument } from '@border0/sdk/policy';
 import { z } from '@hono/zod-openapi';
 import { DnsName, Id, Timestamp } from '../platform/http/common-schemas.js';
-import { Socket } from './socket.js';
+import { Socket } from '../sockets/socket-schemas.js';
 
 /** The socket schema's tag map, reused so both name the same `Tags` component. */
 const Tags = Socket.shape.tags;

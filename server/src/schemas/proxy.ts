@@ -2,9 +2,9 @@
 import { z } from '@hono/zod-openapi';
 import { OrganizationRef } from '../organizations/organization-schemas.js';
 import { DnsName, Id, Timestamp } from '../platform/http/common-schemas.js';
+import { Socket, SocketType } from '../sockets/socket-schemas.js';
 import { Policy } from './policy.js';
 import { SessionCreate } from './session.js';
-import { Socket, SocketType } from './socket.js';
 
 /** `host:port`, the host a name, an IPv4 address or a bracketed IPv6 address. */
 const HostPort = z

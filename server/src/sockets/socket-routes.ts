@@ -10,15 +10,15 @@ import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { ApiError, invalid } from '../platform/http/problem.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
 import { newId } from '../platform/ids.js';
+import type { Services } from '../services.js';
+import { Socket, SocketCreate, SocketListQuery, SocketUpdate } from './socket-schemas.js';
 import {
   findSocket,
   hostKeyResetOnMove,
   type SocketRow,
   socketToApi,
   upstreamColumns,
-} from '../resources/socket-store.js';
-import { Socket, SocketCreate, SocketListQuery, SocketUpdate } from '../schemas/socket.js';
-import type { Services } from '../services.js';
+} from './socket-store.js';
 
 const tags = ['Sockets'];
 const SocketParams = refParams('socket', 'Socket id or name.');

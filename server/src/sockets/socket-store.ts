@@ -4,7 +4,7 @@ import type { SecretBox } from '../platform/crypto/secret-box.js';
 import type { Database, SocketsTable } from '../platform/db/schema.js';
 import { invalid, notFound } from '../platform/http/problem.js';
 import { isId } from '../platform/ids.js';
-import type { UpstreamInputValue } from '../schemas/socket.js';
+import type { UpstreamInputValue } from './socket-schemas.js';
 
 export type SocketRow = Selectable<SocketsTable> & { org_name: string };
 
