@@ -16,8 +16,8 @@ import {
 } from '@border0/sdk/policy';
 import type { z } from '@hono/zod-openapi';
 import { invalid } from '../platform/http/problem.js';
-import { loadPolicyData } from '../resources/policy-data.js';
-import { resolveSocket } from '../resources/policy-store.js';
+import { loadPolicyData } from '../policies/policy-data.js';
+import { resolveSocket } from '../policies/policy-store.js';
 import type { AccessCheck, AccessDecision } from '../schemas/access.js';
 import type { Services } from '../services.js';
 

@@ -15,7 +15,7 @@ import {
   loadPolicies,
   policyToApi,
   toPolicyInput,
-} from '../resources/policy-store.js';
+} from '../policies/policy-store.js';
 import {
   AccessCheck,
   AccessDecision,

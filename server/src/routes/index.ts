@@ -3,6 +3,7 @@
 import { invitationRoutes } from '../members/invitation-routes.js';
 import { memberRoutes } from '../members/member-routes.js';
 import { organizationRoutes } from '../organizations/organization-routes.js';
+import { policyRoutes } from '../policies/policy-routes.js';
 import { serviceAccountRoutes } from '../service-accounts/service-account-routes.js';
 import type { Services } from '../services.js';
 import { socketRoutes } from '../sockets/socket-routes.js';
@@ -15,7 +16,6 @@ import { connectorRoutes } from './connectors.js';
 import { deviceLoginRoutes } from './device-login.js';
 import { groupRoutes } from './groups.js';
 import { passwordRoutes } from './passwords.js';
-import { policyRoutes } from './policies.js';
 import { proxyRoutes } from './proxy.js';
 import { proxyEventRoutes } from './proxy-events.js';
 import { proxyRecordingRoutes } from './proxy-recordings.js';

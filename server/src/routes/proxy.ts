@@ -11,8 +11,8 @@ import { authorizeProxy } from '../platform/auth/authorize.js';
 import { errors, jsonBody, jsonResponse } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
 import { ApiError, notFound } from '../platform/http/problem.js';
+import { loadPolicyData } from '../policies/policy-data.js';
 import { connectorSockets } from '../resources/connector-store.js';
-import { loadPolicyData } from '../resources/policy-data.js';
 import { PROXY_HEARTBEAT_SECONDS, registerProxy } from '../resources/proxy-store.js';
 import { sessionLeaseMs } from '../resources/session-lease.js';
 import {

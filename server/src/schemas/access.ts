@@ -3,8 +3,8 @@
 import { DATABASE_QUERY_TYPES } from '@border0/sdk/policy';
 import { z } from '@hono/zod-openapi';
 import { Email, Timestamp } from '../platform/http/common-schemas.js';
+import { Policy } from '../policies/policy-schemas.js';
 import { SocketType } from '../sockets/socket-schemas.js';
-import { Policy } from './policy.js';
 
 const QueryType = z.enum(
   DATABASE_QUERY_TYPES.filter((t) => t !== 'all') as ['read_only', 'read_write', 'ddl', 'admin'],

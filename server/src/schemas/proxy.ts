@@ -2,8 +2,8 @@
 import { z } from '@hono/zod-openapi';
 import { OrganizationRef } from '../organizations/organization-schemas.js';
 import { DnsName, Id, Timestamp } from '../platform/http/common-schemas.js';
+import { Policy } from '../policies/policy-schemas.js';
 import { Socket, SocketType } from '../sockets/socket-schemas.js';
-import { Policy } from './policy.js';
 import { SessionCreate } from './session.js';
 
 /** `host:port`, the host a name, an IPv4 address or a bracketed IPv6 address. */

@@ -1,8 +1,8 @@
 /** /api/v1/policies over each store: CRUD, validation paths, attachments, the socket filter, isolation, audit. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '../src/platform/ids.js';
-import { issueToken } from '../src/tokens/token-store.js';
-import { createHarness, DIALECTS, type Harness } from './harness.js';
+import { createHarness, DIALECTS, type Harness } from '../../test/harness.js';
+import { newId } from '../platform/ids.js';
+import { issueToken } from '../tokens/token-store.js';
 
 const document = (extra: Record<string, unknown> = {}) => ({
   permissions: { ssh: { shell: {} }, http: {} },

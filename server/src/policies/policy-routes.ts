@@ -12,6 +12,9 @@ import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { ApiError } from '../platform/http/problem.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
 import { newId } from '../platform/ids.js';
+import type { Services } from '../services.js';
+import { findSocket } from '../sockets/socket-store.js';
+import { Policy, PolicyAttach, PolicyCreate, PolicyListQuery, PolicyUpdate } from './policy-schemas.js';
 import {
   attachedSockets,
   bumpVersion,
@@ -23,10 +26,7 @@ import {
   resolveSockets,
   setSockets,
   toPolicyInput,
-} from '../resources/policy-store.js';
-import { Policy, PolicyAttach, PolicyCreate, PolicyListQuery, PolicyUpdate } from '../schemas/policy.js';
-import type { Services } from '../services.js';
-import { findSocket } from '../sockets/socket-store.js';
+} from './policy-store.js';
 
 const tags = ['Policies'];
 const PolicyParams = refParams('policy', 'Policy id or name.');
