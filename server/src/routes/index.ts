@@ -1,5 +1,6 @@
 /** Every resource router of /api/v1, in the order the reference lists them. */
 
+import { accessRoutes } from '../access/access-routes.js';
 import { invitationRoutes } from '../members/invitation-routes.js';
 import { memberRoutes } from '../members/member-routes.js';
 import { organizationRoutes } from '../organizations/organization-routes.js';
@@ -8,7 +9,6 @@ import { serviceAccountRoutes } from '../service-accounts/service-account-routes
 import type { Services } from '../services.js';
 import { socketRoutes } from '../sockets/socket-routes.js';
 import { tokenRoutes } from '../tokens/token-routes.js';
-import { accessRoutes } from './access.js';
 import { auditRoutes } from './audit.js';
 import { clientCertificateRoutes } from './client-certificates.js';
 import { connectorSelfRoutes } from './connector-self.js';

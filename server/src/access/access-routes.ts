@@ -5,7 +5,6 @@
  */
 import { appliesToSocket, compilePolicy, type PolicyInput } from '@border0/sdk/policy';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { checkAccess } from '../access/access-check.js';
 import { authorize } from '../platform/auth/authorize.js';
 import { errors, jsonBody, jsonResponse, refParams } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
@@ -16,15 +15,16 @@ import {
   policyToApi,
   toPolicyInput,
 } from '../policies/policy-store.js';
+import type { Services } from '../services.js';
+import { findSocket } from '../sockets/socket-store.js';
+import { checkAccess } from './access-check.js';
 import {
   AccessCheck,
   AccessDecision,
   EffectivePolicyList,
   PolicyTest,
   PolicyTestResult,
-} from '../schemas/access.js';
-import type { Services } from '../services.js';
-import { findSocket } from '../sockets/socket-store.js';
+} from './access-schemas.js';
 
 const checkAccessRoute = createRoute({
   method: 'post',
