@@ -1,6 +1,8 @@
 /** Every resource router of /api/v1, in the order the reference lists them. */
 
 import { accessRoutes } from '../access/access-routes.js';
+import { connectorRoutes } from '../connectors/connector-routes.js';
+import { connectorSelfRoutes } from '../connectors/connector-self-routes.js';
 import { invitationRoutes } from '../members/invitation-routes.js';
 import { memberRoutes } from '../members/member-routes.js';
 import { organizationRoutes } from '../organizations/organization-routes.js';
@@ -11,8 +13,6 @@ import { socketRoutes } from '../sockets/socket-routes.js';
 import { tokenRoutes } from '../tokens/token-routes.js';
 import { auditRoutes } from './audit.js';
 import { clientCertificateRoutes } from './client-certificates.js';
-import { connectorSelfRoutes } from './connector-self.js';
-import { connectorRoutes } from './connectors.js';
 import { deviceLoginRoutes } from './device-login.js';
 import { groupRoutes } from './groups.js';
 import { passwordRoutes } from './passwords.js';

@@ -6,13 +6,13 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { organizationTrustAnchors, platformX509Authority } from '../ca/authority-store.js';
 import { signProxyCertificate } from '../ca/platform-authority.js';
+import { connectorSockets } from '../connectors/connector-store.js';
 import { findPrincipal } from '../platform/auth/authenticate.js';
 import { authorizeProxy } from '../platform/auth/authorize.js';
 import { errors, jsonBody, jsonResponse } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
 import { ApiError, notFound } from '../platform/http/problem.js';
 import { loadPolicyData } from '../policies/policy-data.js';
-import { connectorSockets } from '../resources/connector-store.js';
 import { PROXY_HEARTBEAT_SECONDS, registerProxy } from '../resources/proxy-store.js';
 import { sessionLeaseMs } from '../resources/session-lease.js';
 import {

@@ -5,13 +5,13 @@
  */
 import type { z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
+import type { ConnectorSocketPut } from '../connectors/connector-schemas.js';
 import type { SecretBox } from '../platform/crypto/secret-box.js';
 import type { Database } from '../platform/db/schema.js';
 import type { Principal } from '../platform/http/env.js';
 import type { Audit } from '../platform/http/mutation.js';
 import { ApiError } from '../platform/http/problem.js';
 import { newId } from '../platform/ids.js';
-import type { ConnectorSocketPut } from '../schemas/connector.js';
 import { findSocket, hostKeyResetOnMove, type SocketRow, upstreamColumns } from './socket-store.js';
 
 type Declaration = z.infer<typeof ConnectorSocketPut>;

@@ -10,10 +10,10 @@ import { createIdempotent, mutate } from '../platform/http/mutation.js';
 import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
 import { newId } from '../platform/ids.js';
-import { connectorToApi } from '../resources/connector-store.js';
-import { Connector, ConnectorCreate, ConnectorPage, ConnectorUpdate } from '../schemas/connector.js';
 import type { Services } from '../services.js';
 import { addOwnedTokenRoutes } from '../tokens/owned-token-routes.js';
+import { Connector, ConnectorCreate, ConnectorPage, ConnectorUpdate } from './connector-schemas.js';
+import { connectorToApi } from './connector-store.js';
 
 const tags = ['Connectors'];
 

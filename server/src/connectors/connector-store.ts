@@ -1,8 +1,8 @@
 /** Connector rows: the API shape (status from the last report) and the sockets a connector serves. */
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { ConnectorsTable, Database } from '../platform/db/schema.js';
-import { Connector } from '../schemas/connector.js';
 import type { SocketRow } from '../sockets/socket-store.js';
+import { Connector } from './connector-schemas.js';
 
 /** A connector that reported within this window is online. */
 const ONLINE_WINDOW_MS = 60_000;

@@ -13,13 +13,13 @@ import type { AppEnv } from '../platform/http/env.js';
 import { etagOf } from '../platform/http/etag.js';
 import { mutate } from '../platform/http/mutation.js';
 import { invalid, notFound } from '../platform/http/problem.js';
-import { connectorSockets, connectorToApi } from '../resources/connector-store.js';
 import { liveProxies } from '../resources/proxy-store.js';
-import { Connector, ConnectorConfig, ConnectorHeartbeat, ConnectorSocketPut } from '../schemas/connector.js';
 import type { Services } from '../services.js';
 import { Socket } from '../sockets/socket-schemas.js';
 import { socketToApi } from '../sockets/socket-store.js';
 import { upsertConnectorSocket } from '../sockets/static-socket.js';
+import { Connector, ConnectorConfig, ConnectorHeartbeat, ConnectorSocketPut } from './connector-schemas.js';
+import { connectorSockets, connectorToApi } from './connector-store.js';
 
 const tags = ['Connector'];
 const SocketNameParams = z.object({

@@ -3,8 +3,8 @@
  * proxies; the CA to verify them), heartbeats that make it online, and the sockets it declares itself.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, DIALECTS, type Harness } from './harness.js';
-import { apiCalls, type Body } from './support/api-calls.js';
+import { createHarness, DIALECTS, type Harness } from '../../test/harness.js';
+import { apiCalls, type Body } from '../../test/support/api-calls.js';
 
 for (const dialect of DIALECTS) {
   describe(`connector API (${dialect})`, () => {
