@@ -9,7 +9,7 @@ import { generatePassword, hashPassword } from './auth/password.js';
 import { createOrganization } from './organizations/organization-store.js';
 import { appendAudit } from './platform/db/audit-log.js';
 import type { Store } from './platform/db/database.js';
-import { issueProxyToken } from './resources/proxy-store.js';
+import { issueProxyToken } from './proxies/proxy-store.js';
 import { issueToken } from './tokens/token-store.js';
 
 export interface BootstrapOptions {

@@ -19,13 +19,13 @@ import {
   parseListenAddress,
 } from './platform/http/node-listener.js';
 import { createOperationsApp } from './platform/http/operations-app.js';
+import { PROXY_HEARTBEAT_SECONDS } from './proxies/proxy-store.js';
 import { S3RecordingStorage } from './recordings/s3-storage.js';
 import {
   createRecordingStorage,
   type RecordingStorageConfig,
   recordingStorageConfigFromEnv,
 } from './recordings/storage.js';
-import { PROXY_HEARTBEAT_SECONDS } from './resources/proxy-store.js';
 import type { Services } from './services.js';
 
 export interface ServerOptions {

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionLeaseSweep } from '../src/housekeeping.js';
 import { newId } from '../src/platform/ids.js';
-import { issueProxyToken } from '../src/resources/proxy-store.js';
+import { issueProxyToken } from '../src/proxies/proxy-store.js';
 import { endLapsedSessions, sessionLeaseMs } from '../src/resources/session-lease.js';
 import { createHarness, DIALECTS, type Harness } from './harness.js';
 import { apiCalls, type Body } from './support/api-calls.js';

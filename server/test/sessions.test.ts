@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isId, newId } from '../src/platform/ids.js';
-import { issueProxyToken } from '../src/resources/proxy-store.js';
+import { issueProxyToken } from '../src/proxies/proxy-store.js';
 import { createHarness, DIALECTS, type Harness } from './harness.js';
 import { personToken } from './support/person-token.js';
 

@@ -13,7 +13,7 @@ import type { AppEnv } from '../platform/http/env.js';
 import { etagOf } from '../platform/http/etag.js';
 import { mutate } from '../platform/http/mutation.js';
 import { invalid, notFound } from '../platform/http/problem.js';
-import { liveProxies } from '../resources/proxy-store.js';
+import { liveProxies } from '../proxies/proxy-store.js';
 import type { Services } from '../services.js';
 import { Socket } from '../sockets/socket-schemas.js';
 import { socketToApi } from '../sockets/socket-store.js';

@@ -16,6 +16,7 @@ import {
 import type { AppEnv } from '../platform/http/env.js';
 import { createIdempotent, mutate } from '../platform/http/mutation.js';
 import { ApiError } from '../platform/http/problem.js';
+import { PROXY_TAG } from '../proxies/proxy-routes.js';
 import {
   acknowledgeChunk,
   assertRecordingOpen,
@@ -34,7 +35,6 @@ import {
 } from '../schemas/recording.js';
 import { SessionParams } from '../schemas/session.js';
 import type { Services } from '../services.js';
-import { PROXY_TAG } from './proxy.js';
 
 const tags = [PROXY_TAG];
 const ChunkParams = RecordingParams.extend({ seq: ChunkSeq });

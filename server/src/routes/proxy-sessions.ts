@@ -9,7 +9,9 @@ import { errors, IdempotencyHeaders, jsonBody, jsonResponse } from '../platform/
 import type { AppEnv } from '../platform/http/env.js';
 import { createIdempotent, mutate } from '../platform/http/mutation.js';
 import { ApiError, invalid } from '../platform/http/problem.js';
-import { PROXY_HEARTBEAT_SECONDS } from '../resources/proxy-store.js';
+import { PROXY_TAG } from '../proxies/proxy-routes.js';
+import { ProxyLiveSessions, ProxySessionCreate, ProxySessionsToEnd } from '../proxies/proxy-schemas.js';
+import { PROXY_HEARTBEAT_SECONDS } from '../proxies/proxy-store.js';
 import { renewSessionLeases, sessionLeaseMs } from '../resources/session-lease.js';
 import {
   checkSessionIdentity,
@@ -18,7 +20,6 @@ import {
   proxySessionOrganization,
   reportSessionProgress,
 } from '../resources/session-store.js';
-import { ProxyLiveSessions, ProxySessionCreate, ProxySessionsToEnd } from '../schemas/proxy.js';
 import {
   eventToApi,
   Session,
@@ -30,7 +31,6 @@ import {
 } from '../schemas/session.js';
 import type { Services } from '../services.js';
 import { findSocket } from '../sockets/socket-store.js';
-import { PROXY_TAG } from './proxy.js';
 
 const tags = [PROXY_TAG];
 

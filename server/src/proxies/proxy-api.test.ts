@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { x509 } from '../src/ca/x509-library.js';
-import { startServer } from '../src/server.js';
-import { createHarness, DIALECTS, type Harness } from './harness.js';
-import { apiCalls, type Body } from './support/api-calls.js';
-import { createCsr } from './support/client-keys.js';
+import { createHarness, DIALECTS, type Harness } from '../../test/harness.js';
+import { apiCalls, type Body } from '../../test/support/api-calls.js';
+import { createCsr } from '../../test/support/client-keys.js';
+import { x509 } from '../ca/x509-library.js';
+import { startServer } from '../server.js';
 
 describe('the proxy token of the first start', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'border0-proxy-token-'));

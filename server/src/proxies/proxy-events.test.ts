@@ -9,10 +9,10 @@ import { type Border0Client, createClient } from '@border0/sdk';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LISTENER_NAME } from '../src/platform/events/postgres-event-bus.js';
-import { type ServerHandle, type ServerOptions, startServer } from '../src/server.js';
-import { createTestDatabase, DIALECTS, POSTGRES_ADMIN_URL } from './harness.js';
-import { type EventStream, openEventStream, type ServerEvent } from './support/event-stream.js';
+import { createTestDatabase, DIALECTS, POSTGRES_ADMIN_URL } from '../../test/harness.js';
+import { type EventStream, openEventStream, type ServerEvent } from '../../test/support/event-stream.js';
+import { LISTENER_NAME } from '../platform/events/postgres-event-bus.js';
+import { type ServerHandle, type ServerOptions, startServer } from '../server.js';
 
 const quiet: Partial<ServerOptions> = {
   port: 0,

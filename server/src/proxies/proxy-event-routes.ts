@@ -11,7 +11,7 @@ import { EVENT_HEARTBEAT_SECONDS, relayEvents } from '../platform/events/sse-rel
 import { errors } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
 import type { Services } from '../services.js';
-import { PROXY_TAG } from './proxy.js';
+import { PROXY_TAG } from './proxy-routes.js';
 
 const streamProxyEvents = createRoute({
   tags: [PROXY_TAG],

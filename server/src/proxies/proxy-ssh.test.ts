@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Border0Client, type Border0Error, createClient } from '@border0/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from './harness.js';
-import { createSshKey } from './support/client-keys.js';
+import { createHarness, type Harness } from '../../test/harness.js';
+import { createSshKey } from '../../test/support/client-keys.js';
 
 describe('proxy ssh upstream (pglite)', () => {
   let h: Harness;

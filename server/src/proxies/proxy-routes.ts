@@ -13,8 +13,10 @@ import { errors, jsonBody, jsonResponse } from '../platform/http/common-schemas.
 import type { AppEnv } from '../platform/http/env.js';
 import { ApiError, notFound } from '../platform/http/problem.js';
 import { loadPolicyData } from '../policies/policy-data.js';
-import { PROXY_HEARTBEAT_SECONDS, registerProxy } from '../resources/proxy-store.js';
 import { sessionLeaseMs } from '../resources/session-lease.js';
+import type { Services } from '../services.js';
+import { findSocketByDnsname } from '../sockets/socket-dnsname.js';
+import { socketToApi } from '../sockets/socket-store.js';
 import {
   ConnectorAuthentication,
   ConnectorAuthenticationRequest,
@@ -27,10 +29,8 @@ import {
   ProxyRegistration,
   ProxySocketLookup,
   ProxyTrust,
-} from '../schemas/proxy.js';
-import type { Services } from '../services.js';
-import { findSocketByDnsname } from '../sockets/socket-dnsname.js';
-import { socketToApi } from '../sockets/socket-store.js';
+} from './proxy-schemas.js';
+import { PROXY_HEARTBEAT_SECONDS, registerProxy } from './proxy-store.js';
 
 export const PROXY_TAG = 'Proxy';
 const tags = [PROXY_TAG];

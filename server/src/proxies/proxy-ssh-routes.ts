@@ -16,15 +16,15 @@ import { errors, jsonBody, jsonResponse } from '../platform/http/common-schemas.
 import type { AppEnv } from '../platform/http/env.js';
 import { clientIp } from '../platform/http/mutation.js';
 import { ApiError, invalid, notFound } from '../platform/http/problem.js';
+import { SessionParams } from '../schemas/session.js';
+import type { Services } from '../services.js';
+import { PROXY_TAG } from './proxy-routes.js';
 import {
   SshHostKeyReport,
   SshHostKeyVerdict,
   SshUpstreamCredentials,
   SshUpstreamRequest,
-} from '../schemas/proxy-ssh.js';
-import { SessionParams } from '../schemas/session.js';
-import type { Services } from '../services.js';
-import { PROXY_TAG } from './proxy.js';
+} from './proxy-ssh-schemas.js';
 
 const tags = [PROXY_TAG];
 /** Long enough to log in (the session then lives on without it), short enough to be worthless later. */

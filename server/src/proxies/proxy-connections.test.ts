@@ -3,9 +3,9 @@
  * valid (and which sockets it serves), and the sessions it reports, with the rules of `/sessions`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueToken } from '../src/tokens/token-store.js';
-import { createHarness, DIALECTS, type Harness } from './harness.js';
-import { apiCalls, type Body } from './support/api-calls.js';
+import { createHarness, DIALECTS, type Harness } from '../../test/harness.js';
+import { apiCalls, type Body } from '../../test/support/api-calls.js';
+import { issueToken } from '../tokens/token-store.js';
 
 for (const dialect of DIALECTS) {
   describe(`proxy connections (${dialect})`, () => {
