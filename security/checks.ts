@@ -77,10 +77,10 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'tenant-filter-sessions',
     what: 'sessions are found only in their organization',
-    file: 'server/src/resources/session-store.ts',
+    file: 'server/src/sessions/session-store.ts',
     find: "    .selectAll()\n    .where('org_id', '=', orgId)\n    .where('id', '=', id)",
     replace: "    .selectAll()\n    .where('id', '=', id)",
-    tests: [server('test/sessions.test.ts', 'pglite')],
+    tests: [server('src/sessions/sessions.test.ts', 'pglite')],
   },
   // Roles and tokens.
   {
@@ -150,10 +150,10 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'members-see-own-sessions',
     what: 'a member sees only their own sessions',
-    file: 'server/src/resources/session-access.ts',
+    file: 'server/src/sessions/session-access.ts',
     find: "  if (principal.rights.has('sessions:read')) return null;",
     replace: '  return null;',
-    tests: [server('test/sessions.test.ts', 'pglite')],
+    tests: [server('src/sessions/sessions.test.ts', 'pglite')],
   },
   // Standing: decisions on the identity's current standing.
   {
@@ -250,10 +250,10 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'session-writes-by-its-proxy',
     what: 'only the proxy that opened a session reports on it, its events and recordings',
-    file: 'server/src/resources/session-store.ts',
+    file: 'server/src/sessions/session-store.ts',
     find: "    .where('proxy_token_id', '=', proxyTokenId)\n",
     replace: '',
-    tests: [server('test/sessions.test.ts', 'pglite')],
+    tests: [server('src/sessions/sessions.test.ts', 'pglite')],
   },
   {
     id: 'organization-creation-audited-there',
@@ -413,18 +413,18 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'lapsed-sessions-end',
     what: 'the control plane ends the sessions of a proxy that stopped reporting them',
-    file: 'server/src/resources/session-lease.ts',
+    file: 'server/src/sessions/session-lease.ts',
     find: "            .where('last_seen_at', '<', cutoff)",
     replace: "            .where('last_seen_at', '<', new Date(0))",
-    tests: [server('test/session-lease.test.ts', 'pglite')],
+    tests: [server('src/sessions/session-lease.test.ts', 'pglite')],
   },
   {
     id: 'terminated-lease-not-renewed',
     what: 'a session an admin terminated is not kept alive by its proxy’s heartbeat',
-    file: 'server/src/resources/session-lease.ts',
+    file: 'server/src/sessions/session-lease.ts',
     find: "    .where('terminate_requested_at', 'is', null)\n    .execute();",
     replace: '    .execute();',
-    tests: [server('test/session-lease.test.ts', 'pglite')],
+    tests: [server('src/sessions/session-lease.test.ts', 'pglite')],
   },
   {
     id: 'recording-flush-quarter-second',

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { sweepExpiredDeviceLogins } from './auth/device-login.js';
 import type { Store } from './platform/db/database.js';
-import { endLapsedSessions, sessionLeaseMs } from './resources/session-lease.js';
+import { endLapsedSessions, sessionLeaseMs } from './sessions/session-lease.js';
 
 export const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000;
 

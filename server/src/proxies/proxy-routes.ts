@@ -13,8 +13,8 @@ import { errors, jsonBody, jsonResponse } from '../platform/http/common-schemas.
 import type { AppEnv } from '../platform/http/env.js';
 import { ApiError, notFound } from '../platform/http/problem.js';
 import { loadPolicyData } from '../policies/policy-data.js';
-import { sessionLeaseMs } from '../resources/session-lease.js';
 import type { Services } from '../services.js';
+import { sessionLeaseMs } from '../sessions/session-lease.js';
 import { findSocketByDnsname } from '../sockets/socket-dnsname.js';
 import { socketToApi } from '../sockets/socket-store.js';
 import {

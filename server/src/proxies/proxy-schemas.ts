@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { OrganizationRef } from '../organizations/organization-schemas.js';
 import { DnsName, Id, Timestamp } from '../platform/http/common-schemas.js';
 import { Policy } from '../policies/policy-schemas.js';
-import { SessionCreate } from '../schemas/session.js';
+import { SessionCreate } from '../sessions/session-schemas.js';
 import { Socket, SocketType } from '../sockets/socket-schemas.js';
 
 /** `host:port`, the host a name, an IPv4 address or a bracketed IPv6 address. */

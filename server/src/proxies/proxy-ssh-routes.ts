@@ -16,8 +16,8 @@ import { errors, jsonBody, jsonResponse } from '../platform/http/common-schemas.
 import type { AppEnv } from '../platform/http/env.js';
 import { clientIp } from '../platform/http/mutation.js';
 import { ApiError, invalid, notFound } from '../platform/http/problem.js';
-import { SessionParams } from '../schemas/session.js';
 import type { Services } from '../services.js';
+import { SessionParams } from '../sessions/session-schemas.js';
 import { PROXY_TAG } from './proxy-routes.js';
 import {
   SshHostKeyReport,

@@ -10,7 +10,7 @@ import { ApiError, notFound } from '../platform/http/problem.js';
 import { newId } from '../platform/ids.js';
 import { assertRecordingKey } from '../recordings/recording-key.js';
 import type { RecordingFormat } from '../schemas/recording.js';
-import type { SessionRow } from './session-store.js';
+import type { SessionRow } from '../sessions/session-store.js';
 
 export type RecordingRow = Selectable<RecordingsTable>;
 

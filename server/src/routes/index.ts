@@ -12,6 +12,8 @@ import { proxyRoutes } from '../proxies/proxy-routes.js';
 import { proxySshRoutes } from '../proxies/proxy-ssh-routes.js';
 import { serviceAccountRoutes } from '../service-accounts/service-account-routes.js';
 import type { Services } from '../services.js';
+import { proxySessionRoutes } from '../sessions/proxy-session-routes.js';
+import { sessionRoutes } from '../sessions/session-routes.js';
 import { socketRoutes } from '../sockets/socket-routes.js';
 import { tokenRoutes } from '../tokens/token-routes.js';
 import { auditRoutes } from './audit.js';
@@ -20,9 +22,7 @@ import { deviceLoginRoutes } from './device-login.js';
 import { groupRoutes } from './groups.js';
 import { passwordRoutes } from './passwords.js';
 import { proxyRecordingRoutes } from './proxy-recordings.js';
-import { proxySessionRoutes } from './proxy-sessions.js';
 import { recordingRoutes } from './recordings.js';
-import { sessionRoutes } from './sessions.js';
 
 export function apiRouters(services: Services) {
   return [

@@ -24,7 +24,6 @@ import {
   findRecording,
   insertRecording,
 } from '../resources/recording-store.js';
-import { findSession, proxySessionOrganization } from '../resources/session-store.js';
 import {
   ChunkSeq,
   MAX_CHUNK_BYTES,
@@ -33,8 +32,9 @@ import {
   RecordingParams,
   recordingToApi,
 } from '../schemas/recording.js';
-import { SessionParams } from '../schemas/session.js';
 import type { Services } from '../services.js';
+import { SessionParams } from '../sessions/session-schemas.js';
+import { findSession, proxySessionOrganization } from '../sessions/session-store.js';
 
 const tags = [PROXY_TAG];
 const ChunkParams = RecordingParams.extend({ seq: ChunkSeq });

@@ -8,7 +8,6 @@ import type { AppEnv } from '../platform/http/env.js';
 import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { recordingStream } from '../recordings/recording-stream.js';
 import { findRecording } from '../resources/recording-store.js';
-import { readableSession } from '../resources/session-access.js';
 import {
   RECORDING_MEDIA_TYPES,
   Recording,
@@ -16,8 +15,9 @@ import {
   RecordingParams,
   recordingToApi,
 } from '../schemas/recording.js';
-import { SessionParams } from '../schemas/session.js';
 import type { Services } from '../services.js';
+import { readableSession } from '../sessions/session-access.js';
+import { SessionParams } from '../sessions/session-schemas.js';
 
 const tags = ['Sessions'];
 

@@ -12,8 +12,8 @@ import type { AppEnv } from '../platform/http/env.js';
 import { mutate } from '../platform/http/mutation.js';
 import { decodeCursor, decodeNumericCursor, toPage } from '../platform/http/pagination.js';
 import { ApiError, invalid } from '../platform/http/problem.js';
-import { ownIdentity, readableSession } from '../resources/session-access.js';
-import { findSession } from '../resources/session-store.js';
+import type { Services } from '../services.js';
+import { ownIdentity, readableSession } from './session-access.js';
 import {
   eventToApi,
   Session,
@@ -21,8 +21,8 @@ import {
   SessionListQuery,
   SessionParams,
   sessionToApi,
-} from '../schemas/session.js';
-import type { Services } from '../services.js';
+} from './session-schemas.js';
+import { findSession } from './session-store.js';
 
 const tags = ['Sessions'];
 

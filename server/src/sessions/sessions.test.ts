@@ -3,10 +3,10 @@
  * cursors, members' own view, terminate, tenancy.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isId, newId } from '../src/platform/ids.js';
-import { issueProxyToken } from '../src/proxies/proxy-store.js';
-import { createHarness, DIALECTS, type Harness } from './harness.js';
-import { personToken } from './support/person-token.js';
+import { createHarness, DIALECTS, type Harness } from '../../test/harness.js';
+import { personToken } from '../../test/support/person-token.js';
+import { isId, newId } from '../platform/ids.js';
+import { issueProxyToken } from '../proxies/proxy-store.js';
 
 interface SessionBody {
   id: string;

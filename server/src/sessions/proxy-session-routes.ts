@@ -12,14 +12,9 @@ import { ApiError, invalid } from '../platform/http/problem.js';
 import { PROXY_TAG } from '../proxies/proxy-routes.js';
 import { ProxyLiveSessions, ProxySessionCreate, ProxySessionsToEnd } from '../proxies/proxy-schemas.js';
 import { PROXY_HEARTBEAT_SECONDS } from '../proxies/proxy-store.js';
-import { renewSessionLeases, sessionLeaseMs } from '../resources/session-lease.js';
-import {
-  checkSessionIdentity,
-  insertSession,
-  insertSessionEvent,
-  proxySessionOrganization,
-  reportSessionProgress,
-} from '../resources/session-store.js';
+import type { Services } from '../services.js';
+import { findSocket } from '../sockets/socket-store.js';
+import { renewSessionLeases, sessionLeaseMs } from './session-lease.js';
 import {
   eventToApi,
   Session,
@@ -28,9 +23,14 @@ import {
   SessionParams,
   SessionUpdate,
   sessionToApi,
-} from '../schemas/session.js';
-import type { Services } from '../services.js';
-import { findSocket } from '../sockets/socket-store.js';
+} from './session-schemas.js';
+import {
+  checkSessionIdentity,
+  insertSession,
+  insertSessionEvent,
+  proxySessionOrganization,
+  reportSessionProgress,
+} from './session-store.js';
 
 const tags = [PROXY_TAG];
 

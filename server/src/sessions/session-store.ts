@@ -8,13 +8,13 @@ import type { Database, SessionsTable } from '../platform/db/schema.js';
 import type { Audit } from '../platform/http/mutation.js';
 import { ApiError, invalid, notFound } from '../platform/http/problem.js';
 import { newId } from '../platform/ids.js';
+import type { SocketRow } from '../sockets/socket-store.js';
 import {
   MAX_EVENT_DATA_BYTES,
   type SessionCreate,
   type SessionEventCreate,
   type SessionUpdate,
-} from '../schemas/session.js';
-import type { SocketRow } from '../sockets/socket-store.js';
+} from './session-schemas.js';
 
 export type SessionRow = Selectable<SessionsTable>;
 /** What opening a session says besides its socket. */

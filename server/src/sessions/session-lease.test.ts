@@ -5,12 +5,12 @@
  */
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessionLeaseSweep } from '../src/housekeeping.js';
-import { newId } from '../src/platform/ids.js';
-import { issueProxyToken } from '../src/proxies/proxy-store.js';
-import { endLapsedSessions, sessionLeaseMs } from '../src/resources/session-lease.js';
-import { createHarness, DIALECTS, type Harness } from './harness.js';
-import { apiCalls, type Body } from './support/api-calls.js';
+import { createHarness, DIALECTS, type Harness } from '../../test/harness.js';
+import { apiCalls, type Body } from '../../test/support/api-calls.js';
+import { sessionLeaseSweep } from '../housekeeping.js';
+import { newId } from '../platform/ids.js';
+import { issueProxyToken } from '../proxies/proxy-store.js';
+import { endLapsedSessions, sessionLeaseMs } from './session-lease.js';
 
 const LEASE_MS = sessionLeaseMs(10);
 const silent = pino({ level: 'silent' });
