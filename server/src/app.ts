@@ -13,10 +13,10 @@ import { guardInput } from './platform/http/input-guard.js';
 import { createMetrics, type Metrics } from './platform/http/metrics.js';
 import { ApiError, fieldErrorsFromIssues, sendProblem } from './platform/http/problem.js';
 import { assignRequestIds } from './platform/http/request-id.js';
+import { isChunkUpload } from './recordings/proxy-recording-routes.js';
 import { PUBLIC_API_PATHS } from './routes/device-login.js';
 import { devicePageRoutes } from './routes/device-page.js';
 import { apiRouters } from './routes/index.js';
-import { isChunkUpload } from './routes/proxy-recordings.js';
 import type { Services } from './services.js';
 
 export const API_INFO = {

@@ -10,6 +10,8 @@ import { policyRoutes } from '../policies/policy-routes.js';
 import { proxyEventRoutes } from '../proxies/proxy-event-routes.js';
 import { proxyRoutes } from '../proxies/proxy-routes.js';
 import { proxySshRoutes } from '../proxies/proxy-ssh-routes.js';
+import { proxyRecordingRoutes } from '../recordings/proxy-recording-routes.js';
+import { recordingRoutes } from '../recordings/recording-routes.js';
 import { serviceAccountRoutes } from '../service-accounts/service-account-routes.js';
 import type { Services } from '../services.js';
 import { proxySessionRoutes } from '../sessions/proxy-session-routes.js';
@@ -21,8 +23,6 @@ import { clientCertificateRoutes } from './client-certificates.js';
 import { deviceLoginRoutes } from './device-login.js';
 import { groupRoutes } from './groups.js';
 import { passwordRoutes } from './passwords.js';
-import { proxyRecordingRoutes } from './proxy-recordings.js';
-import { recordingRoutes } from './recordings.js';
 
 export function apiRouters(services: Services) {
   return [

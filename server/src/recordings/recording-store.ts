@@ -8,9 +8,9 @@ import type { Database, RecordingsTable } from '../platform/db/schema.js';
 import type { Audit } from '../platform/http/mutation.js';
 import { ApiError, notFound } from '../platform/http/problem.js';
 import { newId } from '../platform/ids.js';
-import { assertRecordingKey } from '../recordings/recording-key.js';
-import type { RecordingFormat } from '../schemas/recording.js';
 import type { SessionRow } from '../sessions/session-store.js';
+import { assertRecordingKey } from './recording-key.js';
+import type { RecordingFormat } from './recording-schemas.js';
 
 export type RecordingRow = Selectable<RecordingsTable>;
 

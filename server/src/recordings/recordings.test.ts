@@ -10,12 +10,12 @@ import { asciicastEventLine, asciicastHeaderLine, parseAsciicast } from '@border
 import { type Border0Client, createClient } from '@border0/sdk';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LocalDirectoryStorage } from '../src/recordings/local-storage.js';
-import { MAX_CHUNK_BYTES } from '../src/schemas/recording.js';
-import { startServer } from '../src/server.js';
-import { createHarness, DIALECTS, type Harness } from './harness.js';
-import { apiCalls, type Body } from './support/api-calls.js';
-import { personToken } from './support/person-token.js';
+import { createHarness, DIALECTS, type Harness } from '../../test/harness.js';
+import { apiCalls, type Body } from '../../test/support/api-calls.js';
+import { personToken } from '../../test/support/person-token.js';
+import { startServer } from '../server.js';
+import { LocalDirectoryStorage } from './local-storage.js';
+import { MAX_CHUNK_BYTES } from './recording-schemas.js';
 
 const encode = (text: string) => new TextEncoder().encode(text);
 const decoder = new TextDecoder();

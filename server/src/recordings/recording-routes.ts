@@ -6,18 +6,18 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { errors, jsonResponse, PageQuery, pageOf } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
 import { decodeCursor, toPage } from '../platform/http/pagination.js';
-import { recordingStream } from '../recordings/recording-stream.js';
-import { findRecording } from '../resources/recording-store.js';
+import type { Services } from '../services.js';
+import { readableSession } from '../sessions/session-access.js';
+import { SessionParams } from '../sessions/session-schemas.js';
 import {
   RECORDING_MEDIA_TYPES,
   Recording,
   type RecordingFormat,
   RecordingParams,
   recordingToApi,
-} from '../schemas/recording.js';
-import type { Services } from '../services.js';
-import { readableSession } from '../sessions/session-access.js';
-import { SessionParams } from '../sessions/session-schemas.js';
+} from './recording-schemas.js';
+import { findRecording } from './recording-store.js';
+import { recordingStream } from './recording-stream.js';
 
 const tags = ['Sessions'];
 

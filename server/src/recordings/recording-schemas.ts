@@ -3,8 +3,8 @@ import { z } from '@hono/zod-openapi';
 import type { Selectable } from 'kysely';
 import type { RecordingsTable } from '../platform/db/schema.js';
 import { Id, Timestamp } from '../platform/http/common-schemas.js';
-import { SEQ_DIGITS } from '../recordings/recording-key.js';
 import { Bytes, iso, isoOrNull, SessionParams } from '../sessions/session-schemas.js';
+import { SEQ_DIGITS } from './recording-key.js';
 
 export const RECORDING_FORMATS = ['asciicast-v2', 'query-log', 'http-log'] as const;
 export type RecordingFormat = (typeof RECORDING_FORMATS)[number];

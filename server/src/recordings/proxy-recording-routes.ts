@@ -17,13 +17,9 @@ import type { AppEnv } from '../platform/http/env.js';
 import { createIdempotent, mutate } from '../platform/http/mutation.js';
 import { ApiError } from '../platform/http/problem.js';
 import { PROXY_TAG } from '../proxies/proxy-routes.js';
-import {
-  acknowledgeChunk,
-  assertRecordingOpen,
-  endRecording,
-  findRecording,
-  insertRecording,
-} from '../resources/recording-store.js';
+import type { Services } from '../services.js';
+import { SessionParams } from '../sessions/session-schemas.js';
+import { findSession, proxySessionOrganization } from '../sessions/session-store.js';
 import {
   ChunkSeq,
   MAX_CHUNK_BYTES,
@@ -31,10 +27,14 @@ import {
   RecordingCreate,
   RecordingParams,
   recordingToApi,
-} from '../schemas/recording.js';
-import type { Services } from '../services.js';
-import { SessionParams } from '../sessions/session-schemas.js';
-import { findSession, proxySessionOrganization } from '../sessions/session-store.js';
+} from './recording-schemas.js';
+import {
+  acknowledgeChunk,
+  assertRecordingOpen,
+  endRecording,
+  findRecording,
+  insertRecording,
+} from './recording-store.js';
 
 const tags = [PROXY_TAG];
 const ChunkParams = RecordingParams.extend({ seq: ChunkSeq });
