@@ -299,10 +299,10 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'certificate-lifetime',
     what: 'client certificates last at most an hour',
-    file: 'server/src/ca/validity-window.ts',
+    file: 'server/src/certificates/validity-window.ts',
     find: 'export const MAX_CERTIFICATE_TTL_SECONDS = 60 * 60;',
     replace: 'export const MAX_CERTIFICATE_TTL_SECONDS = 12 * 60 * 60;',
-    tests: [server('src/ca/validity-window.test.ts')],
+    tests: [server('src/certificates/validity-window.test.ts')],
   },
   // Input and HTTP hygiene.
   {

@@ -5,7 +5,7 @@
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { platformX509Authority } from '../ca/authority-store.js';
+import { platformX509Authority } from '../certificates/authority-store.js';
 import { authorizeConnector } from '../platform/auth/authorize.js';
 import { EVENT_HEARTBEAT_SECONDS, relayEvents } from '../platform/events/sse-relay.js';
 import { DnsName, errors, jsonBody, jsonResponse } from '../platform/http/common-schemas.js';

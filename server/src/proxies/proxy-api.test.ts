@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, DIALECTS, type Harness } from '../../test/harness.js';
 import { apiCalls, type Body } from '../../test/support/api-calls.js';
 import { createCsr } from '../../test/support/client-keys.js';
-import { x509 } from '../ca/x509-library.js';
+import { x509 } from '../certificates/x509-library.js';
 import { startServer } from '../server.js';
 
 describe('the proxy token of the first start', () => {

@@ -4,8 +4,8 @@
  * data and the CAs to trust, get their server certificate, and check the tokens connectors present.
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { organizationTrustAnchors, platformX509Authority } from '../ca/authority-store.js';
-import { signProxyCertificate } from '../ca/platform-authority.js';
+import { organizationTrustAnchors, platformX509Authority } from '../certificates/authority-store.js';
+import { signProxyCertificate } from '../certificates/platform-authority.js';
 import { connectorSockets } from '../connectors/connector-store.js';
 import { findPrincipal } from '../platform/auth/authenticate.js';
 import { authorizeProxy } from '../platform/auth/authorize.js';

@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
-import { organizationSshAuthority } from '../ca/authority-store.js';
-import { signUpstreamCertificate } from '../ca/ssh-authority.js';
-import { parseSshPublicKey } from '../ca/ssh-public-key.js';
+import { organizationSshAuthority } from '../certificates/authority-store.js';
+import { signUpstreamCertificate } from '../certificates/ssh-authority.js';
+import { parseSshPublicKey } from '../certificates/ssh-public-key.js';
 import { authorizeProxy } from '../platform/auth/authorize.js';
 import { appendAudit } from '../platform/db/audit-log.js';
 import type { Database } from '../platform/db/schema.js';

@@ -1,7 +1,7 @@
 /** Client certificates (X.509 for mTLS, OpenSSH for SSH) and the CAs that sign them. */
 import { z } from '@hono/zod-openapi';
-import { MAX_CERTIFICATE_TTL_SECONDS, MIN_CERTIFICATE_TTL_SECONDS } from '../ca/validity-window.js';
 import { Timestamp } from '../platform/http/common-schemas.js';
+import { MAX_CERTIFICATE_TTL_SECONDS, MIN_CERTIFICATE_TTL_SECONDS } from './validity-window.js';
 
 const TtlSeconds = z
   .number()

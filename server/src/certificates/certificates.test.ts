@@ -5,18 +5,18 @@
  */
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSshCertificate, verifySshCertificate } from '../src/ca/ssh-certificate.js';
-import { createHarness, DIALECTS, type Harness } from './harness.js';
+import { createHarness, DIALECTS, type Harness } from '../../test/harness.js';
 import {
   opensslText,
   opensslVerify,
   sshFingerprint,
   sshKeygenKey,
   sshKeygenList,
-} from './support/cli-tools.js';
-import { breakSignature, createCsr, createSshKey } from './support/client-keys.js';
-import { personToken } from './support/person-token.js';
-import { storeDigest } from './support/world.js';
+} from '../../test/support/cli-tools.js';
+import { breakSignature, createCsr, createSshKey } from '../../test/support/client-keys.js';
+import { personToken } from '../../test/support/person-token.js';
+import { storeDigest } from '../../test/support/world.js';
+import { parseSshCertificate, verifySshCertificate } from './ssh-certificate.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
 type Json = any;

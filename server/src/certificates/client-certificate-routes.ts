@@ -4,31 +4,31 @@
  * audited with its serial and expiry, never the certificate itself.
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import {
-  organizationSshAuthority,
-  organizationTrustAnchors,
-  organizationX509Authority,
-  platformX509Authority,
-} from '../ca/authority-store.js';
-import { loadRequester } from '../ca/certificate-identity.js';
-import { parseCertificateRequest } from '../ca/certificate-request.js';
-import { signUserCertificate } from '../ca/ssh-authority.js';
-import { parseSshPublicKey } from '../ca/ssh-public-key.js';
-import { validityWindow } from '../ca/validity-window.js';
-import { signClientCertificate } from '../ca/x509-authority.js';
 import { authorize } from '../platform/auth/authorize.js';
 import { errors, IdempotencyHeaders, jsonBody, jsonResponse } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
 import { createIdempotent } from '../platform/http/mutation.js';
 import { notFound } from '../platform/http/problem.js';
+import type { Services } from '../services.js';
+import {
+  organizationSshAuthority,
+  organizationTrustAnchors,
+  organizationX509Authority,
+  platformX509Authority,
+} from './authority-store.js';
+import { loadRequester } from './certificate-identity.js';
+import { parseCertificateRequest } from './certificate-request.js';
 import {
   CertificateAuthorities,
   ClientCertificate,
   ClientCertificateRequest,
   SshCertificate,
   SshCertificateRequest,
-} from '../schemas/certificate.js';
-import type { Services } from '../services.js';
+} from './certificate-schemas.js';
+import { signUserCertificate } from './ssh-authority.js';
+import { parseSshPublicKey } from './ssh-public-key.js';
+import { validityWindow } from './validity-window.js';
+import { signClientCertificate } from './x509-authority.js';
 
 const tags = ['Certificates'];
 const issueErrors = errors(400, 401, 403, 413, 415, 422);
