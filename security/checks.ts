@@ -69,10 +69,10 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'tenant-filter-audit',
     what: 'the audit log shows only the organization’s entries',
-    file: 'server/src/routes/audit.ts',
+    file: 'server/src/audit/audit-routes.ts',
     find: "selectFrom('audit_entries').selectAll().where('org_id', '=', orgId);",
     replace: "selectFrom('audit_entries').selectAll();",
-    tests: [server('test/audit.test.ts', 'pglite')],
+    tests: [server('src/audit/audit.test.ts', 'pglite')],
   },
   {
     id: 'tenant-filter-sessions',
@@ -261,7 +261,7 @@ export const CHECKS: SecurityCheck[] = [
     file: 'server/src/platform/http/mutation.ts',
     find: '  const orgId = scope.auditOrgId ?? scope.orgId ?? principal.orgId;',
     replace: '  const orgId = scope.orgId ?? principal.orgId;',
-    tests: [server('test/audit.test.ts', 'pglite')],
+    tests: [server('src/audit/audit.test.ts', 'pglite')],
   },
   {
     id: 'audit-chain-hash',

@@ -1,6 +1,7 @@
 /** Every resource router of /api/v1, in the order the reference lists them. */
 
 import { accessRoutes } from '../access/access-routes.js';
+import { auditRoutes } from '../audit/audit-routes.js';
 import { clientCertificateRoutes } from '../certificates/client-certificate-routes.js';
 import { connectorRoutes } from '../connectors/connector-routes.js';
 import { connectorSelfRoutes } from '../connectors/connector-self-routes.js';
@@ -19,7 +20,6 @@ import { proxySessionRoutes } from '../sessions/proxy-session-routes.js';
 import { sessionRoutes } from '../sessions/session-routes.js';
 import { socketRoutes } from '../sockets/socket-routes.js';
 import { tokenRoutes } from '../tokens/token-routes.js';
-import { auditRoutes } from './audit.js';
 import { deviceLoginRoutes } from './device-login.js';
 import { groupRoutes } from './groups.js';
 import { passwordRoutes } from './passwords.js';

@@ -1,8 +1,8 @@
 /** Audit log API: the listed chain verifies with the SDK, tampering is caught, filters narrow, tenants stay apart. */
 import { type ChainedAuditEntry, verifyAuditChain } from '@border0/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, DIALECTS, type Harness } from './harness.js';
-import { personToken } from './support/person-token.js';
+import { createHarness, DIALECTS, type Harness } from '../../test/harness.js';
+import { personToken } from '../../test/support/person-token.js';
 
 interface Page<T> {
   items: T[];

@@ -10,8 +10,8 @@ import { errors, jsonResponse, PageQuery, pageOf } from '../platform/http/common
 import type { AppEnv } from '../platform/http/env.js';
 import { decodeNumericCursor, toPage } from '../platform/http/pagination.js';
 import { invalid } from '../platform/http/problem.js';
-import { AuditEntry, AuditListQuery } from '../schemas/audit.js';
 import type { Services } from '../services.js';
+import { AuditEntry, AuditListQuery } from './audit-schemas.js';
 
 const listAuditEntries = createRoute({
   method: 'get',
