@@ -193,7 +193,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'password-by-home-organization',
     what: 'only the organization that made an account sets its password',
-    file: 'server/src/routes/passwords.ts',
+    file: 'server/src/login/password-routes.ts',
     find: '      if (account.home_org_id !== principal.orgId) {',
     replace: '      if (false) {',
     tests: [server('test/consent.test.ts', 'pglite')],
@@ -225,18 +225,18 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'device-login-password',
     what: 'a device login is approved only with the account’s password',
-    file: 'server/src/auth/device-login.ts',
+    file: 'server/src/login/device-login.ts',
     find: '    if (await verifyPassword(input.password, hash)) verified.add(id);',
     replace: '    verified.add(id);',
-    tests: [server('test/device-login.test.ts', 'pglite')],
+    tests: [server('src/login/device-login.test.ts', 'pglite')],
   },
   {
     id: 'device-page-csrf',
     what: 'the device approval form needs its CSRF token',
-    file: 'server/src/routes/device-page.ts',
+    file: 'server/src/login/device-page.ts',
     find: '  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);',
     replace: '  return true;',
-    tests: [server('test/device-login.test.ts', 'pglite')],
+    tests: [server('src/login/device-login.test.ts', 'pglite')],
   },
   {
     id: 'login-rate-limit',
@@ -244,7 +244,7 @@ export const CHECKS: SecurityCheck[] = [
     file: 'server/src/platform/http/rate-limit.ts',
     find: '    if (window.count <= this.limit) return 0;',
     replace: '    return 0;',
-    tests: [server('test/device-login.test.ts', 'pglite')],
+    tests: [server('src/login/device-login.test.ts', 'pglite')],
   },
   // Evidence and audit.
   {

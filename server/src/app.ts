@@ -5,6 +5,8 @@
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import { HTTPException } from 'hono/http-exception';
+import { PUBLIC_API_PATHS } from './login/device-login-routes.js';
+import { devicePageRoutes } from './login/device-page.js';
 import { authenticate } from './platform/auth/authenticate.js';
 import { limitBody } from './platform/http/body-limit.js';
 import type { AppEnv } from './platform/http/env.js';
@@ -14,8 +16,6 @@ import { createMetrics, type Metrics } from './platform/http/metrics.js';
 import { ApiError, fieldErrorsFromIssues, sendProblem } from './platform/http/problem.js';
 import { assignRequestIds } from './platform/http/request-id.js';
 import { isChunkUpload } from './recordings/proxy-recording-routes.js';
-import { PUBLIC_API_PATHS } from './routes/device-login.js';
-import { devicePageRoutes } from './routes/device-page.js';
 import { apiRouters } from './routes/index.js';
 import type { Services } from './services.js';
 

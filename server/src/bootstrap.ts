@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { sql } from 'kysely';
-import { generatePassword, hashPassword } from './auth/password.js';
+import { generatePassword, hashPassword } from './login/password.js';
 import { createOrganization } from './organizations/organization-store.js';
 import { appendAudit } from './platform/db/audit-log.js';
 import type { Store } from './platform/db/database.js';

@@ -4,7 +4,7 @@
  * Every instance runs it; each round is safe alongside the same round elsewhere over one store.
  */
 import type { Logger } from 'pino';
-import { sweepExpiredDeviceLogins } from './auth/device-login.js';
+import { sweepExpiredDeviceLogins } from './login/device-login.js';
 import type { Store } from './platform/db/database.js';
 import { endLapsedSessions, sessionLeaseMs } from './sessions/session-lease.js';
 

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyPassword } from '../src/auth/password.js';
-import { startServer } from '../src/server.js';
-import { issueToken } from '../src/tokens/token-store.js';
-import { createHarness, DIALECTS, type Harness } from './harness.js';
+import { createHarness, DIALECTS, type Harness } from '../../test/harness.js';
+import { startServer } from '../server.js';
+import { issueToken } from '../tokens/token-store.js';
+import { verifyPassword } from './password.js';
 
 for (const dialect of DIALECTS) {
   describe(`passwords (${dialect})`, () => {

@@ -1,6 +1,6 @@
 /** Bodies of the password operations. Passwords are never echoed back nor written to the audit log. */
 import { z } from '@hono/zod-openapi';
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../auth/password.js';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password.js';
 
 const Password = z
   .string()

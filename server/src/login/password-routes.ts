@@ -3,15 +3,15 @@
  * person changes their own with the current one (`PUT /me/password`). Audited without the password.
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { hashPassword, verifyPassword } from '../auth/password.js';
 import { findMember } from '../members/member-store.js';
 import { authorize } from '../platform/auth/authorize.js';
 import { errors, jsonBody, refParams } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
 import { mutate } from '../platform/http/mutation.js';
 import { forbidden } from '../platform/http/problem.js';
-import { PasswordChange, PasswordSet } from '../schemas/password.js';
 import type { Services } from '../services.js';
+import { hashPassword, verifyPassword } from './password.js';
+import { PasswordChange, PasswordSet } from './password-schemas.js';
 
 const tags = ['Members'];
 

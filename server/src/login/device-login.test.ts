@@ -3,8 +3,7 @@
  * client polls for a person's token. Refusals change nothing and never approve.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sweepExpiredDeviceLogins } from '../src/auth/device-login.js';
-import { createHarness, type Harness } from './harness.js';
+import { createHarness, type Harness } from '../../test/harness.js';
 import {
   approvedDeviceCode,
   openPage,
@@ -13,7 +12,8 @@ import {
   revokeToken,
   startLogin,
   submitForm,
-} from './support/device-login.js';
+} from '../../test/support/device-login.js';
+import { sweepExpiredDeviceLogins } from './device-login.js';
 
 describe('device login (pglite)', () => {
   let h: Harness;

@@ -4,17 +4,17 @@
  * bearer token; the person approves on the `/device` page. Each is rate limited per client address.
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { ERROR_RESPONSES, errors, jsonBody } from '../platform/http/common-schemas.js';
+import type { AppEnv } from '../platform/http/env.js';
+import { clientIp } from '../platform/http/mutation.js';
+import { rateLimit } from '../platform/http/rate-limit.js';
+import type { Services } from '../services.js';
 import {
   DEVICE_CODE_TTL_SECONDS,
   POLL_INTERVAL_SECONDS,
   pollDeviceLogin,
   startDeviceLogin,
-} from '../auth/device-login.js';
-import { type LoginTokens, refreshLogin, revokeLoginOf } from '../auth/login-tokens.js';
-import { ERROR_RESPONSES, errors, jsonBody } from '../platform/http/common-schemas.js';
-import type { AppEnv } from '../platform/http/env.js';
-import { clientIp } from '../platform/http/mutation.js';
-import { rateLimit } from '../platform/http/rate-limit.js';
+} from './device-login.js';
 import {
   DeviceAuthorization,
   DeviceAuthorizationRequest,
@@ -22,8 +22,8 @@ import {
   DeviceTokenError,
   DeviceTokenRequest,
   TokenRevocationRequest,
-} from '../schemas/device-login.js';
-import type { Services } from '../services.js';
+} from './device-login-schemas.js';
+import { type LoginTokens, refreshLogin, revokeLoginOf } from './login-tokens.js';
 
 const tags = ['Device login'];
 

@@ -7,11 +7,11 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie, setCookie } from 'hono/cookie';
-import { decideDeviceLogin } from '../auth/device-login.js';
 import type { AppEnv } from '../platform/http/env.js';
 import { clientIp } from '../platform/http/mutation.js';
 import { RateLimiter } from '../platform/http/rate-limit.js';
 import type { Services } from '../services.js';
+import { decideDeviceLogin } from './device-login.js';
 
 /** Approval attempts per client address and minute (each checks a password). */
 const APPROVALS_PER_MINUTE = 20;
