@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { standingFrom } from '@border0/sdk/policy';
 import type { Kysely } from 'kysely';
-import { groupMembers } from '../members/member-store.js';
+import { groupMembers } from '../groups/group-store.js';
 import type { Database } from '../platform/db/schema.js';
 import { loadPolicyInputs } from './policy-store.js';
 

@@ -5,6 +5,7 @@ import { auditRoutes } from '../audit/audit-routes.js';
 import { clientCertificateRoutes } from '../certificates/client-certificate-routes.js';
 import { connectorRoutes } from '../connectors/connector-routes.js';
 import { connectorSelfRoutes } from '../connectors/connector-self-routes.js';
+import { groupRoutes } from '../groups/group-routes.js';
 import { deviceLoginRoutes } from '../login/device-login-routes.js';
 import { passwordRoutes } from '../login/password-routes.js';
 import { invitationRoutes } from '../members/invitation-routes.js';
@@ -22,7 +23,6 @@ import { proxySessionRoutes } from '../sessions/proxy-session-routes.js';
 import { sessionRoutes } from '../sessions/session-routes.js';
 import { socketRoutes } from '../sockets/socket-routes.js';
 import { tokenRoutes } from '../tokens/token-routes.js';
-import { groupRoutes } from './groups.js';
 
 export function apiRouters(services: Services) {
   return [

@@ -1,6 +1,6 @@
 /** Groups: names, membership limited to the organization's members, versions, tenant isolation. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, DIALECTS, type Harness } from './harness.js';
+import { createHarness, DIALECTS, type Harness } from '../../test/harness.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: bodies are plain JSON, checked by the assertions
 type Body = any;

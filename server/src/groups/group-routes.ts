@@ -1,15 +1,7 @@
 /** /api/v1/groups: named sets of members that policies can grant access to. Addressable by id or name. */
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
-import { Group, GroupCreate, GroupMemberAdd, GroupPage, GroupUpdate } from '../members/member-schemas.js';
-import {
-  bumpGroup,
-  findGroup,
-  type GroupRow,
-  groupMembers,
-  groupToApi,
-  memberQuery,
-} from '../members/member-store.js';
+import { memberQuery } from '../members/member-store.js';
 import { authorize } from '../platform/auth/authorize.js';
 import type { Database } from '../platform/db/schema.js';
 import {
@@ -27,6 +19,8 @@ import { ApiError, invalid, notFound } from '../platform/http/problem.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
 import { newId } from '../platform/ids.js';
 import type { Services } from '../services.js';
+import { Group, GroupCreate, GroupMemberAdd, GroupPage, GroupUpdate } from './group-schemas.js';
+import { bumpGroup, findGroup, type GroupRow, groupMembers, groupToApi } from './group-store.js';
 
 const tags = ['Groups'];
 const GroupParams = refParams('group', 'Group id or name.');
