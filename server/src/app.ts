@@ -16,7 +16,7 @@ import { createMetrics, type Metrics } from './platform/http/metrics.js';
 import { ApiError, fieldErrorsFromIssues, sendProblem } from './platform/http/problem.js';
 import { assignRequestIds } from './platform/http/request-id.js';
 import { isChunkUpload } from './recordings/proxy-recording-routes.js';
-import { apiRouters } from './routes/index.js';
+import { apiRouters } from './routers.js';
 import type { Services } from './services.js';
 
 export const API_INFO = {

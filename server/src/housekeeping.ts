@@ -1,6 +1,6 @@
 /**
  * Periodic work of every instance: clean-up of rows that only expire (device login codes, the tokens of
- * ended logins), and the end of live sessions whose proxy stopped renewing them (resources/session-lease.ts).
+ * ended logins), and the end of live sessions whose proxy stopped renewing them (sessions/session-lease.ts).
  * Every instance runs it; each round is safe alongside the same round elsewhere over one store.
  */
 import type { Logger } from 'pino';

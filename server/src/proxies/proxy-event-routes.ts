@@ -1,6 +1,6 @@
 /**
  * /api/v1/proxy/events: change events as Server-Sent Events, so proxies refresh what they cache within
- * moments of a change, from any server instance (see events/). The stream starts with `ready`; it ends
+ * moments of a change, from any server instance (see platform/events/). The stream starts with `ready`; it ends
  * when events may have been lost (the store's listener reconnected, the server is stopping), and a proxy
  * that reconnects must then fetch again everything it caches.
  */

@@ -1,6 +1,6 @@
 /**
  * Recordings as the database knows them: the row of each recording, and the chunks the API acknowledged.
- * The bytes themselves are in the recording storage (recordings/), under a key built here from ids only.
+ * The bytes themselves are in the recording storage (storage.ts), under a key built here from ids only.
  */
 import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';

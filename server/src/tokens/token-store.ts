@@ -13,7 +13,7 @@ export interface TokenRequest {
   serviceAccountId?: string | null;
   connectorId?: string | null;
   expiresAt?: Date | null;
-  /** The device login that issues it (see auth/login-tokens.ts). */
+  /** The device login that issues it (see login/login-tokens.ts). */
   loginId?: string | null;
 }
 
