@@ -5,18 +5,18 @@
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import { HTTPException } from 'hono/http-exception';
-import { authenticate } from './auth/authenticate.js';
-import { limitBody } from './http/body-limit.js';
-import type { AppEnv } from './http/env.js';
-import { healthRoutes } from './http/health.js';
-import { guardInput } from './http/input-guard.js';
-import { createMetrics, type Metrics } from './http/metrics.js';
-import { ApiError, fieldErrorsFromIssues, sendProblem } from './http/problem.js';
-import { assignRequestIds } from './http/request-id.js';
-import { PUBLIC_API_PATHS } from './routes/device-login.js';
-import { devicePageRoutes } from './routes/device-page.js';
-import { apiRouters } from './routes/index.js';
-import { isChunkUpload } from './routes/proxy-recordings.js';
+import { PUBLIC_API_PATHS } from './login/device-login-routes.js';
+import { devicePageRoutes } from './login/device-page.js';
+import { authenticate } from './platform/auth/authenticate.js';
+import { limitBody } from './platform/http/body-limit.js';
+import type { AppEnv } from './platform/http/env.js';
+import { healthRoutes } from './platform/http/health.js';
+import { guardInput } from './platform/http/input-guard.js';
+import { createMetrics, type Metrics } from './platform/http/metrics.js';
+import { ApiError, fieldErrorsFromIssues, sendProblem } from './platform/http/problem.js';
+import { assignRequestIds } from './platform/http/request-id.js';
+import { isChunkUpload } from './recordings/proxy-recording-routes.js';
+import { apiRouters } from './routers.js';
 import type { Services } from './services.js';
 
 export const API_INFO = {

@@ -5,12 +5,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { sql } from 'kysely';
-import { appendAudit } from './audit/audit-log.js';
-import { generatePassword, hashPassword } from './auth/password.js';
-import type { Store } from './db/database.js';
-import { createOrganization } from './resources/organization-store.js';
-import { issueProxyToken } from './resources/proxy-store.js';
-import { issueToken } from './resources/token-store.js';
+import { generatePassword, hashPassword } from './login/password.js';
+import { createOrganization } from './organizations/organization-store.js';
+import { appendAudit } from './platform/db/audit-log.js';
+import type { Store } from './platform/db/database.js';
+import { issueProxyToken } from './proxies/proxy-store.js';
+import { issueToken } from './tokens/token-store.js';
 
 export interface BootstrapOptions {
   organization: string;

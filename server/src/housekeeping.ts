@@ -1,12 +1,12 @@
 /**
  * Periodic work of every instance: clean-up of rows that only expire (device login codes, the tokens of
- * ended logins), and the end of live sessions whose proxy stopped renewing them (resources/session-lease.ts).
+ * ended logins), and the end of live sessions whose proxy stopped renewing them (sessions/session-lease.ts).
  * Every instance runs it; each round is safe alongside the same round elsewhere over one store.
  */
 import type { Logger } from 'pino';
-import { sweepExpiredDeviceLogins } from './auth/device-login.js';
-import type { Store } from './db/database.js';
-import { endLapsedSessions, sessionLeaseMs } from './resources/session-lease.js';
+import { sweepExpiredDeviceLogins } from './login/device-login.js';
+import type { Store } from './platform/db/database.js';
+import { endLapsedSessions, sessionLeaseMs } from './sessions/session-lease.js';
 
 export const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000;
 

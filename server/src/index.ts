@@ -3,6 +3,6 @@
 export { parseCountryOverrides } from '@border0/geoip';
 export { type App, createApp, openApiDocument } from './app.js';
 export { type BootstrapResult, bootstrap } from './bootstrap.js';
-export { openStore, type Store } from './db/database.js';
-export { issueProxyToken } from './resources/proxy-store.js';
+export { openStore, type Store } from './platform/db/database.js';
+export { issueProxyToken } from './proxies/proxy-store.js';
 export { type ServerHandle, type ServerOptions, startServer } from './server.js';

@@ -6,21 +6,26 @@ import { openCountryResolver } from '@border0/geoip';
 import { type Logger, pino } from 'pino';
 import { createApp } from './app.js';
 import { type BootstrapResult, bootstrap } from './bootstrap.js';
-import { loadSecretKey, SecretBox } from './crypto/secret-box.js';
-import { openStore } from './db/database.js';
-import { type EventBus, LocalEventBus } from './events/event-bus.js';
-import { PostgresEventBus } from './events/postgres-event-bus.js';
 import { startHousekeeping } from './housekeeping.js';
-import { createMetrics } from './http/metrics.js';
-import { type HttpTimeouts, type Listener, listen, parseListenAddress } from './http/node-listener.js';
-import { createOperationsApp } from './http/operations-app.js';
+import { loadSecretKey, SecretBox } from './platform/crypto/secret-box.js';
+import { openStore } from './platform/db/database.js';
+import { type EventBus, LocalEventBus } from './platform/events/event-bus.js';
+import { PostgresEventBus } from './platform/events/postgres-event-bus.js';
+import { createMetrics } from './platform/http/metrics.js';
+import {
+  type HttpTimeouts,
+  type Listener,
+  listen,
+  parseListenAddress,
+} from './platform/http/node-listener.js';
+import { createOperationsApp } from './platform/http/operations-app.js';
+import { PROXY_HEARTBEAT_SECONDS } from './proxies/proxy-store.js';
 import { S3RecordingStorage } from './recordings/s3-storage.js';
 import {
   createRecordingStorage,
   type RecordingStorageConfig,
   recordingStorageConfigFromEnv,
 } from './recordings/storage.js';
-import { PROXY_HEARTBEAT_SECONDS } from './resources/proxy-store.js';
 import type { Services } from './services.js';
 
 export interface ServerOptions {

@@ -2,9 +2,9 @@
 
 import type { CountryResolver } from '@border0/geoip';
 import type { Logger } from 'pino';
-import type { SecretBox } from './crypto/secret-box.js';
-import type { Store } from './db/database.js';
-import type { EventBus } from './events/event-bus.js';
+import type { SecretBox } from './platform/crypto/secret-box.js';
+import type { Store } from './platform/db/database.js';
+import type { EventBus } from './platform/events/event-bus.js';
 import type { RecordingStorage } from './recordings/storage.js';
 
 export interface Services {

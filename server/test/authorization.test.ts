@@ -7,7 +7,7 @@
  */
 import { createClient } from '@border0/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueToken } from '../src/resources/token-store.js';
+import { issueToken } from '../src/tokens/token-store.js';
 import { createHarness, type Harness } from './harness.js';
 import { operations } from './support/spec.js';
 import { bodyInit, buildWorld, storeDigest, validRequests, type World } from './support/world.js';

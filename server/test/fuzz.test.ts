@@ -9,7 +9,7 @@ import { createClient } from '@border0/sdk';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../src/app.js';
-import { MAX_JSON_DEPTH } from '../src/http/storable-text.js';
+import { MAX_JSON_DEPTH } from '../src/platform/http/storable-text.js';
 import { createHarness, type Harness } from './harness.js';
 import {
   deeplyNested,

@@ -11,10 +11,10 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { createApp } from '../src/app.js';
 import { bootstrap } from '../src/bootstrap.js';
-import { SecretBox } from '../src/crypto/secret-box.js';
-import { openStore, type Store } from '../src/db/database.js';
-import { type EventBus, LocalEventBus } from '../src/events/event-bus.js';
-import { PostgresEventBus } from '../src/events/postgres-event-bus.js';
+import { SecretBox } from '../src/platform/crypto/secret-box.js';
+import { openStore, type Store } from '../src/platform/db/database.js';
+import { type EventBus, LocalEventBus } from '../src/platform/events/event-bus.js';
+import { PostgresEventBus } from '../src/platform/events/postgres-event-bus.js';
 import { createRecordingStorage } from '../src/recordings/storage.js';
 import type { Services } from '../src/services.js';
 

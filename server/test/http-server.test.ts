@@ -8,8 +8,8 @@ import net from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../src/app.js';
-import { DRAIN_BYTES } from '../src/http/body-limit.js';
-import { DEFAULT_HTTP_TIMEOUTS, listen } from '../src/http/node-listener.js';
+import { DRAIN_BYTES } from '../src/platform/http/body-limit.js';
+import { DEFAULT_HTTP_TIMEOUTS, listen } from '../src/platform/http/node-listener.js';
 import { type ServerHandle, startServer } from '../src/server.js';
 
 const quiet = { dataDir: 'memory://', port: 0, logger: pino({ level: 'silent' }), defaultMetrics: false };

@@ -4,7 +4,7 @@
  * as sets, of what the token names and what its holder may do now.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueToken } from '../src/resources/token-store.js';
+import { issueToken } from '../src/tokens/token-store.js';
 import { createHarness, DIALECTS, type Harness } from './harness.js';
 import { createCsr, createSshKey } from './support/client-keys.js';
 

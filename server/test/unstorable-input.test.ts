@@ -5,7 +5,7 @@
  */
 import { createClient } from '@border0/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH } from '../src/http/storable-text.js';
+import { MAX_JSON_DEPTH } from '../src/platform/http/storable-text.js';
 import { createHarness, DIALECTS, type Harness } from './harness.js';
 import { openPage } from './support/device-login.js';
 import { percentEncodeWtf8 } from './support/hostile-text.js';

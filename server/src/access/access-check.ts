@@ -15,11 +15,11 @@ import {
   withoutStanding,
 } from '@border0/sdk/policy';
 import type { z } from '@hono/zod-openapi';
-import { invalid } from '../http/problem.js';
-import { loadPolicyData } from '../resources/policy-data.js';
-import { resolveSocket } from '../resources/policy-store.js';
-import type { AccessCheck, AccessDecision } from '../schemas/access.js';
+import { invalid } from '../platform/http/problem.js';
+import { loadPolicyData } from '../policies/policy-data.js';
+import { resolveSocket } from '../policies/policy-store.js';
 import type { Services } from '../services.js';
+import type { AccessCheck, AccessDecision } from './access-schemas.js';
 
 type CheckBody = z.infer<typeof AccessCheck>;
 type DecisionBody = z.infer<typeof AccessDecision>;

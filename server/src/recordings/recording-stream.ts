@@ -4,7 +4,7 @@
  * recording, the stream then waits for the next chunk in sequence and ends with the recording.
  */
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../platform/db/schema.js';
 import type { RecordingStorage } from './storage.js';
 
 export interface RecordingStreamOptions {

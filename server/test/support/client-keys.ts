@@ -4,7 +4,7 @@
  * hand, independently of the server's encoder).
  */
 import { generateKeyPairSync, type KeyObject, webcrypto } from 'node:crypto';
-import { x509 } from '../../src/ca/x509-library.js';
+import { x509 } from '../../src/certificates/x509-library.js';
 
 export type CsrKey = 'ec-p256' | 'ec-p384' | 'rsa-2048' | 'rsa-1024' | 'ed25519';
 

@@ -1,7 +1,7 @@
 /** Test support: an invitation of `email` by a new organization of another person; its code. */
 import { createClient } from '@border0/sdk';
-import { createOrganization } from '../../src/resources/organization-store.js';
-import { issueToken } from '../../src/resources/token-store.js';
+import { createOrganization } from '../../src/organizations/organization-store.js';
+import { issueToken } from '../../src/tokens/token-store.js';
 import type { Harness } from '../harness.js';
 
 let made = 0;

@@ -1,9 +1,9 @@
 /** The server's generated OpenAPI document, built from an app over an in-memory store. */
 import { pino } from 'pino';
 import { createApp, openApiDocument } from '../../src/app.js';
-import { SecretBox } from '../../src/crypto/secret-box.js';
-import type { Store } from '../../src/db/database.js';
-import { LocalEventBus } from '../../src/events/event-bus.js';
+import { SecretBox } from '../../src/platform/crypto/secret-box.js';
+import type { Store } from '../../src/platform/db/database.js';
+import { LocalEventBus } from '../../src/platform/events/event-bus.js';
 import type { RecordingStorage } from '../../src/recordings/storage.js';
 
 export async function generatedDocument(): Promise<Record<string, unknown>> {

@@ -1,7 +1,8 @@
 /** Test support: a person with a role in an organization (an account of that organization), and a token of theirs. */
-import type { Store } from '../../src/db/database.js';
-import { addMembership, createAccount } from '../../src/resources/organization-store.js';
-import { issueToken } from '../../src/resources/token-store.js';
+
+import { addMembership, createAccount } from '../../src/organizations/organization-store.js';
+import type { Store } from '../../src/platform/db/database.js';
+import { issueToken } from '../../src/tokens/token-store.js';
 
 export async function personToken(db: Store, orgId: string, email: string, role: string): Promise<string> {
   const account = await createAccount(db, orgId, email);

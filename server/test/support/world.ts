@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Border0Client } from '@border0/sdk';
 import { sql } from 'kysely';
-import type { Store } from '../../src/db/database.js';
+import type { Store } from '../../src/platform/db/database.js';
 import { createCsr, createSshKey } from './client-keys.js';
 
 export interface World {

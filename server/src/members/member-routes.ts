@@ -1,0 +1,212 @@
+/** /api/v1/members: the people of the organization and their roles. Addressable by user id or email. */
+import { OpenAPIHono, type z } from '@hono/zod-openapi';
+import type { Transaction } from 'kysely';
+import { addMembership, ownAccount } from '../organizations/organization-store.js';
+import { authorize } from '../platform/auth/authorize.js';
+import { canGrant } from '../platform/auth/roles.js';
+import type { Database } from '../platform/db/schema.js';
+import { refParams } from '../platform/http/common-schemas.js';
+import type { AppEnv } from '../platform/http/env.js';
+import { checkIfMatch, etagOf } from '../platform/http/etag.js';
+import { createIdempotent, mutate } from '../platform/http/mutation.js';
+import { decodeCursor, toPage } from '../platform/http/pagination.js';
+import { ApiError, forbidden, invalid } from '../platform/http/problem.js';
+import { resourceRoutes } from '../platform/http/resource-routes.js';
+import type { Services } from '../services.js';
+import { Member, MemberCreate, MemberListQuery, MemberPage, MemberUpdate } from './member-schemas.js';
+import { findMember, type MemberRow, memberQuery, memberToApi } from './member-store.js';
+
+const tags = ['Members'];
+const routes = resourceRoutes({
+  path: '/members',
+  params: refParams('member', 'User id or email.', 254),
+  noun: 'member',
+  plural: 'members',
+  tags,
+  item: Member,
+  create: MemberCreate,
+  update: MemberUpdate,
+  page: MemberPage,
+  listQuery: MemberListQuery,
+  operations: {
+    list: { operationId: 'listMembers' },
+    create: {
+      operationId: 'addMember',
+      summary: 'Add a member',
+      description:
+        'Adds a person by email with an account of this organization (made now, or the one a returning member ' +
+        'had), whose password this organization’s admins set. It never touches an account of another ' +
+        'organization: the answer is the same whether or not the email has one. A person who already has an ' +
+        'account and wants to use it here is invited instead (`POST /invitations`). The role is at most what ' +
+        'the caller may grant.',
+    },
+    get: { operationId: 'getMember' },
+    update: {
+      operationId: 'updateMember',
+      summary: 'Change a member’s role',
+      description: 'Only an owner may change an owner or make one. The last owner cannot be demoted.',
+      conflict: false,
+    },
+    delete: {
+      operationId: 'removeMember',
+      summary: 'Remove a member',
+      description:
+        'Also removes the member from this organization’s groups and revokes their admin tokens here.',
+      response: 'Removed.',
+      conflict: true,
+    },
+  },
+});
+
+/**
+ * The owners of the organization, locked until the transaction ends: two concurrent demotions of the last
+ * two owners then see each other's result instead of both succeeding.
+ */
+async function lockOwners(trx: Transaction<Database>, orgId: string): Promise<string[]> {
+  const rows = await trx
+    .selectFrom('memberships')
+    .select('user_id')
+    .where('org_id', '=', orgId)
+    .where('role', '=', 'owner')
+    .forUpdate()
+    .execute();
+  return rows.map((r) => r.user_id);
+}
+
+export function memberRoutes(services: Services) {
+  const app = new OpenAPIHono<AppEnv>();
+  const toApi = (row: MemberRow) => Member.parse(memberToApi(row));
+
+  app.openapi(routes.list, async (c) => {
+    const { orgId } = authorize(c, 'members:read');
+    const q = c.req.valid('query');
+    let query = memberQuery(services.db, orgId);
+    const after = decodeCursor(q.cursor);
+    if (after) query = query.where('u.id', '>', after);
+    if (q.role) query = query.where('m.role', '=', q.role);
+    if (q.search) {
+      query = query.where('u.email', 'ilike', `%${q.search.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+    }
+    const rows = await query
+      .orderBy('u.id')
+      .limit(q.limit + 1)
+      .execute();
+    return c.json(toPage(rows, q.limit, toApi), 200);
+  });
+
+  app.openapi(routes.create, async (c) => {
+    const principal = authorize(c, 'members:write');
+    const body = c.req.valid('json');
+    if (!canGrant(principal.rights, body.role)) {
+      throw forbidden(`this token may not grant the role ${body.role}`);
+    }
+    const { status, body: created } = await createIdempotent(
+      c,
+      services,
+      'addMember',
+      body,
+      async (trx, audit) => {
+        const account = await ownAccount(trx, principal.orgId, body.email);
+        await addMembership(trx, principal.orgId, account, body.role);
+        const userId = account.id;
+        await audit({
+          action: 'member.add',
+          resource_type: 'member',
+          resource_id: userId,
+          details: { email: body.email.toLowerCase(), role: body.role },
+        });
+        return { status: 201, body: toApi(await findMember(trx, principal.orgId, userId)) };
+      },
+    );
+    const member = created as z.infer<typeof Member>;
+    c.header('ETag', etagOf(1));
+    c.header('Location', `/api/v1/members/${member.user_id}`);
+    return c.json(member, status as 201);
+  });
+
+  app.openapi(routes.get, async (c) => {
+    const { orgId } = authorize(c, 'members:read');
+    const row = await findMember(services.db, orgId, c.req.valid('param').member);
+    c.header('ETag', etagOf(row.version));
+    return c.json(toApi(row), 200);
+  });
+
+  app.openapi(routes.update, async (c) => {
+    const principal = authorize(c, 'members:write');
+    const { role } = c.req.valid('json');
+    const updated = await mutate(c, services, async (trx, audit) => {
+      const row = await findMember(trx, principal.orgId, c.req.valid('param').member);
+      checkIfMatch(c, row.version);
+      if (row.role === 'owner' && !principal.rights.has('owners:manage'))
+        throw forbidden('only an owner may change an owner');
+      if (!canGrant(principal.rights, role)) {
+        throw forbidden(`this token may not grant the role ${role}`);
+      }
+      if (row.role === 'owner' && role !== 'owner') {
+        const owners = await lockOwners(trx, principal.orgId);
+        if (owners.length <= 1) {
+          throw invalid(
+            'role',
+            'the last owner of the organization cannot be demoted; make another owner first',
+          );
+        }
+      }
+      await trx
+        .updateTable('memberships')
+        .set({ role, updated_at: new Date(), version: row.version + 1 })
+        .where('org_id', '=', principal.orgId)
+        .where('user_id', '=', row.id)
+        .execute();
+      await audit({
+        action: 'member.update',
+        resource_type: 'member',
+        resource_id: row.id,
+        details: { email: row.email, role, previous_role: row.role },
+      });
+      return findMember(trx, principal.orgId, row.id);
+    });
+    c.header('ETag', etagOf(updated.version));
+    return c.json(toApi(updated), 200);
+  });
+
+  app.openapi(routes.delete, async (c) => {
+    const principal = authorize(c, 'members:write');
+    const { orgId } = principal;
+    await mutate(c, services, async (trx, audit) => {
+      const row = await findMember(trx, orgId, c.req.valid('param').member);
+      checkIfMatch(c, row.version);
+      if (row.role === 'owner') {
+        if (!principal.rights.has('owners:manage')) throw forbidden('only an owner may remove an owner');
+        const owners = await lockOwners(trx, orgId);
+        if (owners.length <= 1) {
+          throw new ApiError(
+            'conflict',
+            `${row.email} is the last owner of the organization and cannot be removed; make another owner first`,
+          );
+        }
+      }
+      await trx
+        .deleteFrom('group_members')
+        .where('org_id', '=', orgId)
+        .where('user_id', '=', row.id)
+        .execute();
+      const revoked = await trx
+        .deleteFrom('tokens')
+        .where('org_id', '=', orgId)
+        .where('kind', '=', 'admin')
+        .where('user_id', '=', row.id)
+        .returning('id')
+        .execute();
+      await trx.deleteFrom('memberships').where('org_id', '=', orgId).where('user_id', '=', row.id).execute();
+      await audit({
+        action: 'member.remove',
+        resource_type: 'member',
+        resource_id: row.id,
+        details: { email: row.email, role: row.role, tokens_revoked: revoked.length },
+      });
+    });
+    return c.body(null, 204);
+  });
+
+  return app;
+}

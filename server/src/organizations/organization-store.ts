@@ -1,0 +1,96 @@
+/**
+ * Accounts, memberships and new organizations, shared by the API and the first-start bootstrap.
+ *
+ * A local account belongs to the organization that made it (its home): that organization's admins manage its
+ * password. Another organization that adds the same email makes an account of its own, so nothing it does
+ * reveals whether the email has an account elsewhere, or changes what that account may do. A person who
+ * already has an account joins another organization only by accepting an invitation (invitation-store.ts).
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../platform/db/schema.js';
+import { ApiError } from '../platform/http/problem.js';
+import { newId } from '../platform/ids.js';
+
+export interface Account {
+  id: string;
+  email: string;
+}
+
+/** A new account of `homeOrgId` for `email` (stored lower-case), without a password yet. */
+export async function createAccount(
+  db: Kysely<Database>,
+  homeOrgId: string | null,
+  email: string,
+): Promise<Account> {
+  const account = { id: newId(), email: email.toLowerCase() };
+  await db
+    .insertInto('users')
+    .values({ ...account, display_name: null, home_org_id: homeOrgId })
+    .execute();
+  return account;
+}
+
+/**
+ * The account an organization adds a person with: its own account for the email (a returning member's), or a
+ * new one. Never another organization's: adding reveals and changes nothing outside the organization.
+ */
+export async function ownAccount(db: Kysely<Database>, orgId: string, email: string): Promise<Account> {
+  const existing = await db
+    .selectFrom('users')
+    .select(['id', 'email'])
+    .where('home_org_id', '=', orgId)
+    .where('email', '=', email.toLowerCase())
+    .executeTakeFirst();
+  return existing ?? createAccount(db, orgId, email);
+}
+
+/** Makes `account` a member of `orgId`; 409 when the organization already has a member with its email. */
+export async function addMembership(
+  db: Kysely<Database>,
+  orgId: string,
+  account: Account,
+  role: string,
+): Promise<void> {
+  const existing = await db
+    .selectFrom('memberships')
+    .select('user_id')
+    .where('org_id', '=', orgId)
+    .where('email', '=', account.email)
+    .executeTakeFirst();
+  if (existing) {
+    throw new ApiError('conflict', `email: ${account.email} is already a member`, [
+      { field: 'email', message: 'is already a member' },
+    ]);
+  }
+  await db
+    .insertInto('memberships')
+    .values({ org_id: orgId, user_id: account.id, email: account.email, role })
+    .execute();
+}
+
+/** A new organization whose first owner is `owner`; an account made with it has it as home. */
+export async function createOrganization(
+  db: Kysely<Database>,
+  input: {
+    id?: string;
+    name: string;
+    display_name?: string | null | undefined;
+    owner: Account | { email: string };
+  },
+) {
+  const id = input.id ?? newId();
+  await db
+    .insertInto('organizations')
+    .values({ id, name: input.name, display_name: input.display_name ?? null })
+    .execute();
+  const owner = 'id' in input.owner ? input.owner : await createAccount(db, id, input.owner.email);
+  await addMembership(db, id, owner, 'owner');
+  return {
+    owner,
+    organization: await db
+      .selectFrom('organizations')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow(),
+  };
+}
