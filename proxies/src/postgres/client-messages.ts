@@ -6,6 +6,7 @@
  * Sync) and whose error reaches the client in the proxy's words (SQLSTATE 42501). The session goes on.
  */
 import type { QueryLog } from '../recording/query-log.js';
+import type { StatementGate, Verdict } from '../session/statement-gate.js';
 import type { QueryType } from './classify.js';
 import type { FrontendMessage } from './frontend-reader.js';
 import {
@@ -18,7 +19,6 @@ import {
   rebindTo,
 } from './messages.js';
 import type { ResponseSlots } from './response-slots.js';
-import type { StatementGate, Verdict } from './statement-gate.js';
 
 /** Text the server refuses at its grammar, always. */
 const REFUSED_TEXT = 'BORDER0 REFUSED';

@@ -11,13 +11,14 @@ import type { Logger } from 'pino';
 import type { QueryLog } from '../recording/query-log.js';
 import type { AdmittedClient } from '../session/client-admission.js';
 import type { SessionReport } from '../session/session-report.js';
+import { StatementGate } from '../session/statement-gate.js';
 import { BackendScanner } from './backend-scanner.js';
 import { cancelRequests } from './cancel-requests.js';
+import { classify } from './classify.js';
 import { ClientMessages } from './client-messages.js';
 import type { FrontendReader } from './frontend-reader.js';
 import { fatal, message } from './messages.js';
 import { ResponseSlots } from './response-slots.js';
-import { StatementGate } from './statement-gate.js';
 import type { UpstreamSession } from './upstream-login.js';
 
 const GOODBYE_MS = 300;
@@ -68,7 +69,7 @@ export class PostgresRelay {
 
   /** Whether some query type is refused on the database, and whether only reading is allowed. */
   static async restriction(admitted: AdmittedClient, database: string) {
-    const types = await new StatementGate(admitted, database).allowedTypes();
+    const types = await new StatementGate(admitted, database, classify).allowedTypes();
     return { any: types.size < 4, readOnly: types.has('read_only') && !types.has('read_write') };
   }
 
@@ -77,7 +78,7 @@ export class PostgresRelay {
     this.#client = options.tls;
     this.#server = options.upstream.socket;
     this.#messages = new ClientMessages({
-      gate: new StatementGate(options.admitted, options.database),
+      gate: new StatementGate(options.admitted, options.database, classify),
       slots: this.#slots,
       log: options.queryLog,
       database: options.database,

@@ -1,10 +1,25 @@
 /**
  * Decides each statement of a database session with the organization's current policies: which query types
  * the session may run on its database (asked again at most every second, so a policy change reaches running
- * sessions within a second), and, only where some type is refused, what the statement is (classify.ts).
+ * sessions within a second), and, only where some type is refused, what the statement is (the protocol's
+ * classifier: postgres/classify.ts, mysql/classify.ts).
  */
-import type { AdmittedClient } from '../session/client-admission.js';
-import { type Classification, classify, type QueryType } from './classify.js';
+import type { AdmittedClient } from './client-admission.js';
+
+export type QueryType = 'read_only' | 'read_write' | 'ddl' | 'admin';
+
+/** What a classifier says of a statement's text, given the session's SQL-level prepared statements. */
+export type Classification =
+  | {
+      ok: true;
+      type: QueryType;
+      statements: number;
+      prepares?: { name: string; type: QueryType };
+      executes?: string;
+    }
+  | { ok: false; reason: string; position?: number };
+
+export type Classify = (text: string, prepared: ReadonlyMap<string, QueryType>) => Classification;
 
 const QUERY_TYPES: QueryType[] = ['read_only', 'read_write', 'ddl', 'admin'];
 const ALLOWED_TYPES_TTL_MS = 1000;
@@ -17,14 +32,26 @@ export type Verdict =
 
 export class StatementGate {
   readonly #admitted: AdmittedClient;
-  readonly #database: string;
+  readonly #classify: Classify;
+  #database: string;
   #allowed: { types: Set<QueryType>; at: number } | undefined;
   /** SQL-level prepared statements (PREPARE name AS ...), by name, for EXECUTE. */
   readonly #prepared = new Map<string, QueryType>();
 
-  constructor(admitted: AdmittedClient, database: string) {
+  constructor(admitted: AdmittedClient, database: string, classify: Classify) {
     this.#admitted = admitted;
     this.#database = database;
+    this.#classify = classify;
+  }
+
+  get database(): string {
+    return this.#database;
+  }
+
+  /** The session now works on another database (MySQL's USE): decisions are about that one. */
+  switchTo(database: string): void {
+    this.#database = database;
+    this.#allowed = undefined;
   }
 
   /** The query types the session may run now. */
@@ -51,7 +78,7 @@ export class StatementGate {
         reason: `statements over ${MAX_CLASSIFIED_CHARS} characters cannot be inspected, and this session’s query types are restricted`,
       };
     }
-    const classification: Classification = classify(text, this.#prepared);
+    const classification = this.#classify(text, this.#prepared);
     if (!classification.ok) {
       return {
         allowed: false,
