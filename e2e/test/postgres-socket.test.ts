@@ -297,6 +297,7 @@ describe('a PostgreSQL socket', () => {
       10_000,
     );
     const lines: Record<string, unknown>[] = [];
+    let ordered: string | undefined;
     for (const session of ended) {
       const recordings = await admin.get('/api/v1/sessions/{session_id}/recordings', {
         params: { path: { session_id: session.id } },
@@ -306,6 +307,7 @@ describe('a PostgreSQL socket', () => {
           params: { path: { session_id: session.id, recording_id: recording.id } },
           parseAs: 'text',
         });
+        if ((data as string).includes('select id from items order by id')) ordered = session.id;
         lines.push(
           ...(data as string)
             .trim()
@@ -332,6 +334,16 @@ describe('a PostgreSQL socket', () => {
     );
     const timed = lines.filter((line) => typeof line.duration_ms === 'number');
     expect(timed.length).toBeGreaterThan(5);
+
+    // The CLI shows the statements and replays them as a timeline.
+    const shown = await border0(['session', 'show', ordered!], env);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(
+      /statements:\n\[ *[\d.]+\] shop {2}query {2}select id from items order by id {2}→ 2 rows, [\d.]+ ms/,
+    );
+    const replayed = await border0(['session', 'replay', ordered!, '--to-end'], env);
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toMatch(/shop {2}query {2}select id from items order by id {2}→ 2 rows/);
   }, 30_000);
 
   it('cancels a running statement on Ctrl-C, and a termination ends the session and its statement', async () => {

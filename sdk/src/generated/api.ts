@@ -2503,7 +2503,7 @@ export interface components {
         };
         RecordingCreate: {
             /**
-             * @description `asciicast-v2`: an SSH terminal (asciicast v2); `query-log`, `http-log`: reserved.
+             * @description `asciicast-v2`: an SSH terminal (asciicast v2); `query-log`: a database session’s statements (JSON lines: a header, then one line per statement with `t` seconds, `seq`, `db`, `kind`, `statement`, `params`, `query_type`, `duration_ms`, `rows`, `tag`, `error` or `refused`); `http-log`: reserved.
              * @enum {string}
              */
             format: "asciicast-v2" | "query-log" | "http-log";
@@ -8697,6 +8697,7 @@ export interface operations {
                 content: {
                     "application/octet-stream": Uint8Array | Blob;
                     "application/x-asciicast": string;
+                    "application/x-ndjson": string;
                 };
             };
             /** @description The request is invalid; `errors` names the fields. */
