@@ -76,6 +76,21 @@ async function dbSocket(name: string, role: keyof PostgresCluster['roles'], pass
   });
 }
 
+/** A node-postgres client through a listener, once the listener's socket is served. */
+async function connected(port: number): Promise<pg.Client> {
+  return eventually(
+    async () => {
+      const client = new pg.Client({ host: '127.0.0.1', port, user: 'nobody', database: 'shop' });
+      return client.connect().then(
+        () => client,
+        () => undefined,
+      );
+    },
+    (client) => client !== undefined,
+    15_000,
+  ) as Promise<pg.Client>;
+}
+
 async function listener(socket: string): Promise<number> {
   const port = await freePort();
   await daemon(
@@ -143,8 +158,14 @@ beforeAll(async () => {
   await dbSocket('pg-md5', 'md5', CLUSTER_PASSWORDS.md5);
   await dbSocket('pg-clear', 'password', CLUSTER_PASSWORDS.password);
   await dbSocket('pg-ro', 'scram', CLUSTER_PASSWORDS.scram);
+  await dbSocket('pg-rw', 'scram', CLUSTER_PASSWORDS.scram);
   await policy('pg-all', ['pg', 'pg-md5', 'pg-clear'], [{ database: 'shop', allowed_query_types: ['all'] }]);
   await policy('pg-read', ['pg-ro'], [{ database: 'shop', allowed_query_types: ['read_only'] }]);
+  await policy(
+    'pg-read-write',
+    ['pg-rw'],
+    [{ database: 'shop', allowed_query_types: ['read_only', 'read_write'] }],
+  );
   await daemon(process.execPath, [BIN, 'connector', 'start', '--token', token], env, /connector lab serves/);
 }, 120_000);
 
@@ -156,9 +177,11 @@ afterAll(async () => {
 
 describe('a PostgreSQL socket', () => {
   let port: number;
+  beforeAll(async () => {
+    port = await listener('pg');
+  }, 30_000);
 
   it('logs psql in with SCRAM-SHA-256, md5 and a cleartext password nobody typed', async () => {
-    port = await listener('pg');
     for (const socket of ['pg', 'pg-md5', 'pg-clear']) {
       const local = socket === 'pg' ? port : await listener(socket);
       const result = await eventually(
@@ -275,6 +298,27 @@ describe('a PostgreSQL socket', () => {
     } finally {
       await client.end();
     }
+  }, 30_000);
+
+  it('refuses DDL where reading and writing are allowed: the statement never reaches the database', async () => {
+    // No read-only transaction guards this session: only the proxy's decision stands between it and the DDL.
+    const local = await listener('pg-rw');
+    const client = await connected(local);
+    try {
+      await client.query('insert into items values (5, $$kiwi$$)');
+      await expect(client.query('create table sneaky (a int)')).rejects.toMatchObject({ code: '42501' });
+      await expect(client.query('drop table items')).rejects.toMatchObject({ code: '42501' });
+      await expect(client.query('select 1; create table sneaky2 (a int)')).rejects.toMatchObject({
+        code: '42501',
+      });
+      expect((await client.query('delete from items where id = 5')).rowCount).toBe(1);
+    } finally {
+      await client.end();
+    }
+    expect(cluster.sql("select count(*) from pg_tables where tablename like 'sneaky%'", 'shop').trim()).toBe(
+      '0',
+    );
+    expect(cluster.sql('select count(*) from items', 'shop').trim()).toBe('2');
   }, 30_000);
 
   it('refuses a database the policy does not name, at startup', async () => {
