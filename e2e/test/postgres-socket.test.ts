@@ -5,7 +5,7 @@
  * while the session goes on; the query log lists every statement; Ctrl-C cancels a running statement; a
  * termination ends the session and the statement it was running.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -27,6 +27,22 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const children: ChildProcess[] = [];
+/** A CA that signed nothing the upstream presents. */
+const OTHER_CA = execFileSync('openssl', [
+  'req',
+  '-x509',
+  '-newkey',
+  'ec',
+  '-pkeyopt',
+  'ec_paramgen_curve:P-256',
+  '-nodes',
+  '-days',
+  '1',
+  '-subj',
+  '/CN=unrelated CA',
+  '-keyout',
+  '/dev/null',
+]).toString();
 const daemon = (command: string, args: string[], env: Record<string, string>, ready: RegExp) =>
   startDaemon(children, command, args, env, ready);
 
@@ -55,7 +71,12 @@ function psql(port: number, args: string[], database = 'shop') {
   });
 }
 
-async function dbSocket(name: string, role: keyof PostgresCluster['roles'], password: string | undefined) {
+async function dbSocket(
+  name: string,
+  role: keyof PostgresCluster['roles'],
+  password: string | undefined,
+  tls?: { enabled: boolean; verify: 'full' | 'ca' | 'none'; ca_certificate?: string; hostname?: string },
+) {
   await admin.post('/api/v1/sockets', {
     body: {
       name,
@@ -65,12 +86,19 @@ async function dbSocket(name: string, role: keyof PostgresCluster['roles'], pass
       upstream_configuration: {
         type: 'database',
         protocol: 'postgres',
-        hostname: '127.0.0.1',
+        hostname: tls?.hostname ?? '127.0.0.1',
         port: cluster.port,
         authentication_type: 'username_and_password',
         username: cluster.roles[role],
         ...(password !== undefined && { password }),
         database: 'shop',
+        ...(tls && {
+          tls: {
+            enabled: tls.enabled,
+            verify: tls.verify,
+            ...(tls.ca_certificate && { ca_certificate: tls.ca_certificate }),
+          },
+        }),
       },
     },
   });
@@ -159,7 +187,33 @@ beforeAll(async () => {
   await dbSocket('pg-clear', 'password', CLUSTER_PASSWORDS.password);
   await dbSocket('pg-ro', 'scram', CLUSTER_PASSWORDS.scram);
   await dbSocket('pg-rw', 'scram', CLUSTER_PASSWORDS.scram);
-  await policy('pg-all', ['pg', 'pg-md5', 'pg-clear'], [{ database: 'shop', allowed_query_types: ['all'] }]);
+  const ca = cluster.caCertificate;
+  await dbSocket('pg-tls-full', 'scram', CLUSTER_PASSWORDS.scram, {
+    enabled: true,
+    verify: 'full',
+    ca_certificate: ca,
+  });
+  await dbSocket('pg-tls-name', 'scram', CLUSTER_PASSWORDS.scram, {
+    enabled: true,
+    verify: 'full',
+    ca_certificate: ca,
+    hostname: 'localhost',
+  });
+  await dbSocket('pg-tls-other-ca', 'scram', CLUSTER_PASSWORDS.scram, {
+    enabled: true,
+    verify: 'full',
+    ca_certificate: OTHER_CA,
+  });
+  await dbSocket('pg-tls-none', 'scram', CLUSTER_PASSWORDS.scram, {
+    enabled: true,
+    verify: 'none',
+    ca_certificate: OTHER_CA,
+  });
+  await policy(
+    'pg-all',
+    ['pg', 'pg-md5', 'pg-clear', 'pg-tls-full', 'pg-tls-name', 'pg-tls-other-ca', 'pg-tls-none'],
+    [{ database: 'shop', allowed_query_types: ['all'] }],
+  );
   await policy('pg-read', ['pg-ro'], [{ database: 'shop', allowed_query_types: ['read_only'] }]);
   await policy(
     'pg-read-write',
@@ -191,6 +245,22 @@ describe('a PostgreSQL socket', () => {
       );
       expect(result.stdout.trim(), result.stderr).toMatch(/^(scram_user|md5_user|clear_user)\|2$/);
     }
+  }, 60_000);
+
+  it('reaches the upstream over TLS, verified against the socket’s CA (full), or only encrypted (none)', async () => {
+    const encrypted = 'select ssl from pg_stat_ssl where pid = pg_backend_pid()';
+    for (const socket of ['pg-tls-full', 'pg-tls-name', 'pg-tls-none']) {
+      const local = await listener(socket);
+      const result = await eventually(
+        () => psql(local, ['-Atc', encrypted]),
+        (r) => r.code === 0,
+        15_000,
+      );
+      expect(result.stdout.trim(), `${socket}: ${result.stderr}`).toBe('t');
+    }
+    const refused = await psql(await listener('pg-tls-other-ca'), ['-Atc', 'select 1']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/FATAL: {2}border0: .*TLS to the upstream failed/);
   }, 60_000);
 
   it('runs a transaction, COPY both ways and prepared statements (node-postgres, extended protocol)', async () => {

@@ -1,11 +1,20 @@
 /**
  * A PostgreSQL server of its own (initdb + pg_ctl, about a second), for tests that need what the shared
  * server cannot give: logins that ask for a password in each way PostgreSQL asks (SCRAM-SHA-256, md5,
- * cleartext), or settings of their own. Runs as the `postgres` user; fails loudly when PostgreSQL's programs
+ * cleartext), TLS with a certificate of a throwaway CA, or settings of their own. Runs as the `postgres` user; fails loudly when PostgreSQL's programs
  * are missing.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
@@ -13,6 +22,8 @@ import { freePort } from './free-port.js';
 export interface PostgresCluster {
   host: string;
   port: number;
+  /** The CA (PEM) that signed the server's certificate (for 127.0.0.1 and localhost): TLS is on. */
+  caCertificate: string;
   /** Roles that log in with a password over TCP, by method; each has the password `PASSWORDS[method]`. */
   roles: { scram: string; md5: string; password: string };
   /** Runs SQL as the superuser (over the cluster's unix socket: no password). */
@@ -32,6 +43,63 @@ function binDir(): string {
     );
   }
   return dir;
+}
+
+/** A throwaway CA and a server certificate it signs (server.crt, server.key in the data directory). */
+function serverCertificate(data: string, uid: number, gid: number): string {
+  const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: data, stdio: 'pipe' });
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=border0 test CA',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+  ]);
+  openssl([
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-subj',
+    '/CN=localhost',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+  ]);
+  writeFileSync(join(data, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    'san.ext',
+    '-out',
+    'server.crt',
+  ]);
+  for (const file of ['server.key', 'server.crt']) chownSync(join(data, file), uid, gid);
+  chmodSync(join(data, 'server.key'), 0o600);
+  return readFileSync(join(data, 'ca.crt'), 'utf8');
 }
 
 export async function startPostgresCluster(): Promise<PostgresCluster> {
@@ -60,6 +128,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     ].join('\n'),
   );
   chownSync(join(data, 'pg_hba.conf'), uid, gid);
+  const caCertificate = serverCertificate(data, uid, gid);
   const port = await freePort();
   asPostgres('pg_ctl', [
     '-D',
@@ -67,7 +136,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     '-l',
     join(dir, 'log'),
     '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c ssl=on`,
     '-w',
     'start',
   ]);
@@ -101,6 +170,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   return {
     host: '127.0.0.1',
     port,
+    caCertificate,
     roles,
     sql,
     stop() {

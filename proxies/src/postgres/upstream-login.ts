@@ -54,6 +54,7 @@ export async function loginUpstream(
       channel.write(sslRequest());
       const answer = await reader.byte();
       if (answer !== 'S') throw new UpstreamLoginError('the upstream does not accept TLS', '08006');
+      reader.release();
       socket = await startTls(channel, credentials);
       reader.rebind(socket);
     }
@@ -129,7 +130,7 @@ export async function sendCancel(
       raw.write(sslRequest());
       if ((await reader.byte()) !== 'S')
         throw new UpstreamLoginError('the upstream does not accept TLS', '08006');
-      reader.detach();
+      reader.release();
       socket = await startTls(raw, credentials);
     }
     socket.write(cancelRequest(processId, secretKey));
@@ -157,8 +158,9 @@ async function startTls(channel: Duplex, credentials: PostgresCredentials): Prom
     ...(isName && { servername: credentials.hostname }),
     ...(ca_certificate !== undefined && { ca: ca_certificate }),
     rejectUnauthorized: verify !== 'none',
-    // verify-ca: the chain, not the name. verify-full checks the name against `hostname` (an IP too).
-    checkServerIdentity: verify === 'full' ? undefined : () => undefined,
+    // verify-ca: the chain, not the name. verify-full checks the name against `hostname` (an IP too); the option
+    // must then be absent, not undefined, for Node to use its own check.
+    ...(verify !== 'full' && { checkServerIdentity: () => undefined }),
     ...(verify === 'full' && !isName && { host: credentials.hostname }),
     ALPNProtocols: ['postgresql'],
   });
@@ -213,9 +215,13 @@ class MessageQueue {
       .off('error', this.#onEnd);
   }
 
-  /** The TLS socket now reads the channel: read from it instead. */
-  rebind(source: Duplex) {
+  /** Stops reading without pausing: the TLS socket takes the channel over. */
+  release() {
     this.#unlisten();
+  }
+
+  /** Reads the TLS socket from now on. */
+  rebind(source: Duplex) {
     this.#source = source;
     this.#listen();
   }
