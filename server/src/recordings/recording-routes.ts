@@ -62,7 +62,8 @@ const getSessionRecording = createRoute({
         },
         'application/x-ndjson': {
           schema: z.string().openapi({
-            example: '{"version":1,"protocol":"postgres"}\n{"t":0.8,"seq":1,"db":"shop","kind":"query","statement":"select 1","rows":1}\n',
+            example:
+              '{"version":1,"protocol":"postgres"}\n{"t":0.8,"seq":1,"db":"shop","kind":"query","statement":"select 1","rows":1}\n',
           }),
         },
         'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) },
