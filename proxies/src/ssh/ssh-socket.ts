@@ -7,7 +7,7 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { statusLine } from '@border0/protocol';
-import type { AccessAction, Decision } from '@border0/sdk/policy';
+import type { AccessAction } from '@border0/sdk/policy';
 import ssh2 from 'ssh2';
 import { startTerminalRecording, type TerminalRecording } from '../recording/terminal-recording.js';
 import type { AdmittedClient, ConnectionContext } from '../session/client-admission.js';
@@ -15,19 +15,14 @@ import { SessionReport } from '../session/session-report.js';
 import { processTunnelHostKey } from '../tunnel/host-key.js';
 import { TunnelError } from '../tunnel/tunnel-error.js';
 import { ClientAgent } from './agent-forwarding.js';
-import { SftpOperationParser } from './sftp-operations.js';
+import { endChannel } from './channel-bridge.js';
+import type { SshAction, SshChannelHost } from './channel-host.js';
+import { serveForwarding } from './forwarding-channel.js';
+import { serveSessionChannel } from './session-channel.js';
 import { connectUpstream, type UpstreamConnection, UpstreamError } from './upstream-connection.js';
 
 /** After an end is decided, the client gets this long to read why before the connection goes. */
 const GOODBYE_MS = 300;
-
-type Kind = 'shell' | 'exec' | 'sftp';
-/** An ssh action as a channel asks it; the login name is added when the socket lets the client pick it. */
-type SshAction = AccessAction extends infer A
-  ? A extends { type: 'ssh' }
-    ? Omit<A, 'type' | 'username'>
-    : never
-  : never;
 
 export async function carrySshSession(ctx: ConnectionContext, admitted: AdmittedClient): Promise<void> {
   const { tls, lookup } = admitted;
@@ -67,11 +62,7 @@ export async function carrySshSession(ctx: ConnectionContext, admitted: Admitted
     if (endReason !== undefined || tls.destroyed) return;
     endReason = reason;
     log.info({ reason }, 'ending session');
-    for (const stream of openStreams) {
-      stream.stderr.write(`\r\nborder0: ${reason}\r\n`);
-      stream.exit(255);
-      stream.end();
-    }
+    for (const stream of openStreams) endChannel(stream, 255, reason, { interrupts: true });
     setTimeout(() => tls.destroy(), GOODBYE_MS).unref();
   };
   const openSession = async () => {
@@ -156,117 +147,14 @@ export async function carrySshSession(ctx: ConnectionContext, admitted: Admitted
     return upstream;
   };
 
-  /** Runs an accepted session channel's shell, command or subsystem, once decided. */
-  const run = async (stream: ssh2.ServerChannel, kind: Kind, state: ChannelState, command?: string) => {
-    openStreams.add(stream);
-    let gone = false;
-    stream.once('close', () => {
-      gone = true;
-      openStreams.delete(stream);
-    });
-    /** The client may close the channel, or the connection, while a decision or a connection is pending. */
-    const abandoned = () => gone || tls.destroyed;
-    const deny = (reason: string) => {
-      report.event('ssh.denied', { kind, ...(command !== undefined && { command }), reason });
-      stream.stderr.write(`border0: ${reason}\r\n`);
-      stream.exit(1);
-      stream.end();
-    };
-    if (refused) return deny(refused);
-    const decision: Decision =
-      kind === 'exec' ? await decide({ kind, command: command ?? '' }) : await decide({ kind });
-    if (abandoned()) return;
-    if (!decision.allowed) return deny(decision.reason);
-    report.event(`ssh.${kind}`, {
-      login_name: upstreamLogin(),
-      ...(command !== undefined && { command }),
-      ...(state.pty && { pty: `${state.pty.cols}x${state.pty.rows}` }),
-    });
-
-    let connection: UpstreamConnection;
-    try {
-      connection = await connectOnce();
-    } catch (error) {
-      stream.stderr.write(`border0: ${(error as Error).message}\r\n`);
-      stream.exit(255);
-      stream.end();
-      return;
-    }
-    const window = state.pty && {
-      rows: state.pty.rows,
-      cols: state.pty.cols,
-      height: state.pty.height,
-      width: state.pty.width,
-      term: state.pty.term,
-      modes: state.pty.modes,
-    };
-    if (abandoned()) return;
-    // Before the upstream channel opens: its first output and its exit must find the bridge in place.
-    const recording =
-      lookup.socket.recording_enabled && kind !== 'sftp' ? await record(state, command) : undefined;
-    if (recording) recordings.add(recording);
-    if (abandoned()) {
-      void recording?.close();
-      return;
-    }
-    const opened = await new Promise<ssh2.ClientChannel | Error>((resolve) => {
-      // The bridge is attached in the callback itself, before any of the channel's events can fire.
-      const done = (error: Error | undefined, channel: ssh2.ClientChannel) => {
-        if (error) return resolve(error);
-        if (kind === 'sftp') recordSftpOperations(stream, report);
-        bridge(stream, channel, recording);
-        resolve(channel);
-      };
-      // ssh2 throws at once when the upstream went away meanwhile.
-      try {
-        const agentForward = state.agent === true;
-        if (kind === 'shell')
-          connection.ssh.shell(window ?? false, { env: state.env, agentForward } as never, done);
-        else if (kind === 'exec')
-          connection.ssh.exec(
-            command ?? '',
-            { env: state.env, pty: window ?? undefined, agentForward } as never,
-            done,
-          );
-        else connection.ssh.subsys('sftp', done);
-      } catch (error) {
-        resolve(error as Error);
-      }
-    });
-    if (opened instanceof Error) {
-      void recording?.close();
-      stream.stderr.write(`border0: the upstream refused the ${kind}: ${opened.message}\r\n`);
-      stream.exit(255);
-      stream.end();
-      return;
-    }
-    state.upstream = opened;
-    state.recording = recording;
-  };
-
-  /** A channel that fails unexpectedly closes alone: never the proxy, nor the other channels. */
-  const runSafely = (
-    stream: ssh2.ServerChannel | undefined,
-    kind: Kind,
-    state: ChannelState,
-    command?: string,
-  ) => {
-    // ssh2 accepts one shell, command or subsystem per channel; a second request gets no stream.
-    if (!stream) return;
-    run(stream, kind, state, command).catch((error: unknown) => {
-      log.warn({ err: error, kind }, 'channel failed');
-      stream.close();
-    });
-  };
-
-  const record = (state: ChannelState, command?: string) =>
+  const record = (pty: ssh2.PseudoTtyInfo | undefined, command?: string) =>
     startTerminalRecording(
       ctx.client,
       sessionId,
       {
-        width: state.pty?.cols || 80,
-        height: state.pty?.rows || 24,
-        env: { TERM: state.pty?.term ?? 'xterm', SHELL: '/bin/sh' },
+        width: pty?.cols || 80,
+        height: pty?.rows || 24,
+        env: { TERM: pty?.term ?? 'xterm', SHELL: '/bin/sh' },
         ...(command !== undefined && { command }),
         title: `${admitted.identity.label} on ${lookup.socket.name}`,
       },
@@ -276,6 +164,36 @@ export async function carrySshSession(ctx: ConnectionContext, admitted: Admitted
       log.warn({ err: error }, 'recording could not start; the channel goes on unrecorded');
       return undefined;
     });
+
+  const host: SshChannelHost = {
+    get log() {
+      return log;
+    },
+    get report() {
+      return report;
+    },
+    get refusal() {
+      return refused;
+    },
+    get clientGone() {
+      return tls.destroyed;
+    },
+    get upstreamLogin() {
+      return upstreamLogin();
+    },
+    records: lookup.socket.recording_enabled,
+    decide,
+    connectUpstream: connectOnce,
+    startRecording: async (pty, command) => {
+      const recording = await record(pty, command);
+      if (recording) recordings.add(recording);
+      return recording;
+    },
+    track: (stream) => {
+      openStreams.add(stream);
+      stream.once('close', () => openStreams.delete(stream));
+    },
+  };
 
   const server = new ssh2.Server(
     { hostKeys: [processTunnelHostKey()], ident: 'Border0', keepaliveInterval: 15_000, keepaliveCountMax: 3 },
@@ -313,84 +231,8 @@ export async function carrySshSession(ctx: ConnectionContext, admitted: Admitted
           connectOnce().catch(() => {});
         })().catch((error: unknown) => log.warn({ err: error }, 'login check failed'));
       });
-      connection.on('session', (accept) => {
-        const stream = accept();
-        const state: ChannelState = { env: {} };
-        stream.on('pty', (ok, _no, info) => {
-          state.pty = info;
-          ok?.();
-        });
-        stream.on('env', (ok, _no, info) => {
-          state.env[info.key] = info.val;
-          ok?.();
-        });
-        stream.on('window-change', (ok, _no, info) => {
-          if (state.pty) Object.assign(state.pty, { cols: info.cols, rows: info.rows });
-          state.upstream?.setWindow(info.rows, info.cols, info.height, info.width);
-          state.recording?.writer.resize(info.cols, info.rows);
-          ok?.();
-        });
-        stream.on('signal', (ok, no, info) => {
-          // ssh2 throws on a signal name outside RFC 4254's list: refuse it rather than drop the connection.
-          try {
-            state.upstream?.signal(info.name);
-            ok?.();
-          } catch {
-            no?.();
-          }
-        });
-        // The upstream may then use the person's keys (through the client, one request at a time): only
-        // when a policy says so.
-        stream.on('auth-agent', (ok, no) => {
-          (async () => {
-            const decision = refused
-              ? { allowed: false, reason: refused }
-              : await decide({ kind: 'agent_forwarding' });
-            if (!decision.allowed) {
-              report.event('ssh.denied', { kind: 'agent_forwarding', reason: decision.reason });
-              return no?.();
-            }
-            state.agent = true;
-            report.event('ssh.agent_forwarding', {});
-            ok?.();
-          })().catch(() => no?.());
-        });
-        stream.on('x11', (_ok, no) => no?.());
-        stream.on('shell', (ok) => runSafely(ok(), 'shell', state));
-        stream.on('exec', (ok, _no, info) => runSafely(ok(), 'exec', state, info.command));
-        stream.on('subsystem', (ok, no, info) => {
-          if (info.name === 'sftp') runSafely(ok(), 'sftp', state);
-          else no?.();
-        });
-      });
-      connection.on('tcpip', (accept, reject, info) => {
-        (async () => {
-          const destination = { destination_address: info.destIP, destination_port: info.destPort };
-          const decision = refused
-            ? { allowed: false, reason: refused }
-            : await decide({ kind: 'tcp_forwarding', ...destination });
-          if (!decision.allowed) {
-            report.event('ssh.denied', { kind: 'tcp_forwarding', ...destination, reason: decision.reason });
-            return reject();
-          }
-          const connection = await connectOnce().catch(() => undefined);
-          if (!connection) return reject();
-          connection.ssh.forwardOut(info.srcIP, info.srcPort, info.destIP, info.destPort, (error, up) => {
-            if (error) {
-              report.event('ssh.tcp_forwarding_failed', { ...destination, reason: error.message });
-              return reject();
-            }
-            report.event('ssh.tcp_forwarding', destination);
-            const down = accept();
-            down.pipe(up).pipe(down);
-            down.on('error', () => up.destroy());
-            up.on('error', () => down.destroy());
-          });
-        })().catch((error: unknown) => {
-          log.warn({ err: error }, 'forwarding failed');
-          reject?.();
-        });
-      });
+      connection.on('session', (accept) => serveSessionChannel(host, accept));
+      connection.on('tcpip', (accept, reject, info) => serveForwarding(host, accept, reject, info));
       // Remote forwarding (-R) and other global requests: not carried.
       connection.on('request', (_accept, reject) => reject?.());
     },
@@ -399,66 +241,4 @@ export async function carrySshSession(ctx: ConnectionContext, admitted: Admitted
   // Admitted, but no session yet (it opens at the SSH login): the status line carries no session id.
   if (admitted.banner) tls.write(statusLine(true, ''));
   server.injectSocket(tls as unknown as Socket);
-}
-
-/** File operations of an sftp channel become session events: what the client asked the server to do. */
-function recordSftpOperations(stream: ssh2.ServerChannel, report: SessionReport) {
-  const parser = new SftpOperationParser();
-  stream.on('data', (chunk: Buffer) => {
-    for (const { op, requestId: _id, ...details } of parser.push(chunk))
-      report.event(`ssh.sftp.${op}`, details);
-  });
-}
-
-interface ChannelState {
-  pty?: ssh2.PseudoTtyInfo;
-  /** The client asked to forward its agent on this channel, and a policy allows it. */
-  agent?: boolean;
-  env: Record<string, string>;
-  upstream?: ssh2.ClientChannel;
-  recording?: TerminalRecording | undefined;
-}
-
-/**
- * Carries one channel both ways with backpressure: input to the upstream (its end is the client's EOF), output
- * and errors back (recorded), then the exit status or signal, then the close.
- */
-function bridge(
-  stream: ssh2.ServerChannel,
-  upstream: ssh2.ClientChannel,
-  recording: TerminalRecording | undefined,
-) {
-  let exit: { code: number } | { signal: string; dump: boolean; description: string } | undefined;
-  stream.pipe(upstream);
-  upstream.pipe(stream, { end: false });
-  upstream.stderr.pipe(stream.stderr, { end: false });
-  if (recording) {
-    upstream.on('data', (data: Buffer) => recording.writer.output(data));
-    upstream.stderr.on('data', (data: Buffer) => recording.writer.output(data));
-    // What the client typed, echoed or not (`stty -echo`, or `ssh host bash` reading commands without a pty).
-    if (recording.recordsInput) stream.on('data', (data: Buffer) => recording.writer.input(data));
-  }
-  upstream.on('exit', (code: number | null, signal?: string, dump?: boolean, description?: string) => {
-    exit =
-      code !== null
-        ? { code }
-        : { signal: signal ?? 'SIGKILL', dump: dump ?? false, description: description ?? '' };
-  });
-  upstream.once('close', () => {
-    try {
-      if (exit && 'code' in exit) stream.exit(exit.code);
-      else if (exit) stream.exit(exit.signal, exit.dump, exit.description);
-    } catch {
-      // ssh2 refuses signal names outside RFC 4254 (sshd's SIGBUS@openssh.com...): the shell's convention.
-      stream.exit(255);
-    }
-    stream.end();
-    void recording?.close();
-  });
-  stream.once('close', () => {
-    upstream.close();
-    void recording?.close();
-  });
-  stream.on('error', () => upstream.close());
-  upstream.on('error', () => stream.close());
 }
