@@ -79,9 +79,9 @@ export function allowAgentForwarding(
   no: (() => void) | undefined,
 ): void {
   (async () => {
-    const decision = host.refusal
-      ? { allowed: false, reason: host.refusal }
-      : await host.decide({ kind: 'agent_forwarding' });
+    const decision = host.login.refusal
+      ? { allowed: false, reason: host.login.refusal }
+      : await host.login.decide({ kind: 'agent_forwarding' });
     if (!decision.allowed) {
       host.report.event('ssh.denied', { kind: 'agent_forwarding', reason: decision.reason });
       return no?.();

@@ -4,33 +4,22 @@
  * Each channel kind (session-channel.ts and its shell, exec and sftp kinds, forwarding-channel.ts,
  * agent-forwarding.ts) is written against this, never against the session's internals.
  */
-import type { AccessAction, Decision } from '@border0/sdk/policy';
 import type { Logger } from 'pino';
 import type ssh2 from 'ssh2';
 import type { TerminalRecording } from '../recording/terminal-recording.js';
 import type { SessionReport } from '../session/session-report.js';
+import type { SshLogin } from './ssh-login.js';
 import type { UpstreamConnection } from './upstream-connection.js';
-
-/** An ssh action as a channel asks it; the login name is added when the socket lets the client pick it. */
-export type SshAction = AccessAction extends infer A
-  ? A extends { type: 'ssh' }
-    ? Omit<A, 'type' | 'username'>
-    : never
-  : never;
 
 export interface SshChannelHost {
   /** The session's logger (it names the session once one is open). */
   readonly log: Logger;
   /** Where the session's events go; there is one from the SSH login on, before any channel. */
   readonly report: SessionReport;
-  /** Why this client may do nothing here (a login name no policy allows), once that is decided. */
-  readonly refusal: string | undefined;
   /** True once the client connection is going or gone: nobody is left to serve. */
   readonly clientGone: boolean;
-  /** The name the upstream session runs as: the client's pick, or the socket's own. */
-  readonly upstreamLogin: string | undefined;
-  /** Decides an action of this channel with the organization's current policies. */
-  decide(action: SshAction): Promise<Decision>;
+  /** The client's login: the policies' decisions for it, and its refusal once judged. */
+  readonly login: SshLogin;
   /** The upstream connection, made once per client connection and shared by its channels. */
   connectUpstream(): Promise<UpstreamConnection>;
   /** Whether the socket records terminals (shells and commands; their input too if it says so). */

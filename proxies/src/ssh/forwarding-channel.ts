@@ -14,9 +14,9 @@ export function serveForwarding(
 ): void {
   (async () => {
     const destination = { destination_address: info.destIP, destination_port: info.destPort };
-    const decision = host.refusal
-      ? { allowed: false, reason: host.refusal }
-      : await host.decide({ kind: 'tcp_forwarding', ...destination });
+    const decision = host.login.refusal
+      ? { allowed: false, reason: host.login.refusal }
+      : await host.login.decide({ kind: 'tcp_forwarding', ...destination });
     if (!decision.allowed) {
       host.report.event('ssh.denied', { kind: 'tcp_forwarding', ...destination, reason: decision.reason });
       return reject();

@@ -7,10 +7,11 @@ import type ssh2 from 'ssh2';
 import type { TerminalRecording } from '../recording/terminal-recording.js';
 import { allowAgentForwarding } from './agent-forwarding.js';
 import { bridgeChannel, endChannel } from './channel-bridge.js';
-import type { SshAction, SshChannelHost } from './channel-host.js';
+import type { SshChannelHost } from './channel-host.js';
 import { execChannel } from './exec-channel.js';
 import { sftpChannel } from './sftp-channel.js';
 import { followTerminal, shellChannel, terminalWindow } from './shell-channel.js';
+import type { SshAction } from './ssh-login.js';
 
 /** A session channel as the client set it up and, once it runs, its upstream side. */
 export interface SessionChannelState {
@@ -109,12 +110,12 @@ async function run(
     host.report.event('ssh.denied', { kind: kind.kind, ...(command !== undefined && { command }), reason });
     endChannel(stream, 1, reason);
   };
-  if (host.refusal) return deny(host.refusal);
-  const decision = await host.decide(kind.action);
+  if (host.login.refusal) return deny(host.login.refusal);
+  const decision = await host.login.decide(kind.action);
   if (abandoned()) return;
   if (!decision.allowed) return deny(decision.reason);
   host.report.event(`ssh.${kind.kind}`, {
-    login_name: host.upstreamLogin,
+    login_name: host.login.upstream,
     ...(command !== undefined && { command }),
     ...(state.pty && { pty: `${state.pty.cols}x${state.pty.rows}` }),
   });
