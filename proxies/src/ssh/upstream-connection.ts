@@ -7,6 +7,9 @@ import type { Duplex } from 'node:stream';
 import { type Border0Client, Border0Error } from '@border0/sdk';
 import ssh2 from 'ssh2';
 import { generateEd25519Key } from '../tunnel/host-key.js';
+import type { ChannelOrigin } from '../tunnel/tunnel-connection.js';
+import { TunnelError } from '../tunnel/tunnel-error.js';
+import type { TunnelServer } from '../tunnel/tunnel-server.js';
 import { certificateAuthKey } from './certificate-key.js';
 
 export interface UpstreamRequest {
@@ -31,6 +34,21 @@ export interface UpstreamConnection {
 /** A failure to reach or log in to the upstream, in words for the person at the client. */
 export class UpstreamError extends Error {
   override readonly name = 'UpstreamError';
+}
+
+/** The connector's tunnel channel to the upstream of the socket `dnsname`, for a client at `origin`. */
+export async function openUpstreamChannel(
+  tunnels: TunnelServer,
+  dnsname: string,
+  origin: ChannelOrigin,
+): Promise<Duplex> {
+  try {
+    return await tunnels.openChannel(dnsname, origin);
+  } catch (error) {
+    throw new UpstreamError(
+      error instanceof TunnelError ? error.message : 'the connector could not be reached',
+    );
+  }
 }
 
 export async function connectUpstream(request: UpstreamRequest): Promise<UpstreamConnection> {
