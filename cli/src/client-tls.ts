@@ -126,7 +126,7 @@ export async function listenThroughProxy(
   open: () => Promise<{ tls: TLSSocket; early: Buffer }>,
 ): Promise<Server> {
   // allowHalfOpen: a local client's EOF (`nc -N`, a shell pipe) ends only what it sends.
-  const server = createServer({ allowHalfOpen: true }, (local) => {
+  const server = createServer({ allowHalfOpen: true, noDelay: true }, (local) => {
     local.pause();
     // Until the proxy answers, a local client that goes away just goes.
     const goneEarly = () => local.destroy();

@@ -22,6 +22,8 @@ import { ResponseSlots } from './response-slots.js';
 import type { UpstreamSession } from './upstream-login.js';
 
 const GOODBYE_MS = 300;
+/** Client messages gathered into one write to the upstream, at most. */
+const MAX_BATCH_BYTES = 256 * 1024;
 /** A client that stops in the middle of a message for this long is cut off. */
 const STALLED_MESSAGE_MS = 30_000;
 /** Startup parameters that are the proxy's to set, never the client's. */
@@ -176,16 +178,30 @@ export class PostgresRelay {
   async #fromClient(chunk: Buffer): Promise<void> {
     if (this.#ending) return;
     this.#client.pause();
+    // What a chunk holds goes on in one write: each write is a packet of the tunnel, encrypted on its own.
+    let batch: Buffer[] = [];
+    let batched = 0;
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const out = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
+      batch = [];
+      batched = 0;
+      if (!this.#server.write(out)) await once(this.#server, 'drain');
+    };
     try {
       for (const msg of this.#options.reader.push(chunk)) {
         const out = await this.#messages.forward(msg);
         if (this.#ending) return;
-        if (!this.#server.write(out)) await once(this.#server, 'drain');
+        batch.push(out);
+        batched += out.length;
+        if (batched >= MAX_BATCH_BYTES) await flush();
         if (msg.type === 'X') {
+          await flush();
           this.#terminated = true;
           return this.end();
         }
       }
+      await flush();
     } catch (error) {
       this.#options.log.debug({ err: error }, 'client broke the protocol');
       if (!this.#client.destroyed) this.#client.write(fatal('08P01', `border0: ${(error as Error).message}`));
