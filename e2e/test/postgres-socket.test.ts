@@ -187,6 +187,7 @@ beforeAll(async () => {
   await dbSocket('pg-clear', 'password', CLUSTER_PASSWORDS.password);
   await dbSocket('pg-ro', 'scram', CLUSTER_PASSWORDS.scram);
   await dbSocket('pg-rw', 'scram', CLUSTER_PASSWORDS.scram);
+  await dbSocket('pg-ref', 'scram', '${from:env:PG_PASSWORD}');
   const ca = cluster.caCertificate;
   await dbSocket('pg-tls-full', 'scram', CLUSTER_PASSWORDS.scram, {
     enabled: true,
@@ -211,7 +212,7 @@ beforeAll(async () => {
   });
   await policy(
     'pg-all',
-    ['pg', 'pg-md5', 'pg-clear', 'pg-tls-full', 'pg-tls-name', 'pg-tls-other-ca', 'pg-tls-none'],
+    ['pg', 'pg-md5', 'pg-clear', 'pg-ref', 'pg-tls-full', 'pg-tls-name', 'pg-tls-other-ca', 'pg-tls-none'],
     [{ database: 'shop', allowed_query_types: ['all'] }],
   );
   await policy('pg-read', ['pg-ro'], [{ database: 'shop', allowed_query_types: ['read_only'] }]);
@@ -389,6 +390,14 @@ describe('a PostgreSQL socket', () => {
       '0',
     );
     expect(cluster.sql('select count(*) from items', 'shop').trim()).toBe('2');
+  }, 30_000);
+
+  it('never sends a secret reference upstream as if it were the password', async () => {
+    const refused = await psql(await listener('pg-ref'), ['-Atc', 'select 1']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(
+      /FATAL: {2}border0: .*password is a reference \(\$\{from:env:PG_PASSWORD\}\)/,
+    );
   }, 30_000);
 
   it('refuses a database the policy does not name, at startup', async () => {

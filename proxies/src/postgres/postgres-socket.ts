@@ -13,6 +13,7 @@ import { statusLine } from '@border0/protocol';
 import type { Schema } from '@border0/sdk';
 import { type QueryLog, startQueryLog } from '../recording/query-log.js';
 import { type AdmittedClient, type ConnectionContext, sessionBody } from '../session/client-admission.js';
+import { literalSecret, UnresolvedSecretError } from '../session/secret-reference.js';
 import { SessionReport } from '../session/session-report.js';
 import { TunnelError } from '../tunnel/tunnel-error.js';
 import { cancelRequests } from './cancel-requests.js';
@@ -72,14 +73,15 @@ export async function carryPostgresSession(ctx: ConnectionContext, admitted: Adm
 
   const { id: sessionId, log } = await admitted.openSession();
   const report = new SessionReport(ctx.client, sessionId, log);
-  let credentials: Credentials;
+  let login: ReturnType<typeof upstreamLogin>;
   let upstream: UpstreamSession;
+  const channel = ctx.tunnels.openChannel(lookup.socket.dnsname, admitted.origin);
+  channel.catch(() => {});
   try {
-    const channel = ctx.tunnels.openChannel(lookup.socket.dnsname, admitted.origin);
-    channel.catch(() => {});
-    credentials = await ctx.client.post('/api/v1/proxy/sessions/{session_id}/database-upstream', {
+    const credentials = await ctx.client.post('/api/v1/proxy/sessions/{session_id}/database-upstream', {
       params: { path: { session_id: sessionId } },
     });
+    login = upstreamLogin(credentials, parameters);
     const relay = PostgresRelay.upstreamParameters(parameters, database);
     const restricted = await PostgresRelay.restriction(admitted, database);
     if (restricted.readOnly) relay.set('default_transaction_read_only', 'on');
@@ -89,10 +91,15 @@ export async function carryPostgresSession(ctx: ConnectionContext, admitted: Adm
       relay.set('standard_conforming_strings', 'on');
     }
     await loadClassifier();
-    upstream = await loginUpstream(await channel, upstreamLogin(credentials, parameters), relay);
+    upstream = await loginUpstream(await channel, login, relay);
   } catch (error) {
+    // Opened in parallel with the login's preparation: never left open when that fails.
+    channel.then((opened) => opened.destroy()).catch(() => {});
     const reason =
-      error instanceof TunnelError || error instanceof StartupRefusal || error instanceof UpstreamLoginError
+      error instanceof TunnelError ||
+      error instanceof StartupRefusal ||
+      error instanceof UpstreamLoginError ||
+      error instanceof UnresolvedSecretError
         ? error.message
         : `the upstream could not be reached: ${(error as Error).message}`;
     const code = error instanceof StartupRefusal ? '42501' : ((error as { code?: string }).code ?? '08006');
@@ -100,7 +107,7 @@ export async function carryPostgresSession(ctx: ConnectionContext, admitted: Adm
     await report.end({ result: error instanceof StartupRefusal ? 'denied' : 'failed', reason });
     return;
   }
-  report.event('db.login', { database, upstream_user: upstreamLogin(credentials, parameters).username });
+  report.event('db.login', { database, upstream_user: login.username });
   let queryLog: QueryLog | undefined;
   if (lookup.socket.recording_enabled) {
     queryLog = await startQueryLog(
@@ -110,7 +117,7 @@ export async function carryPostgresSession(ctx: ConnectionContext, admitted: Adm
         session_id: sessionId,
         socket: lookup.socket.name,
         identity: identity.label,
-        upstream_user: upstreamLogin(credentials, parameters).username,
+        upstream_user: login.username,
         database,
       },
       log,
@@ -133,7 +140,7 @@ export async function carryPostgresSession(ctx: ConnectionContext, admitted: Adm
     cancel: (processId, secretKey) =>
       sendCancel(
         ctx.tunnels.openChannel(lookup.socket.dnsname, admitted.origin),
-        upstreamLogin(credentials, parameters),
+        login,
         processId,
         secretKey,
       ),
@@ -168,7 +175,7 @@ function upstreamLogin(credentials: Credentials, parameters: Map<string, string>
     hostname: credentials.hostname,
     // A socket without a user logs in as the name the client gave (no_auth upstreams, trust).
     username: credentials.username ?? parameters.get('user') ?? 'postgres',
-    password: credentials.password,
+    password: literalSecret(credentials.password, 'password'),
     tls: credentials.tls,
   };
 }

@@ -6,6 +6,7 @@
 import type { Duplex } from 'node:stream';
 import { type Border0Client, Border0Error } from '@border0/sdk';
 import ssh2 from 'ssh2';
+import { literalSecret } from '../session/secret-reference.js';
 import { generateEd25519Key } from '../tunnel/host-key.js';
 import type { ChannelOrigin } from '../tunnel/tunnel-connection.js';
 import { TunnelError } from '../tunnel/tunnel-error.js';
@@ -66,6 +67,13 @@ export async function connectUpstream(request: UpstreamRequest): Promise<Upstrea
       throw new UpstreamError(`cannot get the upstream login: ${describe(error)}`);
     });
 
+  try {
+    literalSecret(credentials.password, 'password');
+    literalSecret(credentials.private_key, 'private key');
+  } catch (error) {
+    request.channel.destroy();
+    throw new UpstreamError((error as Error).message);
+  }
   const ssh = new ssh2.Client();
   let hostKeyTrust: UpstreamConnection['hostKeyTrust'] = 'known';
   let hostKeyProblem: string | undefined;
