@@ -52,6 +52,7 @@ let env: Record<string, string>;
 let proxyPort: number;
 let admin: ReturnType<typeof createClient>;
 let connectorId: string;
+let proxyPid: number;
 
 /** psql through a listener, with no password anywhere (PGPASSWORD unset, never prompted). */
 function psql(port: number, args: string[], database = 'shop') {
@@ -166,12 +167,14 @@ beforeAll(async () => {
   env.BORDER0_API_URL = api.url;
   proxyPort = await freePort();
   const proxyToken = readFileSync(join(dataDir, 'proxy-token'), 'utf8').trim();
-  await daemon(
-    process.execPath,
-    [BIN, 'proxy', 'start', '--token', proxyToken, '--port', String(proxyPort), '--name', 'p1'],
-    env,
-    /proxy p1 listening/,
-  );
+  proxyPid = (
+    await daemon(
+      process.execPath,
+      [BIN, 'proxy', 'start', '--token', proxyToken, '--port', String(proxyPort), '--name', 'p1'],
+      env,
+      /proxy p1 listening/,
+    )
+  ).child.pid!;
   admin = createClient({
     baseUrl: api.url,
     token: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim(),
@@ -528,6 +531,44 @@ describe('a PostgreSQL socket', () => {
       5000,
     );
   }, 60_000);
+
+  it('streams a million-row result without holding it: the proxy’s memory stays bounded', async () => {
+    const peak = () =>
+      Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${proxyPid}/status`, 'utf8'))?.[1]) * 1024;
+    const before = peak();
+    const result = await psql(port, [
+      '-Atc',
+      "select count(*) from (select g, repeat('x', 100) from generate_series(1, 1000000) g) s",
+    ]);
+    expect(result.stdout.trim()).toBe('1000000');
+    // The rows themselves, through the proxy: about 110 MB.
+    const rows = spawn(
+      'psql',
+      [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-U',
+        'nobody',
+        '-d',
+        'shop',
+        '-w',
+        '-X',
+        '-At',
+        '-c',
+        "select g, repeat('x', 100) from generate_series(1, 1000000) g",
+      ],
+      {
+        env: { ...process.env, PGPASSWORD: '' },
+      },
+    );
+    let bytes = 0;
+    rows.stdout.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    await new Promise((resolve) => rows.once('exit', resolve));
+    expect(bytes).toBeGreaterThan(100_000_000);
+    expect(peak() - before).toBeLessThan(64 * 1024 * 1024);
+  }, 120_000);
 
   it('closes a client that sends garbage, and other sessions go on', async () => {
     const client = new pg.Client({ host: '127.0.0.1', port, user: 'nobody', database: 'shop' });
