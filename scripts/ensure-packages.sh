@@ -7,6 +7,7 @@
 #   redis-server   the upstream of the end-to-end TLS socket test, reached with redis-cli (redis-tools)
 #   psql, pgbench  PostgreSQL's own clients, through database sockets (postgresql-client, postgresql-contrib)
 #   pgbouncer      the connection pooler the database benchmark compares with
+#   psycopg2, PyMySQL  drivers nobody here wrote, through database sockets (Debian's python3 modules)
 set -euo pipefail
 declare -A package_of=([openssl]=openssl [ssh-keygen]=openssh-client [ssh]=openssh-client [scp]=openssh-client
   [sftp]=openssh-client [sshd]=openssh-server [redis-server]=redis-server [redis-cli]=redis-tools
@@ -15,6 +16,11 @@ missing=()
 for tool in "${!package_of[@]}"; do
   # sbin tools (sshd) are not on every user's PATH: look there too.
   command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || missing+=("${package_of[$tool]}")
+done
+# Python modules are looked for with Debian's own interpreter (a PATH python3 may be another one).
+declare -A module_of=([psycopg2]=python3-psycopg2 [pymysql]=python3-pymysql)
+for module in "${!module_of[@]}"; do
+  /usr/bin/python3 -c "import $module" >/dev/null 2>&1 || missing+=("${module_of[$module]}")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 # One package brings several tools: name each once.

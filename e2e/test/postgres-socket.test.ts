@@ -293,8 +293,65 @@ describe('a PostgreSQL socket', () => {
     } finally {
       await client.end();
     }
+    // psycopg2 (Debian's, over libpq): a parameterised query and a transaction, no password given.
+    const python = execFileSync('/usr/bin/python3', [
+      '-c',
+      [
+        'import psycopg2, sys',
+        `c = psycopg2.connect(host="127.0.0.1", port=${port}, user="nobody", dbname="shop")`,
+        'cur = c.cursor()',
+        'cur.execute("select name from items where id = %s", (2,))',
+        'print(cur.fetchone()[0])',
+        'cur.execute("insert into items values (%s, %s)", (7, "fig"))',
+        'c.rollback()',
+        'cur.execute("select count(*) from items")',
+        'print(cur.fetchone()[0])',
+      ].join('\n'),
+    ]).toString();
+    expect(python.split('\n')).toEqual(['pear', '2', '']);
+    // pgbench's own prepared statements.
+    const bench = execFileSync(
+      'pgbench',
+      [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-U',
+        'nobody',
+        '-n',
+        '-M',
+        'prepared',
+        '-t',
+        '50',
+        '-f',
+        '-',
+        'shop',
+      ],
+      {
+        input: 'select name from items where id = 1;\n',
+      },
+    ).toString();
+    expect(bench).toMatch(/number of transactions actually processed: 50\/50/);
     const copied = await psql(port, ['-c', '\\copy (select id, name from items order by id) to stdout']);
     expect(copied.stdout).toBe('1\tapple\n2\tpear\n');
+    const copyIn = [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-U',
+      'nobody',
+      '-d',
+      'shop',
+      '-w',
+      '-X',
+      '-v',
+      'ON_ERROR_STOP=1',
+    ];
+    execFileSync('psql', [...copyIn, '-c', '\\copy items from stdin'], { input: '10\tgrape\n11\tlime\n' });
+    expect(cluster.sql('select name from items where id >= 10 order by id', 'shop')).toBe('grape\nlime\n');
+    cluster.sql('delete from items where id >= 10', 'shop');
   }, 30_000);
 
   it('under read_only: reads pass, writes are refused with 42501 and the session goes on', async () => {
