@@ -77,7 +77,7 @@ export function registerClientDbCommand(group: Command): void {
         const credentials = () => clientCredentials(client, ctx.configDir, org.name, ctx.identity());
         // Every connection of this listener goes to the same proxy: a cancel must reach the proxy of its session.
         const server = await listenThroughProxy(
-          parseHostPort(options.listen ?? '127.0.0.1:0', '--listen'),
+          options.listen ? parseHostPort(options.listen, '--listen') : { host: '127.0.0.1', port: 0 },
           () => credentials().then((current) => openThroughProxy(proxy, socket.dnsname, current)),
         );
         const { address: host, port } = server.address() as { address: string; port: number };

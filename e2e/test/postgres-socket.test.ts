@@ -251,6 +251,24 @@ describe('a PostgreSQL socket', () => {
     }
   }, 60_000);
 
+  it('border0 client db --exec psql starts psql already connected, and exits with its code', async () => {
+    const proxy = ['--proxy', `127.0.0.1:${proxyPort}`];
+    const ran = await border0(
+      ['client', 'db', 'pg', '--exec', 'psql', ...proxy, '--', '-Atc', 'select 40 + 2'],
+      env,
+    );
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout.trim()).toBe('42');
+    const failed = await border0(
+      ['client', 'db', 'pg', '--exec', 'psql', ...proxy, '--', '-Atc', 'select nothing'],
+      env,
+    );
+    expect(failed.code).not.toBe(0);
+    const wrong = await border0(['client', 'db', 'pg', '--exec', 'mysql', ...proxy], env);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/mysql does not speak postgres/);
+  }, 60_000);
+
   it('reaches the upstream over TLS, verified against the socket’s CA (full), or only encrypted (none)', async () => {
     const encrypted = 'select ssl from pg_stat_ssl where pid = pg_backend_pid()';
     for (const socket of ['pg-tls-full', 'pg-tls-name', 'pg-tls-none']) {
