@@ -1,19 +1,23 @@
 /** /api/v1/connectors: the agents that carry sockets' traffic, and their tokens. Addressable by id or name. */
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
-import { sql } from 'kysely';
 import { authorize } from '../platform/auth/authorize.js';
-import { refLookup } from '../platform/db/ref-lookup.js';
 import { refParams } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
 import { checkIfMatch, etagOf } from '../platform/http/etag.js';
 import { createIdempotent, mutate } from '../platform/http/mutation.js';
 import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
-import { newId } from '../platform/ids.js';
 import type { Services } from '../services.js';
 import { addOwnedTokenRoutes } from '../tokens/owned-token-routes.js';
 import { Connector, ConnectorCreate, ConnectorPage, ConnectorUpdate } from './connector-schemas.js';
-import { connectorToApi } from './connector-store.js';
+import {
+  connectorToApi,
+  deleteConnector,
+  findConnector,
+  insertConnector,
+  listConnectors,
+  updateConnector,
+} from './connector-store.js';
 
 const tags = ['Connectors'];
 
@@ -39,8 +43,6 @@ const routes = resourceRoutes({
   },
 });
 
-const findConnector = refLookup('connectors');
-
 export function connectorRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
 
@@ -48,14 +50,7 @@ export function connectorRoutes(services: Services) {
     const { orgId } = authorize(c, 'connectors:read');
     const q = c.req.valid('query');
     const after = decodeCursor(q.cursor);
-    const rows = await services.db
-      .selectFrom('connectors')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .$if(after !== undefined, (qb) => qb.where('id', '>', after!))
-      .orderBy('id')
-      .limit(q.limit + 1)
-      .execute();
+    const rows = await listConnectors(services.db, orgId, { after, limit: q.limit });
     return c.json(toPage(rows, q.limit, connectorToApi), 200);
   });
 
@@ -68,11 +63,7 @@ export function connectorRoutes(services: Services) {
       'createConnector',
       body,
       async (trx, audit) => {
-        const id = newId();
-        await trx
-          .insertInto('connectors')
-          .values({ id, org_id: orgId, name: body.name, description: body.description ?? null })
-          .execute();
+        const id = await insertConnector(trx, orgId, body);
         await audit({
           action: 'connector.create',
           resource_type: 'connector',
@@ -101,17 +92,7 @@ export function connectorRoutes(services: Services) {
     const updated = await mutate(c, services, async (trx, audit) => {
       const row = await findConnector(trx, orgId, c.req.valid('param').connector);
       checkIfMatch(c, row.version);
-      await trx
-        .updateTable('connectors')
-        .set({
-          ...(body.name !== undefined && { name: body.name }),
-          ...(body.description !== undefined && { description: body.description }),
-          updated_at: new Date(),
-          version: row.version + 1,
-        })
-        .where('id', '=', row.id)
-        .where('org_id', '=', orgId)
-        .execute();
+      await updateConnector(trx, row, body);
       await audit({
         action: 'connector.update',
         resource_type: 'connector',
@@ -129,25 +110,12 @@ export function connectorRoutes(services: Services) {
     await mutate(c, services, async (trx, audit) => {
       const row = await findConnector(trx, orgId, c.req.valid('param').connector);
       checkIfMatch(c, row.version);
-      // Sockets keep connector ids in a JSON array, which no foreign key covers: drop this one from them.
-      const detached = await trx
-        .updateTable('sockets')
-        .set({
-          connector_ids: sql`connector_ids - ${row.id}::text`,
-          updated_at: new Date(),
-          version: sql`version + 1`,
-        })
-        .where('org_id', '=', orgId)
-        .where(sql<boolean>`connector_ids @> ${JSON.stringify([row.id])}::jsonb`)
-        .returning('id')
-        .execute();
-      // Its tokens go with it (foreign key cascade).
-      await trx.deleteFrom('connectors').where('id', '=', row.id).where('org_id', '=', orgId).execute();
+      const detached = await deleteConnector(trx, row);
       await audit({
         action: 'connector.delete',
         resource_type: 'connector',
         resource_id: row.id,
-        details: { name: row.name, sockets_detached: detached.map((s) => s.id) },
+        details: { name: row.name, sockets_detached: detached },
       });
     });
     return c.body(null, 204);

@@ -1,7 +1,7 @@
 /** /api/v1/groups: named sets of members that policies can grant access to. Addressable by id or name. */
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
-import { memberQuery } from '../members/member-store.js';
+import { findMemberByEmail } from '../members/member-store.js';
 import { authorize } from '../platform/auth/authorize.js';
 import type { Database } from '../platform/db/schema.js';
 import {
@@ -17,10 +17,22 @@ import { createIdempotent, mutate } from '../platform/http/mutation.js';
 import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { ApiError, invalid, notFound } from '../platform/http/problem.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
-import { newId } from '../platform/ids.js';
 import type { Services } from '../services.js';
 import { Group, GroupCreate, GroupMemberAdd, GroupPage, GroupUpdate } from './group-schemas.js';
-import { bumpGroup, findGroup, type GroupRow, groupMembers, groupToApi } from './group-store.js';
+import {
+  addToGroup,
+  bumpGroup,
+  deleteGroup,
+  findGroup,
+  type GroupRow,
+  groupMembers,
+  groupToApi,
+  insertGroup,
+  isInGroup,
+  listGroups,
+  removeFromGroup,
+  updateGroup,
+} from './group-store.js';
 
 const tags = ['Groups'];
 const GroupParams = refParams('group', 'Group id or name.');
@@ -81,14 +93,7 @@ export function groupRoutes(services: Services) {
     const { orgId } = authorize(c, 'members:read');
     const q = c.req.valid('query');
     const after = decodeCursor(q.cursor);
-    const rows = await services.db
-      .selectFrom('groups')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .$if(after !== undefined, (qb) => qb.where('id', '>', after!))
-      .orderBy('id')
-      .limit(q.limit + 1)
-      .execute();
+    const rows = await listGroups(services.db, orgId, { after, limit: q.limit });
     const members = await groupMembers(
       services.db,
       orgId,
@@ -109,11 +114,7 @@ export function groupRoutes(services: Services) {
       'createGroup',
       body,
       async (trx, audit) => {
-        const id = newId();
-        await trx
-          .insertInto('groups')
-          .values({ id, org_id: orgId, name: body.name, description: body.description ?? null })
-          .execute();
+        const id = await insertGroup(trx, orgId, body);
         await audit({
           action: 'group.create',
           resource_type: 'group',
@@ -142,17 +143,7 @@ export function groupRoutes(services: Services) {
     const { row, result } = await mutate(c, services, async (trx, audit) => {
       const current = await findGroup(trx, orgId, c.req.valid('param').group);
       checkIfMatch(c, current.version);
-      await trx
-        .updateTable('groups')
-        .set({
-          ...(body.name !== undefined && { name: body.name }),
-          ...(body.description !== undefined && { description: body.description }),
-          updated_at: new Date(),
-          version: current.version + 1,
-        })
-        .where('id', '=', current.id)
-        .where('org_id', '=', orgId)
-        .execute();
+      await updateGroup(trx, current, body);
       await audit({
         action: 'group.update',
         resource_type: 'group',
@@ -171,7 +162,7 @@ export function groupRoutes(services: Services) {
     await mutate(c, services, async (trx, audit) => {
       const row = await findGroup(trx, orgId, c.req.valid('param').group);
       checkIfMatch(c, row.version);
-      await trx.deleteFrom('groups').where('id', '=', row.id).where('org_id', '=', orgId).execute();
+      await deleteGroup(trx, row);
       await audit({
         action: 'group.delete',
         resource_type: 'group',
@@ -187,25 +178,14 @@ export function groupRoutes(services: Services) {
     const { email } = c.req.valid('json');
     const { row, result } = await mutate(c, services, async (trx, audit) => {
       const current = await findGroup(trx, orgId, c.req.valid('param').group);
-      const member = await memberQuery(trx, orgId)
-        .where('u.email', '=', email.toLowerCase())
-        .executeTakeFirst();
+      const member = await findMemberByEmail(trx, orgId, email);
       if (!member) throw invalid('email', `${email} is not a member of this organization`);
-      const already = await trx
-        .selectFrom('group_members')
-        .select('user_id')
-        .where('group_id', '=', current.id)
-        .where('user_id', '=', member.id)
-        .executeTakeFirst();
-      if (already) {
+      if (await isInGroup(trx, current, member.id)) {
         throw new ApiError('conflict', `email: ${member.email} is already in the group ${current.name}`, [
           { field: 'email', message: 'is already in the group' },
         ]);
       }
-      await trx
-        .insertInto('group_members')
-        .values({ org_id: orgId, group_id: current.id, user_id: member.id })
-        .execute();
+      await addToGroup(trx, current, member.id);
       await audit({
         action: 'group.member_add',
         resource_type: 'group',
@@ -226,25 +206,13 @@ export function groupRoutes(services: Services) {
       const current = await findGroup(trx, orgId, params.group);
       checkIfMatch(c, current.version);
       const ref = params.member;
-      const removed = await trx
-        .deleteFrom('group_members')
-        .where('org_id', '=', orgId)
-        .where('group_id', '=', current.id)
-        .where('user_id', 'in', (eb) =>
-          eb
-            .selectFrom('memberships')
-            .select('user_id')
-            .where('org_id', '=', orgId)
-            .where((w) => w.or([w('user_id', '=', ref), w('email', '=', ref.toLowerCase())])),
-        )
-        .returning('user_id')
-        .execute();
+      const removed = await removeFromGroup(trx, current, ref);
       if (removed.length === 0) throw notFound(`member ${ref} of the group ${current.name}`);
       await audit({
         action: 'group.member_remove',
         resource_type: 'group',
         resource_id: current.id,
-        details: { name: current.name, user_id: removed[0]!.user_id },
+        details: { name: current.name, user_id: removed[0]! },
       });
       await bumpGroup(trx, current);
     });

@@ -2,16 +2,99 @@
 import type { Kysely, Selectable } from 'kysely';
 import { refLookup } from '../platform/db/ref-lookup.js';
 import type { Database, GroupsTable } from '../platform/db/schema.js';
+import { nextVersion } from '../platform/http/etag.js';
+import type { PageRequest } from '../platform/http/pagination.js';
+import { newId } from '../platform/ids.js';
 
 export type GroupRow = Selectable<GroupsTable>;
 
 export const findGroup = refLookup('groups');
 
+export function listGroups(db: Kysely<Database>, orgId: string, page: PageRequest): Promise<GroupRow[]> {
+  return db
+    .selectFrom('groups')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .$if(page.after !== undefined, (qb) => qb.where('id', '>', page.after!))
+    .orderBy('id')
+    .limit(page.limit + 1)
+    .execute();
+}
+
+export async function insertGroup(
+  db: Kysely<Database>,
+  orgId: string,
+  fields: { name: string; description?: string | undefined },
+): Promise<string> {
+  const id = newId();
+  await db
+    .insertInto('groups')
+    .values({ id, org_id: orgId, name: fields.name, description: fields.description ?? null })
+    .execute();
+  return id;
+}
+
+export async function updateGroup(
+  db: Kysely<Database>,
+  row: GroupRow,
+  fields: { name?: string | undefined; description?: string | null | undefined },
+): Promise<void> {
+  await db
+    .updateTable('groups')
+    .set({
+      ...(fields.name !== undefined && { name: fields.name }),
+      ...(fields.description !== undefined && { description: fields.description }),
+      ...nextVersion(row),
+    })
+    .where('id', '=', row.id)
+    .where('org_id', '=', row.org_id)
+    .execute();
+}
+
+export async function deleteGroup(db: Kysely<Database>, row: GroupRow): Promise<void> {
+  await db.deleteFrom('groups').where('id', '=', row.id).where('org_id', '=', row.org_id).execute();
+}
+
+export async function isInGroup(db: Kysely<Database>, row: GroupRow, userId: string): Promise<boolean> {
+  const found = await db
+    .selectFrom('group_members')
+    .select('user_id')
+    .where('group_id', '=', row.id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return found !== undefined;
+}
+
+export async function addToGroup(db: Kysely<Database>, row: GroupRow, userId: string): Promise<void> {
+  await db
+    .insertInto('group_members')
+    .values({ org_id: row.org_id, group_id: row.id, user_id: userId })
+    .execute();
+}
+
+/** Takes the member named by user id or email out of the group; the user ids removed (none or one). */
+export async function removeFromGroup(db: Kysely<Database>, row: GroupRow, memberRef: string) {
+  const removed = await db
+    .deleteFrom('group_members')
+    .where('org_id', '=', row.org_id)
+    .where('group_id', '=', row.id)
+    .where('user_id', 'in', (eb) =>
+      eb
+        .selectFrom('memberships')
+        .select('user_id')
+        .where('org_id', '=', row.org_id)
+        .where((w) => w.or([w('user_id', '=', memberRef), w('email', '=', memberRef.toLowerCase())])),
+    )
+    .returning('user_id')
+    .execute();
+  return removed.map((r) => r.user_id);
+}
+
 /** Membership changes are changes of the group: a new version, so its ETag stays truthful. */
 export async function bumpGroup(db: Kysely<Database>, row: GroupRow): Promise<GroupRow> {
   await db
     .updateTable('groups')
-    .set({ updated_at: new Date(), version: row.version + 1 })
+    .set(nextVersion(row))
     .where('id', '=', row.id)
     .where('org_id', '=', row.org_id)
     .execute();

@@ -1,10 +1,8 @@
 /** /api/v1/members: the people of the organization and their roles. Addressable by user id or email. */
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
-import type { Transaction } from 'kysely';
 import { addMembership, ownAccount } from '../organizations/organization-store.js';
 import { authorize } from '../platform/auth/authorize.js';
 import { canGrant } from '../platform/auth/roles.js';
-import type { Database } from '../platform/db/schema.js';
 import { refParams } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
 import { checkIfMatch, etagOf } from '../platform/http/etag.js';
@@ -14,7 +12,15 @@ import { ApiError, forbidden, invalid } from '../platform/http/problem.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
 import type { Services } from '../services.js';
 import { Member, MemberCreate, MemberListQuery, MemberPage, MemberUpdate } from './member-schemas.js';
-import { findMember, type MemberRow, memberQuery, memberToApi } from './member-store.js';
+import {
+  findMember,
+  listMembers,
+  lockOwners,
+  type MemberRow,
+  memberToApi,
+  removeMember,
+  updateMemberRole,
+} from './member-store.js';
 
 const tags = ['Members'];
 const routes = resourceRoutes({
@@ -58,21 +64,6 @@ const routes = resourceRoutes({
   },
 });
 
-/**
- * The owners of the organization, locked until the transaction ends: two concurrent demotions of the last
- * two owners then see each other's result instead of both succeeding.
- */
-async function lockOwners(trx: Transaction<Database>, orgId: string): Promise<string[]> {
-  const rows = await trx
-    .selectFrom('memberships')
-    .select('user_id')
-    .where('org_id', '=', orgId)
-    .where('role', '=', 'owner')
-    .forUpdate()
-    .execute();
-  return rows.map((r) => r.user_id);
-}
-
 export function memberRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
   const toApi = (row: MemberRow) => Member.parse(memberToApi(row));
@@ -80,17 +71,12 @@ export function memberRoutes(services: Services) {
   app.openapi(routes.list, async (c) => {
     const { orgId } = authorize(c, 'members:read');
     const q = c.req.valid('query');
-    let query = memberQuery(services.db, orgId);
-    const after = decodeCursor(q.cursor);
-    if (after) query = query.where('u.id', '>', after);
-    if (q.role) query = query.where('m.role', '=', q.role);
-    if (q.search) {
-      query = query.where('u.email', 'ilike', `%${q.search.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
-    }
-    const rows = await query
-      .orderBy('u.id')
-      .limit(q.limit + 1)
-      .execute();
+    const rows = await listMembers(
+      services.db,
+      orgId,
+      { after: decodeCursor(q.cursor), limit: q.limit },
+      { role: q.role, search: q.search },
+    );
     return c.json(toPage(rows, q.limit, toApi), 200);
   });
 
@@ -151,12 +137,7 @@ export function memberRoutes(services: Services) {
           );
         }
       }
-      await trx
-        .updateTable('memberships')
-        .set({ role, updated_at: new Date(), version: row.version + 1 })
-        .where('org_id', '=', principal.orgId)
-        .where('user_id', '=', row.id)
-        .execute();
+      await updateMemberRole(trx, principal.orgId, row, role);
       await audit({
         action: 'member.update',
         resource_type: 'member',
@@ -185,24 +166,12 @@ export function memberRoutes(services: Services) {
           );
         }
       }
-      await trx
-        .deleteFrom('group_members')
-        .where('org_id', '=', orgId)
-        .where('user_id', '=', row.id)
-        .execute();
-      const revoked = await trx
-        .deleteFrom('tokens')
-        .where('org_id', '=', orgId)
-        .where('kind', '=', 'admin')
-        .where('user_id', '=', row.id)
-        .returning('id')
-        .execute();
-      await trx.deleteFrom('memberships').where('org_id', '=', orgId).where('user_id', '=', row.id).execute();
+      const revoked = await removeMember(trx, orgId, row);
       await audit({
         action: 'member.remove',
         resource_type: 'member',
         resource_id: row.id,
-        details: { email: row.email, role: row.role, tokens_revoked: revoked.length },
+        details: { email: row.email, role: row.role, tokens_revoked: revoked },
       });
     });
     return c.body(null, 204);

@@ -1,5 +1,4 @@
 /** /api/v1/policies: access policies and the sockets they are attached to. Addressable by id or by name. */
-import { appliesToSocket, compilePolicy } from '@border0/sdk/policy';
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import { authorize } from '../platform/auth/authorize.js';
@@ -11,28 +10,30 @@ import { createIdempotent, mutate } from '../platform/http/mutation.js';
 import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { ApiError } from '../platform/http/problem.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
-import { newId } from '../platform/ids.js';
 import type { Services } from '../services.js';
 import { findSocket } from '../sockets/socket-store.js';
 import { Policy, PolicyAttach, PolicyCreate, PolicyListQuery, PolicyUpdate } from './policy-schemas.js';
 import {
   attachedSockets,
+  attachSocket,
   bumpVersion,
   checkGroups,
+  deletePolicy,
+  detachSocket,
   findPolicy,
+  insertPolicy,
+  listPolicies,
   type PolicyRow,
   policyToApi,
   resolveSocket,
   resolveSockets,
   setSockets,
-  toPolicyInput,
+  updatePolicy,
 } from './policy-store.js';
 
 const tags = ['Policies'];
 const PolicyParams = refParams('policy', 'Policy id or name.');
 const AttachmentParams = PolicyParams.extend(refParams('socket', 'Socket id or name.').shape);
-/** Policies scanned per query when filtering by socket, where the filter runs outside the database. */
-const SCAN_BATCH = 500;
 
 const routes = resourceRoutes({
   path: '/policies',
@@ -92,35 +93,18 @@ export function policyRoutes(services: Services) {
     const { orgId } = authorize(c, 'policies:read');
     const q = c.req.valid('query');
     const socket = q.socket ? await resolveSocket(services.db, orgId, q.socket, 'socket') : undefined;
-    let query = services.db.selectFrom('policies').selectAll().where('org_id', '=', orgId);
-    if (q.name) query = query.where('name', '=', q.name);
-    if (q.search) {
-      const pattern = `%${q.search.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-      query = query.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('description', 'ilike', pattern)]));
-    }
-    const matched: (PolicyRow & { socket_ids: string[] })[] = [];
-    let after = decodeCursor(q.cursor);
-    for (;;) {
-      const batch = await query
-        .$if(after !== undefined, (qb) => qb.where('id', '>', after!))
-        .orderBy('id')
-        .limit(socket ? SCAN_BATCH : q.limit + 1)
-        .execute();
-      const attached = await attachedSockets(
-        services.db,
-        orgId,
-        batch.map((row) => row.id),
-      );
-      for (const row of batch) {
-        const candidate = { ...row, socket_ids: attached.get(row.id) ?? [] };
-        if (!socket || appliesToSocket(compilePolicy(toPolicyInput(row, candidate.socket_ids)), socket)) {
-          matched.push(candidate);
-        }
-      }
-      if (!socket || batch.length < SCAN_BATCH || matched.length > q.limit) break;
-      after = batch.at(-1)!.id;
-    }
-    const page = toPage(matched.slice(0, q.limit + 1), q.limit, (row) => toApi(row, row.socket_ids));
+    const rows = await listPolicies(
+      services.db,
+      orgId,
+      { after: decodeCursor(q.cursor), limit: q.limit },
+      { name: q.name, search: q.search, socket },
+    );
+    const attached = await attachedSockets(
+      services.db,
+      orgId,
+      rows.slice(0, q.limit).map((row) => row.id),
+    );
+    const page = toPage(rows, q.limit, (row) => toApi(row, attached.get(row.id) ?? []));
     return c.json(page, 200);
   });
 
@@ -135,19 +119,7 @@ export function policyRoutes(services: Services) {
       async (trx, audit) => {
         await checkGroups(trx, orgId, body.document.condition.who?.group);
         const socketIds = await resolveSockets(trx, orgId, body.sockets);
-        const id = newId();
-        await trx
-          .insertInto('policies')
-          .values({
-            id,
-            org_id: orgId,
-            name: body.name,
-            description: body.description ?? null,
-            document: JSON.stringify(body.document),
-            org_wide: body.org_wide,
-            tag_rules: JSON.stringify(body.tag_rules ?? []),
-          })
-          .execute();
+        const id = await insertPolicy(trx, orgId, body);
         await setSockets(trx, orgId, id, socketIds);
         await audit({
           action: 'policy.create',
@@ -179,20 +151,7 @@ export function policyRoutes(services: Services) {
       checkIfMatch(c, row.version);
       if (body.document) await checkGroups(trx, orgId, body.document.condition.who?.group);
       if (body.sockets) await setSockets(trx, orgId, row.id, await resolveSockets(trx, orgId, body.sockets));
-      await trx
-        .updateTable('policies')
-        .set({
-          ...(body.name !== undefined && { name: body.name }),
-          ...(body.description !== undefined && { description: body.description }),
-          ...(body.document !== undefined && { document: JSON.stringify(body.document) }),
-          ...(body.org_wide !== undefined && { org_wide: body.org_wide }),
-          ...(body.tag_rules !== undefined && { tag_rules: JSON.stringify(body.tag_rules) }),
-          updated_at: new Date(),
-          version: row.version + 1,
-        })
-        .where('id', '=', row.id)
-        .where('org_id', '=', orgId)
-        .execute();
+      await updatePolicy(trx, row, body);
       await audit({
         action: 'policy.update',
         resource_type: 'policy',
@@ -210,7 +169,7 @@ export function policyRoutes(services: Services) {
     await mutate(c, services, async (trx, audit) => {
       const row = await findPolicy(trx, orgId, c.req.valid('param').policy);
       checkIfMatch(c, row.version);
-      await trx.deleteFrom('policies').where('id', '=', row.id).where('org_id', '=', orgId).execute();
+      await deletePolicy(trx, row);
       await audit({
         action: 'policy.delete',
         resource_type: 'policy',
@@ -226,13 +185,7 @@ export function policyRoutes(services: Services) {
     const updated = await mutate(c, services, async (trx, audit) => {
       const row = await findPolicy(trx, orgId, c.req.valid('param').policy);
       const socket = await resolveSocket(trx, orgId, c.req.valid('json').socket, 'socket');
-      const inserted = await trx
-        .insertInto('policy_sockets')
-        .values({ org_id: orgId, policy_id: row.id, socket_id: socket.id })
-        .onConflict((oc) => oc.columns(['policy_id', 'socket_id']).doNothing())
-        .returning('socket_id')
-        .execute();
-      if (inserted.length > 0) {
+      if (await attachSocket(trx, row, socket.id)) {
         await bumpVersion(trx, row);
         await audit({
           action: 'policy.attach',
@@ -253,14 +206,7 @@ export function policyRoutes(services: Services) {
     await mutate(c, services, async (trx, audit) => {
       const row = await findPolicy(trx, orgId, params.policy);
       const socket = await findSocket(trx, orgId, params.socket);
-      const removed = await trx
-        .deleteFrom('policy_sockets')
-        .where('org_id', '=', orgId)
-        .where('policy_id', '=', row.id)
-        .where('socket_id', '=', socket.id)
-        .returning('socket_id')
-        .execute();
-      if (removed.length === 0) {
+      if (!(await detachSocket(trx, row, socket.id))) {
         throw new ApiError('not_found', `socket ${params.socket} is not attached to policy ${params.policy}`);
       }
       await bumpVersion(trx, row);

@@ -18,6 +18,8 @@ import { clientIp } from '../platform/http/mutation.js';
 import { ApiError, invalid, notFound } from '../platform/http/problem.js';
 import type { Services } from '../services.js';
 import { SessionParams } from '../sessions/session-schemas.js';
+import { findProxySshSession } from '../sessions/session-store.js';
+import { sshHostKeyOf, trustHostKeyOnFirstUse } from '../sockets/socket-store.js';
 import { PROXY_TAG } from './proxy-routes.js';
 import {
   SshHostKeyReport,
@@ -73,28 +75,7 @@ export function fingerprintOf(line: string): string {
 
 /** The live session that this proxy opened and its ssh socket, or a clear refusal (another proxy's: 404). */
 async function liveSshSession(db: Kysely<Database>, sessionId: string, proxyTokenId: string) {
-  const row = await db
-    .selectFrom('sessions as s')
-    .innerJoin('sockets as k', 'k.id', 's.socket_id')
-    .innerJoin('organizations as o', 'o.id', 's.org_id')
-    .select([
-      's.id',
-      's.org_id',
-      'o.name as org_name',
-      's.result',
-      's.ended_at',
-      's.user_email',
-      's.service_account_name',
-      'k.id as socket_id',
-      'k.name as socket_name',
-      'k.socket_type',
-      'k.upstream',
-      'k.upstream_secrets',
-      'k.ssh_host_key',
-    ])
-    .where('s.id', '=', sessionId)
-    .where('s.proxy_token_id', '=', proxyTokenId)
-    .executeTakeFirst();
+  const row = await findProxySshSession(db, sessionId, proxyTokenId);
   if (!row) throw notFound(`session ${sessionId}`);
   if (row.socket_type !== 'ssh')
     throw new ApiError('conflict', `the socket ${row.socket_name} is not an ssh socket`);
@@ -188,20 +169,9 @@ export function proxySshRoutes(services: Services) {
         );
       }
       // Compare and set: two first connections at once keep one key, and the other is checked against it.
-      const kept = await trx
-        .updateTable('sockets')
-        .set({ ssh_host_key: line, ssh_host_key_trusted_at: new Date() })
-        .where('id', '=', session.socket_id)
-        .where('ssh_host_key', 'is', null)
-        .executeTakeFirst();
-      if (Number(kept.numUpdatedRows) !== 1) {
-        const winner = await trx
-          .selectFrom('sockets')
-          .select('ssh_host_key')
-          .where('id', '=', session.socket_id)
-          .executeTakeFirst();
-        if (winner?.ssh_host_key && fingerprintOf(winner.ssh_host_key) === fingerprint)
-          return 'known' as const;
+      if (!(await trustHostKeyOnFirstUse(trx, session.socket_id, line))) {
+        const winner = await sshHostKeyOf(trx, session.socket_id);
+        if (winner && fingerprintOf(winner) === fingerprint) return 'known' as const;
         throw new ApiError(
           'conflict',
           `the upstream host key changed: ${fingerprint} is not the one just trusted`,

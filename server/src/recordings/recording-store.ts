@@ -6,6 +6,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { Database, RecordingsTable } from '../platform/db/schema.js';
 import type { Audit } from '../platform/http/mutation.js';
+import type { PageRequest } from '../platform/http/pagination.js';
 import { ApiError, notFound } from '../platform/http/problem.js';
 import { newId } from '../platform/ids.js';
 import type { SessionRow } from '../sessions/session-store.js';
@@ -125,4 +126,17 @@ export async function endRecording(
   if (row.ended_at !== null) return row;
   await trx.updateTable('recordings').set({ ended_at: new Date() }).where('id', '=', row.id).execute();
   return findRecording(trx, orgId, sessionId, id);
+}
+
+/** A page of the session's recordings, oldest first. */
+export function listRecordingRows(db: Kysely<Database>, session: SessionRow, page: PageRequest) {
+  return db
+    .selectFrom('recordings')
+    .selectAll()
+    .where('org_id', '=', session.org_id)
+    .where('session_id', '=', session.id)
+    .$if(page.after !== undefined, (qb) => qb.where('id', '>', page.after!))
+    .orderBy('id')
+    .limit(page.limit + 1)
+    .execute();
 }

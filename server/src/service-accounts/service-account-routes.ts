@@ -1,10 +1,7 @@
 /** /api/v1/service-accounts: non-human principals and their tokens. Addressable by id or name. */
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
-import type { Selectable } from 'kysely';
 import { authorize } from '../platform/auth/authorize.js';
 import { canGrant, type Role } from '../platform/auth/roles.js';
-import { refLookup } from '../platform/db/ref-lookup.js';
-import type { ServiceAccountsTable } from '../platform/db/schema.js';
 import { refParams } from '../platform/http/common-schemas.js';
 import type { AppEnv, Principal } from '../platform/http/env.js';
 import { checkIfMatch, etagOf } from '../platform/http/etag.js';
@@ -12,7 +9,6 @@ import { createIdempotent, mutate } from '../platform/http/mutation.js';
 import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { forbidden } from '../platform/http/problem.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
-import { newId } from '../platform/ids.js';
 import type { Services } from '../services.js';
 import { addOwnedTokenRoutes } from '../tokens/owned-token-routes.js';
 import {
@@ -21,6 +17,14 @@ import {
   ServiceAccountPage,
   ServiceAccountUpdate,
 } from './service-account-schemas.js';
+import {
+  deleteServiceAccount,
+  findServiceAccount,
+  insertServiceAccount,
+  listServiceAccounts,
+  type ServiceAccountRow,
+  updateServiceAccount,
+} from './service-account-store.js';
 
 const tags = ['Service accounts'];
 const routes = resourceRoutes({
@@ -41,9 +45,6 @@ const routes = resourceRoutes({
     delete: { operationId: 'deleteServiceAccount', description: 'Its tokens stop working at once.' },
   },
 });
-
-type ServiceAccountRow = Selectable<ServiceAccountsTable>;
-const findServiceAccount = refLookup('service_accounts');
 
 /** Managing an account (or minting its tokens) is granting its role: an admin cannot touch an owner's. */
 function checkGrant(principal: Principal, role: string) {
@@ -68,14 +69,7 @@ export function serviceAccountRoutes(services: Services) {
     const { orgId } = authorize(c, 'members:read');
     const q = c.req.valid('query');
     const after = decodeCursor(q.cursor);
-    const rows = await services.db
-      .selectFrom('service_accounts')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .$if(after !== undefined, (qb) => qb.where('id', '>', after!))
-      .orderBy('id')
-      .limit(q.limit + 1)
-      .execute();
+    const rows = await listServiceAccounts(services.db, orgId, { after, limit: q.limit });
     return c.json(toPage(rows, q.limit, toApi), 200);
   });
 
@@ -89,17 +83,7 @@ export function serviceAccountRoutes(services: Services) {
       'createServiceAccount',
       body,
       async (trx, audit) => {
-        const id = newId();
-        await trx
-          .insertInto('service_accounts')
-          .values({
-            id,
-            org_id: principal.orgId,
-            name: body.name,
-            description: body.description ?? null,
-            role: body.role,
-          })
-          .execute();
+        const id = await insertServiceAccount(trx, principal.orgId, body);
         await audit({
           action: 'service_account.create',
           resource_type: 'service_account',
@@ -131,27 +115,7 @@ export function serviceAccountRoutes(services: Services) {
       checkIfMatch(c, row.version);
       checkGrant(principal, row.role);
       if (body.role !== undefined) checkGrant(principal, body.role);
-      await trx
-        .updateTable('service_accounts')
-        .set({
-          ...(body.name !== undefined && { name: body.name }),
-          ...(body.description !== undefined && { description: body.description }),
-          ...(body.role !== undefined && { role: body.role }),
-          updated_at: new Date(),
-          version: row.version + 1,
-        })
-        .where('id', '=', row.id)
-        .where('org_id', '=', orgId)
-        .execute();
-      // Authentication reads the account's role; the tokens' copy is kept in step so listings tell the truth.
-      if (body.role !== undefined) {
-        await trx
-          .updateTable('tokens')
-          .set({ role: body.role })
-          .where('org_id', '=', orgId)
-          .where('service_account_id', '=', row.id)
-          .execute();
-      }
+      await updateServiceAccount(trx, row, body);
       await audit({
         action: 'service_account.update',
         resource_type: 'service_account',
@@ -170,12 +134,7 @@ export function serviceAccountRoutes(services: Services) {
       const row = await findServiceAccount(trx, principal.orgId, c.req.valid('param').service_account);
       checkIfMatch(c, row.version);
       checkGrant(principal, row.role);
-      // Its tokens go with it (foreign key cascade).
-      await trx
-        .deleteFrom('service_accounts')
-        .where('id', '=', row.id)
-        .where('org_id', '=', principal.orgId)
-        .execute();
+      await deleteServiceAccount(trx, row);
       await audit({
         action: 'service_account.delete',
         resource_type: 'service_account',

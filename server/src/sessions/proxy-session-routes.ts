@@ -30,6 +30,7 @@ import {
   insertSessionEvent,
   proxySessionOrganization,
   reportSessionProgress,
+  socketOrganization,
 } from './session-store.js';
 
 const tags = [PROXY_TAG];
@@ -93,13 +94,8 @@ export function proxySessionRoutes(services: Services) {
     const proxy = authorizeProxy(c);
     const { socket_id, ...body } = c.req.valid('json');
     checkSessionIdentity(body);
-    const located = await services.db
-      .selectFrom('sockets')
-      .select('org_id')
-      .where('id', '=', socket_id)
-      .executeTakeFirst();
-    if (!located) throw noSocket(socket_id);
-    const orgId = located.org_id;
+    const orgId = await socketOrganization(services.db, socket_id);
+    if (!orgId) throw noSocket(socket_id);
     const { status, body: created } = await createIdempotent(
       c,
       services,

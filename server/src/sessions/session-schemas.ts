@@ -71,6 +71,8 @@ export const SessionListQuery = z.object({
 });
 
 /** What a proxy says of a new session besides its socket (see ProxySessionCreate). */
+export type SessionListQueryValue = z.infer<typeof SessionListQuery>;
+
 export const SessionCreate = z.strictObject({
   user_email: Email.optional(),
   service_account: z.string().min(1).max(63).optional().openapi({ description: 'Service account name.' }),

@@ -1,6 +1,6 @@
 /** /api/v1/sockets: published services. Addressable by id or by name. */
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
-import { sql } from 'kysely';
+import { unknownConnector } from '../connectors/connector-store.js';
 import { authorize } from '../platform/auth/authorize.js';
 import { errors, jsonResponse, pageOf, refParams } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
@@ -9,20 +9,22 @@ import { createIdempotent, mutate } from '../platform/http/mutation.js';
 import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { ApiError, invalid } from '../platform/http/problem.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
-import { newId } from '../platform/ids.js';
 import type { Services } from '../services.js';
 import { Socket, SocketCreate, SocketListQuery, SocketUpdate } from './socket-schemas.js';
 import {
+  clearSshHostKey,
+  deleteSocket,
   findSocket,
-  hostKeyResetOnMove,
+  insertSocket,
+  listSockets,
   type SocketRow,
   socketToApi,
-  upstreamColumns,
+  updateSocket,
 } from './socket-store.js';
 
 const tags = ['Sockets'];
 const SocketParams = refParams('socket', 'Socket id or name.');
-const clearSshHostKey = createRoute({
+const clearSshHostKeyRoute = createRoute({
   tags,
   method: 'delete',
   path: '/sockets/{socket}/ssh-host-key',
@@ -63,48 +65,15 @@ export function socketRoutes(services: Services) {
     orgId: string,
     ids: string[],
   ) {
-    if (ids.length === 0) return;
-    const found = await trx
-      .selectFrom('connectors')
-      .select('id')
-      .where('org_id', '=', orgId)
-      .where('id', 'in', ids)
-      .execute();
-    const missing = ids.find((id) => !found.some((f) => f.id === id));
+    const missing = await unknownConnector(trx, orgId, ids);
     if (missing) throw invalid('connector_ids', `no connector ${missing} in this organization`);
   }
 
   app.openapi(routes.list, async (c) => {
     const { orgId } = authorize(c, 'sockets:read');
     const q = c.req.valid('query');
-    let query = services.db
-      .selectFrom('sockets as s')
-      .innerJoin('organizations as o', 'o.id', 's.org_id')
-      .selectAll('s')
-      .select('o.name as org_name')
-      .where('s.org_id', '=', orgId);
-    const after = decodeCursor(q.cursor);
-    if (after) query = query.where('s.id', '>', after);
-    if (q.socket_type) query = query.where('s.socket_type', '=', q.socket_type);
-    if (q.name) query = query.where('s.name', '=', q.name);
-    if (q.tag) {
-      const wanted = Object.fromEntries(q.tag.split(',').map((pair) => pair.split(/:(.*)/s).slice(0, 2)));
-      query = query.where(sql<boolean>`s.tags @> ${JSON.stringify(wanted)}::jsonb`);
-    }
-    if (q.search) {
-      const pattern = `%${q.search.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-      query = query.where((eb) =>
-        eb.or([
-          eb('s.name', 'ilike', pattern),
-          eb('s.display_name', 'ilike', pattern),
-          eb('s.description', 'ilike', pattern),
-        ]),
-      );
-    }
-    const rows = await query
-      .orderBy('s.id')
-      .limit(q.limit + 1)
-      .execute();
+    const { cursor, limit, ...filters } = q;
+    const rows = await listSockets(services.db, orgId, { after: decodeCursor(cursor), limit }, filters);
     return c.json(toPage(rows, q.limit, toApi), 200);
   });
 
@@ -122,23 +91,7 @@ export function socketRoutes(services: Services) {
       body,
       async (trx, audit) => {
         await checkConnectors(trx, orgId, body.connector_ids ?? []);
-        const id = newId();
-        await trx
-          .insertInto('sockets')
-          .values({
-            id,
-            org_id: orgId,
-            name: body.name,
-            display_name: body.display_name ?? null,
-            description: body.description ?? null,
-            socket_type: body.socket_type,
-            tags: JSON.stringify(body.tags ?? {}),
-            recording_enabled: body.recording_enabled ?? body.socket_type !== 'http',
-            recording_input_enabled: body.recording_input_enabled ?? false,
-            connector_ids: JSON.stringify(body.connector_ids ?? []),
-            ...upstreamColumns(services.secrets, body.upstream_configuration),
-          })
-          .execute();
+        const id = await insertSocket(trx, services.secrets, orgId, body);
         await audit({
           action: 'socket.create',
           resource_type: 'socket',
@@ -172,27 +125,7 @@ export function socketRoutes(services: Services) {
       }
       if (body.connector_ids) await checkConnectors(trx, orgId, body.connector_ids);
       checkInputRecording(body.recording_input_enabled, row.socket_type);
-      await trx
-        .updateTable('sockets')
-        .set({
-          ...(body.name !== undefined && { name: body.name }),
-          ...(body.display_name !== undefined && { display_name: body.display_name }),
-          ...(body.description !== undefined && { description: body.description }),
-          ...(body.tags !== undefined && { tags: JSON.stringify(body.tags) }),
-          ...(body.recording_enabled !== undefined && { recording_enabled: body.recording_enabled }),
-          ...(body.recording_input_enabled !== undefined && {
-            recording_input_enabled: body.recording_input_enabled,
-          }),
-          ...(body.connector_ids !== undefined && { connector_ids: JSON.stringify(body.connector_ids) }),
-          ...(body.upstream_configuration &&
-            upstreamColumns(services.secrets, body.upstream_configuration, row)),
-          ...hostKeyResetOnMove(row, body.upstream_configuration),
-          updated_at: new Date(),
-          version: row.version + 1,
-        })
-        .where('id', '=', row.id)
-        .where('org_id', '=', orgId)
-        .execute();
+      await updateSocket(trx, services.secrets, row, body);
       await audit({
         action: 'socket.update',
         resource_type: 'socket',
@@ -214,7 +147,7 @@ export function socketRoutes(services: Services) {
     await mutate(c, services, async (trx, audit) => {
       const row = await findSocket(trx, orgId, c.req.valid('param').socket);
       checkIfMatch(c, row.version);
-      await trx.deleteFrom('sockets').where('id', '=', row.id).where('org_id', '=', orgId).execute();
+      await deleteSocket(trx, row);
       await audit({
         action: 'socket.delete',
         resource_type: 'socket',
@@ -225,23 +158,13 @@ export function socketRoutes(services: Services) {
     return c.body(null, 204);
   });
 
-  app.openapi(clearSshHostKey, async (c) => {
+  app.openapi(clearSshHostKeyRoute, async (c) => {
     const { orgId } = authorize(c, 'sockets:write');
     const row = await mutate(c, services, async (trx, audit) => {
       const found = await findSocket(trx, orgId, c.req.valid('param').socket);
       if (found.socket_type !== 'ssh')
         throw new ApiError('conflict', `the socket ${found.name} is not an ssh socket`);
-      await trx
-        .updateTable('sockets')
-        .set({
-          ssh_host_key: null,
-          ssh_host_key_trusted_at: null,
-          version: found.version + 1,
-          updated_at: new Date(),
-        })
-        .where('id', '=', found.id)
-        .where('org_id', '=', orgId)
-        .execute();
+      await clearSshHostKey(trx, found);
       await audit({
         action: 'socket.ssh_host_key.clear',
         resource_type: 'socket',
