@@ -225,7 +225,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'device-login-password',
     what: 'a device login is approved only with the account’s password',
-    file: 'server/src/login/device-login.ts',
+    file: 'server/src/login/device-login-store.ts',
     find: '    if (await verifyPassword(input.password, hash)) verified.add(id);',
     replace: '    verified.add(id);',
     tests: [server('src/login/device-login.test.ts', 'pglite')],
@@ -413,7 +413,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'lapsed-sessions-end',
     what: 'the control plane ends the sessions of a proxy that stopped reporting them',
-    file: 'server/src/sessions/session-lease.ts',
+    file: 'server/src/sessions/session-lease-store.ts',
     find: "            .where('last_seen_at', '<', cutoff)",
     replace: "            .where('last_seen_at', '<', new Date(0))",
     tests: [server('src/sessions/session-lease.test.ts', 'pglite')],
@@ -421,7 +421,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'terminated-lease-not-renewed',
     what: 'a session an admin terminated is not kept alive by its proxy’s heartbeat',
-    file: 'server/src/sessions/session-lease.ts',
+    file: 'server/src/sessions/session-lease-store.ts',
     find: "    .where('terminate_requested_at', 'is', null)\n    .execute();",
     replace: '    .execute();',
     tests: [server('src/sessions/session-lease.test.ts', 'pglite')],

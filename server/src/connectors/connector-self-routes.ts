@@ -17,7 +17,7 @@ import { liveProxies } from '../proxies/proxy-store.js';
 import type { Services } from '../services.js';
 import { Socket } from '../sockets/socket-schemas.js';
 import { socketToApi } from '../sockets/socket-store.js';
-import { upsertConnectorSocket } from '../sockets/static-socket.js';
+import { upsertConnectorSocket } from '../sockets/static-socket-store.js';
 import { Connector, ConnectorConfig, ConnectorHeartbeat, ConnectorSocketPut } from './connector-schemas.js';
 import {
   connectorSockets,

@@ -122,6 +122,17 @@ export function listAllOrganizations(db: Kysely<Database>) {
   return db.selectFrom('organizations').select(['id', 'name']).orderBy('name').execute();
 }
 
+/** The email of an account, or null when it is gone. */
+export async function accountEmail(db: Kysely<Database>, userId: string): Promise<string | null> {
+  const row = await db.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirst();
+  return row?.email ?? null;
+}
+
+/** Whether any organization exists yet (the first start makes one). */
+export async function anyOrganization(db: Kysely<Database>): Promise<boolean> {
+  return (await db.selectFrom('organizations').select('id').limit(1).executeTakeFirst()) !== undefined;
+}
+
 export function findAccount(db: Kysely<Database>, userId: string): Promise<Account> {
   return db.selectFrom('users').select(['id', 'email']).where('id', '=', userId).executeTakeFirstOrThrow();
 }

@@ -13,11 +13,10 @@ import { authorizeProxy } from '../platform/auth/authorize.js';
 import { errors, jsonBody, jsonResponse } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
 import { ApiError, notFound } from '../platform/http/problem.js';
-import { loadPolicyData } from '../policies/policy-data.js';
+import { loadPolicyData } from '../policies/policy-data-store.js';
 import type { Services } from '../services.js';
-import { sessionLeaseMs } from '../sessions/session-lease.js';
-import { findSocketByDnsname } from '../sockets/socket-dnsname.js';
-import { socketToApi } from '../sockets/socket-store.js';
+import { sessionLeaseMs } from '../sessions/session-lease-store.js';
+import { findSocketByDnsname, socketToApi } from '../sockets/socket-store.js';
 import {
   ConnectorAuthentication,
   ConnectorAuthenticationRequest,

@@ -140,3 +140,36 @@ export function listRecordingRows(db: Kysely<Database>, session: SessionRow, pag
     .limit(page.limit + 1)
     .execute();
 }
+
+/** How far the recording got: whether it or its session ended, its chunk count and when the last one came. */
+export function recordingProgress(db: Kysely<Database>, recordingId: string) {
+  return db
+    .selectFrom('recordings')
+    .innerJoin('sessions', 'sessions.id', 'recordings.session_id')
+    .select([
+      'recordings.ended_at',
+      'recordings.chunk_count',
+      'recordings.last_chunk_at',
+      'sessions.ended_at as session_ended_at',
+    ])
+    .where('recordings.id', '=', recordingId)
+    .executeTakeFirst();
+}
+
+/** The sequence numbers of the acknowledged chunks from `from` on, in order, at most `limit`. */
+export async function chunkSeqs(
+  db: Kysely<Database>,
+  recordingId: string,
+  from: number,
+  limit: number,
+): Promise<number[]> {
+  const rows = await db
+    .selectFrom('recording_chunks')
+    .select('seq')
+    .where('recording_id', '=', recordingId)
+    .where('seq', '>=', from)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => Number(row.seq));
+}

@@ -71,3 +71,18 @@ export async function updateServiceAccount(
 export async function deleteServiceAccount(db: Kysely<Database>, row: ServiceAccountRow): Promise<void> {
   await db.deleteFrom('service_accounts').where('id', '=', row.id).where('org_id', '=', row.org_id).execute();
 }
+
+/** The name of the organization's service account, or null when it is gone. */
+export async function serviceAccountName(
+  db: Kysely<Database>,
+  orgId: string,
+  id: string,
+): Promise<string | null> {
+  const row = await db
+    .selectFrom('service_accounts')
+    .select('name')
+    .where('id', '=', id)
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
+  return row?.name ?? null;
+}

@@ -1,7 +1,7 @@
 /**
  * /api/v1/proxy/sessions: sessions as proxies report them, for any organization: the socket names it. The
  * same rules as the organization's `/sessions` (session-store.ts), audited in the socket's organization; and
- * the leases of the live sessions each proxy carries (session-lease.ts).
+ * the leases of the live sessions each proxy carries (session-lease-store.ts).
  */
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import { authorizeProxy } from '../platform/auth/authorize.js';
@@ -14,7 +14,7 @@ import { ProxyLiveSessions, ProxySessionCreate, ProxySessionsToEnd } from '../pr
 import { PROXY_HEARTBEAT_SECONDS } from '../proxies/proxy-store.js';
 import type { Services } from '../services.js';
 import { findSocket } from '../sockets/socket-store.js';
-import { renewSessionLeases, sessionLeaseMs } from './session-lease.js';
+import { renewSessionLeases, sessionLeaseMs } from './session-lease-store.js';
 import {
   eventToApi,
   Session,

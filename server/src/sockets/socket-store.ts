@@ -6,6 +6,7 @@ import { nextVersion } from '../platform/http/etag.js';
 import type { PageRequest } from '../platform/http/pagination.js';
 import { invalid, notFound } from '../platform/http/problem.js';
 import { isId, newId } from '../platform/ids.js';
+import { dnsnameCandidates } from './socket-dnsname.js';
 import type {
   SocketCreateValue,
   SocketListQueryValue,
@@ -132,6 +133,31 @@ export async function clearSshHostKey(db: Kysely<Database>, row: SocketRow): Pro
     .where('id', '=', row.id)
     .where('org_id', '=', row.org_id)
     .execute();
+}
+
+/**
+ * The socket a dnsname names, or undefined. Should two pairs both exist (`a-b` in `c` and `a` in `b-c`), the
+ * socket that had the name first keeps it.
+ */
+export async function findSocketByDnsname(
+  db: Kysely<Database>,
+  dnsname: string,
+  baseDomain: string,
+): Promise<SocketRow | undefined> {
+  const candidates = dnsnameCandidates(dnsname, baseDomain);
+  if (candidates.length === 0) return undefined;
+  return db
+    .selectFrom('sockets as s')
+    .innerJoin('organizations as o', 'o.id', 's.org_id')
+    .selectAll('s')
+    .select('o.name as org_name')
+    .where((eb) =>
+      eb.or(candidates.map((c) => eb.and([eb('s.name', '=', c.socket), eb('o.name', '=', c.org)]))),
+    )
+    .orderBy('s.created_at')
+    .orderBy('s.id')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /**

@@ -14,7 +14,7 @@ export interface TokenRequest {
   serviceAccountId?: string | null;
   connectorId?: string | null;
   expiresAt?: Date | null;
-  /** The device login that issues it (see login/login-tokens.ts). */
+  /** The device login that issues it (see login/login-token-store.ts). */
   loginId?: string | null;
 }
 
@@ -68,4 +68,17 @@ export function findTokenOf(db: Kysely<Database>, orgId: string, filter: TokenFi
 
 export async function deleteToken(db: Kysely<Database>, row: TokenRow): Promise<void> {
   await db.deleteFrom('tokens').where('id', '=', row.id).where('org_id', '=', row.org_id).execute();
+}
+
+/** The token's expiry and whose it is: its organization's name, and its person's email or account's name. */
+export function findTokenHolder(db: Kysely<Database>, orgId: string, tokenId: string) {
+  return db
+    .selectFrom('tokens as t')
+    .innerJoin('organizations as o', 'o.id', 't.org_id')
+    .leftJoin('users as u', 'u.id', 't.user_id')
+    .leftJoin('service_accounts as s', 's.id', 't.service_account_id')
+    .select(['o.name as org_name', 't.expires_at', 'u.email', 's.name as service_account_name'])
+    .where('t.id', '=', tokenId)
+    .where('t.org_id', '=', orgId)
+    .executeTakeFirst();
 }
