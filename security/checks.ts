@@ -37,7 +37,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'tenant-filter-named-resources',
     what: 'groups, policies, connectors and service accounts are found only in their organization',
-    file: 'server/src/platform/db/ref-lookup.ts',
+    file: 'server/src/platform/db/named-rows.ts',
     find: "      .where('org_id', '=', orgId)\n      .where(isId(ref) ? 'id' : 'name', '=', ref)",
     replace: "      .where(isId(ref) ? 'id' : 'name', '=', ref)",
     tests: [server('test/tenancy.test.ts', 'pglite')],
@@ -61,9 +61,9 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'tenant-filter-service-account-list',
     what: 'the service account list shows only the organization’s',
-    file: 'server/src/service-accounts/service-account-store.ts',
-    find: "    .selectFrom('service_accounts')\n    .selectAll()\n    .where('org_id', '=', orgId)\n    .$if(page.after",
-    replace: "    .selectFrom('service_accounts')\n    .selectAll()\n    .$if(page.after",
+    file: 'server/src/platform/db/named-rows.ts',
+    find: "      .where('org_id', '=', orgId)\n      .$if(page.after",
+    replace: '      .$if(page.after',
     tests: [server('test/tenancy.test.ts', 'pglite')],
   },
   {

@@ -1,10 +1,7 @@
 /** Connector rows: the API shape (status from the last report) and the sockets a connector serves. */
 import { type Kysely, type Selectable, sql } from 'kysely';
-import { refLookup } from '../platform/db/ref-lookup.js';
+import { describedRows } from '../platform/db/named-rows.js';
 import type { ConnectorsTable, Database } from '../platform/db/schema.js';
-import { nextVersion } from '../platform/http/etag.js';
-import type { PageRequest } from '../platform/http/pagination.js';
-import { newId } from '../platform/ids.js';
 import type { SocketRow } from '../sockets/socket-store.js';
 import { Connector } from './connector-schemas.js';
 
@@ -13,48 +10,9 @@ const ONLINE_WINDOW_MS = 60_000;
 
 export type ConnectorRow = Selectable<ConnectorsTable>;
 
-export const findConnector = refLookup('connectors');
-
-export function listConnectors(db: Kysely<Database>, orgId: string, page: PageRequest) {
-  return db
-    .selectFrom('connectors')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .$if(page.after !== undefined, (qb) => qb.where('id', '>', page.after!))
-    .orderBy('id')
-    .limit(page.limit + 1)
-    .execute();
-}
-
-export async function insertConnector(
-  db: Kysely<Database>,
-  orgId: string,
-  fields: { name: string; description?: string | undefined },
-): Promise<string> {
-  const id = newId();
-  await db
-    .insertInto('connectors')
-    .values({ id, org_id: orgId, name: fields.name, description: fields.description ?? null })
-    .execute();
-  return id;
-}
-
-export async function updateConnector(
-  db: Kysely<Database>,
-  row: ConnectorRow,
-  fields: { name?: string | undefined; description?: string | null | undefined },
-): Promise<void> {
-  await db
-    .updateTable('connectors')
-    .set({
-      ...(fields.name !== undefined && { name: fields.name }),
-      ...(fields.description !== undefined && { description: fields.description }),
-      ...nextVersion(row),
-    })
-    .where('id', '=', row.id)
-    .where('org_id', '=', row.org_id)
-    .execute();
-}
+/** The connector rows' store functions: find (by id or name), list, insert, update and delete. */
+export const connectorRows = describedRows('connectors');
+export const findConnector = connectorRows.find;
 
 /** Deletes the connector (its tokens go with it, by foreign key) and answers the sockets it leaves. */
 export async function deleteConnector(db: Kysely<Database>, row: ConnectorRow): Promise<string[]> {
@@ -70,7 +28,7 @@ export async function deleteConnector(db: Kysely<Database>, row: ConnectorRow): 
     .where(sql<boolean>`connector_ids @> ${JSON.stringify([row.id])}::jsonb`)
     .returning('id')
     .execute();
-  await db.deleteFrom('connectors').where('id', '=', row.id).where('org_id', '=', row.org_id).execute();
+  await connectorRows.delete(db, row);
   return detached.map((s) => s.id);
 }
 

@@ -1,5 +1,5 @@
 /** /api/v1/groups: named sets of members that policies can grant access to. Addressable by id or name. */
-import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import { findMemberByEmail } from '../members/member-store.js';
 import { authorize } from '../platform/auth/authorize.js';
@@ -13,25 +13,22 @@ import {
 } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
 import { checkIfMatch, etagOf } from '../platform/http/etag.js';
-import { createIdempotent, mutate } from '../platform/http/mutation.js';
-import { decodeCursor, toPage } from '../platform/http/pagination.js';
+import { mutate } from '../platform/http/mutation.js';
 import { ApiError, invalid, notFound } from '../platform/http/problem.js';
+import { addResourceHandlers } from '../platform/http/resource-handlers.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
 import type { Services } from '../services.js';
 import { Group, GroupCreate, GroupMemberAdd, GroupPage, GroupUpdate } from './group-schemas.js';
 import {
   addToGroup,
   bumpGroup,
-  deleteGroup,
   findGroup,
   type GroupRow,
   groupMembers,
+  groupRows,
   groupToApi,
-  insertGroup,
   isInGroup,
-  listGroups,
   removeFromGroup,
-  updateGroup,
 } from './group-store.js';
 
 const tags = ['Groups'];
@@ -84,93 +81,23 @@ const removeGroupMember = createRoute({
 export function groupRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
 
-  async function load(db: Kysely<Database>, orgId: string, row: GroupRow) {
-    const members = await groupMembers(db, orgId, [row.id]);
-    return Group.parse(groupToApi(row, members.get(row.id) ?? []));
-  }
-
-  app.openapi(routes.list, async (c) => {
-    const { orgId } = authorize(c, 'members:read');
-    const q = c.req.valid('query');
-    const after = decodeCursor(q.cursor);
-    const rows = await listGroups(services.db, orgId, { after, limit: q.limit });
+  /** The groups as the API shows them, with their members (one query for them all). */
+  async function toApi(rows: GroupRow[], db: Kysely<Database>, orgId: string) {
     const members = await groupMembers(
-      services.db,
+      db,
       orgId,
-      rows.slice(0, q.limit).map((r) => r.id),
+      rows.map((r) => r.id),
     );
-    return c.json(
-      toPage(rows, q.limit, (row) => Group.parse(groupToApi(row, members.get(row.id) ?? []))),
-      200,
-    );
-  });
+    return rows.map((row) => Group.parse(groupToApi(row, members.get(row.id) ?? [])));
+  }
+  const load = async (db: Kysely<Database>, orgId: string, row: GroupRow) =>
+    (await toApi([row], db, orgId))[0]!;
 
-  app.openapi(routes.create, async (c) => {
-    const { orgId } = authorize(c, 'members:write');
-    const body = c.req.valid('json');
-    const { status, body: created } = await createIdempotent(
-      c,
-      services,
-      'createGroup',
-      body,
-      async (trx, audit) => {
-        const id = await insertGroup(trx, orgId, body);
-        await audit({
-          action: 'group.create',
-          resource_type: 'group',
-          resource_id: id,
-          details: { name: body.name },
-        });
-        return { status: 201, body: await load(trx, orgId, await findGroup(trx, orgId, id)) };
-      },
-    );
-    const result = created as z.infer<typeof Group>;
-    c.header('ETag', etagOf(1));
-    c.header('Location', `/api/v1/groups/${result.id}`);
-    return c.json(result, status as 201);
-  });
-
-  app.openapi(routes.get, async (c) => {
-    const { orgId } = authorize(c, 'members:read');
-    const row = await findGroup(services.db, orgId, c.req.valid('param').group);
-    c.header('ETag', etagOf(row.version));
-    return c.json(await load(services.db, orgId, row), 200);
-  });
-
-  app.openapi(routes.update, async (c) => {
-    const { orgId } = authorize(c, 'members:write');
-    const body = c.req.valid('json');
-    const { row, result } = await mutate(c, services, async (trx, audit) => {
-      const current = await findGroup(trx, orgId, c.req.valid('param').group);
-      checkIfMatch(c, current.version);
-      await updateGroup(trx, current, body);
-      await audit({
-        action: 'group.update',
-        resource_type: 'group',
-        resource_id: current.id,
-        details: { name: body.name ?? current.name, fields: Object.keys(body) },
-      });
-      const row = await findGroup(trx, orgId, current.id);
-      return { row, result: await load(trx, orgId, row) };
-    });
-    c.header('ETag', etagOf(row.version));
-    return c.json(result, 200);
-  });
-
-  app.openapi(routes.delete, async (c) => {
-    const { orgId } = authorize(c, 'members:write');
-    await mutate(c, services, async (trx, audit) => {
-      const row = await findGroup(trx, orgId, c.req.valid('param').group);
-      checkIfMatch(c, row.version);
-      await deleteGroup(trx, row);
-      await audit({
-        action: 'group.delete',
-        resource_type: 'group',
-        resource_id: row.id,
-        details: { name: row.name },
-      });
-    });
-    return c.body(null, 204);
+  addResourceHandlers(app, services, routes, {
+    type: 'group',
+    rights: { read: 'members:read', write: 'members:write' },
+    store: groupRows,
+    toApi,
   });
 
   app.openapi(addGroupMember, async (c) => {

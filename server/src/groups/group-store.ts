@@ -1,59 +1,15 @@
 /** Group rows: id-or-name lookup, their members, and their API shape. */
+
 import type { Kysely, Selectable } from 'kysely';
-import { refLookup } from '../platform/db/ref-lookup.js';
+import { describedRows } from '../platform/db/named-rows.js';
 import type { Database, GroupsTable } from '../platform/db/schema.js';
 import { nextVersion } from '../platform/http/etag.js';
-import type { PageRequest } from '../platform/http/pagination.js';
-import { newId } from '../platform/ids.js';
 
 export type GroupRow = Selectable<GroupsTable>;
 
-export const findGroup = refLookup('groups');
-
-export function listGroups(db: Kysely<Database>, orgId: string, page: PageRequest): Promise<GroupRow[]> {
-  return db
-    .selectFrom('groups')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .$if(page.after !== undefined, (qb) => qb.where('id', '>', page.after!))
-    .orderBy('id')
-    .limit(page.limit + 1)
-    .execute();
-}
-
-export async function insertGroup(
-  db: Kysely<Database>,
-  orgId: string,
-  fields: { name: string; description?: string | undefined },
-): Promise<string> {
-  const id = newId();
-  await db
-    .insertInto('groups')
-    .values({ id, org_id: orgId, name: fields.name, description: fields.description ?? null })
-    .execute();
-  return id;
-}
-
-export async function updateGroup(
-  db: Kysely<Database>,
-  row: GroupRow,
-  fields: { name?: string | undefined; description?: string | null | undefined },
-): Promise<void> {
-  await db
-    .updateTable('groups')
-    .set({
-      ...(fields.name !== undefined && { name: fields.name }),
-      ...(fields.description !== undefined && { description: fields.description }),
-      ...nextVersion(row),
-    })
-    .where('id', '=', row.id)
-    .where('org_id', '=', row.org_id)
-    .execute();
-}
-
-export async function deleteGroup(db: Kysely<Database>, row: GroupRow): Promise<void> {
-  await db.deleteFrom('groups').where('id', '=', row.id).where('org_id', '=', row.org_id).execute();
-}
+/** The group rows' store functions: find (by id or name), list, insert, update and delete. */
+export const groupRows = describedRows('groups');
+export const findGroup = groupRows.find;
 
 export async function isInGroup(db: Kysely<Database>, row: GroupRow, userId: string): Promise<boolean> {
   const found = await db

@@ -1,14 +1,11 @@
 /** /api/v1/members: the people of the organization and their roles. Addressable by user id or email. */
-import { OpenAPIHono, type z } from '@hono/zod-openapi';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { addMembership, ownAccount } from '../organizations/organization-store.js';
-import { authorize } from '../platform/auth/authorize.js';
 import { canGrant } from '../platform/auth/roles.js';
 import { refParams } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
-import { checkIfMatch, etagOf } from '../platform/http/etag.js';
-import { createIdempotent, mutate } from '../platform/http/mutation.js';
-import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { ApiError, forbidden, invalid } from '../platform/http/problem.js';
+import { addResourceHandlers } from '../platform/http/resource-handlers.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
 import type { Services } from '../services.js';
 import { Member, MemberCreate, MemberListQuery, MemberPage, MemberUpdate } from './member-schemas.js';
@@ -68,61 +65,27 @@ export function memberRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
   const toApi = (row: MemberRow) => Member.parse(memberToApi(row));
 
-  app.openapi(routes.list, async (c) => {
-    const { orgId } = authorize(c, 'members:read');
-    const q = c.req.valid('query');
-    const rows = await listMembers(
-      services.db,
-      orgId,
-      { after: decodeCursor(q.cursor), limit: q.limit },
-      { role: q.role, search: q.search },
-    );
-    return c.json(toPage(rows, q.limit, toApi), 200);
-  });
-
-  app.openapi(routes.create, async (c) => {
-    const principal = authorize(c, 'members:write');
-    const body = c.req.valid('json');
-    if (!canGrant(principal.rights, body.role)) {
-      throw forbidden(`this token may not grant the role ${body.role}`);
-    }
-    const { status, body: created } = await createIdempotent(
-      c,
-      services,
-      'addMember',
-      body,
-      async (trx, audit) => {
-        const account = await ownAccount(trx, principal.orgId, body.email);
-        await addMembership(trx, principal.orgId, account, body.role);
-        const userId = account.id;
-        await audit({
-          action: 'member.add',
-          resource_type: 'member',
-          resource_id: userId,
-          details: { email: body.email.toLowerCase(), role: body.role },
-        });
-        return { status: 201, body: toApi(await findMember(trx, principal.orgId, userId)) };
-      },
-    );
-    const member = created as z.infer<typeof Member>;
-    c.header('ETag', etagOf(1));
-    c.header('Location', `/api/v1/members/${member.user_id}`);
-    return c.json(member, status as 201);
-  });
-
-  app.openapi(routes.get, async (c) => {
-    const { orgId } = authorize(c, 'members:read');
-    const row = await findMember(services.db, orgId, c.req.valid('param').member);
-    c.header('ETag', etagOf(row.version));
-    return c.json(toApi(row), 200);
-  });
-
-  app.openapi(routes.update, async (c) => {
-    const principal = authorize(c, 'members:write');
-    const { role } = c.req.valid('json');
-    const updated = await mutate(c, services, async (trx, audit) => {
-      const row = await findMember(trx, principal.orgId, c.req.valid('param').member);
-      checkIfMatch(c, row.version);
+  addResourceHandlers(app, services, routes, {
+    type: 'member',
+    actions: { create: 'member.add', delete: 'member.remove' },
+    rights: { read: 'members:read', write: 'members:write' },
+    store: {
+      find: findMember,
+      list: (db, orgId, page, q) => listMembers(db, orgId, page, { role: q.role, search: q.search }),
+    },
+    toApi: (rows) => rows.map(toApi),
+    itemId: (member) => member.user_id,
+    checkCreate(body, principal) {
+      if (!canGrant(principal.rights, body.role)) {
+        throw forbidden(`this token may not grant the role ${body.role}`);
+      }
+    },
+    async create(trx, body, { orgId }) {
+      const account = await ownAccount(trx, orgId, body.email);
+      await addMembership(trx, orgId, account, body.role);
+      return { id: account.id, details: { email: body.email.toLowerCase(), role: body.role } };
+    },
+    async update(trx, row, { role }, principal) {
       if (row.role === 'owner' && !principal.rights.has('owners:manage'))
         throw forbidden('only an owner may change an owner');
       if (!canGrant(principal.rights, role)) {
@@ -138,24 +101,10 @@ export function memberRoutes(services: Services) {
         }
       }
       await updateMemberRole(trx, principal.orgId, row, role);
-      await audit({
-        action: 'member.update',
-        resource_type: 'member',
-        resource_id: row.id,
-        details: { email: row.email, role, previous_role: row.role },
-      });
-      return findMember(trx, principal.orgId, row.id);
-    });
-    c.header('ETag', etagOf(updated.version));
-    return c.json(toApi(updated), 200);
-  });
-
-  app.openapi(routes.delete, async (c) => {
-    const principal = authorize(c, 'members:write');
-    const { orgId } = principal;
-    await mutate(c, services, async (trx, audit) => {
-      const row = await findMember(trx, orgId, c.req.valid('param').member);
-      checkIfMatch(c, row.version);
+      return { email: row.email, role, previous_role: row.role };
+    },
+    async delete(trx, row, principal) {
+      const { orgId } = principal;
       if (row.role === 'owner') {
         if (!principal.rights.has('owners:manage')) throw forbidden('only an owner may remove an owner');
         const owners = await lockOwners(trx, orgId);
@@ -167,14 +116,8 @@ export function memberRoutes(services: Services) {
         }
       }
       const revoked = await removeMember(trx, orgId, row);
-      await audit({
-        action: 'member.remove',
-        resource_type: 'member',
-        resource_id: row.id,
-        details: { email: row.email, role: row.role, tokens_revoked: revoked },
-      });
-    });
-    return c.body(null, 204);
+      return { email: row.email, role: row.role, tokens_revoked: revoked };
+    },
   });
 
   return app;

@@ -1,14 +1,14 @@
 /** /api/v1/policies: access policies and the sockets they are attached to. Addressable by id or by name. */
-import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import { authorize } from '../platform/auth/authorize.js';
 import type { Database } from '../platform/db/schema.js';
 import { errors, jsonBody, jsonResponse, pageOf, refParams } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
-import { checkIfMatch, etagOf } from '../platform/http/etag.js';
-import { createIdempotent, mutate } from '../platform/http/mutation.js';
-import { decodeCursor, toPage } from '../platform/http/pagination.js';
+import { etagOf } from '../platform/http/etag.js';
+import { mutate } from '../platform/http/mutation.js';
 import { ApiError } from '../platform/http/problem.js';
+import { addResourceHandlers } from '../platform/http/resource-handlers.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
 import type { Services } from '../services.js';
 import { findSocket } from '../sockets/socket-store.js';
@@ -81,103 +81,46 @@ const detachPolicySocket = createRoute({
 
 export function policyRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
-  const toApi = (row: PolicyRow, socketIds: string[]) => Policy.parse(policyToApi(row, socketIds));
+  /** The policies as the API shows them, with their attached sockets (one query for them all). */
+  async function toApi(rows: PolicyRow[], db: Kysely<Database>, orgId: string) {
+    const attached = await attachedSockets(
+      db,
+      orgId,
+      rows.map((row) => row.id),
+    );
+    return rows.map((row) => Policy.parse(policyToApi(row, attached.get(row.id) ?? [])));
+  }
   /** The policy as the API shows it, read inside `db` (a transaction after a change). */
   async function load(db: Kysely<Database>, orgId: string, policyRef: string) {
     const row = await findPolicy(db, orgId, policyRef);
-    const ids = (await attachedSockets(db, orgId, [row.id])).get(row.id) ?? [];
-    return { version: row.version, policy: toApi(row, ids) };
+    return { version: row.version, policy: (await toApi([row], db, orgId))[0]! };
   }
 
-  app.openapi(routes.list, async (c) => {
-    const { orgId } = authorize(c, 'policies:read');
-    const q = c.req.valid('query');
-    const socket = q.socket ? await resolveSocket(services.db, orgId, q.socket, 'socket') : undefined;
-    const rows = await listPolicies(
-      services.db,
-      orgId,
-      { after: decodeCursor(q.cursor), limit: q.limit },
-      { name: q.name, search: q.search, socket },
-    );
-    const attached = await attachedSockets(
-      services.db,
-      orgId,
-      rows.slice(0, q.limit).map((row) => row.id),
-    );
-    const page = toPage(rows, q.limit, (row) => toApi(row, attached.get(row.id) ?? []));
-    return c.json(page, 200);
-  });
-
-  app.openapi(routes.create, async (c) => {
-    const { orgId } = authorize(c, 'policies:write');
-    const body = c.req.valid('json');
-    const { status, body: created } = await createIdempotent(
-      c,
-      services,
-      'createPolicy',
-      body,
-      async (trx, audit) => {
-        await checkGroups(trx, orgId, body.document.condition.who?.group);
-        const socketIds = await resolveSockets(trx, orgId, body.sockets);
-        const id = await insertPolicy(trx, orgId, body);
-        await setSockets(trx, orgId, id, socketIds);
-        await audit({
-          action: 'policy.create',
-          resource_type: 'policy',
-          resource_id: id,
-          details: { name: body.name, org_wide: body.org_wide, socket_ids: socketIds },
-        });
-        return { status: 201, body: (await load(trx, orgId, id)).policy };
+  addResourceHandlers(app, services, routes, {
+    type: 'policy',
+    rights: { read: 'policies:read', write: 'policies:write' },
+    store: {
+      find: findPolicy,
+      async list(db, orgId, page, q) {
+        const socket = q.socket ? await resolveSocket(db, orgId, q.socket, 'socket') : undefined;
+        return listPolicies(db, orgId, page, { name: q.name, search: q.search, socket });
       },
-    );
-    const policy = created as z.infer<typeof Policy>;
-    c.header('ETag', etagOf(1));
-    c.header('Location', `/api/v1/policies/${policy.id}`);
-    return c.json(policy, status as 201);
-  });
-
-  app.openapi(routes.get, async (c) => {
-    const { orgId } = authorize(c, 'policies:read');
-    const { version, policy } = await load(services.db, orgId, c.req.valid('param').policy);
-    c.header('ETag', etagOf(version));
-    return c.json(policy, 200);
-  });
-
-  app.openapi(routes.update, async (c) => {
-    const { orgId } = authorize(c, 'policies:write');
-    const body = c.req.valid('json');
-    const updated = await mutate(c, services, async (trx, audit) => {
-      const row = await findPolicy(trx, orgId, c.req.valid('param').policy);
-      checkIfMatch(c, row.version);
+      delete: deletePolicy,
+    },
+    toApi,
+    async create(trx, body, { orgId }) {
+      await checkGroups(trx, orgId, body.document.condition.who?.group);
+      const socketIds = await resolveSockets(trx, orgId, body.sockets);
+      const id = await insertPolicy(trx, orgId, body);
+      await setSockets(trx, orgId, id, socketIds);
+      return { id, details: { name: body.name, org_wide: body.org_wide, socket_ids: socketIds } };
+    },
+    async update(trx, row, body, { orgId }) {
       if (body.document) await checkGroups(trx, orgId, body.document.condition.who?.group);
       if (body.sockets) await setSockets(trx, orgId, row.id, await resolveSockets(trx, orgId, body.sockets));
       await updatePolicy(trx, row, body);
-      await audit({
-        action: 'policy.update',
-        resource_type: 'policy',
-        resource_id: row.id,
-        details: { name: body.name ?? row.name, fields: Object.keys(body) },
-      });
-      return load(trx, orgId, row.id);
-    });
-    c.header('ETag', etagOf(updated.version));
-    return c.json(updated.policy, 200);
-  });
-
-  app.openapi(routes.delete, async (c) => {
-    const { orgId } = authorize(c, 'policies:write');
-    await mutate(c, services, async (trx, audit) => {
-      const row = await findPolicy(trx, orgId, c.req.valid('param').policy);
-      checkIfMatch(c, row.version);
-      await deletePolicy(trx, row);
-      await audit({
-        action: 'policy.delete',
-        resource_type: 'policy',
-        resource_id: row.id,
-        details: { name: row.name },
-      });
-    });
-    return c.body(null, 204);
+      return { name: body.name ?? row.name, fields: Object.keys(body) };
+    },
   });
 
   app.openapi(attachPolicySocket, async (c) => {

@@ -6,12 +6,11 @@ import {
   type PolicyInput,
 } from '@border0/sdk/policy';
 import type { Kysely, Selectable } from 'kysely';
-import { refLookup } from '../platform/db/ref-lookup.js';
+import { deleteNamed, insertNamed, namedFields, refLookup, updateNamed } from '../platform/db/named-rows.js';
 import type { Database, PoliciesTable } from '../platform/db/schema.js';
 import { nextVersion } from '../platform/http/etag.js';
 import type { PageRequest } from '../platform/http/pagination.js';
 import { ApiError, invalid } from '../platform/http/problem.js';
-import { newId } from '../platform/ids.js';
 import { findSocket, type SocketRow } from '../sockets/socket-store.js';
 import type { PolicyCreateValue, PolicyUpdateValue } from './policy-schemas.js';
 
@@ -65,41 +64,26 @@ export async function listPolicies(
   return matched.slice(0, page.limit + 1);
 }
 
-export async function insertPolicy(db: Kysely<Database>, orgId: string, body: PolicyCreateValue) {
-  const id = newId();
-  await db
-    .insertInto('policies')
-    .values({
-      id,
-      org_id: orgId,
-      name: body.name,
-      description: body.description ?? null,
-      document: JSON.stringify(body.document),
-      org_wide: body.org_wide,
-      tag_rules: JSON.stringify(body.tag_rules ?? []),
-    })
-    .execute();
-  return id;
+export function insertPolicy(db: Kysely<Database>, orgId: string, body: PolicyCreateValue) {
+  return insertNamed(db, 'policies', orgId, {
+    name: body.name,
+    description: body.description ?? null,
+    document: JSON.stringify(body.document),
+    org_wide: body.org_wide,
+    tag_rules: JSON.stringify(body.tag_rules ?? []),
+  });
 }
 
 export async function updatePolicy(db: Kysely<Database>, row: PolicyRow, body: PolicyUpdateValue) {
-  await db
-    .updateTable('policies')
-    .set({
-      ...(body.name !== undefined && { name: body.name }),
-      ...(body.description !== undefined && { description: body.description }),
-      ...(body.document !== undefined && { document: JSON.stringify(body.document) }),
-      ...(body.org_wide !== undefined && { org_wide: body.org_wide }),
-      ...(body.tag_rules !== undefined && { tag_rules: JSON.stringify(body.tag_rules) }),
-      ...nextVersion(row),
-    })
-    .where('id', '=', row.id)
-    .where('org_id', '=', row.org_id)
-    .execute();
+  await updateNamed(db, 'policies', row, {
+    ...namedFields(body, ['name', 'description', 'org_wide']),
+    ...(body.document !== undefined && { document: JSON.stringify(body.document) }),
+    ...(body.tag_rules !== undefined && { tag_rules: JSON.stringify(body.tag_rules) }),
+  });
 }
 
 export async function deletePolicy(db: Kysely<Database>, row: PolicyRow): Promise<void> {
-  await db.deleteFrom('policies').where('id', '=', row.id).where('org_id', '=', row.org_id).execute();
+  await deleteNamed(db, 'policies', row);
 }
 
 /** Attaches the socket; whether it was not attached before. */

@@ -1,13 +1,13 @@
 /** /api/v1/sockets: published services. Addressable by id or by name. */
-import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { unknownConnector } from '../connectors/connector-store.js';
 import { authorize } from '../platform/auth/authorize.js';
 import { errors, jsonResponse, pageOf, refParams } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
-import { checkIfMatch, etagOf } from '../platform/http/etag.js';
-import { createIdempotent, mutate } from '../platform/http/mutation.js';
-import { decodeCursor, toPage } from '../platform/http/pagination.js';
+import { etagOf } from '../platform/http/etag.js';
+import { mutate } from '../platform/http/mutation.js';
 import { ApiError, invalid } from '../platform/http/problem.js';
+import { addResourceHandlers } from '../platform/http/resource-handlers.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
 import type { Services } from '../services.js';
 import { Socket, SocketCreate, SocketListQuery, SocketUpdate } from './socket-schemas.js';
@@ -69,93 +69,39 @@ export function socketRoutes(services: Services) {
     if (missing) throw invalid('connector_ids', `no connector ${missing} in this organization`);
   }
 
-  app.openapi(routes.list, async (c) => {
-    const { orgId } = authorize(c, 'sockets:read');
-    const q = c.req.valid('query');
-    const { cursor, limit, ...filters } = q;
-    const rows = await listSockets(services.db, orgId, { after: decodeCursor(cursor), limit }, filters);
-    return c.json(toPage(rows, q.limit, toApi), 200);
-  });
-
-  app.openapi(routes.create, async (c) => {
-    const { orgId } = authorize(c, 'sockets:write');
-    const body = c.req.valid('json');
-    if (body.upstream_configuration.type !== body.socket_type) {
-      throw invalid('upstream_configuration.type', `must be ${body.socket_type}, the socket_type`);
-    }
-    checkInputRecording(body.recording_input_enabled, body.socket_type);
-    const { status, body: created } = await createIdempotent(
-      c,
-      services,
-      'createSocket',
-      body,
-      async (trx, audit) => {
-        await checkConnectors(trx, orgId, body.connector_ids ?? []);
-        const id = await insertSocket(trx, services.secrets, orgId, body);
-        await audit({
-          action: 'socket.create',
-          resource_type: 'socket',
-          resource_id: id,
-          details: { name: body.name },
-        });
-        return { status: 201, body: toApi(await findSocket(trx, orgId, id)) };
-      },
-    );
-    const socket = created as z.infer<typeof Socket>;
-    c.header('ETag', etagOf(1));
-    c.header('Location', `/api/v1/sockets/${socket.id}`);
-    return c.json(socket, status as 201);
-  });
-
-  app.openapi(routes.get, async (c) => {
-    const { orgId } = authorize(c, 'sockets:read');
-    const row = await findSocket(services.db, orgId, c.req.valid('param').socket);
-    c.header('ETag', etagOf(row.version));
-    return c.json(toApi(row), 200);
-  });
-
-  app.openapi(routes.update, async (c) => {
-    const { orgId } = authorize(c, 'sockets:write');
-    const body = c.req.valid('json');
-    const updated = await mutate(c, services, async (trx, audit) => {
-      const row = await findSocket(trx, orgId, c.req.valid('param').socket);
-      checkIfMatch(c, row.version);
+  addResourceHandlers(app, services, routes, {
+    type: 'socket',
+    rights: { read: 'sockets:read', write: 'sockets:write' },
+    store: {
+      find: findSocket,
+      list: (db, orgId, page, { cursor, limit, ...filters }) => listSockets(db, orgId, page, filters),
+      delete: deleteSocket,
+    },
+    toApi: (rows) => rows.map(toApi),
+    checkCreate(body) {
+      if (body.upstream_configuration.type !== body.socket_type) {
+        throw invalid('upstream_configuration.type', `must be ${body.socket_type}, the socket_type`);
+      }
+      checkInputRecording(body.recording_input_enabled, body.socket_type);
+    },
+    async create(trx, body, { orgId }) {
+      await checkConnectors(trx, orgId, body.connector_ids ?? []);
+      const id = await insertSocket(trx, services.secrets, orgId, body);
+      return { id, details: { name: body.name } };
+    },
+    async update(trx, row, body, { orgId }) {
       if (body.upstream_configuration && body.upstream_configuration.type !== row.socket_type) {
         throw invalid('upstream_configuration.type', `must be ${row.socket_type}, the socket_type`);
       }
       if (body.connector_ids) await checkConnectors(trx, orgId, body.connector_ids);
       checkInputRecording(body.recording_input_enabled, row.socket_type);
       await updateSocket(trx, services.secrets, row, body);
-      await audit({
-        action: 'socket.update',
-        resource_type: 'socket',
-        resource_id: row.id,
-        details: {
-          name: body.name ?? row.name,
-          fields: Object.keys(body),
-          ...(body.name !== undefined && body.name !== row.name && { previous_name: row.name }),
-        },
-      });
-      return findSocket(trx, orgId, row.id);
-    });
-    c.header('ETag', etagOf(updated.version));
-    return c.json(toApi(updated), 200);
-  });
-
-  app.openapi(routes.delete, async (c) => {
-    const { orgId } = authorize(c, 'sockets:write');
-    await mutate(c, services, async (trx, audit) => {
-      const row = await findSocket(trx, orgId, c.req.valid('param').socket);
-      checkIfMatch(c, row.version);
-      await deleteSocket(trx, row);
-      await audit({
-        action: 'socket.delete',
-        resource_type: 'socket',
-        resource_id: row.id,
-        details: { name: row.name },
-      });
-    });
-    return c.body(null, 204);
+      return {
+        name: body.name ?? row.name,
+        fields: Object.keys(body),
+        ...(body.name !== undefined && body.name !== row.name && { previous_name: row.name }),
+      };
+    },
   });
 
   app.openapi(clearSshHostKeyRoute, async (c) => {
