@@ -10,13 +10,15 @@ import type { AppEnv } from '../platform/http/env.js';
 import { createIdempotent, mutate } from '../platform/http/mutation.js';
 import { ApiError, invalid } from '../platform/http/problem.js';
 import { PROXY_TAG } from '../proxies/proxy-routes.js';
-import { ProxyLiveSessions, ProxySessionCreate, ProxySessionsToEnd } from '../proxies/proxy-schemas.js';
 import { PROXY_HEARTBEAT_SECONDS } from '../proxies/proxy-store.js';
 import type { Services } from '../services.js';
 import { findSocket } from '../sockets/socket-store.js';
 import { renewSessionLeases, sessionLeaseMs } from './session-lease-store.js';
 import {
   eventToApi,
+  ProxyLiveSessions,
+  ProxySessionCreate,
+  ProxySessionsToEnd,
   Session,
   SessionEvent,
   SessionEventCreate,
