@@ -3,7 +3,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { refParams } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
 import { addResourceHandlers } from '../platform/http/resource-handlers.js';
-import { resourceRoutes } from '../platform/http/resource-routes.js';
+import { resourceRoutes, standardOperations } from '../platform/http/resource-routes.js';
 import type { Services } from '../services.js';
 import { addOwnedTokenRoutes } from '../tokens/owned-token-routes.js';
 import { Connector, ConnectorCreate, ConnectorPage, ConnectorUpdate } from './connector-schemas.js';
@@ -22,10 +22,7 @@ const routes = resourceRoutes({
   update: ConnectorUpdate,
   page: ConnectorPage,
   operations: {
-    list: { operationId: 'listConnectors' },
-    create: { operationId: 'createConnector' },
-    get: { operationId: 'getConnector' },
-    update: { operationId: 'updateConnector' },
+    ...standardOperations('Connector', 'Connectors'),
     delete: {
       operationId: 'deleteConnector',
       description: 'Its tokens stop working at once, and sockets no longer list it in `connector_ids`.',

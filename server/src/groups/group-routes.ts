@@ -16,7 +16,7 @@ import { checkIfMatch, etagOf } from '../platform/http/etag.js';
 import { mutate } from '../platform/http/mutation.js';
 import { ApiError, invalid, notFound } from '../platform/http/problem.js';
 import { addResourceHandlers } from '../platform/http/resource-handlers.js';
-import { resourceRoutes } from '../platform/http/resource-routes.js';
+import { resourceRoutes, standardOperations } from '../platform/http/resource-routes.js';
 import type { Services } from '../services.js';
 import { Group, GroupCreate, GroupMemberAdd, GroupPage, GroupUpdate } from './group-schemas.js';
 import {
@@ -45,13 +45,7 @@ const routes = resourceRoutes({
   create: GroupCreate,
   update: GroupUpdate,
   page: GroupPage,
-  operations: {
-    list: { operationId: 'listGroups' },
-    create: { operationId: 'createGroup' },
-    get: { operationId: 'getGroup' },
-    update: { operationId: 'updateGroup' },
-    delete: { operationId: 'deleteGroup' },
-  },
+  operations: standardOperations('Group', 'Groups'),
 });
 
 const addGroupMember = createRoute({

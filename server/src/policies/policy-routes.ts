@@ -9,7 +9,7 @@ import { etagOf } from '../platform/http/etag.js';
 import { mutate } from '../platform/http/mutation.js';
 import { ApiError } from '../platform/http/problem.js';
 import { addResourceHandlers } from '../platform/http/resource-handlers.js';
-import { resourceRoutes } from '../platform/http/resource-routes.js';
+import { resourceRoutes, standardOperations } from '../platform/http/resource-routes.js';
 import type { Services } from '../services.js';
 import { findSocket } from '../sockets/socket-store.js';
 import { Policy, PolicyAttach, PolicyCreate, PolicyListQuery, PolicyUpdate } from './policy-schemas.js';
@@ -46,13 +46,7 @@ const routes = resourceRoutes({
   update: PolicyUpdate,
   page: pageOf(Policy, 'PolicyPage'),
   listQuery: PolicyListQuery,
-  operations: {
-    list: { operationId: 'listPolicies' },
-    create: { operationId: 'createPolicy' },
-    get: { operationId: 'getPolicy' },
-    update: { operationId: 'updatePolicy' },
-    delete: { operationId: 'deletePolicy' },
-  },
+  operations: standardOperations('Policy', 'Policies'),
 });
 
 const attachPolicySocket = createRoute({

@@ -5,7 +5,7 @@ import { refParams } from '../platform/http/common-schemas.js';
 import type { AppEnv, Principal } from '../platform/http/env.js';
 import { forbidden } from '../platform/http/problem.js';
 import { addResourceHandlers } from '../platform/http/resource-handlers.js';
-import { resourceRoutes } from '../platform/http/resource-routes.js';
+import { resourceRoutes, standardOperations } from '../platform/http/resource-routes.js';
 import type { Services } from '../services.js';
 import { addOwnedTokenRoutes } from '../tokens/owned-token-routes.js';
 import {
@@ -35,10 +35,8 @@ const routes = resourceRoutes({
   update: ServiceAccountUpdate,
   page: ServiceAccountPage,
   operations: {
-    list: { operationId: 'listServiceAccounts' },
+    ...standardOperations('ServiceAccount', 'ServiceAccounts'),
     create: { operationId: 'createServiceAccount', description: 'The role is at most the caller’s own.' },
-    get: { operationId: 'getServiceAccount' },
-    update: { operationId: 'updateServiceAccount' },
     delete: { operationId: 'deleteServiceAccount', description: 'Its tokens stop working at once.' },
   },
 });

@@ -8,7 +8,7 @@ import { etagOf } from '../platform/http/etag.js';
 import { mutate } from '../platform/http/mutation.js';
 import { ApiError, invalid } from '../platform/http/problem.js';
 import { addResourceHandlers } from '../platform/http/resource-handlers.js';
-import { resourceRoutes } from '../platform/http/resource-routes.js';
+import { resourceRoutes, standardOperations } from '../platform/http/resource-routes.js';
 import type { Services } from '../services.js';
 import { Socket, SocketCreate, SocketListQuery, SocketUpdate } from './socket-schemas.js';
 import {
@@ -47,13 +47,7 @@ const routes = resourceRoutes({
   update: SocketUpdate,
   page: pageOf(Socket, 'SocketPage'),
   listQuery: SocketListQuery,
-  operations: {
-    list: { operationId: 'listSockets' },
-    create: { operationId: 'createSocket' },
-    get: { operationId: 'getSocket' },
-    update: { operationId: 'updateSocket' },
-    delete: { operationId: 'deleteSocket' },
-  },
+  operations: standardOperations('Socket', 'Sockets'),
 });
 
 export function socketRoutes(services: Services) {
