@@ -1,7 +1,9 @@
 /** /api/v1/sockets: published services. Addressable by id or by name. */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import type { Kysely } from 'kysely';
 import { unknownConnector } from '../connectors/connector-store.js';
 import { authorize } from '../platform/auth/authorize.js';
+import type { Database } from '../platform/db/schema.js';
 import { errors, jsonResponse, pageOf, refParams } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
 import { etagOf } from '../platform/http/etag.js';
@@ -54,12 +56,8 @@ export function socketRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
   const toApi = (row: SocketRow) => Socket.parse(socketToApi(row, services.baseDomain));
 
-  async function checkConnectors(
-    trx: Parameters<Parameters<typeof mutate>[2]>[0],
-    orgId: string,
-    ids: string[],
-  ) {
-    const missing = await unknownConnector(trx, orgId, ids);
+  async function checkConnectors(db: Kysely<Database>, orgId: string, ids: string[]) {
+    const missing = await unknownConnector(db, orgId, ids);
     if (missing) throw invalid('connector_ids', `no connector ${missing} in this organization`);
   }
 
