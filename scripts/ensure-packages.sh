@@ -5,9 +5,12 @@
 #   ssh, scp, sftp the stock OpenSSH clients the SSH proxy must accept (openssh-client)
 #   sshd           the real upstream OpenSSH server of the SSH proxy tests (openssh-server, in /usr/sbin)
 #   redis-server   the upstream of the end-to-end TLS socket test, reached with redis-cli (redis-tools)
+#   psql, pgbench  PostgreSQL's own clients, through database sockets (postgresql-client, postgresql-contrib)
+#   pgbouncer      the connection pooler the database benchmark compares with
 set -euo pipefail
 declare -A package_of=([openssl]=openssl [ssh-keygen]=openssh-client [ssh]=openssh-client [scp]=openssh-client
-  [sftp]=openssh-client [sshd]=openssh-server [redis-server]=redis-server [redis-cli]=redis-tools)
+  [sftp]=openssh-client [sshd]=openssh-server [redis-server]=redis-server [redis-cli]=redis-tools
+  [psql]=postgresql-client [pgbench]=postgresql-contrib [pgbouncer]=pgbouncer)
 missing=()
 for tool in "${!package_of[@]}"; do
   # sbin tools (sshd) are not on every user's PATH: look there too.

@@ -23,6 +23,7 @@ const server = (file: string, name?: string) => ({ package: 'server', file, ...(
 const sdk = (file: string, name?: string) => ({ package: 'sdk', file, ...(name && { name }) });
 const proxies = (file: string, name?: string) => ({ package: 'proxies', file, ...(name && { name }) });
 const protocol = (file: string, name?: string) => ({ package: 'protocol', file, ...(name && { name }) });
+const e2e = (file: string, name?: string) => ({ package: 'e2e', file, ...(name && { name }) });
 
 export const CHECKS: SecurityCheck[] = [
   // Tenant isolation: every query of an organization's rows is filtered by the organization.
@@ -451,5 +452,54 @@ export const CHECKS: SecurityCheck[] = [
     replace:
       '      if (compiled.commands && ![...compiled.commands].some((c) => action.command.startsWith(c))) {',
     tests: [sdk('src/policy/command.property.test.ts'), sdk('src/policy/command.test.ts')],
+  },
+  // Database sockets: every statement decided on what it does, nothing unreadable passes.
+  {
+    id: 'db-startup-database-decided',
+    what: 'a PostgreSQL client is refused a database that no policy names, before any upstream login',
+    file: 'proxies/src/postgres/postgres-socket.ts',
+    find: '  if (!decision.allowed) return refuse(decision.reason);',
+    replace: '',
+    tests: [e2e('test/postgres-socket.test.ts', 'refuses a database')],
+  },
+  {
+    id: 'db-unparseable-refused',
+    what: 'a statement the parser cannot read is refused wherever query types are restricted (fail closed)',
+    file: 'proxies/src/session/statement-gate.ts',
+    find: '    if (!classification.ok) {\n      return {\n        allowed: false,',
+    replace: '    if (!classification.ok) {\n      return {\n        allowed: true,',
+    tests: [proxies('src/session/statement-gate.test.ts')],
+  },
+  {
+    id: 'db-writes-found-anywhere',
+    what: 'a write inside a CTE, a subquery or EXPLAIN ANALYZE makes the statement a write',
+    file: 'proxies/src/postgres/classify.ts',
+    find: "      if (WRITE_STATEMENTS.has(key)) type = max(type, 'read_write');",
+    replace: "      if (false) type = max(type, 'read_write');",
+    tests: [proxies('src/postgres/classify.test.ts')],
+  },
+  {
+    id: 'db-locking-reads-write',
+    what: 'SELECT ... FOR UPDATE / FOR SHARE counts as a write',
+    file: 'proxies/src/postgres/classify.ts',
+    find: "      else if (key === 'lockingClause') type = max(type, 'read_write');",
+    replace: '',
+    tests: [proxies('src/postgres/classify.test.ts')],
+  },
+  {
+    id: 'db-refused-statement-replaced',
+    what: 'a refused statement never runs: its stand-in replaces it on the way to the database',
+    file: 'proxies/src/postgres/client-messages.ts',
+    find: '          return queryMessage(REFUSED_TEXT);',
+    replace: '          return msg.raw;',
+    tests: [e2e('test/postgres-socket.test.ts', 'refuses DDL')],
+  },
+  {
+    id: 'db-cancel-owner',
+    what: 'a CancelRequest reaches a session only from the identity that owns it',
+    file: 'proxies/src/postgres/cancel-requests.ts',
+    find: '    if (!target || target.owner !== owner) return false;',
+    replace: '    if (!target) return false;',
+    tests: [proxies('src/postgres/cancel-requests.test.ts')],
   },
 ];

@@ -6,7 +6,7 @@
  * comes back, and the upstream's EOF ends the local output while the local side may go on sending.
  */
 import { closeSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
 import { bridgeDuplex, CLIENT_ALPN, checkProxyIdentity } from '@border0/protocol';
 import type { Command } from 'commander';
@@ -117,6 +117,46 @@ function endStandardOutput(): void {
   }
 }
 
+/**
+ * A local listener that forwards each accepted connection through the proxy (`open` makes the proxy
+ * connection; a refusal is printed and the local connection closed). Each direction ends on its own.
+ */
+export async function listenThroughProxy(
+  listen: ProxyTarget,
+  open: () => Promise<{ tls: TLSSocket; early: Buffer }>,
+): Promise<Server> {
+  // allowHalfOpen: a local client's EOF (`nc -N`, a shell pipe) ends only what it sends.
+  const server = createServer({ allowHalfOpen: true, noDelay: true }, (local) => {
+    local.pause();
+    // Until the proxy answers, a local client that goes away just goes.
+    const goneEarly = () => local.destroy();
+    local.once('error', goneEarly);
+    open().then(
+      ({ tls, early }) => {
+        local.off('error', goneEarly);
+        if (local.destroyed) {
+          tls.destroy();
+          return;
+        }
+        if (early.length > 0) local.write(early);
+        // Each direction ends on its own; both close once both are done, or at once on an error.
+        bridgeDuplex(local, tls);
+        tls.resume();
+        local.resume();
+      },
+      (error: Error) => {
+        console.error(`border0: ${visible(error.message)}`);
+        local.destroy();
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => resolve());
+  });
+  return server;
+}
+
 /** A socket's name from its name, id or dnsname (`web-acme.example.net` → `web` in organization `acme`). */
 export function socketNameOf(ref: string, organization: string): string {
   const suffix = ref.toLowerCase().lastIndexOf(`-${organization.toLowerCase()}.`);
@@ -150,37 +190,9 @@ export function registerClientTlsCommand(group: Command): void {
         return;
       }
       const listen = parseHostPort(options.listen, '--listen');
-      // allowHalfOpen: a local client's EOF (`nc -N`, a shell pipe) ends only what it sends.
-      const server = createServer({ allowHalfOpen: true }, (local) => {
-        local.pause();
-        // Until the proxy answers, a local client that goes away just goes.
-        const goneEarly = () => local.destroy();
-        local.once('error', goneEarly);
-        credentials()
-          .then((current) => openThroughProxy(proxy, socket.dnsname, current))
-          .then(
-            ({ tls, early }) => {
-              local.off('error', goneEarly);
-              if (local.destroyed) {
-                tls.destroy();
-                return;
-              }
-              if (early.length > 0) local.write(early);
-              // Each direction ends on its own; both close once both are done, or at once on an error.
-              bridgeDuplex(local, tls);
-              tls.resume();
-              local.resume();
-            },
-            (error: Error) => {
-              console.error(`border0: ${visible(error.message)}`);
-              local.destroy();
-            },
-          );
-      });
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(listen.port, listen.host, () => resolve());
-      });
+      const server = await listenThroughProxy(listen, () =>
+        credentials().then((current) => openThroughProxy(proxy, socket.dnsname, current)),
+      );
       const address = server.address() as { address: string; port: number };
       console.error(
         `border0: ${visible(socket.dnsname)} is at ${address.address}:${address.port} (Ctrl+C to stop)`,

@@ -1,5 +1,6 @@
 /** `border0 client ...`: what a user runs to reach sockets (more client commands join this group). */
 import type { Command } from 'commander';
+import { registerClientDbCommand } from './client-db.js';
 import { registerClientLoginCommands } from './client-login.js';
 import { registerClientSshCommands } from './client-ssh.js';
 import { registerClientTlsCommand } from './client-tls.js';
@@ -11,4 +12,5 @@ export function registerClientCommands(program: Command): void {
   registerClientLoginCommands(group);
   registerClientTlsCommand(group);
   registerClientSshCommands(group);
+  registerClientDbCommand(group);
 }

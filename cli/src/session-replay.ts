@@ -1,6 +1,6 @@
 /**
- * `border0 session replay <id>`: plays a session's terminal recording (asciicast v2) in this terminal, at
- * its real pace, faster, or all at once; `--follow` plays a live session as it happens. The cast is read as a
+ * `border0 session replay <id>`: plays a session's terminal recording (asciicast v2) in this terminal, or
+ * a database session's query log as a timeline of statements, at its real pace, faster, or all at once; `--follow` plays a live session as it happens. The cast is read as a
  * stream, line by line, so a long recording starts at once and never sits whole in memory. What it writes
  * goes through the screen filter (screen-filter.ts) unless `--raw` is given: a recording is text that
  * someone else chose, and must not reach the admin's clipboard, window title or keyboard.
@@ -9,6 +9,7 @@ import type { Border0Client } from '@border0/sdk';
 import type { Command } from 'commander';
 import { contextOf } from './context.js';
 import { CliError, UsageError } from './errors.js';
+import { playQueryLog, queryLogLines } from './query-log-view.js';
 import { ScreenFilter } from './screen-filter.js';
 
 export interface ReplayOptions {
@@ -73,18 +74,39 @@ export async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerat
   if (rest) yield rest;
 }
 
-/** The session's first terminal recording; with `follow`, waits for it while the session is live. */
-async function terminalRecording(client: Border0Client, sessionId: string, follow: boolean): Promise<string> {
+type Replayable = { id: string; format: 'asciicast-v2' | 'query-log' };
+
+/**
+ * The recording to play: the one named, else the session's first terminal recording, else its query log;
+ * with `follow`, waits for one while the session is live.
+ */
+async function replayableRecording(
+  client: Border0Client,
+  sessionId: string,
+  follow: boolean,
+  named?: string,
+): Promise<Replayable> {
   const path = { session_id: sessionId };
   for (;;) {
+    const recordings = [];
     for await (const recording of client.paginate('/api/v1/sessions/{session_id}/recordings', {
       params: { path },
     })) {
-      if (recording.format === 'asciicast-v2') return recording.id;
+      recordings.push(recording);
     }
+    const found =
+      named !== undefined
+        ? recordings.find((r) => r.id === named)
+        : (recordings.find((r) => r.format === 'asciicast-v2') ??
+          recordings.find((r) => r.format === 'query-log'));
+    if (found?.format === 'asciicast-v2' || found?.format === 'query-log')
+      return { id: found.id, format: found.format };
+    if (found) throw new CliError(`recordings of format ${found.format} cannot be replayed`);
     const session = await client.get('/api/v1/sessions/{session_id}', { params: { path } });
-    if (!follow || !session.live) throw new CliError(`session ${sessionId} has no terminal recording`);
-    // A live session records once its first shell or command starts.
+    if (named !== undefined) throw new CliError(`session ${sessionId} has no recording ${named}`);
+    if (!follow || !session.live)
+      throw new CliError(`session ${sessionId} has no terminal recording or query log`);
+    // A live session records once its first shell, command or statement starts.
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
@@ -93,9 +115,9 @@ export function registerSessionReplayCommand(group: Command): void {
   group
     .command('replay <id>')
     .description(
-      'Play the terminal recording of a session: real pace, --speed N, --to-end, or --follow it live',
+      'Play a session’s terminal recording or query log: real pace, --speed N, --to-end, or --follow it live',
     )
-    .option('--recording <id>', 'which recording (default: the first terminal recording)')
+    .option('--recording <id>', 'which recording (default: the terminal recording, else the query log)')
     .option('--speed <n>', 'playback speed (2 = twice as fast)', '1')
     .option('--max-idle <seconds>', 'shorten longer pauses to this', '2')
     .option('--to-end', 'print the whole recording at once')
@@ -106,25 +128,26 @@ export function registerSessionReplayCommand(group: Command): void {
       const maxIdle = Number(options.maxIdle);
       if (!(speed > 0) || !(maxIdle >= 0)) throw new UsageError('--speed must be > 0 and --max-idle >= 0');
       const client = contextOf(command).client();
-      const recordingId =
-        (options.recording as string | undefined) ??
-        (await terminalRecording(client, id, options.follow === true));
-      const path = { session_id: id, recording_id: recordingId };
+      const recording = await replayableRecording(
+        client,
+        id,
+        options.follow === true,
+        options.recording as string | undefined,
+      );
+      const path = { session_id: id, recording_id: recording.id };
       const { data } = await client.raw.GET('/api/v1/sessions/{session_id}/recordings/{recording_id}', {
         params: { path, query: options.follow ? { follow: 'true' } : {} },
         parseAs: 'stream',
       });
       if (!data) throw new CliError('the recording is empty');
+      const lines = linesOf(data as unknown as ReadableStream<Uint8Array>);
+      const pace = { speed, maxIdle, toEnd: options.toEnd === true };
+      if (recording.format === 'query-log') {
+        await playQueryLog(queryLogLines(lines), (text) => process.stdout.write(text), pace);
+        return;
+      }
       const filter = options.raw === true ? undefined : new ScreenFilter();
-      await playCast(
-        linesOf(data as unknown as ReadableStream<Uint8Array>),
-        (text) => process.stdout.write(filter ? filter.push(text) : text),
-        {
-          speed,
-          maxIdle,
-          toEnd: options.toEnd === true,
-        },
-      );
+      await playCast(lines, (text) => process.stdout.write(filter ? filter.push(text) : text), pace);
       if (filter) process.stdout.write(filter.end());
     });
 }

@@ -4,7 +4,8 @@ import { type Command, Option } from 'commander';
 import { contextOf } from './context.js';
 import { parseTime } from './options.js';
 import { type Column, collect, printItem, printList, tableOf } from './output.js';
-import { registerSessionReplayCommand } from './session-replay.js';
+import { queryLogLines, timelineLine } from './query-log-view.js';
+import { linesOf, registerSessionReplayCommand } from './session-replay.js';
 
 type Session = Schema<'Session'>;
 
@@ -104,6 +105,17 @@ export function registerSessionCommands(program: Command): void {
           ['BYTES', (r) => r.size_bytes],
         ])}`,
       );
+      for (const recording of recordings.filter((r) => r.format === 'query-log')) {
+        const { data } = await client.raw.GET('/api/v1/sessions/{session_id}/recordings/{recording_id}', {
+          params: { path: { ...path, recording_id: recording.id } },
+          parseAs: 'stream',
+        });
+        if (!data) continue;
+        console.log('\nstatements:');
+        for await (const line of queryLogLines(linesOf(data as unknown as ReadableStream<Uint8Array>))) {
+          console.log(timelineLine(line));
+        }
+      }
     });
 
   registerSessionReplayCommand(group);

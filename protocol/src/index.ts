@@ -16,5 +16,6 @@ export { CLIENT_ALPN, parseStatusLine, statusLine } from './client-protocol.js';
 export { bridgeDuplex } from './duplex-bridge.js';
 /** An in-memory pair of connected streams, for testing protocol state machines without sockets. */
 export { duplexPair } from './duplex-pair.js';
+export { type ChunkSink, LineChunkWriter, type LineChunkWriterOptions } from './line-chunk-writer.js';
 export { checkProxyIdentity } from './proxy-identity.js';
 export { CONNECTOR_USERNAME, TUNNEL_ALPN, VIRTUAL_FORWARD_PORT } from './tunnel-protocol.js';

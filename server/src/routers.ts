@@ -12,6 +12,7 @@ import { invitationRoutes } from './members/invitation-routes.js';
 import { memberRoutes } from './members/member-routes.js';
 import { organizationRoutes } from './organizations/organization-routes.js';
 import { policyRoutes } from './policies/policy-routes.js';
+import { proxyDatabaseRoutes } from './proxies/proxy-database-routes.js';
 import { proxyEventRoutes } from './proxies/proxy-event-routes.js';
 import { proxyRoutes } from './proxies/proxy-routes.js';
 import { proxySshRoutes } from './proxies/proxy-ssh-routes.js';
@@ -45,6 +46,7 @@ export function apiRouters(services: Services) {
     proxyRoutes(services),
     proxySessionRoutes(services),
     proxySshRoutes(services),
+    proxyDatabaseRoutes(services),
     proxyRecordingRoutes(services),
     proxyEventRoutes(services),
     connectorSelfRoutes(services),

@@ -10,6 +10,7 @@ export { createMariaDbDatabase, MARIADB_ADMIN_URL } from './mariadb.js';
 export { personLogin } from './person-login.js';
 export { type Platform, startPlatform } from './platform.js';
 export { createPostgresDatabase, POSTGRES_ADMIN_URL } from './postgres.js';
+export { CLUSTER_PASSWORDS, type PostgresCluster, startPostgresCluster } from './postgres-cluster.js';
 export {
   SSHD_TEST_PASSWORD,
   SSHD_TEST_USER,

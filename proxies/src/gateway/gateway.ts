@@ -11,6 +11,7 @@ import type { AccessAction } from '@border0/sdk/policy';
 import type { Logger } from 'pino';
 import type { SocketDirectory } from '../control-plane/socket-directory.js';
 import { type AdmittedClient, admitClient, type ConnectionContext } from '../session/client-admission.js';
+import { carryDatabaseSession } from '../session/database-session.js';
 import { carrySshSession } from '../ssh/ssh-socket.js';
 import { carryTlsSession } from '../tls/tls-socket.js';
 import type { TunnelServer } from '../tunnel/tunnel-server.js';
@@ -23,6 +24,7 @@ const HANDLERS: Record<
 > = {
   tls: { first: { type: 'tls' }, carry: carryTlsSession },
   ssh: { first: { type: 'ssh', kind: 'connect' }, carry: carrySshSession },
+  database: { first: { type: 'database' }, carry: carryDatabaseSession },
 };
 
 type Credentials = Pick<SecureContextOptions, 'key' | 'cert' | 'ca'>;

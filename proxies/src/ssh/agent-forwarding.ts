@@ -1,12 +1,15 @@
 /**
- * Agent forwarding through the proxy, when a policy allows it: the upstream asks for the person's agent, and
- * each request opens an `auth-agent@openssh.com` channel back to the client (as sshd does for `ssh -A`),
- * so keys never leave the client. ssh2's server can open such channels on the wire (Protocol#openssh_authAgent)
- * but has no public method for it; this opens one as its own openChannel does for other types (ssh2 1.17).
+ * Agent forwarding through the proxy, when a policy allows it (asked per session channel, and again at every
+ * use): the upstream asks for the person's agent, and each request opens an `auth-agent@openssh.com` channel
+ * back to the client (as sshd does for `ssh -A`), so keys never leave the client. ssh2's server can open such
+ * channels on the wire (Protocol#openssh_authAgent) but has no public method for it; this opens one as its own
+ * openChannel does for other types (ssh2 1.17).
  */
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
+import type { SshChannelHost } from './channel-host.js';
+import type { SessionChannelState } from './session-channel.js';
 
 const require = createRequire(import.meta.url);
 const { MAX_WINDOW, PACKET_SIZE } = require('ssh2/lib/Channel.js') as {
@@ -63,4 +66,28 @@ export class ClientAgent extends ssh2.OpenSSHAgent {
       (error: Error) => cb(error),
     );
   }
+}
+
+/**
+ * A session channel's `auth-agent-req@openssh.com`: the upstream may then use the person's keys (through the
+ * client, one request at a time), only when a policy says so.
+ */
+export function allowAgentForwarding(
+  host: SshChannelHost,
+  state: SessionChannelState,
+  ok: (() => void) | undefined,
+  no: (() => void) | undefined,
+): void {
+  (async () => {
+    const decision = host.login.refusal
+      ? { allowed: false, reason: host.login.refusal }
+      : await host.login.decide({ kind: 'agent_forwarding' });
+    if (!decision.allowed) {
+      host.report.event('ssh.denied', { kind: 'agent_forwarding', reason: decision.reason });
+      return no?.();
+    }
+    state.agent = true;
+    host.report.event('ssh.agent_forwarding', {});
+    ok?.();
+  })().catch(() => no?.());
 }

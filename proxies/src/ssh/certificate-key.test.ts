@@ -7,9 +7,9 @@ import { randomBytes, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Sshd, startSshd } from '@border0/testing';
 import ssh2 from 'ssh2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Sshd, startSshd } from '../../test/sshd.js';
 import { certificateAuthKey } from './certificate-key.js';
 
 interface KeyPair {

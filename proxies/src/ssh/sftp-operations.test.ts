@@ -20,12 +20,8 @@ import { promisify } from 'node:util';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateEd25519Key } from '../tunnel/host-key.js';
-import {
-  SFTP_MAX_PACKET_LENGTH,
-  SFTP_MAX_STRING_CHARS,
-  type SftpOperation,
-  SftpOperationParser,
-} from './sftp-operations.js';
+import { SFTP_MAX_PACKET_LENGTH, type SftpOperation, SftpOperationParser } from './sftp-operations.js';
+import { SFTP_MAX_STRING_CHARS } from './sftp-packet.js';
 
 const T = {
   INIT: 1,

@@ -6,7 +6,11 @@
 import type { Duplex } from 'node:stream';
 import { type Border0Client, Border0Error } from '@border0/sdk';
 import ssh2 from 'ssh2';
+import { literalSecret } from '../session/secret-reference.js';
 import { generateEd25519Key } from '../tunnel/host-key.js';
+import type { ChannelOrigin } from '../tunnel/tunnel-connection.js';
+import { TunnelError } from '../tunnel/tunnel-error.js';
+import type { TunnelServer } from '../tunnel/tunnel-server.js';
 import { certificateAuthKey } from './certificate-key.js';
 
 export interface UpstreamRequest {
@@ -33,6 +37,21 @@ export class UpstreamError extends Error {
   override readonly name = 'UpstreamError';
 }
 
+/** The connector's tunnel channel to the upstream of the socket `dnsname`, for a client at `origin`. */
+export async function openUpstreamChannel(
+  tunnels: TunnelServer,
+  dnsname: string,
+  origin: ChannelOrigin,
+): Promise<Duplex> {
+  try {
+    return await tunnels.openChannel(dnsname, origin);
+  } catch (error) {
+    throw new UpstreamError(
+      error instanceof TunnelError ? error.message : 'the connector could not be reached',
+    );
+  }
+}
+
 export async function connectUpstream(request: UpstreamRequest): Promise<UpstreamConnection> {
   const { client, sessionId } = request;
   const session = { session_id: sessionId };
@@ -48,6 +67,13 @@ export async function connectUpstream(request: UpstreamRequest): Promise<Upstrea
       throw new UpstreamError(`cannot get the upstream login: ${describe(error)}`);
     });
 
+  try {
+    literalSecret(credentials.password, 'password');
+    literalSecret(credentials.private_key, 'private key');
+  } catch (error) {
+    request.channel.destroy();
+    throw new UpstreamError((error as Error).message);
+  }
   const ssh = new ssh2.Client();
   let hostKeyTrust: UpstreamConnection['hostKeyTrust'] = 'known';
   let hostKeyProblem: string | undefined;

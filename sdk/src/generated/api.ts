@@ -808,6 +808,26 @@ export interface paths {
         patch: operations["updateProxySession"];
         trace?: never;
     };
+    "/api/v1/proxy/sessions/{session_id}/database-upstream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get the login to a database socket’s upstream for a live session
+         * @description The session must be live, allowed, opened by this proxy, and of a database socket.
+         */
+        post: operations["getDatabaseUpstreamCredentials"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/proxy/sessions/{session_id}/events": {
         parameters: {
             query?: never;
@@ -1654,6 +1674,27 @@ export interface components {
             type: "database";
             username?: string;
         };
+        /** @description What a proxy needs to log in to a database socket’s upstream for one live session. Secret. */
+        DatabaseUpstreamCredentials: {
+            /** @enum {string} */
+            authentication_type: "username_and_password" | "tls" | "no_auth";
+            /** @description The socket’s default database, if it names one. */
+            database: string | null;
+            hostname: string;
+            /** @description The stored password, when the socket has one. */
+            password?: string;
+            port: number;
+            /** @enum {string} */
+            protocol: "postgres" | "mysql";
+            tls: {
+                ca_certificate?: string;
+                enabled: boolean;
+                /** @enum {string} */
+                verify: "full" | "ca" | "none";
+            };
+            /** @description The upstream user; null when the socket names none (the client’s own user name is used). */
+            username: string | null;
+        };
         DatabaseUpstreamInput: {
             /** @enum {string} */
             authentication_type: "username_and_password" | "tls" | "no_auth";
@@ -2462,7 +2503,7 @@ export interface components {
         };
         RecordingCreate: {
             /**
-             * @description `asciicast-v2`: an SSH terminal (asciicast v2); `query-log`, `http-log`: reserved.
+             * @description `asciicast-v2`: an SSH terminal (asciicast v2); `query-log`: a database session’s statements (JSON lines: a header, then one line per statement with `t` seconds, `seq`, `db`, `kind`, `statement`, `params`, `query_type`, `duration_ms`, `rows`, `tag`, `error` or `refused`); `http-log`: reserved.
              * @enum {string}
              */
             format: "asciicast-v2" | "query-log" | "http-log";
@@ -7044,6 +7085,66 @@ export interface operations {
             };
         };
     };
+    getDatabaseUpstreamCredentials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The login. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseUpstreamCredentials"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with an existing resource. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     addProxySessionEvent: {
         parameters: {
             query?: never;
@@ -8596,6 +8697,7 @@ export interface operations {
                 content: {
                     "application/octet-stream": Uint8Array | Blob;
                     "application/x-asciicast": string;
+                    "application/x-ndjson": string;
                 };
             };
             /** @description The request is invalid; `errors` names the fields. */

@@ -60,6 +60,12 @@ const getSessionRecording = createRoute({
         'application/x-asciicast': {
           schema: z.string().openapi({ example: '{"version":2,"width":80,"height":24}\n[0.5,"o","$ "]\n' }),
         },
+        'application/x-ndjson': {
+          schema: z.string().openapi({
+            example:
+              '{"version":1,"protocol":"postgres"}\n{"t":0.8,"seq":1,"db":"shop","kind":"query","statement":"select 1","rows":1}\n',
+          }),
+        },
         'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) },
       },
     },

@@ -9,10 +9,10 @@ import { SEQ_DIGITS } from './recording-key.js';
 export const RECORDING_FORMATS = ['asciicast-v2', 'query-log', 'http-log'] as const;
 export type RecordingFormat = (typeof RECORDING_FORMATS)[number];
 
-/** The media type a recording is served as. Formats other than asciicast are bytes until they are specified. */
+/** The media type a recording is served as. `http-log` is bytes until it is specified. */
 export const RECORDING_MEDIA_TYPES: Record<RecordingFormat, string> = {
   'asciicast-v2': 'application/x-asciicast',
-  'query-log': 'application/octet-stream',
+  'query-log': 'application/x-ndjson',
   'http-log': 'application/octet-stream',
 };
 
@@ -34,7 +34,8 @@ export const Recording = z
 export const RecordingCreate = z
   .strictObject({
     format: z.enum(RECORDING_FORMATS).openapi({
-      description: '`asciicast-v2`: an SSH terminal (asciicast v2); `query-log`, `http-log`: reserved.',
+      description:
+        '`asciicast-v2`: an SSH terminal (asciicast v2); `query-log`: a database session’s statements (JSON lines: a header, then one line per statement with `t` seconds, `seq`, `db`, `kind`, `statement`, `params`, `query_type`, `duration_ms`, `rows`, `tag`, `error` or `refused`); `http-log`: reserved.',
     }),
     started_at: Timestamp.optional().openapi({ description: 'When recording started; now when absent.' }),
   })

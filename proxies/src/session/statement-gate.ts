@@ -1,0 +1,121 @@
+/**
+ * Decides each statement of a database session with the organization's current policies: which query types
+ * the session may run on its database (asked again at most every second, so a policy change reaches running
+ * sessions within a second), and, only where some type is refused, what the statement is (the protocol's
+ * classifier: postgres/classify.ts, mysql/classify.ts).
+ */
+import type { AdmittedClient } from './client-admission.js';
+
+export type QueryType = 'read_only' | 'read_write' | 'ddl' | 'admin';
+
+/** What a classifier says of a statement's text, given the session's SQL-level prepared statements. */
+export type Classification =
+  | {
+      ok: true;
+      type: QueryType;
+      statements: number;
+      prepares?: { name: string; type: QueryType };
+      executes?: string;
+    }
+  | { ok: false; reason: string; position?: number };
+
+export type Classify = (text: string, prepared: ReadonlyMap<string, QueryType>) => Classification;
+
+const QUERY_TYPES: QueryType[] = ['read_only', 'read_write', 'ddl', 'admin'];
+const ALLOWED_TYPES_TTL_MS = 1000;
+/** Statements longer than this are not parsed (the parser would hold every session for 100 ms and more). */
+const MAX_CLASSIFIED_CHARS = 256 * 1024;
+
+export type Verdict =
+  | { allowed: true; type?: QueryType | undefined }
+  | { allowed: false; type?: QueryType | undefined; reason: string; position?: number | undefined };
+
+export class StatementGate {
+  readonly #admitted: AdmittedClient;
+  readonly #classify: Classify;
+  #database: string;
+  #allowed: { types: Set<QueryType>; at: number } | undefined;
+  /** SQL-level prepared statements (PREPARE name AS ...), by name, for EXECUTE. */
+  readonly #prepared = new Map<string, QueryType>();
+
+  constructor(admitted: AdmittedClient, database: string, classify: Classify) {
+    this.#admitted = admitted;
+    this.#database = database;
+    this.#classify = classify;
+  }
+
+  get database(): string {
+    return this.#database;
+  }
+
+  /** The session now works on another database (MySQL's USE): decisions are about that one. */
+  switchTo(database: string): void {
+    this.#database = database;
+    this.#allowed = undefined;
+  }
+
+  /** The query types the session may run now. */
+  async allowedTypes(): Promise<Set<QueryType>> {
+    const now = performance.now();
+    if (this.#allowed && now - this.#allowed.at < ALLOWED_TYPES_TTL_MS) return this.#allowed.types;
+    const decisions = await Promise.all(
+      QUERY_TYPES.map((query_type) =>
+        this.#admitted.decide({ type: 'database', database: this.#database, query_type }),
+      ),
+    );
+    const types = new Set(QUERY_TYPES.filter((_, i) => decisions[i]!.allowed));
+    this.#allowed = { types, at: now };
+    return types;
+  }
+
+  /** Decides the text of a Query or a Parse. */
+  async judge(text: string): Promise<Verdict> {
+    const types = await this.allowedTypes();
+    if (types.size === QUERY_TYPES.length) return { allowed: true };
+    if (text.length > MAX_CLASSIFIED_CHARS) {
+      return {
+        allowed: false,
+        reason: `statements over ${MAX_CLASSIFIED_CHARS} characters cannot be inspected, and this session’s query types are restricted`,
+      };
+    }
+    const classification = this.#classify(text, this.#prepared);
+    if (!classification.ok) {
+      return {
+        allowed: false,
+        reason: `the statement could not be classified (${classification.reason}), and this session’s query types are restricted`,
+        position: classification.position,
+      };
+    }
+    if (classification.prepares)
+      this.#prepared.set(classification.prepares.name, classification.prepares.type);
+    return this.judgeType(classification.type);
+  }
+
+  /** Decides a statement whose type is known (a Bind of a statement classified at its Parse). */
+  async judgeType(type: QueryType | undefined): Promise<Verdict> {
+    const types = await this.allowedTypes();
+    if (type === undefined) {
+      return types.size === QUERY_TYPES.length
+        ? { allowed: true }
+        : {
+            allowed: false,
+            reason: 'the statement was prepared before this session’s query types were restricted',
+          };
+    }
+    if (types.has(type)) return { allowed: true, type };
+    const decision = await this.#admitted.decide({
+      type: 'database',
+      database: this.#database,
+      query_type: type,
+    });
+    return decision.allowed ? { allowed: true, type } : { allowed: false, type, reason: decision.reason };
+  }
+
+  /** Which query types are allowed on the database, in words for a refusal's hint. */
+  async hint(): Promise<string> {
+    const types = [...(await this.allowedTypes())];
+    return types.length === 0
+      ? `no query is allowed on ${this.#database}`
+      : `allowed on ${this.#database}: ${types.join(', ')}`;
+  }
+}
