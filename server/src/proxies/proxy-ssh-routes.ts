@@ -5,21 +5,19 @@
  */
 import { createHash } from 'node:crypto';
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
-import type { Kysely } from 'kysely';
 import { organizationSshAuthority } from '../certificates/authority-store.js';
 import { signUpstreamCertificate } from '../certificates/ssh-authority.js';
 import { parseSshPublicKey } from '../certificates/ssh-public-key.js';
 import { authorizeProxy } from '../platform/auth/authorize.js';
 import { appendAudit } from '../platform/db/audit-log.js';
-import type { Database } from '../platform/db/schema.js';
 import { errors, jsonBody, jsonResponse } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
 import { clientIp } from '../platform/http/mutation.js';
-import { ApiError, invalid, notFound } from '../platform/http/problem.js';
+import { ApiError, invalid } from '../platform/http/problem.js';
 import type { Services } from '../services.js';
 import { SessionParams } from '../sessions/session-schemas.js';
-import { findProxySshSession } from '../sessions/session-store.js';
 import { sshHostKeyOf, trustHostKeyOnFirstUse } from '../sockets/socket-store.js';
+import { liveSessionOfSocket } from './live-session-store.js';
 import { PROXY_TAG } from './proxy-routes.js';
 import {
   SshHostKeyReport,
@@ -73,18 +71,6 @@ export function fingerprintOf(line: string): string {
   return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }
 
-/** The live session that this proxy opened and its ssh socket, or a clear refusal (another proxy's: 404). */
-async function liveSshSession(db: Kysely<Database>, sessionId: string, proxyTokenId: string) {
-  const row = await findProxySshSession(db, sessionId, proxyTokenId);
-  if (!row) throw notFound(`session ${sessionId}`);
-  if (row.socket_type !== 'ssh')
-    throw new ApiError('conflict', `the socket ${row.socket_name} is not an ssh socket`);
-  if (row.result !== 'allowed' || row.ended_at !== null) {
-    throw new ApiError('conflict', `the session ${sessionId} is not live`);
-  }
-  return row;
-}
-
 export function proxySshRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
   const { db, secrets } = services;
@@ -93,7 +79,7 @@ export function proxySshRoutes(services: Services) {
     const proxy = authorizeProxy(c);
     const { session_id } = c.req.valid('param');
     const body = c.req.valid('json');
-    const session = await liveSshSession(db, session_id, proxy.tokenId);
+    const session = await liveSessionOfSocket(db, session_id, proxy.tokenId, 'ssh');
     const upstream = session.upstream as {
       hostname: string;
       port: number;
@@ -159,7 +145,7 @@ export function proxySshRoutes(services: Services) {
     const line = `${presented.type} ${presented.blob.toString('base64')}`;
     const fingerprint = fingerprintOf(line);
     const verdict = await db.transaction().execute(async (trx) => {
-      const session = await liveSshSession(trx, session_id, principal.tokenId);
+      const session = await liveSessionOfSocket(trx, session_id, principal.tokenId, 'ssh');
       if (session.ssh_host_key !== null) {
         if (fingerprintOf(session.ssh_host_key) === fingerprint) return 'known' as const;
         throw new ApiError(

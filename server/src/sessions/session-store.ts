@@ -181,32 +181,6 @@ export async function insertSessionEvent(
     .executeTakeFirstOrThrow();
 }
 
-/** The session that this proxy opened, with its socket's upstream: what the ssh proxy asks about mid-session. */
-export function findProxySshSession(db: Kysely<Database>, sessionId: string, proxyTokenId: string) {
-  return db
-    .selectFrom('sessions as s')
-    .innerJoin('sockets as k', 'k.id', 's.socket_id')
-    .innerJoin('organizations as o', 'o.id', 's.org_id')
-    .select([
-      's.id',
-      's.org_id',
-      'o.name as org_name',
-      's.result',
-      's.ended_at',
-      's.user_email',
-      's.service_account_name',
-      'k.id as socket_id',
-      'k.name as socket_name',
-      'k.socket_type',
-      'k.upstream',
-      'k.upstream_secrets',
-      'k.ssh_host_key',
-    ])
-    .where('s.id', '=', sessionId)
-    .where('s.proxy_token_id', '=', proxyTokenId)
-    .executeTakeFirst();
-}
-
 /** A page of the organization's sessions, newest first, filtered; only the caller's own when `own` says so. */
 export function listSessionRows(
   db: Kysely<Database>,
