@@ -6,7 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { generatePassword, hashPassword } from './login/password.js';
-import { createOrganization } from './organizations/organization-store.js';
+import { setPasswordHash } from './login/password-store.js';
+import { anyOrganization, createOrganization } from './organizations/organization-store.js';
 import { appendAudit } from './platform/db/audit-log.js';
 import type { Store } from './platform/db/database.js';
 import { issueProxyToken } from './proxies/proxy-store.js';
@@ -41,18 +42,13 @@ export async function bootstrap(db: Store, options: BootstrapOptions): Promise<B
   return db.transaction().execute(async (trx) => {
     // One bootstrap at a time, even with several servers starting over one database.
     await sql`select pg_advisory_xact_lock(7263001)`.execute(trx);
-    const any = await trx.selectFrom('organizations').select('id').limit(1).executeTakeFirst();
-    if (any) return undefined;
+    if (await anyOrganization(trx)) return undefined;
     const { organization: org, owner } = await createOrganization(trx, {
       name: options.organization,
       owner: { email: options.email },
     });
     const userId = owner.id;
-    await trx
-      .updateTable('users')
-      .set({ password_hash: passwordHash, password_updated_at: new Date() })
-      .where('id', '=', userId)
-      .execute();
+    await setPasswordHash(trx, userId, passwordHash);
     const { secret } = await issueToken(trx, {
       orgId: org.id,
       kind: 'admin',

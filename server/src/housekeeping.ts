@@ -1,12 +1,12 @@
 /**
  * Periodic work of every instance: clean-up of rows that only expire (device login codes, the tokens of
- * ended logins), and the end of live sessions whose proxy stopped renewing them (sessions/session-lease.ts).
+ * ended logins), and the end of live sessions whose proxy stopped renewing them (sessions/session-lease-store.ts).
  * Every instance runs it; each round is safe alongside the same round elsewhere over one store.
  */
 import type { Logger } from 'pino';
-import { sweepExpiredDeviceLogins } from './login/device-login.js';
+import { sweepExpiredDeviceLogins } from './login/device-login-store.js';
 import type { Store } from './platform/db/database.js';
-import { endLapsedSessions, sessionLeaseMs } from './sessions/session-lease.js';
+import { endLapsedSessions, sessionLeaseMs } from './sessions/session-lease-store.js';
 
 export const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000;
 

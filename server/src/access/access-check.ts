@@ -16,7 +16,7 @@ import {
 } from '@border0/sdk/policy';
 import type { z } from '@hono/zod-openapi';
 import { invalid } from '../platform/http/problem.js';
-import { loadPolicyData } from '../policies/policy-data.js';
+import { loadPolicyData } from '../policies/policy-data-store.js';
 import { resolveSocket } from '../policies/policy-store.js';
 import type { Services } from '../services.js';
 import type { AccessCheck, AccessDecision } from './access-schemas.js';

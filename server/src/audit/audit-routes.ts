@@ -12,6 +12,7 @@ import { decodeNumericCursor, toPage } from '../platform/http/pagination.js';
 import { invalid } from '../platform/http/problem.js';
 import type { Services } from '../services.js';
 import { AuditEntry, AuditListQuery } from './audit-schemas.js';
+import { listAuditEntryRows } from './audit-store.js';
 
 const listAuditEntries = createRoute({
   method: 'get',
@@ -52,19 +53,9 @@ export function auditRoutes(services: Services) {
     const { orgId } = authorize(c, 'audit:read');
     const q = c.req.valid('query');
     if (q.from && q.to && Date.parse(q.from) > Date.parse(q.to)) throw invalid('from', 'is after `to`');
-    const after = decodeNumericCursor(q.cursor);
-    let query = services.db.selectFrom('audit_entries').selectAll().where('org_id', '=', orgId);
-    if (after !== undefined) query = query.where('seq', '>', after);
-    if (q.actor) query = query.where('actor', '=', q.actor);
-    if (q.action) query = query.where('action', '=', q.action);
-    if (q.resource_type) query = query.where('resource_type', '=', q.resource_type);
-    if (q.resource_id) query = query.where('resource_id', '=', q.resource_id);
-    if (q.from) query = query.where('time', '>=', new Date(q.from));
-    if (q.to) query = query.where('time', '<=', new Date(q.to));
-    const rows = await query
-      .orderBy('seq')
-      .limit(q.limit + 1)
-      .execute();
+    const { cursor, limit, ...filters } = q;
+    const after = decodeNumericCursor(cursor);
+    const rows = await listAuditEntryRows(services.db, orgId, { after, limit }, filters);
     return c.json(
       toPage(rows, q.limit, toApi, (row) => row.seq),
       200,

@@ -39,3 +39,4 @@ export const AuditListQuery = z.object({
   from: Timestamp.optional().openapi({ description: 'Entries at or after this time.' }),
   to: Timestamp.optional().openapi({ description: 'Entries at or before this time.' }),
 });
+export type AuditListQueryValue = z.infer<typeof AuditListQuery>;

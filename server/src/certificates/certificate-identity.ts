@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../platform/db/schema.js';
 import type { Principal } from '../platform/http/env.js';
 import { forbidden } from '../platform/http/problem.js';
+import { findTokenHolder } from '../tokens/token-store.js';
 
 export type CertificateIdentity =
   | { kind: 'user'; email: string; orgName: string }
@@ -27,15 +28,7 @@ export async function loadRequester(db: Kysely<Database>, principal: Principal):
   if (principal.kind !== 'admin' && principal.kind !== 'service_account') {
     throw forbidden('only a person’s or a service account’s token can get a certificate');
   }
-  const row = await db
-    .selectFrom('tokens as t')
-    .innerJoin('organizations as o', 'o.id', 't.org_id')
-    .leftJoin('users as u', 'u.id', 't.user_id')
-    .leftJoin('service_accounts as s', 's.id', 't.service_account_id')
-    .select(['o.name as org_name', 't.expires_at', 'u.email', 's.name as service_account_name'])
-    .where('t.id', '=', principal.tokenId)
-    .where('t.org_id', '=', principal.orgId)
-    .executeTakeFirst();
+  const row = await findTokenHolder(db, principal.orgId, principal.tokenId);
   const orgName = row?.org_name ?? '';
   let identity: CertificateIdentity | undefined;
   if (principal.kind === 'admin' && row?.email) identity = { kind: 'user', email: row.email, orgName };

@@ -4,6 +4,7 @@
  * audited with its serial and expiry, never the certificate itself.
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { findOrganization } from '../organizations/organization-store.js';
 import { authorize } from '../platform/auth/authorize.js';
 import { errors, IdempotencyHeaders, jsonBody, jsonResponse } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
@@ -166,11 +167,7 @@ export function clientCertificateRoutes(services: Services) {
 
   app.openapi(getCertificateAuthorities, async (c) => {
     const { orgId } = authorize(c, 'certificate_authorities:read', { connector: true });
-    const org = await db
-      .selectFrom('organizations')
-      .select(['id', 'name'])
-      .where('id', '=', orgId)
-      .executeTakeFirst();
+    const org = await findOrganization(db, orgId);
     if (!org) throw notFound('organization');
     const anchors = await organizationTrustAnchors(db, secrets, org);
     const platform = await platformX509Authority(db, secrets);

@@ -1,19 +1,13 @@
 /** /api/v1/connectors: the agents that carry sockets' traffic, and their tokens. Addressable by id or name. */
-import { OpenAPIHono, type z } from '@hono/zod-openapi';
-import { sql } from 'kysely';
-import { authorize } from '../platform/auth/authorize.js';
-import { refLookup } from '../platform/db/ref-lookup.js';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { refParams } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
-import { checkIfMatch, etagOf } from '../platform/http/etag.js';
-import { createIdempotent, mutate } from '../platform/http/mutation.js';
-import { decodeCursor, toPage } from '../platform/http/pagination.js';
-import { resourceRoutes } from '../platform/http/resource-routes.js';
-import { newId } from '../platform/ids.js';
+import { addResourceHandlers } from '../platform/http/resource-handlers.js';
+import { resourceRoutes, standardOperations } from '../platform/http/resource-routes.js';
 import type { Services } from '../services.js';
 import { addOwnedTokenRoutes } from '../tokens/owned-token-routes.js';
 import { Connector, ConnectorCreate, ConnectorPage, ConnectorUpdate } from './connector-schemas.js';
-import { connectorToApi } from './connector-store.js';
+import { connectorRows, connectorToApi, deleteConnector, findConnector } from './connector-store.js';
 
 const tags = ['Connectors'];
 
@@ -28,10 +22,7 @@ const routes = resourceRoutes({
   update: ConnectorUpdate,
   page: ConnectorPage,
   operations: {
-    list: { operationId: 'listConnectors' },
-    create: { operationId: 'createConnector' },
-    get: { operationId: 'getConnector' },
-    update: { operationId: 'updateConnector' },
+    ...standardOperations('Connector', 'Connectors'),
     delete: {
       operationId: 'deleteConnector',
       description: 'Its tokens stop working at once, and sockets no longer list it in `connector_ids`.',
@@ -39,118 +30,18 @@ const routes = resourceRoutes({
   },
 });
 
-const findConnector = refLookup('connectors');
-
 export function connectorRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
 
-  app.openapi(routes.list, async (c) => {
-    const { orgId } = authorize(c, 'connectors:read');
-    const q = c.req.valid('query');
-    const after = decodeCursor(q.cursor);
-    const rows = await services.db
-      .selectFrom('connectors')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .$if(after !== undefined, (qb) => qb.where('id', '>', after!))
-      .orderBy('id')
-      .limit(q.limit + 1)
-      .execute();
-    return c.json(toPage(rows, q.limit, connectorToApi), 200);
-  });
-
-  app.openapi(routes.create, async (c) => {
-    const { orgId } = authorize(c, 'connectors:write');
-    const body = c.req.valid('json');
-    const { status, body: created } = await createIdempotent(
-      c,
-      services,
-      'createConnector',
-      body,
-      async (trx, audit) => {
-        const id = newId();
-        await trx
-          .insertInto('connectors')
-          .values({ id, org_id: orgId, name: body.name, description: body.description ?? null })
-          .execute();
-        await audit({
-          action: 'connector.create',
-          resource_type: 'connector',
-          resource_id: id,
-          details: { name: body.name },
-        });
-        return { status: 201, body: connectorToApi(await findConnector(trx, orgId, id)) };
-      },
-    );
-    const connector = created as z.infer<typeof Connector>;
-    c.header('ETag', etagOf(1));
-    c.header('Location', `/api/v1/connectors/${connector.id}`);
-    return c.json(connector, status as 201);
-  });
-
-  app.openapi(routes.get, async (c) => {
-    const { orgId } = authorize(c, 'connectors:read');
-    const row = await findConnector(services.db, orgId, c.req.valid('param').connector);
-    c.header('ETag', etagOf(row.version));
-    return c.json(connectorToApi(row), 200);
-  });
-
-  app.openapi(routes.update, async (c) => {
-    const { orgId } = authorize(c, 'connectors:write');
-    const body = c.req.valid('json');
-    const updated = await mutate(c, services, async (trx, audit) => {
-      const row = await findConnector(trx, orgId, c.req.valid('param').connector);
-      checkIfMatch(c, row.version);
-      await trx
-        .updateTable('connectors')
-        .set({
-          ...(body.name !== undefined && { name: body.name }),
-          ...(body.description !== undefined && { description: body.description }),
-          updated_at: new Date(),
-          version: row.version + 1,
-        })
-        .where('id', '=', row.id)
-        .where('org_id', '=', orgId)
-        .execute();
-      await audit({
-        action: 'connector.update',
-        resource_type: 'connector',
-        resource_id: row.id,
-        details: { name: body.name ?? row.name, fields: Object.keys(body) },
-      });
-      return findConnector(trx, orgId, row.id);
-    });
-    c.header('ETag', etagOf(updated.version));
-    return c.json(connectorToApi(updated), 200);
-  });
-
-  app.openapi(routes.delete, async (c) => {
-    const { orgId } = authorize(c, 'connectors:write');
-    await mutate(c, services, async (trx, audit) => {
-      const row = await findConnector(trx, orgId, c.req.valid('param').connector);
-      checkIfMatch(c, row.version);
-      // Sockets keep connector ids in a JSON array, which no foreign key covers: drop this one from them.
-      const detached = await trx
-        .updateTable('sockets')
-        .set({
-          connector_ids: sql`connector_ids - ${row.id}::text`,
-          updated_at: new Date(),
-          version: sql`version + 1`,
-        })
-        .where('org_id', '=', orgId)
-        .where(sql<boolean>`connector_ids @> ${JSON.stringify([row.id])}::jsonb`)
-        .returning('id')
-        .execute();
-      // Its tokens go with it (foreign key cascade).
-      await trx.deleteFrom('connectors').where('id', '=', row.id).where('org_id', '=', orgId).execute();
-      await audit({
-        action: 'connector.delete',
-        resource_type: 'connector',
-        resource_id: row.id,
-        details: { name: row.name, sockets_detached: detached.map((s) => s.id) },
-      });
-    });
-    return c.body(null, 204);
+  addResourceHandlers(app, services, routes, {
+    type: 'connector',
+    rights: { read: 'connectors:read', write: 'connectors:write' },
+    store: connectorRows,
+    toApi: (rows) => rows.map(connectorToApi),
+    // Sockets served by it no longer list it: the audit entry names them.
+    async delete(trx, row) {
+      return { name: row.name, sockets_detached: await deleteConnector(trx, row) };
+    },
   });
 
   addOwnedTokenRoutes(app, services, {

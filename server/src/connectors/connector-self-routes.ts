@@ -17,9 +17,14 @@ import { liveProxies } from '../proxies/proxy-store.js';
 import type { Services } from '../services.js';
 import { Socket } from '../sockets/socket-schemas.js';
 import { socketToApi } from '../sockets/socket-store.js';
-import { upsertConnectorSocket } from '../sockets/static-socket.js';
+import { upsertConnectorSocket } from '../sockets/static-socket-store.js';
 import { Connector, ConnectorConfig, ConnectorHeartbeat, ConnectorSocketPut } from './connector-schemas.js';
-import { connectorSockets, connectorToApi } from './connector-store.js';
+import {
+  connectorSockets,
+  connectorToApi,
+  findConnectorWithOrg,
+  recordHeartbeat,
+} from './connector-store.js';
 
 const tags = ['Connector'];
 const SocketNameParams = z.object({
@@ -91,12 +96,7 @@ export function connectorSelfRoutes(services: Services) {
 
   app.openapi(getConnectorConfig, async (c) => {
     const { orgId, connectorId } = authorizeConnector(c);
-    const connector = await db
-      .selectFrom('connectors as k')
-      .innerJoin('organizations as o', 'o.id', 'k.org_id')
-      .select(['k.id', 'k.name', 'o.id as org_id', 'o.name as org_name'])
-      .where('k.id', '=', connectorId)
-      .executeTakeFirst();
+    const connector = await findConnectorWithOrg(db, connectorId);
     if (!connector) throw notFound('connector');
     const sockets = await connectorSockets(db, orgId, connectorId);
     const proxies = await liveProxies(db);
@@ -139,16 +139,7 @@ export function connectorSelfRoutes(services: Services) {
     const { connectorId } = authorizeConnector(c);
     const body = c.req.valid('json');
     // Heartbeats change no configuration: not audited, like sessions' progress reports.
-    const row = await db
-      .updateTable('connectors')
-      .set({
-        last_seen_at: new Date(),
-        version_reported: body.version,
-        proxies_connected: JSON.stringify([...new Set(body.proxies_connected)]),
-      })
-      .where('id', '=', connectorId)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await recordHeartbeat(db, connectorId, body);
     if (!row) throw notFound('connector');
     return c.json(connectorToApi(row), 200);
   });

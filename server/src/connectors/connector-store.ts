@@ -1,5 +1,6 @@
 /** Connector rows: the API shape (status from the last report) and the sockets a connector serves. */
 import { type Kysely, type Selectable, sql } from 'kysely';
+import { describedRows } from '../platform/db/named-rows.js';
 import type { ConnectorsTable, Database } from '../platform/db/schema.js';
 import type { SocketRow } from '../sockets/socket-store.js';
 import { Connector } from './connector-schemas.js';
@@ -7,7 +8,84 @@ import { Connector } from './connector-schemas.js';
 /** A connector that reported within this window is online. */
 const ONLINE_WINDOW_MS = 60_000;
 
-export function connectorToApi(row: Selectable<ConnectorsTable>) {
+export type ConnectorRow = Selectable<ConnectorsTable>;
+
+/** The connector rows' store functions: find (by id or name), list, insert, update and delete. */
+export const connectorRows = describedRows('connectors');
+export const findConnector = connectorRows.find;
+
+/** Deletes the connector (its tokens go with it, by foreign key) and answers the sockets it leaves. */
+export async function deleteConnector(db: Kysely<Database>, row: ConnectorRow): Promise<string[]> {
+  // Sockets keep connector ids in a JSON array, which no foreign key covers: drop this one from them.
+  const detached = await db
+    .updateTable('sockets')
+    .set({
+      connector_ids: sql`connector_ids - ${row.id}::text`,
+      updated_at: new Date(),
+      version: sql`version + 1`,
+    })
+    .where('org_id', '=', row.org_id)
+    .where(sql<boolean>`connector_ids @> ${JSON.stringify([row.id])}::jsonb`)
+    .returning('id')
+    .execute();
+  await connectorRows.delete(db, row);
+  return detached.map((s) => s.id);
+}
+
+/** The first of `ids` that names no connector of the organization. */
+export async function unknownConnector(
+  db: Kysely<Database>,
+  orgId: string,
+  ids: string[],
+): Promise<string | undefined> {
+  if (ids.length === 0) return undefined;
+  const found = await db
+    .selectFrom('connectors')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('id', 'in', ids)
+    .execute();
+  return ids.find((id) => !found.some((f) => f.id === id));
+}
+
+/** The connector and its organization's name, for its own configuration. */
+export function findConnectorWithOrg(db: Kysely<Database>, connectorId: string) {
+  return db
+    .selectFrom('connectors as k')
+    .innerJoin('organizations as o', 'o.id', 'k.org_id')
+    .select(['k.id', 'k.name', 'o.id as org_id', 'o.name as org_name'])
+    .where('k.id', '=', connectorId)
+    .executeTakeFirst();
+}
+
+/** A proxy saw the connector: it is online, whatever its last heartbeat said. */
+export async function touchConnector(db: Kysely<Database>, connectorId: string): Promise<void> {
+  await db
+    .updateTable('connectors')
+    .set({ last_seen_at: new Date() })
+    .where('id', '=', connectorId)
+    .execute();
+}
+
+/** A heartbeat: when the connector was last seen, its version and the proxies it holds tunnels to. */
+export function recordHeartbeat(
+  db: Kysely<Database>,
+  connectorId: string,
+  report: { version: string; proxies_connected: string[] },
+): Promise<ConnectorRow | undefined> {
+  return db
+    .updateTable('connectors')
+    .set({
+      last_seen_at: new Date(),
+      version_reported: report.version,
+      proxies_connected: JSON.stringify([...new Set(report.proxies_connected)]),
+    })
+    .where('id', '=', connectorId)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export function connectorToApi(row: ConnectorRow) {
   const lastSeen = row.last_seen_at === null ? null : new Date(row.last_seen_at);
   return Connector.parse({
     id: row.id,

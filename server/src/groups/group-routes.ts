@@ -1,7 +1,7 @@
 /** /api/v1/groups: named sets of members that policies can grant access to. Addressable by id or name. */
-import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
-import { memberQuery } from '../members/member-store.js';
+import { findMemberByEmail } from '../members/member-store.js';
 import { authorize } from '../platform/auth/authorize.js';
 import type { Database } from '../platform/db/schema.js';
 import {
@@ -13,14 +13,23 @@ import {
 } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
 import { checkIfMatch, etagOf } from '../platform/http/etag.js';
-import { createIdempotent, mutate } from '../platform/http/mutation.js';
-import { decodeCursor, toPage } from '../platform/http/pagination.js';
+import { mutate } from '../platform/http/mutation.js';
 import { ApiError, invalid, notFound } from '../platform/http/problem.js';
-import { resourceRoutes } from '../platform/http/resource-routes.js';
-import { newId } from '../platform/ids.js';
+import { addResourceHandlers } from '../platform/http/resource-handlers.js';
+import { resourceRoutes, standardOperations } from '../platform/http/resource-routes.js';
 import type { Services } from '../services.js';
 import { Group, GroupCreate, GroupMemberAdd, GroupPage, GroupUpdate } from './group-schemas.js';
-import { bumpGroup, findGroup, type GroupRow, groupMembers, groupToApi } from './group-store.js';
+import {
+  addToGroup,
+  bumpGroup,
+  findGroup,
+  type GroupRow,
+  groupMembers,
+  groupRows,
+  groupToApi,
+  isInGroup,
+  removeFromGroup,
+} from './group-store.js';
 
 const tags = ['Groups'];
 const GroupParams = refParams('group', 'Group id or name.');
@@ -36,13 +45,7 @@ const routes = resourceRoutes({
   create: GroupCreate,
   update: GroupUpdate,
   page: GroupPage,
-  operations: {
-    list: { operationId: 'listGroups' },
-    create: { operationId: 'createGroup' },
-    get: { operationId: 'getGroup' },
-    update: { operationId: 'updateGroup' },
-    delete: { operationId: 'deleteGroup' },
-  },
+  operations: standardOperations('Group', 'Groups'),
 });
 
 const addGroupMember = createRoute({
@@ -72,114 +75,23 @@ const removeGroupMember = createRoute({
 export function groupRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
 
-  async function load(db: Kysely<Database>, orgId: string, row: GroupRow) {
-    const members = await groupMembers(db, orgId, [row.id]);
-    return Group.parse(groupToApi(row, members.get(row.id) ?? []));
-  }
-
-  app.openapi(routes.list, async (c) => {
-    const { orgId } = authorize(c, 'members:read');
-    const q = c.req.valid('query');
-    const after = decodeCursor(q.cursor);
-    const rows = await services.db
-      .selectFrom('groups')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .$if(after !== undefined, (qb) => qb.where('id', '>', after!))
-      .orderBy('id')
-      .limit(q.limit + 1)
-      .execute();
+  /** The groups as the API shows them, with their members (one query for them all). */
+  async function toApi(rows: GroupRow[], db: Kysely<Database>, orgId: string) {
     const members = await groupMembers(
-      services.db,
+      db,
       orgId,
-      rows.slice(0, q.limit).map((r) => r.id),
+      rows.map((r) => r.id),
     );
-    return c.json(
-      toPage(rows, q.limit, (row) => Group.parse(groupToApi(row, members.get(row.id) ?? []))),
-      200,
-    );
-  });
+    return rows.map((row) => Group.parse(groupToApi(row, members.get(row.id) ?? [])));
+  }
+  const load = async (db: Kysely<Database>, orgId: string, row: GroupRow) =>
+    (await toApi([row], db, orgId))[0]!;
 
-  app.openapi(routes.create, async (c) => {
-    const { orgId } = authorize(c, 'members:write');
-    const body = c.req.valid('json');
-    const { status, body: created } = await createIdempotent(
-      c,
-      services,
-      'createGroup',
-      body,
-      async (trx, audit) => {
-        const id = newId();
-        await trx
-          .insertInto('groups')
-          .values({ id, org_id: orgId, name: body.name, description: body.description ?? null })
-          .execute();
-        await audit({
-          action: 'group.create',
-          resource_type: 'group',
-          resource_id: id,
-          details: { name: body.name },
-        });
-        return { status: 201, body: await load(trx, orgId, await findGroup(trx, orgId, id)) };
-      },
-    );
-    const result = created as z.infer<typeof Group>;
-    c.header('ETag', etagOf(1));
-    c.header('Location', `/api/v1/groups/${result.id}`);
-    return c.json(result, status as 201);
-  });
-
-  app.openapi(routes.get, async (c) => {
-    const { orgId } = authorize(c, 'members:read');
-    const row = await findGroup(services.db, orgId, c.req.valid('param').group);
-    c.header('ETag', etagOf(row.version));
-    return c.json(await load(services.db, orgId, row), 200);
-  });
-
-  app.openapi(routes.update, async (c) => {
-    const { orgId } = authorize(c, 'members:write');
-    const body = c.req.valid('json');
-    const { row, result } = await mutate(c, services, async (trx, audit) => {
-      const current = await findGroup(trx, orgId, c.req.valid('param').group);
-      checkIfMatch(c, current.version);
-      await trx
-        .updateTable('groups')
-        .set({
-          ...(body.name !== undefined && { name: body.name }),
-          ...(body.description !== undefined && { description: body.description }),
-          updated_at: new Date(),
-          version: current.version + 1,
-        })
-        .where('id', '=', current.id)
-        .where('org_id', '=', orgId)
-        .execute();
-      await audit({
-        action: 'group.update',
-        resource_type: 'group',
-        resource_id: current.id,
-        details: { name: body.name ?? current.name, fields: Object.keys(body) },
-      });
-      const row = await findGroup(trx, orgId, current.id);
-      return { row, result: await load(trx, orgId, row) };
-    });
-    c.header('ETag', etagOf(row.version));
-    return c.json(result, 200);
-  });
-
-  app.openapi(routes.delete, async (c) => {
-    const { orgId } = authorize(c, 'members:write');
-    await mutate(c, services, async (trx, audit) => {
-      const row = await findGroup(trx, orgId, c.req.valid('param').group);
-      checkIfMatch(c, row.version);
-      await trx.deleteFrom('groups').where('id', '=', row.id).where('org_id', '=', orgId).execute();
-      await audit({
-        action: 'group.delete',
-        resource_type: 'group',
-        resource_id: row.id,
-        details: { name: row.name },
-      });
-    });
-    return c.body(null, 204);
+  addResourceHandlers(app, services, routes, {
+    type: 'group',
+    rights: { read: 'members:read', write: 'members:write' },
+    store: groupRows,
+    toApi,
   });
 
   app.openapi(addGroupMember, async (c) => {
@@ -187,25 +99,14 @@ export function groupRoutes(services: Services) {
     const { email } = c.req.valid('json');
     const { row, result } = await mutate(c, services, async (trx, audit) => {
       const current = await findGroup(trx, orgId, c.req.valid('param').group);
-      const member = await memberQuery(trx, orgId)
-        .where('u.email', '=', email.toLowerCase())
-        .executeTakeFirst();
+      const member = await findMemberByEmail(trx, orgId, email);
       if (!member) throw invalid('email', `${email} is not a member of this organization`);
-      const already = await trx
-        .selectFrom('group_members')
-        .select('user_id')
-        .where('group_id', '=', current.id)
-        .where('user_id', '=', member.id)
-        .executeTakeFirst();
-      if (already) {
+      if (await isInGroup(trx, current, member.id)) {
         throw new ApiError('conflict', `email: ${member.email} is already in the group ${current.name}`, [
           { field: 'email', message: 'is already in the group' },
         ]);
       }
-      await trx
-        .insertInto('group_members')
-        .values({ org_id: orgId, group_id: current.id, user_id: member.id })
-        .execute();
+      await addToGroup(trx, current, member.id);
       await audit({
         action: 'group.member_add',
         resource_type: 'group',
@@ -226,25 +127,13 @@ export function groupRoutes(services: Services) {
       const current = await findGroup(trx, orgId, params.group);
       checkIfMatch(c, current.version);
       const ref = params.member;
-      const removed = await trx
-        .deleteFrom('group_members')
-        .where('org_id', '=', orgId)
-        .where('group_id', '=', current.id)
-        .where('user_id', 'in', (eb) =>
-          eb
-            .selectFrom('memberships')
-            .select('user_id')
-            .where('org_id', '=', orgId)
-            .where((w) => w.or([w('user_id', '=', ref), w('email', '=', ref.toLowerCase())])),
-        )
-        .returning('user_id')
-        .execute();
+      const removed = await removeFromGroup(trx, current, ref);
       if (removed.length === 0) throw notFound(`member ${ref} of the group ${current.name}`);
       await audit({
         action: 'group.member_remove',
         resource_type: 'group',
         resource_id: current.id,
-        details: { name: current.name, user_id: removed[0]!.user_id },
+        details: { name: current.name, user_id: removed[0]! },
       });
       await bumpGroup(trx, current);
     });

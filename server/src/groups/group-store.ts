@@ -1,17 +1,56 @@
 /** Group rows: id-or-name lookup, their members, and their API shape. */
+
 import type { Kysely, Selectable } from 'kysely';
-import { refLookup } from '../platform/db/ref-lookup.js';
+import { describedRows } from '../platform/db/named-rows.js';
 import type { Database, GroupsTable } from '../platform/db/schema.js';
+import { nextVersion } from '../platform/http/etag.js';
 
 export type GroupRow = Selectable<GroupsTable>;
 
-export const findGroup = refLookup('groups');
+/** The group rows' store functions: find (by id or name), list, insert, update and delete. */
+export const groupRows = describedRows('groups');
+export const findGroup = groupRows.find;
+
+export async function isInGroup(db: Kysely<Database>, row: GroupRow, userId: string): Promise<boolean> {
+  const found = await db
+    .selectFrom('group_members')
+    .select('user_id')
+    .where('group_id', '=', row.id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return found !== undefined;
+}
+
+export async function addToGroup(db: Kysely<Database>, row: GroupRow, userId: string): Promise<void> {
+  await db
+    .insertInto('group_members')
+    .values({ org_id: row.org_id, group_id: row.id, user_id: userId })
+    .execute();
+}
+
+/** Takes the member named by user id or email out of the group; the user ids removed (none or one). */
+export async function removeFromGroup(db: Kysely<Database>, row: GroupRow, memberRef: string) {
+  const removed = await db
+    .deleteFrom('group_members')
+    .where('org_id', '=', row.org_id)
+    .where('group_id', '=', row.id)
+    .where('user_id', 'in', (eb) =>
+      eb
+        .selectFrom('memberships')
+        .select('user_id')
+        .where('org_id', '=', row.org_id)
+        .where((w) => w.or([w('user_id', '=', memberRef), w('email', '=', memberRef.toLowerCase())])),
+    )
+    .returning('user_id')
+    .execute();
+  return removed.map((r) => r.user_id);
+}
 
 /** Membership changes are changes of the group: a new version, so its ETag stays truthful. */
 export async function bumpGroup(db: Kysely<Database>, row: GroupRow): Promise<GroupRow> {
   await db
     .updateTable('groups')
-    .set({ updated_at: new Date(), version: row.version + 1 })
+    .set(nextVersion(row))
     .where('id', '=', row.id)
     .where('org_id', '=', row.org_id)
     .execute();

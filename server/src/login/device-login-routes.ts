@@ -10,12 +10,6 @@ import { clientIp } from '../platform/http/mutation.js';
 import { rateLimit } from '../platform/http/rate-limit.js';
 import type { Services } from '../services.js';
 import {
-  DEVICE_CODE_TTL_SECONDS,
-  POLL_INTERVAL_SECONDS,
-  pollDeviceLogin,
-  startDeviceLogin,
-} from './device-login.js';
-import {
   DeviceAuthorization,
   DeviceAuthorizationRequest,
   DeviceToken,
@@ -23,7 +17,13 @@ import {
   DeviceTokenRequest,
   TokenRevocationRequest,
 } from './device-login-schemas.js';
-import { type LoginTokens, refreshLogin, revokeLoginOf } from './login-tokens.js';
+import {
+  DEVICE_CODE_TTL_SECONDS,
+  POLL_INTERVAL_SECONDS,
+  pollDeviceLogin,
+  startDeviceLogin,
+} from './device-login-store.js';
+import { type LoginTokens, refreshLogin, revokeLoginOf } from './login-token-store.js';
 
 const tags = ['Device login'];
 

@@ -1,7 +1,7 @@
 /** Bodies of device login (RFC 8628). Errors of the token endpoint use the RFC's JSON shape. */
 import { z } from '@hono/zod-openapi';
 import { Timestamp } from '../platform/http/common-schemas.js';
-import { DEVICE_GRANT_TYPE } from './device-login.js';
+import { DEVICE_GRANT_TYPE } from './device-login-store.js';
 
 export const DeviceAuthorizationRequest = z
   .strictObject({

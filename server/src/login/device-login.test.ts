@@ -13,7 +13,7 @@ import {
   startLogin,
   submitForm,
 } from '../../test/support/device-login.js';
-import { sweepExpiredDeviceLogins } from './device-login.js';
+import { sweepExpiredDeviceLogins } from './device-login-store.js';
 
 describe('device login (pglite)', () => {
   let h: Harness;

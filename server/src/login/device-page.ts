@@ -11,7 +11,7 @@ import type { AppEnv } from '../platform/http/env.js';
 import { clientIp } from '../platform/http/mutation.js';
 import { RateLimiter } from '../platform/http/rate-limit.js';
 import type { Services } from '../services.js';
-import { decideDeviceLogin } from './device-login.js';
+import { decideDeviceLogin } from './device-login-store.js';
 
 /** Approval attempts per client address and minute (each checks a password). */
 const APPROVALS_PER_MINUTE = 20;

@@ -12,6 +12,7 @@ import { forbidden } from '../platform/http/problem.js';
 import type { Services } from '../services.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { PasswordChange, PasswordSet } from './password-schemas.js';
+import { findAccountPassword, setPasswordHash } from './password-store.js';
 
 const tags = ['Members'];
 
@@ -58,19 +59,11 @@ export function passwordRoutes(services: Services) {
       }
       // Only the organization that made the account manages its password: a person who joined from their own
       // account elsewhere (an accepted invitation) keeps it to themselves and changes it with /me/password.
-      const account = await trx
-        .selectFrom('users')
-        .select('home_org_id')
-        .where('id', '=', row.id)
-        .executeTakeFirstOrThrow();
+      const account = await findAccountPassword(trx, row.id);
       if (account.home_org_id !== principal.orgId) {
         throw forbidden(`${row.email} joined with an account of their own and sets their own password`);
       }
-      await trx
-        .updateTable('users')
-        .set({ password_hash: hash, password_updated_at: new Date() })
-        .where('id', '=', row.id)
-        .execute();
+      await setPasswordHash(trx, row.id, hash);
       await audit({
         action: 'member.password.set',
         resource_type: 'member',
@@ -88,22 +81,14 @@ export function passwordRoutes(services: Services) {
       throw forbidden('only a person’s token may change its password');
     }
     const body = c.req.valid('json');
-    const user = await services.db
-      .selectFrom('users')
-      .select(['id', 'email', 'password_hash'])
-      .where('id', '=', principal.userId)
-      .executeTakeFirstOrThrow();
+    const user = await findAccountPassword(services.db, principal.userId);
     // The first password of an account is set with the token alone; after that the current one is needed.
     if (user.password_hash && !(await verifyPassword(body.current_password ?? '', user.password_hash))) {
       throw forbidden('the current password is wrong');
     }
     const hash = await hashPassword(body.password);
     await mutate(c, services, async (trx, audit) => {
-      await trx
-        .updateTable('users')
-        .set({ password_hash: hash, password_updated_at: new Date() })
-        .where('id', '=', user.id)
-        .execute();
+      await setPasswordHash(trx, user.id, hash);
       await audit({
         action: 'member.password.change',
         resource_type: 'member',

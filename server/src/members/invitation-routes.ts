@@ -4,7 +4,7 @@
  * then nothing about them changes, and nothing tells the organization whether the email has an account.
  */
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
-import { addMembership } from '../organizations/organization-store.js';
+import { addMembership, findAccount, findOrganization } from '../organizations/organization-store.js';
 import { authorize } from '../platform/auth/authorize.js';
 import { canGrant } from '../platform/auth/roles.js';
 import {
@@ -28,7 +28,15 @@ import {
   InvitationCreated,
   InvitationPage,
 } from './invitation-schemas.js';
-import { createInvitation, invitationByCode, invitationStatus, invitationToApi } from './invitation-store.js';
+import {
+  createInvitation,
+  decideInvitation,
+  invitationByCode,
+  invitationStatus,
+  invitationToApi,
+  listInvitationRows,
+  lockInvitation,
+} from './invitation-store.js';
 
 const tags = ['Members'];
 const InvitationParams = refParams('invitation_id', 'Invitation id.');
@@ -98,14 +106,7 @@ export function invitationRoutes(services: Services) {
     const { orgId } = authorize(c, 'members:read');
     const q = c.req.valid('query');
     const before = decodeCursor(q.cursor);
-    const rows = await services.db
-      .selectFrom('invitations')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .$if(before !== undefined, (qb) => qb.where('id', '<', before!))
-      .orderBy('id', 'desc')
-      .limit(q.limit + 1)
-      .execute();
+    const rows = await listInvitationRows(services.db, orgId, { before, limit: q.limit });
     return c.json(
       toPage(rows, q.limit, (row) => Invitation.parse(invitationToApi(row))),
       200,
@@ -148,22 +149,12 @@ export function invitationRoutes(services: Services) {
     const { orgId } = authorize(c, 'members:write');
     const { invitation_id } = c.req.valid('param');
     await mutate(c, services, async (trx, audit) => {
-      const row = await trx
-        .selectFrom('invitations')
-        .selectAll()
-        .where('org_id', '=', orgId)
-        .where('id', '=', invitation_id)
-        .forUpdate()
-        .executeTakeFirst();
+      const row = await lockInvitation(trx, orgId, invitation_id);
       if (!row) throw notFound(`invitation ${invitation_id}`);
       if (invitationStatus(row) !== 'pending') {
         throw new ApiError('conflict', `the invitation is ${invitationStatus(row)}, no longer pending`);
       }
-      await trx
-        .updateTable('invitations')
-        .set({ status: 'revoked', decided_at: new Date() })
-        .where('id', '=', row.id)
-        .execute();
+      await decideInvitation(trx, row.id, { status: 'revoked' });
       await audit({
         action: 'invitation.revoke',
         resource_type: 'invitation',
@@ -189,20 +180,12 @@ export function invitationRoutes(services: Services) {
       async (trx, audit) => {
         const row = await invitationByCode(trx, code);
         if (!row || invitationStatus(row) !== 'pending') throw gone();
-        const account = await trx
-          .selectFrom('users')
-          .select(['id', 'email'])
-          .where('id', '=', principal.userId!)
-          .executeTakeFirstOrThrow();
+        const account = await findAccount(trx, principal.userId!);
         if (account.email !== row.email) {
           throw forbidden(`the invitation is for another email than ${account.email}`);
         }
         await addMembership(trx, row.org_id, account, row.role);
-        await trx
-          .updateTable('invitations')
-          .set({ status: 'accepted', decided_at: new Date(), accepted_user_id: account.id })
-          .where('id', '=', row.id)
-          .execute();
+        await decideInvitation(trx, row.id, { status: 'accepted', userId: account.id });
         // Audited in the organization joined, and as a member change there: its proxies refresh who may connect.
         await audit({
           action: 'member.add',
@@ -210,12 +193,9 @@ export function invitationRoutes(services: Services) {
           resource_id: account.id,
           details: { email: account.email, role: row.role, invitation_id: row.id },
         });
-        const org = await trx
-          .selectFrom('organizations')
-          .select(['id', 'name'])
-          .where('id', '=', row.org_id)
-          .executeTakeFirstOrThrow();
-        return { organization: org, role: row.role };
+        // The invitation's organization exists: deleting one deletes its invitations.
+        const org = (await findOrganization(trx, row.org_id))!;
+        return { organization: { id: org.id, name: org.name }, role: row.role };
       },
       { orgId: found.org_id },
     );

@@ -67,3 +67,51 @@ export function invitationToApi(row: InvitationRow) {
     decided_at: iso(row.decided_at),
   };
 }
+
+/** The organization's invitations, newest first: the cursor is the last id of a page. */
+export function listInvitationRows(
+  db: Kysely<Database>,
+  orgId: string,
+  page: { before: string | undefined; limit: number },
+) {
+  return db
+    .selectFrom('invitations')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .$if(page.before !== undefined, (qb) => qb.where('id', '<', page.before!))
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1)
+    .execute();
+}
+
+/** The invitation, locked until the transaction ends. */
+export function lockInvitation(
+  db: Kysely<Database>,
+  orgId: string,
+  id: string,
+): Promise<InvitationRow | undefined> {
+  return db
+    .selectFrom('invitations')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/** Records the decision on a pending invitation: revoked by the organization, or accepted by `userId`. */
+export async function decideInvitation(
+  db: Kysely<Database>,
+  id: string,
+  decision: { status: 'revoked' } | { status: 'accepted'; userId: string },
+): Promise<void> {
+  await db
+    .updateTable('invitations')
+    .set({
+      status: decision.status,
+      decided_at: new Date(),
+      ...(decision.status === 'accepted' && { accepted_user_id: decision.userId }),
+    })
+    .where('id', '=', id)
+    .execute();
+}

@@ -1,20 +1,23 @@
 /** /api/v1/members: the people of the organization and their roles. Addressable by user id or email. */
-import { OpenAPIHono, type z } from '@hono/zod-openapi';
-import type { Transaction } from 'kysely';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { addMembership, ownAccount } from '../organizations/organization-store.js';
-import { authorize } from '../platform/auth/authorize.js';
 import { canGrant } from '../platform/auth/roles.js';
-import type { Database } from '../platform/db/schema.js';
 import { refParams } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
-import { checkIfMatch, etagOf } from '../platform/http/etag.js';
-import { createIdempotent, mutate } from '../platform/http/mutation.js';
-import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { ApiError, forbidden, invalid } from '../platform/http/problem.js';
+import { addResourceHandlers } from '../platform/http/resource-handlers.js';
 import { resourceRoutes } from '../platform/http/resource-routes.js';
 import type { Services } from '../services.js';
 import { Member, MemberCreate, MemberListQuery, MemberPage, MemberUpdate } from './member-schemas.js';
-import { findMember, type MemberRow, memberQuery, memberToApi } from './member-store.js';
+import {
+  findMember,
+  listMembers,
+  lockOwners,
+  type MemberRow,
+  memberToApi,
+  removeMember,
+  updateMemberRole,
+} from './member-store.js';
 
 const tags = ['Members'];
 const routes = resourceRoutes({
@@ -58,85 +61,31 @@ const routes = resourceRoutes({
   },
 });
 
-/**
- * The owners of the organization, locked until the transaction ends: two concurrent demotions of the last
- * two owners then see each other's result instead of both succeeding.
- */
-async function lockOwners(trx: Transaction<Database>, orgId: string): Promise<string[]> {
-  const rows = await trx
-    .selectFrom('memberships')
-    .select('user_id')
-    .where('org_id', '=', orgId)
-    .where('role', '=', 'owner')
-    .forUpdate()
-    .execute();
-  return rows.map((r) => r.user_id);
-}
-
 export function memberRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
   const toApi = (row: MemberRow) => Member.parse(memberToApi(row));
 
-  app.openapi(routes.list, async (c) => {
-    const { orgId } = authorize(c, 'members:read');
-    const q = c.req.valid('query');
-    let query = memberQuery(services.db, orgId);
-    const after = decodeCursor(q.cursor);
-    if (after) query = query.where('u.id', '>', after);
-    if (q.role) query = query.where('m.role', '=', q.role);
-    if (q.search) {
-      query = query.where('u.email', 'ilike', `%${q.search.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
-    }
-    const rows = await query
-      .orderBy('u.id')
-      .limit(q.limit + 1)
-      .execute();
-    return c.json(toPage(rows, q.limit, toApi), 200);
-  });
-
-  app.openapi(routes.create, async (c) => {
-    const principal = authorize(c, 'members:write');
-    const body = c.req.valid('json');
-    if (!canGrant(principal.rights, body.role)) {
-      throw forbidden(`this token may not grant the role ${body.role}`);
-    }
-    const { status, body: created } = await createIdempotent(
-      c,
-      services,
-      'addMember',
-      body,
-      async (trx, audit) => {
-        const account = await ownAccount(trx, principal.orgId, body.email);
-        await addMembership(trx, principal.orgId, account, body.role);
-        const userId = account.id;
-        await audit({
-          action: 'member.add',
-          resource_type: 'member',
-          resource_id: userId,
-          details: { email: body.email.toLowerCase(), role: body.role },
-        });
-        return { status: 201, body: toApi(await findMember(trx, principal.orgId, userId)) };
-      },
-    );
-    const member = created as z.infer<typeof Member>;
-    c.header('ETag', etagOf(1));
-    c.header('Location', `/api/v1/members/${member.user_id}`);
-    return c.json(member, status as 201);
-  });
-
-  app.openapi(routes.get, async (c) => {
-    const { orgId } = authorize(c, 'members:read');
-    const row = await findMember(services.db, orgId, c.req.valid('param').member);
-    c.header('ETag', etagOf(row.version));
-    return c.json(toApi(row), 200);
-  });
-
-  app.openapi(routes.update, async (c) => {
-    const principal = authorize(c, 'members:write');
-    const { role } = c.req.valid('json');
-    const updated = await mutate(c, services, async (trx, audit) => {
-      const row = await findMember(trx, principal.orgId, c.req.valid('param').member);
-      checkIfMatch(c, row.version);
+  addResourceHandlers(app, services, routes, {
+    type: 'member',
+    actions: { create: 'member.add', delete: 'member.remove' },
+    rights: { read: 'members:read', write: 'members:write' },
+    store: {
+      find: findMember,
+      list: (db, orgId, page, q) => listMembers(db, orgId, page, { role: q.role, search: q.search }),
+    },
+    toApi: (rows) => rows.map(toApi),
+    itemId: (member) => member.user_id,
+    checkCreate(body, principal) {
+      if (!canGrant(principal.rights, body.role)) {
+        throw forbidden(`this token may not grant the role ${body.role}`);
+      }
+    },
+    async create(trx, body, { orgId }) {
+      const account = await ownAccount(trx, orgId, body.email);
+      await addMembership(trx, orgId, account, body.role);
+      return { id: account.id, details: { email: body.email.toLowerCase(), role: body.role } };
+    },
+    async update(trx, row, { role }, principal) {
       if (row.role === 'owner' && !principal.rights.has('owners:manage'))
         throw forbidden('only an owner may change an owner');
       if (!canGrant(principal.rights, role)) {
@@ -151,30 +100,11 @@ export function memberRoutes(services: Services) {
           );
         }
       }
-      await trx
-        .updateTable('memberships')
-        .set({ role, updated_at: new Date(), version: row.version + 1 })
-        .where('org_id', '=', principal.orgId)
-        .where('user_id', '=', row.id)
-        .execute();
-      await audit({
-        action: 'member.update',
-        resource_type: 'member',
-        resource_id: row.id,
-        details: { email: row.email, role, previous_role: row.role },
-      });
-      return findMember(trx, principal.orgId, row.id);
-    });
-    c.header('ETag', etagOf(updated.version));
-    return c.json(toApi(updated), 200);
-  });
-
-  app.openapi(routes.delete, async (c) => {
-    const principal = authorize(c, 'members:write');
-    const { orgId } = principal;
-    await mutate(c, services, async (trx, audit) => {
-      const row = await findMember(trx, orgId, c.req.valid('param').member);
-      checkIfMatch(c, row.version);
+      await updateMemberRole(trx, principal.orgId, row, role);
+      return { email: row.email, role, previous_role: row.role };
+    },
+    async delete(trx, row, principal) {
+      const { orgId } = principal;
       if (row.role === 'owner') {
         if (!principal.rights.has('owners:manage')) throw forbidden('only an owner may remove an owner');
         const owners = await lockOwners(trx, orgId);
@@ -185,27 +115,9 @@ export function memberRoutes(services: Services) {
           );
         }
       }
-      await trx
-        .deleteFrom('group_members')
-        .where('org_id', '=', orgId)
-        .where('user_id', '=', row.id)
-        .execute();
-      const revoked = await trx
-        .deleteFrom('tokens')
-        .where('org_id', '=', orgId)
-        .where('kind', '=', 'admin')
-        .where('user_id', '=', row.id)
-        .returning('id')
-        .execute();
-      await trx.deleteFrom('memberships').where('org_id', '=', orgId).where('user_id', '=', row.id).execute();
-      await audit({
-        action: 'member.remove',
-        resource_type: 'member',
-        resource_id: row.id,
-        details: { email: row.email, role: row.role, tokens_revoked: revoked.length },
-      });
-    });
-    return c.body(null, 204);
+      const revoked = await removeMember(trx, orgId, row);
+      return { email: row.email, role: row.role, tokens_revoked: revoked };
+    },
   });
 
   return app;

@@ -1,8 +1,8 @@
 /** /api/v1/organizations: the caller's organizations; create one, read and update the current one. */
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import { authorize } from '../platform/auth/authorize.js';
-import type { Database, OrganizationsTable } from '../platform/db/schema.js';
+import type { Database } from '../platform/db/schema.js';
 import { pageOf, refParams } from '../platform/http/common-schemas.js';
 import type { AppEnv, Principal } from '../platform/http/env.js';
 import { checkIfMatch, etagOf } from '../platform/http/etag.js';
@@ -19,7 +19,14 @@ import {
   OrganizationCreated,
   OrganizationUpdate,
 } from './organization-schemas.js';
-import { createOrganization } from './organization-store.js';
+import {
+  createOrganization,
+  findAccount,
+  findOrganization,
+  listOrganizationsOf,
+  type OrganizationRow,
+  updateOrganization,
+} from './organization-store.js';
 
 const tags = ['Organizations'];
 const routes = resourceRoutes({
@@ -51,7 +58,7 @@ const routes = resourceRoutes({
 
 export function organizationRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
-  const toApi = (row: Selectable<OrganizationsTable>, role: string) =>
+  const toApi = (row: OrganizationRow, role: string) =>
     Organization.parse({
       id: row.id,
       name: row.name,
@@ -64,11 +71,7 @@ export function organizationRoutes(services: Services) {
 
   /** A token reaches only its own organization; any other is not found. */
   async function findOwn(db: Kysely<Database>, principal: Principal, ref: string) {
-    const row = await db
-      .selectFrom('organizations')
-      .selectAll()
-      .where('id', '=', principal.orgId)
-      .executeTakeFirst();
+    const row = await findOrganization(db, principal.orgId);
     if (!row || (ref !== 'current' && ref !== row.id && ref !== row.name))
       throw notFound(`organization ${ref}`);
     return row;
@@ -86,16 +89,7 @@ export function organizationRoutes(services: Services) {
         200,
       );
     }
-    const rows = await services.db
-      .selectFrom('organizations as o')
-      .innerJoin('memberships as m', 'm.org_id', 'o.id')
-      .selectAll('o')
-      .select('m.role as role')
-      .where('m.user_id', '=', principal.userId)
-      .$if(after !== undefined, (qb) => qb.where('o.id', '>', after!))
-      .orderBy('o.id')
-      .limit(q.limit + 1)
-      .execute();
+    const rows = await listOrganizationsOf(services.db, principal.userId, { after, limit: q.limit });
     return c.json(
       toPage(rows, q.limit, (row) => toApi(row, row.role)),
       200,
@@ -107,11 +101,7 @@ export function organizationRoutes(services: Services) {
     if (!principal.userId)
       throw new ApiError('forbidden', 'only a person’s token can create an organization');
     const body = c.req.valid('json');
-    const account = await services.db
-      .selectFrom('users')
-      .select(['id', 'email'])
-      .where('id', '=', principal.userId)
-      .executeTakeFirstOrThrow();
+    const account = await findAccount(services.db, principal.userId);
     // Made up front: the creation is audited in the new organization, not in the one of the caller's token.
     const orgId = newId();
     const { status, body: created } = await createIdempotent(
@@ -157,22 +147,14 @@ export function organizationRoutes(services: Services) {
     const updated = await mutate(c, services, async (trx, audit) => {
       const row = await findOwn(trx, principal, c.req.valid('param').organization);
       checkIfMatch(c, row.version);
-      await trx
-        .updateTable('organizations')
-        .set({
-          ...(body.display_name !== undefined && { display_name: body.display_name }),
-          updated_at: new Date(),
-          version: row.version + 1,
-        })
-        .where('id', '=', row.id)
-        .execute();
+      const updated = await updateOrganization(trx, row, body);
       await audit({
         action: 'organization.update',
         resource_type: 'organization',
         resource_id: row.id,
         details: { fields: Object.keys(body) },
       });
-      return trx.selectFrom('organizations').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+      return updated;
     });
     c.header('ETag', etagOf(updated.version));
     return c.json(toApi(updated, principal.role), 200);

@@ -6,8 +6,10 @@
  * reveals whether the email has an account elsewhere, or changes what that account may do. A person who
  * already has an account joins another organization only by accepting an invitation (invitation-store.ts).
  */
-import type { Kysely } from 'kysely';
-import type { Database } from '../platform/db/schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, OrganizationsTable } from '../platform/db/schema.js';
+import { nextVersion } from '../platform/http/etag.js';
+import type { PageRequest } from '../platform/http/pagination.js';
 import { ApiError } from '../platform/http/problem.js';
 import { newId } from '../platform/ids.js';
 
@@ -93,4 +95,60 @@ export async function createOrganization(
       .where('id', '=', id)
       .executeTakeFirstOrThrow(),
   };
+}
+
+export type OrganizationRow = Selectable<OrganizationsTable>;
+
+export function findOrganization(db: Kysely<Database>, orgId: string): Promise<OrganizationRow | undefined> {
+  return db.selectFrom('organizations').selectAll().where('id', '=', orgId).executeTakeFirst();
+}
+
+/** The organizations a person belongs to, each with their role there. */
+export function listOrganizationsOf(db: Kysely<Database>, userId: string, page: PageRequest) {
+  return db
+    .selectFrom('organizations as o')
+    .innerJoin('memberships as m', 'm.org_id', 'o.id')
+    .selectAll('o')
+    .select('m.role as role')
+    .where('m.user_id', '=', userId)
+    .$if(page.after !== undefined, (qb) => qb.where('o.id', '>', page.after!))
+    .orderBy('o.id')
+    .limit(page.limit + 1)
+    .execute();
+}
+
+/** Every organization, by name: what the platform's proxies serve. */
+export function listAllOrganizations(db: Kysely<Database>) {
+  return db.selectFrom('organizations').select(['id', 'name']).orderBy('name').execute();
+}
+
+/** The email of an account, or null when it is gone. */
+export async function accountEmail(db: Kysely<Database>, userId: string): Promise<string | null> {
+  const row = await db.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirst();
+  return row?.email ?? null;
+}
+
+/** Whether any organization exists yet (the first start makes one). */
+export async function anyOrganization(db: Kysely<Database>): Promise<boolean> {
+  return (await db.selectFrom('organizations').select('id').limit(1).executeTakeFirst()) !== undefined;
+}
+
+export function findAccount(db: Kysely<Database>, userId: string): Promise<Account> {
+  return db.selectFrom('users').select(['id', 'email']).where('id', '=', userId).executeTakeFirstOrThrow();
+}
+
+export async function updateOrganization(
+  db: Kysely<Database>,
+  row: OrganizationRow,
+  fields: { display_name?: string | null | undefined },
+): Promise<OrganizationRow> {
+  await db
+    .updateTable('organizations')
+    .set({
+      ...(fields.display_name !== undefined && { display_name: fields.display_name }),
+      ...nextVersion(row),
+    })
+    .where('id', '=', row.id)
+    .execute();
+  return db.selectFrom('organizations').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
 }

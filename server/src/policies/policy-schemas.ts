@@ -82,3 +82,5 @@ export const PolicyListQuery = z.object({
 });
 
 export type PolicyValue = z.infer<typeof Policy>;
+export type PolicyCreateValue = z.infer<typeof PolicyCreate>;
+export type PolicyUpdateValue = z.infer<typeof PolicyUpdate>;

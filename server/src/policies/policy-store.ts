@@ -1,14 +1,113 @@
 /** Policy rows: name-or-id lookup, attached sockets, the engine's view and the API shape. */
-import type { PolicyDocumentValue, PolicyInput } from '@border0/sdk/policy';
+import {
+  appliesToSocket,
+  compilePolicy,
+  type PolicyDocumentValue,
+  type PolicyInput,
+} from '@border0/sdk/policy';
 import type { Kysely, Selectable } from 'kysely';
-import { refLookup } from '../platform/db/ref-lookup.js';
+import { deleteNamed, insertNamed, namedFields, refLookup, updateNamed } from '../platform/db/named-rows.js';
 import type { Database, PoliciesTable } from '../platform/db/schema.js';
+import { nextVersion } from '../platform/http/etag.js';
+import type { PageRequest } from '../platform/http/pagination.js';
 import { ApiError, invalid } from '../platform/http/problem.js';
-import { findSocket } from '../sockets/socket-store.js';
+import { findSocket, type SocketRow } from '../sockets/socket-store.js';
+import type { PolicyCreateValue, PolicyUpdateValue } from './policy-schemas.js';
 
 export type PolicyRow = Selectable<PoliciesTable>;
 
 export const findPolicy = refLookup('policies');
+
+/** Policies scanned per query when filtering by socket, where the filter runs outside the database. */
+const SCAN_BATCH = 500;
+
+/** A page of the organization's policies, by name or text, and only those that apply to `socket` if given. */
+export async function listPolicies(
+  db: Kysely<Database>,
+  orgId: string,
+  page: PageRequest,
+  filters: { name?: string | undefined; search?: string | undefined; socket?: SocketRow | undefined },
+): Promise<PolicyRow[]> {
+  const { socket } = filters;
+  let query = db.selectFrom('policies').selectAll().where('org_id', '=', orgId);
+  if (filters.name) query = query.where('name', '=', filters.name);
+  if (filters.search) {
+    const pattern = `%${filters.search.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    query = query.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('description', 'ilike', pattern)]));
+  }
+  const matched: PolicyRow[] = [];
+  let after = page.after;
+  for (;;) {
+    const batch = await query
+      .$if(after !== undefined, (qb) => qb.where('id', '>', after!))
+      .orderBy('id')
+      .limit(socket ? SCAN_BATCH : page.limit + 1)
+      .execute();
+    const attached = socket
+      ? await attachedSockets(
+          db,
+          orgId,
+          batch.map((row) => row.id),
+        )
+      : undefined;
+    for (const row of batch) {
+      if (
+        !socket ||
+        appliesToSocket(compilePolicy(toPolicyInput(row, attached?.get(row.id) ?? [])), socket)
+      ) {
+        matched.push(row);
+      }
+    }
+    if (!socket || batch.length < SCAN_BATCH || matched.length > page.limit) break;
+    after = batch.at(-1)!.id;
+  }
+  return matched.slice(0, page.limit + 1);
+}
+
+export function insertPolicy(db: Kysely<Database>, orgId: string, body: PolicyCreateValue) {
+  return insertNamed(db, 'policies', orgId, {
+    name: body.name,
+    description: body.description ?? null,
+    document: JSON.stringify(body.document),
+    org_wide: body.org_wide,
+    tag_rules: JSON.stringify(body.tag_rules ?? []),
+  });
+}
+
+export async function updatePolicy(db: Kysely<Database>, row: PolicyRow, body: PolicyUpdateValue) {
+  await updateNamed(db, 'policies', row, {
+    ...namedFields(body, ['name', 'description', 'org_wide']),
+    ...(body.document !== undefined && { document: JSON.stringify(body.document) }),
+    ...(body.tag_rules !== undefined && { tag_rules: JSON.stringify(body.tag_rules) }),
+  });
+}
+
+export async function deletePolicy(db: Kysely<Database>, row: PolicyRow): Promise<void> {
+  await deleteNamed(db, 'policies', row);
+}
+
+/** Attaches the socket; whether it was not attached before. */
+export async function attachSocket(db: Kysely<Database>, row: PolicyRow, socketId: string): Promise<boolean> {
+  const inserted = await db
+    .insertInto('policy_sockets')
+    .values({ org_id: row.org_id, policy_id: row.id, socket_id: socketId })
+    .onConflict((oc) => oc.columns(['policy_id', 'socket_id']).doNothing())
+    .returning('socket_id')
+    .execute();
+  return inserted.length > 0;
+}
+
+/** Detaches the socket; whether it was attached. */
+export async function detachSocket(db: Kysely<Database>, row: PolicyRow, socketId: string): Promise<boolean> {
+  const removed = await db
+    .deleteFrom('policy_sockets')
+    .where('org_id', '=', row.org_id)
+    .where('policy_id', '=', row.id)
+    .where('socket_id', '=', socketId)
+    .returning('socket_id')
+    .execute();
+  return removed.length > 0;
+}
 
 /** The ids of the sockets attached to each policy, in attachment order. */
 export async function attachedSockets(
@@ -139,7 +238,7 @@ export async function setSockets(db: Kysely<Database>, orgId: string, policyId: 
 export async function bumpVersion(db: Kysely<Database>, row: PolicyRow) {
   await db
     .updateTable('policies')
-    .set({ updated_at: new Date(), version: row.version + 1 })
+    .set(nextVersion(row))
     .where('id', '=', row.id)
     .where('org_id', '=', row.org_id)
     .execute();

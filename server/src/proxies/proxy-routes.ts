@@ -6,17 +6,17 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { organizationTrustAnchors, platformX509Authority } from '../certificates/authority-store.js';
 import { signProxyCertificate } from '../certificates/platform-authority.js';
-import { connectorSockets } from '../connectors/connector-store.js';
+import { connectorSockets, findConnectorWithOrg, touchConnector } from '../connectors/connector-store.js';
+import { findOrganization, listAllOrganizations } from '../organizations/organization-store.js';
 import { findPrincipal } from '../platform/auth/authenticate.js';
 import { authorizeProxy } from '../platform/auth/authorize.js';
 import { errors, jsonBody, jsonResponse } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
 import { ApiError, notFound } from '../platform/http/problem.js';
-import { loadPolicyData } from '../policies/policy-data.js';
+import { loadPolicyData } from '../policies/policy-data-store.js';
 import type { Services } from '../services.js';
-import { sessionLeaseMs } from '../sessions/session-lease.js';
-import { findSocketByDnsname } from '../sockets/socket-dnsname.js';
-import { socketToApi } from '../sockets/socket-store.js';
+import { sessionLeaseMs } from '../sessions/session-lease-store.js';
+import { findSocketByDnsname, socketToApi } from '../sockets/socket-store.js';
 import {
   ConnectorAuthentication,
   ConnectorAuthenticationRequest,
@@ -149,18 +149,14 @@ export function proxyRoutes(services: Services) {
   app.openapi(getPolicyData, async (c) => {
     authorizeProxy(c);
     const { organization_id } = c.req.valid('param');
-    const org = await db
-      .selectFrom('organizations')
-      .select('id')
-      .where('id', '=', organization_id)
-      .executeTakeFirst();
+    const org = await findOrganization(db, organization_id);
     if (!org) throw notFound(`organization ${organization_id}`);
     return c.json(PolicyData.parse(await loadPolicyData(db, org.id)), 200);
   });
 
   app.openapi(getProxyTrust, async (c) => {
     authorizeProxy(c);
-    const orgs = await db.selectFrom('organizations').select(['id', 'name']).orderBy('name').execute();
+    const orgs = await listAllOrganizations(db);
     const clientCas = [];
     for (const org of orgs) {
       const anchors = await organizationTrustAnchors(db, secrets, org);
@@ -201,20 +197,11 @@ export function proxyRoutes(services: Services) {
     const presented = await findPrincipal(services, c.req.valid('json').token);
     const connector =
       presented?.kind === 'connector' && presented.connectorId
-        ? await db
-            .selectFrom('connectors as k')
-            .innerJoin('organizations as o', 'o.id', 'k.org_id')
-            .select(['k.id', 'k.name', 'k.org_id', 'o.name as org_name'])
-            .where('k.id', '=', presented.connectorId)
-            .executeTakeFirst()
+        ? await findConnectorWithOrg(db, presented.connectorId)
         : undefined;
     if (!connector)
       throw new ApiError('unauthenticated', 'the connector token is unknown, revoked or expired');
-    await db
-      .updateTable('connectors')
-      .set({ last_seen_at: new Date() })
-      .where('id', '=', connector.id)
-      .execute();
+    await touchConnector(db, connector.id);
     const sockets = await connectorSockets(db, connector.org_id, connector.id);
     return c.json(
       ConnectorAuthentication.parse({

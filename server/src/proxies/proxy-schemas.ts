@@ -1,9 +1,11 @@
-/** The proxies' API: registration, what a proxy looks up and caches, and what it reports. */
+/**
+ * The proxies' API: registration, what a proxy looks up and caches, and what it reports (sessions are in
+ * sessions/session-schemas.ts, recordings in recordings/recording-schemas.ts).
+ */
 import { z } from '@hono/zod-openapi';
 import { OrganizationRef } from '../organizations/organization-schemas.js';
 import { DnsName, Id, Timestamp } from '../platform/http/common-schemas.js';
 import { Policy } from '../policies/policy-schemas.js';
-import { SessionCreate } from '../sessions/session-schemas.js';
 import { Socket, SocketType } from '../sockets/socket-schemas.js';
 
 /** `host:port`, the host a name, an IPv4 address or a bracketed IPv6 address. */
@@ -49,30 +51,6 @@ export const ProxyRegistered = z
   .openapi('ProxyRegistered');
 
 /** At most this many session ids per re-assertion; a proxy carrying more sends several. */
-export const MAX_LIVE_SESSION_IDS = 1000;
-
-export const ProxyLiveSessions = z
-  .strictObject({
-    session_ids: z
-      .array(Id)
-      .max(MAX_LIVE_SESSION_IDS)
-      .openapi({
-        description: `Sessions this proxy carries now (at most ${MAX_LIVE_SESSION_IDS} per call).`,
-      }),
-  })
-  .openapi('ProxyLiveSessions');
-
-export const ProxySessionsToEnd = z
-  .object({
-    end: z.array(z.object({ session_id: Id, reason: z.string() })).openapi({
-      description:
-        'Sessions of the list to end now, with why: terminated by an administrator, already ended by ' +
-        'the control plane, or not opened by this proxy.',
-    }),
-    session_lease_seconds: z.number().openapi({ example: 35 }),
-  })
-  .openapi('ProxySessionsToEnd');
-
 export const ProxySocket = Socket.pick({
   id: true,
   name: true,
@@ -193,9 +171,3 @@ export const ConnectorAuthentication = z
       .openapi({ description: 'The sockets the connector serves.' }),
   })
   .openapi('ConnectorAuthentication');
-
-export const ProxySessionCreate = z
-  .strictObject({ socket_id: Id, ...SessionCreate.shape })
-  .openapi('ProxySessionCreate', {
-    description: 'Reported by a proxy when a connection arrives. A denied session starts already ended.',
-  });

@@ -5,19 +5,19 @@
  */
 import { createHash } from 'node:crypto';
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
-import type { Kysely } from 'kysely';
 import { organizationSshAuthority } from '../certificates/authority-store.js';
 import { signUpstreamCertificate } from '../certificates/ssh-authority.js';
 import { parseSshPublicKey } from '../certificates/ssh-public-key.js';
 import { authorizeProxy } from '../platform/auth/authorize.js';
 import { appendAudit } from '../platform/db/audit-log.js';
-import type { Database } from '../platform/db/schema.js';
 import { errors, jsonBody, jsonResponse } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
 import { clientIp } from '../platform/http/mutation.js';
-import { ApiError, invalid, notFound } from '../platform/http/problem.js';
+import { ApiError, invalid } from '../platform/http/problem.js';
 import type { Services } from '../services.js';
 import { SessionParams } from '../sessions/session-schemas.js';
+import { sshHostKeyOf, trustHostKeyOnFirstUse } from '../sockets/socket-store.js';
+import { liveSessionOfSocket } from './live-session-store.js';
 import { PROXY_TAG } from './proxy-routes.js';
 import {
   SshHostKeyReport,
@@ -71,39 +71,6 @@ export function fingerprintOf(line: string): string {
   return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }
 
-/** The live session that this proxy opened and its ssh socket, or a clear refusal (another proxy's: 404). */
-async function liveSshSession(db: Kysely<Database>, sessionId: string, proxyTokenId: string) {
-  const row = await db
-    .selectFrom('sessions as s')
-    .innerJoin('sockets as k', 'k.id', 's.socket_id')
-    .innerJoin('organizations as o', 'o.id', 's.org_id')
-    .select([
-      's.id',
-      's.org_id',
-      'o.name as org_name',
-      's.result',
-      's.ended_at',
-      's.user_email',
-      's.service_account_name',
-      'k.id as socket_id',
-      'k.name as socket_name',
-      'k.socket_type',
-      'k.upstream',
-      'k.upstream_secrets',
-      'k.ssh_host_key',
-    ])
-    .where('s.id', '=', sessionId)
-    .where('s.proxy_token_id', '=', proxyTokenId)
-    .executeTakeFirst();
-  if (!row) throw notFound(`session ${sessionId}`);
-  if (row.socket_type !== 'ssh')
-    throw new ApiError('conflict', `the socket ${row.socket_name} is not an ssh socket`);
-  if (row.result !== 'allowed' || row.ended_at !== null) {
-    throw new ApiError('conflict', `the session ${sessionId} is not live`);
-  }
-  return row;
-}
-
 export function proxySshRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
   const { db, secrets } = services;
@@ -112,7 +79,7 @@ export function proxySshRoutes(services: Services) {
     const proxy = authorizeProxy(c);
     const { session_id } = c.req.valid('param');
     const body = c.req.valid('json');
-    const session = await liveSshSession(db, session_id, proxy.tokenId);
+    const session = await liveSessionOfSocket(db, session_id, proxy.tokenId, 'ssh');
     const upstream = session.upstream as {
       hostname: string;
       port: number;
@@ -178,7 +145,7 @@ export function proxySshRoutes(services: Services) {
     const line = `${presented.type} ${presented.blob.toString('base64')}`;
     const fingerprint = fingerprintOf(line);
     const verdict = await db.transaction().execute(async (trx) => {
-      const session = await liveSshSession(trx, session_id, principal.tokenId);
+      const session = await liveSessionOfSocket(trx, session_id, principal.tokenId, 'ssh');
       if (session.ssh_host_key !== null) {
         if (fingerprintOf(session.ssh_host_key) === fingerprint) return 'known' as const;
         throw new ApiError(
@@ -188,20 +155,9 @@ export function proxySshRoutes(services: Services) {
         );
       }
       // Compare and set: two first connections at once keep one key, and the other is checked against it.
-      const kept = await trx
-        .updateTable('sockets')
-        .set({ ssh_host_key: line, ssh_host_key_trusted_at: new Date() })
-        .where('id', '=', session.socket_id)
-        .where('ssh_host_key', 'is', null)
-        .executeTakeFirst();
-      if (Number(kept.numUpdatedRows) !== 1) {
-        const winner = await trx
-          .selectFrom('sockets')
-          .select('ssh_host_key')
-          .where('id', '=', session.socket_id)
-          .executeTakeFirst();
-        if (winner?.ssh_host_key && fingerprintOf(winner.ssh_host_key) === fingerprint)
-          return 'known' as const;
+      if (!(await trustHostKeyOnFirstUse(trx, session.socket_id, line))) {
+        const winner = await sshHostKeyOf(trx, session.socket_id);
+        if (winner && fingerprintOf(winner) === fingerprint) return 'known' as const;
         throw new ApiError(
           'conflict',
           `the upstream host key changed: ${fingerprint} is not the one just trusted`,

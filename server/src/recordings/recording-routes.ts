@@ -16,7 +16,7 @@ import {
   RecordingParams,
   recordingToApi,
 } from './recording-schemas.js';
-import { findRecording } from './recording-store.js';
+import { findRecording, listRecordingRows } from './recording-store.js';
 import { recordingStream } from './recording-stream.js';
 
 const tags = ['Sessions'];
@@ -77,18 +77,10 @@ export function recordingRoutes(services: Services) {
   const app = new OpenAPIHono<AppEnv>();
 
   app.openapi(listSessionRecordings, async (c) => {
-    const { orgId, session } = await readableSession(c, services, c.req.valid('param').session_id);
+    const { session } = await readableSession(c, services, c.req.valid('param').session_id);
     const q = c.req.valid('query');
     const after = decodeCursor(q.cursor);
-    const rows = await services.db
-      .selectFrom('recordings')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .where('session_id', '=', session.id)
-      .$if(after !== undefined, (qb) => qb.where('id', '>', after!))
-      .orderBy('id')
-      .limit(q.limit + 1)
-      .execute();
+    const rows = await listRecordingRows(services.db, session, { after, limit: q.limit });
     return c.json(toPage(rows, q.limit, recordingToApi), 200);
   });
 

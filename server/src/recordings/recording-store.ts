@@ -6,6 +6,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { Database, RecordingsTable } from '../platform/db/schema.js';
 import type { Audit } from '../platform/http/mutation.js';
+import type { PageRequest } from '../platform/http/pagination.js';
 import { ApiError, notFound } from '../platform/http/problem.js';
 import { newId } from '../platform/ids.js';
 import type { SessionRow } from '../sessions/session-store.js';
@@ -125,4 +126,50 @@ export async function endRecording(
   if (row.ended_at !== null) return row;
   await trx.updateTable('recordings').set({ ended_at: new Date() }).where('id', '=', row.id).execute();
   return findRecording(trx, orgId, sessionId, id);
+}
+
+/** A page of the session's recordings, oldest first. */
+export function listRecordingRows(db: Kysely<Database>, session: SessionRow, page: PageRequest) {
+  return db
+    .selectFrom('recordings')
+    .selectAll()
+    .where('org_id', '=', session.org_id)
+    .where('session_id', '=', session.id)
+    .$if(page.after !== undefined, (qb) => qb.where('id', '>', page.after!))
+    .orderBy('id')
+    .limit(page.limit + 1)
+    .execute();
+}
+
+/** How far the recording got: whether it or its session ended, its chunk count and when the last one came. */
+export function recordingProgress(db: Kysely<Database>, recordingId: string) {
+  return db
+    .selectFrom('recordings')
+    .innerJoin('sessions', 'sessions.id', 'recordings.session_id')
+    .select([
+      'recordings.ended_at',
+      'recordings.chunk_count',
+      'recordings.last_chunk_at',
+      'sessions.ended_at as session_ended_at',
+    ])
+    .where('recordings.id', '=', recordingId)
+    .executeTakeFirst();
+}
+
+/** The sequence numbers of the acknowledged chunks from `from` on, in order, at most `limit`. */
+export async function chunkSeqs(
+  db: Kysely<Database>,
+  recordingId: string,
+  from: number,
+  limit: number,
+): Promise<number[]> {
+  const rows = await db
+    .selectFrom('recording_chunks')
+    .select('seq')
+    .where('recording_id', '=', recordingId)
+    .where('seq', '>=', from)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => Number(row.seq));
 }

@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../platform/db/schema.js';
+import { chunkSeqs, recordingProgress } from './recording-store.js';
 import type { RecordingStorage } from './storage.js';
 
 export interface RecordingStreamOptions {
@@ -92,17 +93,7 @@ async function* chunks(
   let seen = -1;
   while (!signal.aborted) {
     // The state before the chunks: every chunk acknowledged before the recording ended is then listed.
-    const state = await db
-      .selectFrom('recordings')
-      .innerJoin('sessions', 'sessions.id', 'recordings.session_id')
-      .select([
-        'recordings.ended_at',
-        'recordings.chunk_count',
-        'recordings.last_chunk_at',
-        'sessions.ended_at as session_ended_at',
-      ])
-      .where('recordings.id', '=', recording.id)
-      .executeTakeFirst();
+    const state = await recordingProgress(db, recording.id);
     if (!state) return;
     const over =
       !options.follow ||
@@ -112,15 +103,7 @@ async function* chunks(
     if (over || state.chunk_count !== seen) {
       seen = state.chunk_count;
       for (;;) {
-        const rows = await db
-          .selectFrom('recording_chunks')
-          .select('seq')
-          .where('recording_id', '=', recording.id)
-          .where('seq', '>=', next)
-          .orderBy('seq')
-          .limit(PAGE)
-          .execute();
-        const seqs = rows.map((row) => Number(row.seq));
+        const seqs = await chunkSeqs(db, recording.id, next, PAGE);
         // While live, a gap is a chunk still on its way (chunks may arrive out of order): stop before it.
         // Once over, a gap is a chunk lost for good, and what comes after it is sent.
         const sendable = over ? seqs : contiguous(seqs, next);

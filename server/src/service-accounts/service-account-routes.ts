@@ -1,18 +1,11 @@
 /** /api/v1/service-accounts: non-human principals and their tokens. Addressable by id or name. */
-import { OpenAPIHono, type z } from '@hono/zod-openapi';
-import type { Selectable } from 'kysely';
-import { authorize } from '../platform/auth/authorize.js';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { canGrant, type Role } from '../platform/auth/roles.js';
-import { refLookup } from '../platform/db/ref-lookup.js';
-import type { ServiceAccountsTable } from '../platform/db/schema.js';
 import { refParams } from '../platform/http/common-schemas.js';
 import type { AppEnv, Principal } from '../platform/http/env.js';
-import { checkIfMatch, etagOf } from '../platform/http/etag.js';
-import { createIdempotent, mutate } from '../platform/http/mutation.js';
-import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { forbidden } from '../platform/http/problem.js';
-import { resourceRoutes } from '../platform/http/resource-routes.js';
-import { newId } from '../platform/ids.js';
+import { addResourceHandlers } from '../platform/http/resource-handlers.js';
+import { resourceRoutes, standardOperations } from '../platform/http/resource-routes.js';
 import type { Services } from '../services.js';
 import { addOwnedTokenRoutes } from '../tokens/owned-token-routes.js';
 import {
@@ -21,6 +14,14 @@ import {
   ServiceAccountPage,
   ServiceAccountUpdate,
 } from './service-account-schemas.js';
+import {
+  deleteServiceAccount,
+  findServiceAccount,
+  insertServiceAccount,
+  listServiceAccounts,
+  type ServiceAccountRow,
+  updateServiceAccount,
+} from './service-account-store.js';
 
 const tags = ['Service accounts'];
 const routes = resourceRoutes({
@@ -34,16 +35,11 @@ const routes = resourceRoutes({
   update: ServiceAccountUpdate,
   page: ServiceAccountPage,
   operations: {
-    list: { operationId: 'listServiceAccounts' },
+    ...standardOperations('ServiceAccount', 'ServiceAccounts'),
     create: { operationId: 'createServiceAccount', description: 'The role is at most the caller’s own.' },
-    get: { operationId: 'getServiceAccount' },
-    update: { operationId: 'updateServiceAccount' },
     delete: { operationId: 'deleteServiceAccount', description: 'Its tokens stop working at once.' },
   },
 });
-
-type ServiceAccountRow = Selectable<ServiceAccountsTable>;
-const findServiceAccount = refLookup('service_accounts');
 
 /** Managing an account (or minting its tokens) is granting its role: an admin cannot touch an owner's. */
 function checkGrant(principal: Principal, role: string) {
@@ -64,126 +60,27 @@ export function serviceAccountRoutes(services: Services) {
       updated_at: new Date(row.updated_at).toISOString(),
     });
 
-  app.openapi(routes.list, async (c) => {
-    const { orgId } = authorize(c, 'members:read');
-    const q = c.req.valid('query');
-    const after = decodeCursor(q.cursor);
-    const rows = await services.db
-      .selectFrom('service_accounts')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .$if(after !== undefined, (qb) => qb.where('id', '>', after!))
-      .orderBy('id')
-      .limit(q.limit + 1)
-      .execute();
-    return c.json(toPage(rows, q.limit, toApi), 200);
-  });
-
-  app.openapi(routes.create, async (c) => {
-    const principal = authorize(c, 'members:write');
-    const body = c.req.valid('json');
-    checkGrant(principal, body.role);
-    const { status, body: created } = await createIdempotent(
-      c,
-      services,
-      'createServiceAccount',
-      body,
-      async (trx, audit) => {
-        const id = newId();
-        await trx
-          .insertInto('service_accounts')
-          .values({
-            id,
-            org_id: principal.orgId,
-            name: body.name,
-            description: body.description ?? null,
-            role: body.role,
-          })
-          .execute();
-        await audit({
-          action: 'service_account.create',
-          resource_type: 'service_account',
-          resource_id: id,
-          details: { name: body.name, role: body.role },
-        });
-        return { status: 201, body: toApi(await findServiceAccount(trx, principal.orgId, id)) };
-      },
-    );
-    const account = created as z.infer<typeof ServiceAccount>;
-    c.header('ETag', etagOf(1));
-    c.header('Location', `/api/v1/service-accounts/${account.id}`);
-    return c.json(account, status as 201);
-  });
-
-  app.openapi(routes.get, async (c) => {
-    const { orgId } = authorize(c, 'members:read');
-    const row = await findServiceAccount(services.db, orgId, c.req.valid('param').service_account);
-    c.header('ETag', etagOf(row.version));
-    return c.json(toApi(row), 200);
-  });
-
-  app.openapi(routes.update, async (c) => {
-    const principal = authorize(c, 'members:write');
-    const { orgId } = principal;
-    const body = c.req.valid('json');
-    const updated = await mutate(c, services, async (trx, audit) => {
-      const row = await findServiceAccount(trx, orgId, c.req.valid('param').service_account);
-      checkIfMatch(c, row.version);
+  addResourceHandlers(app, services, routes, {
+    type: 'service_account',
+    rights: { read: 'members:read', write: 'members:write' },
+    store: { find: findServiceAccount, list: listServiceAccounts },
+    toApi: (rows) => rows.map(toApi),
+    checkCreate: (body, principal) => checkGrant(principal, body.role),
+    async create(trx, body, { orgId }) {
+      const id = await insertServiceAccount(trx, orgId, body);
+      return { id, details: { name: body.name, role: body.role } };
+    },
+    async update(trx, row, body, principal) {
       checkGrant(principal, row.role);
       if (body.role !== undefined) checkGrant(principal, body.role);
-      await trx
-        .updateTable('service_accounts')
-        .set({
-          ...(body.name !== undefined && { name: body.name }),
-          ...(body.description !== undefined && { description: body.description }),
-          ...(body.role !== undefined && { role: body.role }),
-          updated_at: new Date(),
-          version: row.version + 1,
-        })
-        .where('id', '=', row.id)
-        .where('org_id', '=', orgId)
-        .execute();
-      // Authentication reads the account's role; the tokens' copy is kept in step so listings tell the truth.
-      if (body.role !== undefined) {
-        await trx
-          .updateTable('tokens')
-          .set({ role: body.role })
-          .where('org_id', '=', orgId)
-          .where('service_account_id', '=', row.id)
-          .execute();
-      }
-      await audit({
-        action: 'service_account.update',
-        resource_type: 'service_account',
-        resource_id: row.id,
-        details: { name: body.name ?? row.name, fields: Object.keys(body), role: body.role ?? row.role },
-      });
-      return findServiceAccount(trx, orgId, row.id);
-    });
-    c.header('ETag', etagOf(updated.version));
-    return c.json(toApi(updated), 200);
-  });
-
-  app.openapi(routes.delete, async (c) => {
-    const principal = authorize(c, 'members:write');
-    await mutate(c, services, async (trx, audit) => {
-      const row = await findServiceAccount(trx, principal.orgId, c.req.valid('param').service_account);
-      checkIfMatch(c, row.version);
+      await updateServiceAccount(trx, row, body);
+      return { name: body.name ?? row.name, fields: Object.keys(body), role: body.role ?? row.role };
+    },
+    async delete(trx, row, principal) {
       checkGrant(principal, row.role);
-      // Its tokens go with it (foreign key cascade).
-      await trx
-        .deleteFrom('service_accounts')
-        .where('id', '=', row.id)
-        .where('org_id', '=', principal.orgId)
-        .execute();
-      await audit({
-        action: 'service_account.delete',
-        resource_type: 'service_account',
-        resource_id: row.id,
-        details: { name: row.name, role: row.role },
-      });
-    });
-    return c.body(null, 204);
+      await deleteServiceAccount(trx, row);
+      return { name: row.name, role: row.role };
+    },
   });
 
   addOwnedTokenRoutes(app, services, {

@@ -1,7 +1,7 @@
 /**
  * /api/v1/proxy/sessions: sessions as proxies report them, for any organization: the socket names it. The
  * same rules as the organization's `/sessions` (session-store.ts), audited in the socket's organization; and
- * the leases of the live sessions each proxy carries (session-lease.ts).
+ * the leases of the live sessions each proxy carries (session-lease-store.ts).
  */
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import { authorizeProxy } from '../platform/auth/authorize.js';
@@ -10,13 +10,15 @@ import type { AppEnv } from '../platform/http/env.js';
 import { createIdempotent, mutate } from '../platform/http/mutation.js';
 import { ApiError, invalid } from '../platform/http/problem.js';
 import { PROXY_TAG } from '../proxies/proxy-routes.js';
-import { ProxyLiveSessions, ProxySessionCreate, ProxySessionsToEnd } from '../proxies/proxy-schemas.js';
 import { PROXY_HEARTBEAT_SECONDS } from '../proxies/proxy-store.js';
 import type { Services } from '../services.js';
 import { findSocket } from '../sockets/socket-store.js';
-import { renewSessionLeases, sessionLeaseMs } from './session-lease.js';
+import { renewSessionLeases, sessionLeaseMs } from './session-lease-store.js';
 import {
   eventToApi,
+  ProxyLiveSessions,
+  ProxySessionCreate,
+  ProxySessionsToEnd,
   Session,
   SessionEvent,
   SessionEventCreate,
@@ -30,6 +32,7 @@ import {
   insertSessionEvent,
   proxySessionOrganization,
   reportSessionProgress,
+  socketOrganization,
 } from './session-store.js';
 
 const tags = [PROXY_TAG];
@@ -93,13 +96,8 @@ export function proxySessionRoutes(services: Services) {
     const proxy = authorizeProxy(c);
     const { socket_id, ...body } = c.req.valid('json');
     checkSessionIdentity(body);
-    const located = await services.db
-      .selectFrom('sockets')
-      .select('org_id')
-      .where('id', '=', socket_id)
-      .executeTakeFirst();
-    if (!located) throw noSocket(socket_id);
-    const orgId = located.org_id;
+    const orgId = await socketOrganization(services.db, socket_id);
+    if (!orgId) throw noSocket(socket_id);
     const { status, body: created } = await createIdempotent(
       c,
       services,

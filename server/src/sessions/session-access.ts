@@ -3,8 +3,10 @@
  * recordings): roles with `sessions:read` see the organization's, members only their own.
  */
 import type { Context } from 'hono';
+import { accountEmail } from '../organizations/organization-store.js';
 import { authorize } from '../platform/auth/authorize.js';
 import type { AppEnv, Principal } from '../platform/http/env.js';
+import { serviceAccountName } from '../service-accounts/service-account-store.js';
 import type { Services } from '../services.js';
 import { findSession, type Own, type SessionRow } from './session-store.js';
 
@@ -12,20 +14,10 @@ import { findSession, type Own, type SessionRow } from './session-store.js';
 export async function ownIdentity(services: Services, principal: Principal): Promise<Own> {
   if (principal.rights.has('sessions:read')) return null;
   if (principal.userId) {
-    const user = await services.db
-      .selectFrom('users')
-      .select('email')
-      .where('id', '=', principal.userId)
-      .executeTakeFirst();
-    return { column: 'user_email', value: user?.email ?? null };
+    return { column: 'user_email', value: await accountEmail(services.db, principal.userId) };
   }
-  const account = await services.db
-    .selectFrom('service_accounts')
-    .select('name')
-    .where('id', '=', principal.serviceAccountId ?? '')
-    .where('org_id', '=', principal.orgId)
-    .executeTakeFirst();
-  return { column: 'service_account_name', value: account?.name ?? null };
+  const name = await serviceAccountName(services.db, principal.orgId, principal.serviceAccountId ?? '');
+  return { column: 'service_account_name', value: name };
 }
 
 /** The session `id` if the caller may read it; 404 otherwise, whether it is another's or absent. */

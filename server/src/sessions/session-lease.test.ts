@@ -10,7 +10,7 @@ import { apiCalls, type Body } from '../../test/support/api-calls.js';
 import { sessionLeaseSweep } from '../housekeeping.js';
 import { newId } from '../platform/ids.js';
 import { issueProxyToken } from '../proxies/proxy-store.js';
-import { endLapsedSessions, sessionLeaseMs } from './session-lease.js';
+import { endLapsedSessions, sessionLeaseMs } from './session-lease-store.js';
 
 const LEASE_MS = sessionLeaseMs(10);
 const silent = pino({ level: 'silent' });

@@ -22,7 +22,7 @@ import {
   SessionParams,
   sessionToApi,
 } from './session-schemas.js';
-import { findSession } from './session-store.js';
+import { findSession, listSessionEventRows, listSessionRows, requestTermination } from './session-store.js';
 
 const tags = ['Sessions'];
 
@@ -78,26 +78,9 @@ export function sessionRoutes(services: Services) {
     const own = await ownIdentity(services, principal);
     const q = c.req.valid('query');
     if (q.from && q.to && Date.parse(q.from) > Date.parse(q.to)) throw invalid('from', 'is after `to`');
-    let query = services.db.selectFrom('sessions').selectAll().where('org_id', '=', principal.orgId);
-    if (own) query = query.where(own.column, '=', own.value);
-    const before = decodeCursor(q.cursor);
-    if (before) query = query.where('id', '<', before);
-    const { socket, user } = q;
-    if (socket)
-      query = query.where((eb) => eb.or([eb('socket_id', '=', socket), eb('socket_name', '=', socket)]));
-    if (user) {
-      query = query.where((eb) =>
-        eb.or([eb('user_email', '=', user.toLowerCase()), eb('service_account_name', '=', user)]),
-      );
-    }
-    if (q.from) query = query.where('started_at', '>=', new Date(q.from));
-    if (q.to) query = query.where('started_at', '<=', new Date(q.to));
-    if (q.result) query = query.where('result', '=', q.result);
-    if (q.live) query = query.where('ended_at', q.live === 'true' ? 'is' : 'is not', null);
-    const rows = await query
-      .orderBy('id', 'desc')
-      .limit(q.limit + 1)
-      .execute();
+    const { cursor, limit, ...filters } = q;
+    const before = decodeCursor(cursor);
+    const rows = await listSessionRows(services.db, principal.orgId, own, { before, limit }, filters);
     return c.json(toPage(rows, q.limit, sessionToApi), 200);
   });
 
@@ -106,18 +89,10 @@ export function sessionRoutes(services: Services) {
   );
 
   app.openapi(listSessionEvents, async (c) => {
-    const { orgId, session } = await readable(c, c.req.valid('param').session_id);
+    const { session } = await readable(c, c.req.valid('param').session_id);
     const q = c.req.valid('query');
     const after = decodeNumericCursor(q.cursor);
-    const rows = await services.db
-      .selectFrom('session_events')
-      .selectAll()
-      .where('org_id', '=', orgId)
-      .where('session_id', '=', session.id)
-      .$if(after !== undefined, (qb) => qb.where('id', '>', after!))
-      .orderBy('id')
-      .limit(q.limit + 1)
-      .execute();
+    const rows = await listSessionEventRows(services.db, session, { after, limit: q.limit });
     const events = rows.map((r) => ({ ...r, id: String(r.id) }));
     return c.json(toPage(events, q.limit, eventToApi), 200);
   });
@@ -127,12 +102,7 @@ export function sessionRoutes(services: Services) {
     const updated = await mutate(c, services, async (trx, audit) => {
       const row = await findSession(trx, orgId, c.req.valid('param').session_id);
       if (row.ended_at !== null) throw new ApiError('conflict', `session ${row.id} has already ended`);
-      await trx
-        .updateTable('sessions')
-        .set({ terminate_requested_at: row.terminate_requested_at ?? new Date() })
-        .where('org_id', '=', orgId)
-        .where('id', '=', row.id)
-        .execute();
+      await requestTermination(trx, row);
       await audit({
         action: 'session.terminate',
         resource_type: 'session',

@@ -71,6 +71,8 @@ export const SessionListQuery = z.object({
 });
 
 /** What a proxy says of a new session besides its socket (see ProxySessionCreate). */
+export type SessionListQueryValue = z.infer<typeof SessionListQuery>;
+
 export const SessionCreate = z.strictObject({
   user_email: Email.optional(),
   service_account: z.string().min(1).max(63).optional().openapi({ description: 'Service account name.' }),
@@ -156,3 +158,34 @@ export function eventToApi(
 ) {
   return SessionEvent.parse({ id: String(row.id), time: iso(row.time), type: row.type, data: row.data });
 }
+
+/** What a proxy reports of the sessions it carries (`/proxy/sessions`): the same sessions as `/sessions`. */
+export const ProxySessionCreate = z
+  .strictObject({ socket_id: Id, ...SessionCreate.shape })
+  .openapi('ProxySessionCreate', {
+    description: 'Reported by a proxy when a connection arrives. A denied session starts already ended.',
+  });
+
+export const MAX_LIVE_SESSION_IDS = 1000;
+
+export const ProxyLiveSessions = z
+  .strictObject({
+    session_ids: z
+      .array(Id)
+      .max(MAX_LIVE_SESSION_IDS)
+      .openapi({
+        description: `Sessions this proxy carries now (at most ${MAX_LIVE_SESSION_IDS} per call).`,
+      }),
+  })
+  .openapi('ProxyLiveSessions');
+
+export const ProxySessionsToEnd = z
+  .object({
+    end: z.array(z.object({ session_id: Id, reason: z.string() })).openapi({
+      description:
+        'Sessions of the list to end now, with why: terminated by an administrator, already ended by ' +
+        'the control plane, or not opened by this proxy.',
+    }),
+    session_lease_seconds: z.number().openapi({ example: 35 }),
+  })
+  .openapi('ProxySessionsToEnd');

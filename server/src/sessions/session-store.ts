@@ -13,6 +13,7 @@ import {
   MAX_EVENT_DATA_BYTES,
   type SessionCreate,
   type SessionEventCreate,
+  type SessionListQueryValue,
   type SessionUpdate,
 } from './session-schemas.js';
 
@@ -178,4 +179,69 @@ export async function insertSessionEvent(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** A page of the organization's sessions, newest first, filtered; only the caller's own when `own` says so. */
+export function listSessionRows(
+  db: Kysely<Database>,
+  orgId: string,
+  own: Own,
+  page: { before: string | undefined; limit: number },
+  filters: Omit<SessionListQueryValue, 'cursor' | 'limit'>,
+): Promise<SessionRow[]> {
+  let query = db.selectFrom('sessions').selectAll().where('org_id', '=', orgId);
+  if (own) query = query.where(own.column, '=', own.value);
+  if (page.before) query = query.where('id', '<', page.before);
+  const { socket, user } = filters;
+  if (socket)
+    query = query.where((eb) => eb.or([eb('socket_id', '=', socket), eb('socket_name', '=', socket)]));
+  if (user) {
+    query = query.where((eb) =>
+      eb.or([eb('user_email', '=', user.toLowerCase()), eb('service_account_name', '=', user)]),
+    );
+  }
+  if (filters.from) query = query.where('started_at', '>=', new Date(filters.from));
+  if (filters.to) query = query.where('started_at', '<=', new Date(filters.to));
+  if (filters.result) query = query.where('result', '=', filters.result);
+  if (filters.live) query = query.where('ended_at', filters.live === 'true' ? 'is' : 'is not', null);
+  return query
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1)
+    .execute();
+}
+
+/** A page of the session's events, oldest first, after the event id `after`. */
+export function listSessionEventRows(
+  db: Kysely<Database>,
+  session: SessionRow,
+  page: { after: number | undefined; limit: number },
+) {
+  return db
+    .selectFrom('session_events')
+    .selectAll()
+    .where('org_id', '=', session.org_id)
+    .where('session_id', '=', session.id)
+    .$if(page.after !== undefined, (qb) => qb.where('id', '>', page.after!))
+    .orderBy('id')
+    .limit(page.limit + 1)
+    .execute();
+}
+
+/** Asks the proxy carrying the session to end it (kept from the first request: the time it was asked). */
+export async function requestTermination(db: Kysely<Database>, row: SessionRow): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ terminate_requested_at: row.terminate_requested_at ?? new Date() })
+    .where('org_id', '=', row.org_id)
+    .where('id', '=', row.id)
+    .execute();
+}
+
+/** The organization of a socket, by the socket's id alone (what a proxy reports a session on). */
+export async function socketOrganization(
+  db: Kysely<Database>,
+  socketId: string,
+): Promise<string | undefined> {
+  const row = await db.selectFrom('sockets').select('org_id').where('id', '=', socketId).executeTakeFirst();
+  return row?.org_id;
 }

@@ -163,3 +163,6 @@ export const SocketListQuery = z.object({
 });
 
 export type UpstreamInputValue = z.infer<typeof UpstreamInput>;
+export type SocketCreateValue = z.infer<typeof SocketCreate>;
+export type SocketUpdateValue = z.infer<typeof SocketUpdate>;
+export type SocketListQueryValue = z.infer<typeof SocketListQuery>;

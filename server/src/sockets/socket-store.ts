@@ -1,10 +1,18 @@
 /** Reading and writing socket rows: name-or-id lookup, secret sealing, and the API shape of a socket. */
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { SecretBox } from '../platform/crypto/secret-box.js';
 import type { Database, SocketsTable } from '../platform/db/schema.js';
+import { nextVersion } from '../platform/http/etag.js';
+import type { PageRequest } from '../platform/http/pagination.js';
 import { invalid, notFound } from '../platform/http/problem.js';
-import { isId } from '../platform/ids.js';
-import type { UpstreamInputValue } from './socket-schemas.js';
+import { isId, newId } from '../platform/ids.js';
+import { dnsnameCandidates } from './socket-dnsname.js';
+import type {
+  SocketCreateValue,
+  SocketListQueryValue,
+  SocketUpdateValue,
+  UpstreamInputValue,
+} from './socket-schemas.js';
 
 export type SocketRow = Selectable<SocketsTable> & { org_name: string };
 
@@ -22,6 +30,162 @@ export async function findSocket(db: Kysely<Database>, orgId: string, ref: strin
     .executeTakeFirst();
   if (!row) throw notFound(`socket ${ref}`);
   return row;
+}
+
+/** A page of the organization's sockets, filtered by type, name, tags (`key:value,…`, all of them) or text. */
+export function listSockets(
+  db: Kysely<Database>,
+  orgId: string,
+  page: PageRequest,
+  filters: Omit<SocketListQueryValue, 'cursor' | 'limit'>,
+): Promise<SocketRow[]> {
+  let query = db
+    .selectFrom('sockets as s')
+    .innerJoin('organizations as o', 'o.id', 's.org_id')
+    .selectAll('s')
+    .select('o.name as org_name')
+    .where('s.org_id', '=', orgId);
+  if (page.after) query = query.where('s.id', '>', page.after);
+  if (filters.socket_type) query = query.where('s.socket_type', '=', filters.socket_type);
+  if (filters.name) query = query.where('s.name', '=', filters.name);
+  if (filters.tag) {
+    const wanted = Object.fromEntries(filters.tag.split(',').map((pair) => pair.split(/:(.*)/s).slice(0, 2)));
+    query = query.where(sql<boolean>`s.tags @> ${JSON.stringify(wanted)}::jsonb`);
+  }
+  if (filters.search) {
+    const pattern = `%${filters.search.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    query = query.where((eb) =>
+      eb.or([
+        eb('s.name', 'ilike', pattern),
+        eb('s.display_name', 'ilike', pattern),
+        eb('s.description', 'ilike', pattern),
+      ]),
+    );
+  }
+  return query
+    .orderBy('s.id')
+    .limit(page.limit + 1)
+    .execute();
+}
+
+export async function insertSocket(
+  db: Kysely<Database>,
+  secrets: SecretBox,
+  orgId: string,
+  body: SocketCreateValue,
+): Promise<string> {
+  const id = newId();
+  await db
+    .insertInto('sockets')
+    .values({
+      id,
+      org_id: orgId,
+      name: body.name,
+      display_name: body.display_name ?? null,
+      description: body.description ?? null,
+      socket_type: body.socket_type,
+      tags: JSON.stringify(body.tags ?? {}),
+      recording_enabled: body.recording_enabled ?? body.socket_type !== 'http',
+      recording_input_enabled: body.recording_input_enabled ?? false,
+      connector_ids: JSON.stringify(body.connector_ids ?? []),
+      ...upstreamColumns(secrets, body.upstream_configuration),
+    })
+    .execute();
+  return id;
+}
+
+export async function updateSocket(
+  db: Kysely<Database>,
+  secrets: SecretBox,
+  row: SocketRow,
+  body: SocketUpdateValue,
+): Promise<void> {
+  await db
+    .updateTable('sockets')
+    .set({
+      ...(body.name !== undefined && { name: body.name }),
+      ...(body.display_name !== undefined && { display_name: body.display_name }),
+      ...(body.description !== undefined && { description: body.description }),
+      ...(body.tags !== undefined && { tags: JSON.stringify(body.tags) }),
+      ...(body.recording_enabled !== undefined && { recording_enabled: body.recording_enabled }),
+      ...(body.recording_input_enabled !== undefined && {
+        recording_input_enabled: body.recording_input_enabled,
+      }),
+      ...(body.connector_ids !== undefined && { connector_ids: JSON.stringify(body.connector_ids) }),
+      ...(body.upstream_configuration && upstreamColumns(secrets, body.upstream_configuration, row)),
+      ...hostKeyResetOnMove(row, body.upstream_configuration),
+      ...nextVersion(row),
+    })
+    .where('id', '=', row.id)
+    .where('org_id', '=', row.org_id)
+    .execute();
+}
+
+export async function deleteSocket(db: Kysely<Database>, row: SocketRow): Promise<void> {
+  await db.deleteFrom('sockets').where('id', '=', row.id).where('org_id', '=', row.org_id).execute();
+}
+
+/** Forgets the upstream host key the socket trusts: the next connection trusts the one it meets. */
+export async function clearSshHostKey(db: Kysely<Database>, row: SocketRow): Promise<void> {
+  await db
+    .updateTable('sockets')
+    .set({ ssh_host_key: null, ssh_host_key_trusted_at: null, ...nextVersion(row) })
+    .where('id', '=', row.id)
+    .where('org_id', '=', row.org_id)
+    .execute();
+}
+
+/**
+ * The socket a dnsname names, or undefined. Should two pairs both exist (`a-b` in `c` and `a` in `b-c`), the
+ * socket that had the name first keeps it.
+ */
+export async function findSocketByDnsname(
+  db: Kysely<Database>,
+  dnsname: string,
+  baseDomain: string,
+): Promise<SocketRow | undefined> {
+  const candidates = dnsnameCandidates(dnsname, baseDomain);
+  if (candidates.length === 0) return undefined;
+  return db
+    .selectFrom('sockets as s')
+    .innerJoin('organizations as o', 'o.id', 's.org_id')
+    .selectAll('s')
+    .select('o.name as org_name')
+    .where((eb) =>
+      eb.or(candidates.map((c) => eb.and([eb('s.name', '=', c.socket), eb('o.name', '=', c.org)]))),
+    )
+    .orderBy('s.created_at')
+    .orderBy('s.id')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/**
+ * Trusts `line` as the socket's upstream host key if it trusts none yet (compare and set: of two first
+ * connections at once, one key is kept). Whether this one was.
+ */
+export async function trustHostKeyOnFirstUse(
+  db: Kysely<Database>,
+  socketId: string,
+  line: string,
+): Promise<boolean> {
+  const kept = await db
+    .updateTable('sockets')
+    .set({ ssh_host_key: line, ssh_host_key_trusted_at: new Date() })
+    .where('id', '=', socketId)
+    .where('ssh_host_key', 'is', null)
+    .executeTakeFirst();
+  return Number(kept.numUpdatedRows) === 1;
+}
+
+/** The upstream host key the socket trusts, if any. */
+export async function sshHostKeyOf(db: Kysely<Database>, socketId: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('sockets')
+    .select('ssh_host_key')
+    .where('id', '=', socketId)
+    .executeTakeFirst();
+  return row?.ssh_host_key ?? null;
 }
 
 /**

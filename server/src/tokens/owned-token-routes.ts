@@ -21,7 +21,15 @@ import { decodeCursor, toPage } from '../platform/http/pagination.js';
 import { invalid, notFound } from '../platform/http/problem.js';
 import type { Services } from '../services.js';
 import { Token, TokenCreate, TokenCreated, TokenPage } from './token-schemas.js';
-import { issueToken, type TokenRequest } from './token-store.js';
+import {
+  deleteToken,
+  findTokenOf,
+  issueToken,
+  listTokenRows,
+  type TokenFilter,
+  type TokenRequest,
+  type TokenRow,
+} from './token-store.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_TOKEN_DAYS = 90;
@@ -74,19 +82,6 @@ export function revealToken(stored: unknown): z.infer<typeof TokenCreated> {
 
 export const TokenIdParams = refParams('token_id', 'Token id.');
 
-/** Admin tokens are listed organization-wide; the others per service account or connector. */
-type TokenFilter = { kind: 'admin' } | { kind: 'service_account' | 'connector'; ownerId: string };
-
-function ownerColumn(kind: 'service_account' | 'connector') {
-  return kind === 'service_account' ? 'service_account_id' : 'connector_id';
-}
-
-export function tokensOf(db: Kysely<Database>, orgId: string, filter: TokenFilter) {
-  let query = db.selectFrom('tokens').selectAll().where('org_id', '=', orgId).where('kind', '=', filter.kind);
-  if ('ownerId' in filter) query = query.where(ownerColumn(filter.kind), '=', filter.ownerId);
-  return query;
-}
-
 export async function listTokenPage(
   db: Kysely<Database>,
   orgId: string,
@@ -94,11 +89,7 @@ export async function listTokenPage(
   q: { limit: number; cursor?: string | undefined },
 ) {
   const after = decodeCursor(q.cursor);
-  const rows = await tokensOf(db, orgId, filter)
-    .$if(after !== undefined, (qb) => qb.where('id', '>', after!))
-    .orderBy('id')
-    .limit(q.limit + 1)
-    .execute();
+  const rows = await listTokenRows(db, orgId, filter, { after, limit: q.limit });
   return toPage(rows, q.limit, tokenToApi);
 }
 
@@ -109,12 +100,12 @@ export async function revokeToken(
   orgId: string,
   filter: TokenFilter,
   id: string,
-  check: (row: Selectable<TokensTable>) => void = () => {},
+  check: (row: TokenRow) => void = () => {},
 ) {
-  const row = await tokensOf(trx, orgId, filter).where('id', '=', id).executeTakeFirst();
+  const row = await findTokenOf(trx, orgId, filter, id);
   if (!row) throw notFound(`token ${id}`);
   check(row);
-  await trx.deleteFrom('tokens').where('id', '=', row.id).where('org_id', '=', orgId).execute();
+  await deleteToken(trx, row);
   await audit({
     action: 'token.delete',
     resource_type: 'token',

@@ -1,6 +1,7 @@
 /** Issuing tokens: the secret is returned once to the caller and only its digest is stored. */
-import type { Kysely } from 'kysely';
-import type { Database } from '../platform/db/schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, TokensTable } from '../platform/db/schema.js';
+import type { PageRequest } from '../platform/http/pagination.js';
 import { newId } from '../platform/ids.js';
 import { generateTokenSecret, hashTokenSecret, type TokenKind } from './token-secret.js';
 
@@ -13,7 +14,7 @@ export interface TokenRequest {
   serviceAccountId?: string | null;
   connectorId?: string | null;
   expiresAt?: Date | null;
-  /** The device login that issues it (see login/login-tokens.ts). */
+  /** The device login that issues it (see login/login-token-store.ts). */
   loginId?: string | null;
 }
 
@@ -36,4 +37,48 @@ export async function issueToken(db: Kysely<Database>, request: TokenRequest) {
   };
   await db.insertInto('tokens').values(row).execute();
   return { row, secret };
+}
+
+/** Admin tokens are listed organization-wide; the others per service account or connector. */
+export type TokenFilter = { kind: 'admin' } | { kind: 'service_account' | 'connector'; ownerId: string };
+
+export type TokenRow = Selectable<TokensTable>;
+
+function ownerColumn(kind: 'service_account' | 'connector') {
+  return kind === 'service_account' ? 'service_account_id' : 'connector_id';
+}
+
+function tokensOf(db: Kysely<Database>, orgId: string, filter: TokenFilter) {
+  let query = db.selectFrom('tokens').selectAll().where('org_id', '=', orgId).where('kind', '=', filter.kind);
+  if ('ownerId' in filter) query = query.where(ownerColumn(filter.kind), '=', filter.ownerId);
+  return query;
+}
+
+export function listTokenRows(db: Kysely<Database>, orgId: string, filter: TokenFilter, page: PageRequest) {
+  return tokensOf(db, orgId, filter)
+    .$if(page.after !== undefined, (qb) => qb.where('id', '>', page.after!))
+    .orderBy('id')
+    .limit(page.limit + 1)
+    .execute();
+}
+
+export function findTokenOf(db: Kysely<Database>, orgId: string, filter: TokenFilter, id: string) {
+  return tokensOf(db, orgId, filter).where('id', '=', id).executeTakeFirst();
+}
+
+export async function deleteToken(db: Kysely<Database>, row: TokenRow): Promise<void> {
+  await db.deleteFrom('tokens').where('id', '=', row.id).where('org_id', '=', row.org_id).execute();
+}
+
+/** The token's expiry and whose it is: its organization's name, and its person's email or account's name. */
+export function findTokenHolder(db: Kysely<Database>, orgId: string, tokenId: string) {
+  return db
+    .selectFrom('tokens as t')
+    .innerJoin('organizations as o', 'o.id', 't.org_id')
+    .leftJoin('users as u', 'u.id', 't.user_id')
+    .leftJoin('service_accounts as s', 's.id', 't.service_account_id')
+    .select(['o.name as org_name', 't.expires_at', 'u.email', 's.name as service_account_name'])
+    .where('t.id', '=', tokenId)
+    .where('t.org_id', '=', orgId)
+    .executeTakeFirst();
 }

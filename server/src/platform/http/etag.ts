@@ -24,3 +24,8 @@ export function checkIfMatch(c: Context, currentVersion: number): void {
     `the resource changed: If-Match ${header} does not match the current ETag ${etagOf(currentVersion)}${weak}`,
   );
 }
+
+/** What every update of a versioned row sets besides its fields: the next version (its new ETag) and when. */
+export function nextVersion(row: { version: number }): { updated_at: Date; version: number } {
+  return { updated_at: new Date(), version: row.version + 1 };
+}

@@ -5,6 +5,12 @@
 import { isId } from '../ids.js';
 import { invalid } from './problem.js';
 
+/** What a store's list is asked for: the rows after the cursor's id, `limit` of them plus one look-ahead row. */
+export interface PageRequest {
+  after: string | undefined;
+  limit: number;
+}
+
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;

@@ -28,6 +28,21 @@ export interface OperationDocs {
   conflict?: boolean;
 }
 
+/**
+ * The five operations with their standard operationIds, from the resource's name in the singular and plural
+ * (`Group`, `Groups`: `listGroups`, `createGroup`, `getGroup`, `updateGroup`, `deleteGroup`). Spread it and
+ * replace what differs.
+ */
+export function standardOperations(singular: string, plural: string): Record<Operation, OperationDocs> {
+  return {
+    list: { operationId: `list${plural}` },
+    create: { operationId: `create${singular}` },
+    get: { operationId: `get${singular}` },
+    update: { operationId: `update${singular}` },
+    delete: { operationId: `delete${singular}` },
+  };
+}
+
 /** The route config of each operation in `spec.operations`, for `app.openapi`. */
 export function resourceRoutes<
   Params extends z.ZodObject,

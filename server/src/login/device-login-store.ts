@@ -2,14 +2,14 @@
  * Device login (RFC 8628): a client starts a login and gets a device code (kept secret, for polling) and a
  * user code (shown to the person, entered on `/device`). Both are stored as SHA-256 digests. The person
  * approves with email and password; the client's next poll then receives the login's tokens once (see
- * login-tokens.ts). Codes that expired are swept away (`sweepExpiredDeviceLogins`).
+ * login-token-store.ts). Codes that expired are swept away (`sweepExpiredDeviceLogins`).
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { appendAudit } from '../platform/db/audit-log.js';
 import type { Database } from '../platform/db/schema.js';
 import { newId } from '../platform/ids.js';
-import { type LoginTokens, startLogin } from './login-tokens.js';
+import { type LoginTokens, startLogin } from './login-token-store.js';
 import { verifyPassword } from './password.js';
 
 export const DEVICE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
