@@ -430,7 +430,7 @@ export const CHECKS: SecurityCheck[] = [
   {
     id: 'recording-flush-quarter-second',
     what: 'recorded terminal output leaves the proxy within a quarter of a second',
-    file: 'protocol/src/asciicast-writer.ts',
+    file: 'protocol/src/line-chunk-writer.ts',
     find: 'this.#flushIntervalMs = options.flushIntervalMs ?? 250;',
     replace: 'this.#flushIntervalMs = options.flushIntervalMs ?? 1000;',
     tests: [protocol('src/asciicast-writer.test.ts')],

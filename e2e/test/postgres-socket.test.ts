@@ -190,6 +190,7 @@ beforeAll(async () => {
   await dbSocket('pg-clear', 'password', CLUSTER_PASSWORDS.password);
   await dbSocket('pg-ro', 'scram', CLUSTER_PASSWORDS.scram);
   await dbSocket('pg-rw', 'scram', CLUSTER_PASSWORDS.scram);
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a secret reference is this text, not a template
   await dbSocket('pg-ref', 'scram', '${from:env:PG_PASSWORD}');
   const ca = cluster.caCertificate;
   await dbSocket('pg-tls-full', 'scram', CLUSTER_PASSWORDS.scram, {

@@ -29,6 +29,8 @@ export interface World {
   /** An ssh socket (password login) and a live session of the member on it, as a proxy reported it. */
   sshSocketId: string;
   sshSessionId: string;
+  /** A live session of a PostgreSQL socket, opened by the world's proxy. */
+  databaseSessionId: string;
   /** A recording of the session, started by the proxy, with its first chunk stored. */
   recordingId: string;
   /** A client's PKCS#10 request (ECDSA P-256) and OpenSSH public key, for the certificate operations. */
@@ -112,6 +114,24 @@ export async function buildWorld(b0: Border0Client, tag: string, proxy: Border0C
   const sshSession = await proxy.post('/api/v1/proxy/sessions', {
     body: { socket_id: sshSocket.id, user_email: member.email, result: 'allowed' },
   });
+  const databaseSocket = await b0.post('/api/v1/sockets', {
+    body: {
+      name: `pg-${tag}`,
+      socket_type: 'database',
+      upstream_configuration: {
+        type: 'database',
+        protocol: 'postgres',
+        hostname: '127.0.0.1',
+        port: 5432,
+        authentication_type: 'username_and_password',
+        username: 'app',
+        password: `pg-secret-${tag}`,
+      },
+    },
+  });
+  const databaseSession = await proxy.post('/api/v1/proxy/sessions', {
+    body: { socket_id: databaseSocket.id, user_email: member.email, result: 'allowed' },
+  });
   const session = await proxy.post('/api/v1/proxy/sessions', {
     body: {
       socket_id: socket.id,
@@ -150,6 +170,7 @@ export async function buildWorld(b0: Border0Client, tag: string, proxy: Border0C
     sessionId: session.id,
     sshSocketId: sshSocket.id,
     sshSessionId: sshSession.id,
+    databaseSessionId: databaseSession.id,
     recordingId: recording.id,
     csrPem: (await createCsr()).csrPem,
     sshPublicKey: createSshKey().publicKeyLine,
@@ -353,6 +374,7 @@ function proxyRequests(w: World): [string, OperationRequest][] {
     ],
     ['getSshUpstreamCredentials', { path: { session_id: w.sshSessionId }, body: {} }],
     ['verifySshHostKey', { path: { session_id: w.sshSessionId }, body: { host_key: w.sshPublicKey } }],
+    ['getDatabaseUpstreamCredentials', { path: { session_id: w.databaseSessionId } }],
     ['streamProxyEvents', {}],
   ];
 }
