@@ -16,6 +16,8 @@ export type Classification =
       statements: number;
       prepares?: { name: string; type: QueryType };
       executes?: string;
+      /** Databases other than the session's that the statement names (MySQL's `other.t`): decided too. */
+      databases?: string[] | undefined;
     }
   | { ok: false; reason: string; position?: number };
 
@@ -34,14 +36,27 @@ export class StatementGate {
   readonly #admitted: AdmittedClient;
   readonly #classify: Classify;
   #database: string;
-  #allowed: { types: Set<QueryType>; at: number } | undefined;
+  /** Whether statements may name other databases (MySQL): then only a grant on every database skips parsing. */
+  readonly #crossDatabase: boolean;
+  #allowed: { types: Set<QueryType>; everywhere: boolean; at: number } | undefined;
   /** SQL-level prepared statements (PREPARE name AS ...), by name, for EXECUTE. */
   readonly #prepared = new Map<string, QueryType>();
 
-  constructor(admitted: AdmittedClient, database: string, classify: Classify) {
+  constructor(
+    admitted: AdmittedClient,
+    database: string,
+    classify: Classify,
+    options: { crossDatabase?: boolean } = {},
+  ) {
     this.#admitted = admitted;
     this.#database = database;
     this.#classify = classify;
+    this.#crossDatabase = options.crossDatabase ?? false;
+  }
+
+  /** The database decisions are about: with none chosen (MySQL), only what every database allows ('*'). */
+  get #decided(): string {
+    return this.#database || '*';
   }
 
   get database(): string {
@@ -56,22 +71,34 @@ export class StatementGate {
 
   /** The query types the session may run now. */
   async allowedTypes(): Promise<Set<QueryType>> {
+    return (await this.#refresh()).types;
+  }
+
+  async #refresh() {
     const now = performance.now();
-    if (this.#allowed && now - this.#allowed.at < ALLOWED_TYPES_TTL_MS) return this.#allowed.types;
-    const decisions = await Promise.all(
-      QUERY_TYPES.map((query_type) =>
-        this.#admitted.decide({ type: 'database', database: this.#database, query_type }),
-      ),
-    );
-    const types = new Set(QUERY_TYPES.filter((_, i) => decisions[i]!.allowed));
-    this.#allowed = { types, at: now };
-    return types;
+    if (this.#allowed && now - this.#allowed.at < ALLOWED_TYPES_TTL_MS) return this.#allowed;
+    const allowedOn = async (database: string) => {
+      const decisions = await Promise.all(
+        QUERY_TYPES.map((query_type) => this.#admitted.decide({ type: 'database', database, query_type })),
+      );
+      return new Set(QUERY_TYPES.filter((_, i) => decisions[i]!.allowed));
+    };
+    const types = await allowedOn(this.#decided);
+    const everywhere =
+      types.size === QUERY_TYPES.length &&
+      (!this.#crossDatabase || this.#decided === '*' || (await allowedOn('*')).size === QUERY_TYPES.length);
+    this.#allowed = { types, everywhere, at: now };
+    return this.#allowed;
+  }
+
+  /** Whether every statement is allowed whatever it is, so that none needs reading. */
+  async unrestricted(): Promise<boolean> {
+    return (await this.#refresh()).everywhere;
   }
 
   /** Decides the text of a Query or a Parse. */
   async judge(text: string): Promise<Verdict> {
-    const types = await this.allowedTypes();
-    if (types.size === QUERY_TYPES.length) return { allowed: true };
+    if (await this.unrestricted()) return { allowed: true };
     if (text.length > MAX_CLASSIFIED_CHARS) {
       return {
         allowed: false,
@@ -88,14 +115,24 @@ export class StatementGate {
     }
     if (classification.prepares)
       this.#prepared.set(classification.prepares.name, classification.prepares.type);
-    return this.judgeType(classification.type);
+    const verdict = await this.judgeType(classification.type);
+    for (const database of classification.databases ?? []) {
+      if (!verdict.allowed || database === this.#database) continue;
+      const other = await this.#admitted.decide({
+        type: 'database',
+        database,
+        query_type: classification.type,
+      });
+      if (!other.allowed) return { allowed: false, type: classification.type, reason: other.reason };
+    }
+    return verdict;
   }
 
   /** Decides a statement whose type is known (a Bind of a statement classified at its Parse). */
   async judgeType(type: QueryType | undefined): Promise<Verdict> {
-    const types = await this.allowedTypes();
+    const { types, everywhere } = await this.#refresh();
     if (type === undefined) {
-      return types.size === QUERY_TYPES.length
+      return everywhere
         ? { allowed: true }
         : {
             allowed: false,
@@ -105,7 +142,7 @@ export class StatementGate {
     if (types.has(type)) return { allowed: true, type };
     const decision = await this.#admitted.decide({
       type: 'database',
-      database: this.#database,
+      database: this.#decided,
       query_type: type,
     });
     return decision.allowed ? { allowed: true, type } : { allowed: false, type, reason: decision.reason };
@@ -115,7 +152,7 @@ export class StatementGate {
   async hint(): Promise<string> {
     const types = [...(await this.allowedTypes())];
     return types.length === 0
-      ? `no query is allowed on ${this.#database}`
-      : `allowed on ${this.#database}: ${types.join(', ')}`;
+      ? `no query is allowed on ${this.#decided}`
+      : `allowed on ${this.#decided}: ${types.join(', ')}`;
   }
 }
