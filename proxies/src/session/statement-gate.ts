@@ -29,7 +29,7 @@ const ALLOWED_TYPES_TTL_MS = 1000;
 const MAX_CLASSIFIED_CHARS = 256 * 1024;
 
 export type Verdict =
-  | { allowed: true; type?: QueryType | undefined }
+  | { allowed: true; type?: QueryType | undefined; databases?: string[] | undefined }
   | { allowed: false; type?: QueryType | undefined; reason: string; position?: number | undefined };
 
 export class StatementGate {
@@ -115,17 +115,23 @@ export class StatementGate {
     }
     if (classification.prepares)
       this.#prepared.set(classification.prepares.name, classification.prepares.type);
-    const verdict = await this.judgeType(classification.type);
-    for (const database of classification.databases ?? []) {
-      if (!verdict.allowed || database === this.#database) continue;
+    return this.judgeClassified(classification.type, classification.databases);
+  }
+
+  /** Decides a statement whose type and named databases are known (one prepared before). */
+  async judgeClassified(type: QueryType | undefined, databases: string[] = []): Promise<Verdict> {
+    const verdict = await this.judgeType(type);
+    if (!verdict.allowed || type === undefined) return verdict;
+    for (const database of databases) {
+      if (database === this.#database) continue;
       const other = await this.#admitted.decide({
         type: 'database',
         database,
-        query_type: classification.type,
+        query_type: type,
       });
-      if (!other.allowed) return { allowed: false, type: classification.type, reason: other.reason };
+      if (!other.allowed) return { allowed: false, type, reason: other.reason };
     }
-    return verdict;
+    return databases.length > 0 ? { ...verdict, databases } : verdict;
   }
 
   /** Decides a statement whose type is known (a Bind of a statement classified at its Parse). */
