@@ -167,6 +167,12 @@ describe('a MySQL socket', () => {
       15_000,
     );
     expect(result.stdout.trim(), result.stderr).toBe(`${db.user}@127.0.0.1\t2`);
+    const transaction = await mysqlCli(
+      port,
+      ['-N', db.database],
+      "begin;\ninsert into items values (3, 'plum');\nselect count(*) from items;\nrollback;\nselect count(*) from items;\n",
+    );
+    expect(transaction.stdout.trim().split('\n'), transaction.stderr).toEqual(['3', '2']);
   }, 60_000);
 
   it('runs a transaction, prepared statements and a multi-statement query (mysql2)', async () => {
@@ -241,6 +247,30 @@ describe('a MySQL socket', () => {
     const [[count]] = (await direct.query('select count(*) as n from items')) as never as [[{ n: number }]];
     expect(Number(count.n)).toBe(2);
   }, 60_000);
+
+  it('lets a session kill its own running statement (the CLI’s Ctrl-C), and no one else’s, under read_only', async () => {
+    const sleeper = await connectTo(readOnly);
+    const killer = await connectTo(readOnly);
+    try {
+      const sleeping = sleeper.query('select sleep(30)').catch((error: { errno?: number }) => error);
+      await eventually(
+        () =>
+          direct
+            .query("select count(*) as n from information_schema.processlist where info = 'select sleep(30)'")
+            .then(([rows]) => Number((rows as { n: number }[])[0]!.n)),
+        (n) => n === 1,
+        10_000,
+      );
+      await expect(killer.query(`kill query ${direct.threadId}`)).rejects.toMatchObject({ errno: 1227 });
+      await killer.query(`kill query ${sleeper.threadId}`);
+      expect(await sleeping).toMatchObject({ errno: 1317 });
+      const [rows] = await sleeper.query('select 1 as n');
+      expect(rows).toEqual([{ n: 1 }]);
+    } finally {
+      sleeper.destroy();
+      killer.destroy();
+    }
+  }, 30_000);
 
   it('refuses LOAD DATA LOCAL INFILE under read_only, and the CLI goes on', async () => {
     const file = join(tempDir('mysock-infile'), 'items.tsv');
