@@ -61,15 +61,6 @@ export const SUPPORTED =
 /** Flags without which this proxy does not relay (pre-4.1 clients and servers). */
 export const REQUIRED = CLIENT.PROTOCOL_41 | CLIENT.SECURE_CONNECTION;
 
-/** Flags that only shape the login, which the proxy does on each side by itself. */
-export const LOGIN_ONLY =
-  CLIENT.CONNECT_WITH_DB |
-  CLIENT.PLUGIN_AUTH |
-  CLIENT.CONNECT_ATTRS |
-  CLIENT.PLUGIN_AUTH_LENENC_CLIENT_DATA |
-  CLIENT.CAN_HANDLE_EXPIRED_PASSWORDS |
-  CLIENT.SSL;
-
 /** Server status flags the relay reads. */
 export const SERVER_STATUS = {
   IN_TRANS: 0x0001,

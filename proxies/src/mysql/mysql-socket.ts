@@ -23,7 +23,7 @@ import { ClientCommands } from './commands.js';
 import { greetingPacket, isSslRequest, readHandshakeResponse } from './handshake.js';
 import { MysqlRelay } from './mysql-relay.js';
 import { PacketQueue } from './packet-queue.js';
-import { errPacket, packet } from './packets.js';
+import { Cursor, errPacket, packet } from './packets.js';
 import { ResponseTracker } from './response-tracker.js';
 import { threadOwners } from './thread-owners.js';
 import { killQuery, runUpstreamStatement } from './upstream-commands.js';
@@ -172,7 +172,8 @@ export async function carryMysqlSession(ctx: ConnectionContext, admitted: Admitt
   }
   tls.write(packet(okSeq, session.ok));
   const forgetThread = threadOwners.add(lookup.socket.id, upstreamGreeting.threadId, identity.label);
-  const tracker = new ResponseTracker(capabilities, upstreamGreeting.status);
+  // The login's OK carries the session's status (NO_BACKSLASH_ESCAPES from the server's sql_mode included).
+  const tracker = new ResponseTracker(capabilities, okStatus(session.ok) ?? upstreamGreeting.status);
   let relay: MysqlRelay | undefined;
   const commands = new ClientCommands({
     gate,
@@ -236,4 +237,17 @@ export async function carryMysqlSession(ctx: ConnectionContext, admitted: Admitt
   await queryLog?.close();
   await report.end(ended.reason ? { result: 'terminated', reason: ended.reason } : {});
   log.info({ bytesIn: report.bytesIn, bytesOut: report.bytesOut }, 'mysql session ended');
+}
+
+/** The status flags of an OK packet, if it is whole. */
+function okStatus(ok: Buffer): number | undefined {
+  try {
+    const c = new Cursor(ok);
+    c.u8();
+    c.lenencInt();
+    c.lenencInt();
+    return c.u16();
+  } catch {
+    return undefined;
+  }
 }

@@ -24,6 +24,7 @@ interface Judged {
   type?: QueryType | undefined;
   use?: string | undefined;
   localInfile?: boolean;
+  databases?: string[] | undefined;
 }
 
 const USE = /^use\s+(`(?:[^`]|``)+`|[^\s`]+)$/i;
@@ -103,8 +104,11 @@ export class QueryCommand {
     const judged = await this.#judge(text);
     if ('refusal' in judged)
       return { allowed: false, type: judged.refusal.type, reason: judged.refusal.reason };
-    const types = judged.statements.map((j) => j.type);
-    return { allowed: true, type: types.length === 1 ? types[0] : undefined };
+    const [only, ...more] = judged.statements;
+    // The server prepares one statement; several are its error to give.
+    return more.length === 0 && only
+      ? { allowed: true, type: only.type, databases: only.databases }
+      : { allowed: true };
   }
 
   /** The ERR code and words of a refused statement. */

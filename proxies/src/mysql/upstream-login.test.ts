@@ -125,7 +125,9 @@ async function listen(mode: Mode, queries: string[] = []): Promise<number> {
   return (server.address() as { port: number }).port;
 }
 
-async function proxyLogin(port: number, password: string, tls: boolean) {
+type TlsSettings = { enabled: true; verify: 'full' | 'ca' | 'none'; ca_certificate?: string };
+
+async function proxyLogin(port: number, password: string, tls: boolean | TlsSettings) {
   const channel = netConnect(port, '127.0.0.1');
   await new Promise((resolve) => channel.once('connect', resolve));
   const greeted = await readUpstreamGreeting(channel);
@@ -135,7 +137,7 @@ async function proxyLogin(port: number, password: string, tls: boolean) {
       hostname: '127.0.0.1',
       username: 'app',
       password,
-      tls: tls ? { enabled: true, verify: 'none' } : undefined,
+      tls: tls === true ? { enabled: true, verify: 'none' } : tls || undefined,
     },
     {
       capabilities: SUPPORTED,
@@ -220,6 +222,23 @@ describe('loginUpstream', () => {
       session.socket.destroy();
     });
   }
+
+  it('verifies the upstream’s certificate as the socket says: the chain (ca), and the name too (full)', async () => {
+    const port = await listen('full');
+    const byChain = await proxyLogin(port, PASSWORD, {
+      enabled: true,
+      verify: 'ca',
+      ca_certificate: tlsCert,
+    });
+    byChain.session.socket.destroy();
+    // The certificate names localhost, not 127.0.0.1.
+    await expect(
+      proxyLogin(port, PASSWORD, { enabled: true, verify: 'full', ca_certificate: tlsCert }),
+    ).rejects.toThrow(/TLS to the upstream failed/);
+    await expect(proxyLogin(port, PASSWORD, { enabled: true, verify: 'ca' })).rejects.toThrow(
+      /TLS to the upstream failed: self.signed/,
+    );
+  });
 
   it('reports a refused login with the upstream’s words, as 1045/28000', async () => {
     const refused = await proxyLogin(await listen('fast'), 'wrong', false).catch((error) => error);

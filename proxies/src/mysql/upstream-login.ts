@@ -93,8 +93,7 @@ export async function loginUpstream(
       CLIENT.SECURE_CONNECTION |
       CLIENT.PLUGIN_AUTH |
       (request.database ? CLIENT.CONNECT_WITH_DB : 0);
-    capabilities &= greeting.capabilities | CLIENT.CONNECT_ATTRS;
-    if (!(greeting.capabilities & CLIENT.CONNECT_ATTRS)) capabilities &= ~CLIENT.CONNECT_ATTRS;
+    capabilities &= greeting.capabilities;
     if (credentials.tls?.enabled) {
       if (!(greeting.capabilities & CLIENT.SSL))
         throw new UpstreamLoginError('the upstream does not accept TLS');
