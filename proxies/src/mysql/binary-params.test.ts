@@ -1,7 +1,7 @@
 /** COM_STMT_EXECUTE parameters as the query log shows them. */
 import { describe, expect, it } from 'vitest';
 import { readExecuteParameters } from './binary-params.js';
-import { lenencBytes } from './packets.js';
+import { lenencBytes } from './payload.js';
 
 function executePacket(
   count: number,

@@ -4,7 +4,7 @@
  * strings and decimals, dates and times; NULL as null. The types come with the first execution of a statement
  * (`new_params_bound_flag`), so they are remembered per statement by the caller.
  */
-import { Cursor } from './packets.js';
+import { Cursor } from './payload.js';
 
 const MAX_LOGGED_BYTES = 1024;
 

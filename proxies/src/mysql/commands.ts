@@ -5,10 +5,10 @@
  * do not abort a transaction, so a local answer is what the server itself would do) and go on.
  */
 import type { QueryLog } from '../recording/query-log.js';
-import type { StatementGate, Verdict } from '../session/statement-gate.js';
-import { readExecuteParameters } from './binary-params.js';
+import type { StatementGate } from '../session/statement-gate.js';
 import type { Packet } from './packets.js';
 import { errPacket } from './packets.js';
+import { PreparedStatements } from './prepared-statements.js';
 import { QueryCommand, type Refusal } from './query-command.js';
 import type { ResponseTracker } from './response-tracker.js';
 import { threadOwners } from './thread-owners.js';
@@ -50,13 +50,6 @@ export interface CommandContext {
   onBreach(reason: string): void;
 }
 
-interface Prepared {
-  text: string;
-  verdict: Verdict;
-  params: number;
-  types?: Buffer | undefined;
-}
-
 export interface Outcome {
   /** Bytes for the server. */
   forward?: Buffer;
@@ -68,8 +61,7 @@ export interface Outcome {
 export class ClientCommands {
   readonly #ctx: CommandContext;
   readonly #query: QueryCommand;
-  readonly #statements = new Map<number, Prepared>();
-  #lastPrepared = 0;
+  readonly #prepared: PreparedStatements;
   /** The client is sending a LOCAL INFILE's contents: data packets until an empty one. */
   #infile = false;
 
@@ -78,6 +70,7 @@ export class ClientCommands {
     this.#query = new QueryCommand(ctx, () => {
       this.#infile = true;
     });
+    this.#prepared = new PreparedStatements(ctx, this.#query, (code, reason) => this.#refuse(code, reason));
   }
 
   async handle(packet: Packet): Promise<Outcome> {
@@ -100,13 +93,13 @@ export class ClientCommands {
       case COM.INIT_DB:
         return this.#initDb(packet);
       case COM.STMT_PREPARE:
-        return this.#prepare(packet);
+        return this.#prepared.prepare(packet);
       case COM.STMT_EXECUTE:
-        return this.#execute(packet);
+        return this.#prepared.execute(packet);
       case COM.STMT_FETCH:
         return pass({ kind: 'result', rows: true, onResult: () => {} });
       case COM.STMT_CLOSE:
-        this.#statements.delete(packet.payload.readUInt32LE(1));
+        this.#prepared.close(packet.payload.readUInt32LE(1));
         return { forward: raw };
       case COM.STMT_SEND_LONG_DATA:
         return { forward: raw };
@@ -118,7 +111,7 @@ export class ClientCommands {
       case COM.RESET_CONNECTION:
         if (this.#ctx.readOnlyGuard)
           return this.#refuse(1227, 'COM_RESET_CONNECTION would lift the session’s read-only mode');
-        this.#statements.clear();
+        this.#prepared.clear();
         return pass({ kind: 'one' });
       case COM.FIELD_LIST:
       case COM.PROCESS_INFO: {
@@ -168,79 +161,6 @@ export class ClientCommands {
       onDone: (ok, error) => {
         entry?.finish({ error });
         if (ok) this.#ctx.onSwitch(database);
-      },
-    });
-    return { forward: packet.raw };
-  }
-
-  async #prepare(packet: Packet): Promise<Outcome> {
-    const text = packet.payload.toString('utf8', 1);
-    const verdict = await this.#query.judgeText(text);
-    const entry = this.#ctx.log?.begin({
-      kind: 'prepare',
-      database: this.#ctx.gate.database,
-      statement: text,
-      query_type: verdict.type,
-      refused: verdict.allowed ? undefined : verdict.reason,
-    });
-    if (!verdict.allowed) {
-      entry?.finish({});
-      const refusal = this.#query.refusal(verdict, text);
-      this.#ctx.onRefusal(text, refusal);
-      return this.#refuse(refusal.code, refusal.reason);
-    }
-    this.#ctx.tracker.expect({
-      kind: 'prepare',
-      onPrepared: (id, params, error) => {
-        entry?.finish({ error });
-        if (error) return;
-        this.#statements.set(id, { text, verdict, params });
-        this.#lastPrepared = id;
-      },
-    });
-    return { forward: packet.raw };
-  }
-
-  async #execute(packet: Packet): Promise<Outcome> {
-    const id = packet.payload.length >= 5 ? packet.payload.readUInt32LE(1) : 0;
-    // MariaDB: -1 names the statement prepared last.
-    const prepared = this.#statements.get(id === 0xffffffff ? this.#lastPrepared : id);
-    const text = prepared?.text ?? `(statement ${id})`;
-    const type = prepared?.verdict.type;
-    const verdict = await this.#ctx.gate.judgeClassified(
-      type,
-      prepared?.verdict.allowed ? prepared.verdict.databases : [],
-    );
-    let parameters: (string | null)[] | undefined;
-    if (prepared) {
-      try {
-        const read = readExecuteParameters(packet.payload, prepared.params, prepared.types);
-        prepared.types = read.types;
-        parameters = read.values;
-      } catch {
-        parameters = undefined; // long data or a malformed packet: the server will say
-      }
-    }
-    const entry = this.#ctx.log?.begin({
-      kind: 'execute',
-      database: this.#ctx.gate.database,
-      statement: text,
-      parameters,
-      query_type: verdict.type,
-      refused: verdict.allowed ? undefined : verdict.reason,
-    });
-    if (!verdict.allowed) {
-      entry?.finish({});
-      const refusal = this.#query.refusal(verdict, text);
-      this.#ctx.onRefusal(text, refusal);
-      return this.#refuse(refusal.code, refusal.reason);
-    }
-    let rows = 0;
-    this.#ctx.tracker.expect({
-      kind: 'result',
-      onResult: (end, more) => {
-        rows += end.rows ?? 0;
-        if (!more) entry?.finish({ rows, error: end.error });
       },
     });
     return { forward: packet.raw };

@@ -5,7 +5,8 @@
  * capabilities (the last 4 of the 10 reserved bytes) are always written as none.
  */
 import { CLIENT } from './capabilities.js';
-import { Cursor, lenencBytes, ProtocolError, packet } from './packets.js';
+import { ProtocolError, packet } from './packets.js';
+import { Cursor, lenencBytes } from './payload.js';
 
 export interface Greeting {
   serverVersion: string;

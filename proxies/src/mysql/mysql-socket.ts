@@ -11,19 +11,18 @@
  * first), or at the policy's maximum duration. When only reading is allowed, the upstream session also runs
  * in read-only transaction mode, which stops writes no classifier can see (stored functions).
  */
-import { randomBytes } from 'node:crypto';
 import { statusLine } from '@border0/protocol';
 import { type QueryLog, startQueryLog } from '../recording/query-log.js';
-import { type AdmittedClient, type ConnectionContext, sessionBody } from '../session/client-admission.js';
+import type { AdmittedClient, ConnectionContext } from '../session/client-admission.js';
 import { SessionReport } from '../session/session-report.js';
 import { StatementGate } from '../session/statement-gate.js';
-import { BACKSLASH_UNSAFE_CHARSETS, REQUIRED, SUPPORTED } from './capabilities.js';
+import { BACKSLASH_UNSAFE_CHARSETS, REQUIRED } from './capabilities.js';
 import { classifyStatement } from './classify.js';
+import { greetClient, reportDenied } from './client-login.js';
 import { ClientCommands } from './commands.js';
-import { greetingPacket, isSslRequest, readHandshakeResponse } from './handshake.js';
 import { MysqlRelay } from './mysql-relay.js';
-import { PacketQueue } from './packet-queue.js';
-import { Cursor, errPacket, packet } from './packets.js';
+import { errPacket, packet } from './packets.js';
+import { Cursor } from './payload.js';
 import { ResponseTracker } from './response-tracker.js';
 import { threadOwners } from './thread-owners.js';
 import { killQuery, runUpstreamStatement } from './upstream-commands.js';
@@ -53,33 +52,15 @@ export async function carryMysqlSession(ctx: ConnectionContext, admitted: Admitt
     return;
   }
   const upstreamGreeting = greeted.greeting;
-  const offered = upstreamGreeting.capabilities & SUPPORTED;
-  // Scrambles are printable, as servers make them: some clients stop at a NUL.
-  const scramble = Buffer.from(randomBytes(20).map((b) => (b % 94) + 33));
-  tls.write(
-    greetingPacket({ ...upstreamGreeting, capabilities: offered, scramble, plugin: 'mysql_native_password' }),
-  );
-  const login = new PacketQueue(tls, 'the client left during the login');
-  let response: ReturnType<typeof readHandshakeResponse>;
-  let responseSeq: number;
-  try {
-    const first = await login.next();
-    // No TLS was offered: the client's side already runs inside the proxy's mTLS or the CLI's local listener.
-    if (isSslRequest(first.payload)) throw new Error('TLS was not offered');
-    response = readHandshakeResponse(first.payload);
-    responseSeq = first.seq;
-    if ((response.capabilities & REQUIRED) !== REQUIRED)
-      throw new Error('the client speaks a protocol older than 4.1');
-  } catch (error) {
+  const client = await greetClient(tls, upstreamGreeting).catch((error: unknown) => {
     admitted.log.debug({ err: error }, 'mysql client login failed');
     tls.destroy();
     greeted.channel.destroy();
-    return;
-  }
-  const clientRest = login.detach();
-  const capabilities = response.capabilities & offered;
+    return undefined;
+  });
+  if (!client) return;
+  const { response, capabilities, okSeq, clientRest } = client;
   const database = response.database || undefined;
-  const okSeq = responseSeq + 1;
   const decision = await admitted.decide({ type: 'database', ...(database !== undefined && { database }) });
   if (!decision.allowed) {
     greeted.channel.destroy();
@@ -92,21 +73,7 @@ export async function carryMysqlSession(ctx: ConnectionContext, admitted: Admitt
         `border0: Access denied for ${identity.label} to database '${database ?? ''}': ${reason}`,
       ),
     );
-    await ctx.client
-      .post('/api/v1/proxy/sessions', {
-        body: sessionBody(
-          {
-            socketId: lookup.socket.id,
-            identity,
-            ip: admitted.origin.address,
-            port: admitted.origin.port,
-            country: null,
-            reason,
-          },
-          'denied',
-        ),
-      })
-      .catch((error: unknown) => admitted.log.warn({ err: error }, 'session report failed'));
+    await reportDenied(ctx, admitted, reason);
     return;
   }
 

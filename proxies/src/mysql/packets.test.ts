@@ -1,7 +1,8 @@
 /** PacketReader: logical packets come out whole and in order however the bytes are cut; garbage is only ever a ProtocolError. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Cursor, MAX_PAYLOAD, PacketReader, ProtocolError, packet } from './packets.js';
+import { MAX_PAYLOAD, PacketReader, ProtocolError, packet } from './packets.js';
+import { Cursor } from './payload.js';
 
 function cut(bytes: Buffer, points: number[]): Buffer[] {
   const at = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b);

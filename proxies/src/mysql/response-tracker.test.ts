@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CLIENT, SERVER_STATUS } from './capabilities.js';
-import { errPacket, lenencBytes, lenencInt, packet } from './packets.js';
+import { errPacket, packet } from './packets.js';
+import { lenencBytes, lenencInt } from './payload.js';
 import { ResponseTracker, type ResultEnd } from './response-tracker.js';
 
 const MORE = SERVER_STATUS.MORE_RESULTS_EXISTS;

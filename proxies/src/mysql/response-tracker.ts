@@ -8,7 +8,8 @@
  * reach the client in the order of its commands.
  */
 import { CLIENT, SERVER_STATUS } from './capabilities.js';
-import { Cursor, MAX_PAYLOAD, ProtocolError } from './packets.js';
+import { MAX_PAYLOAD, ProtocolError } from './packets.js';
+import { Cursor } from './payload.js';
 import { readError } from './upstream-login.js';
 
 export interface ResultEnd {

@@ -10,7 +10,8 @@ import { upstreamTls } from '../session/upstream-tls.js';
 import { CLIENT } from './capabilities.js';
 import { type Greeting, handshakeResponsePacket, readGreeting, sslRequestPacket } from './handshake.js';
 import { PacketQueue } from './packet-queue.js';
-import { Cursor, packet } from './packets.js';
+import { packet } from './packets.js';
+import { Cursor } from './payload.js';
 import { cachingSha2Password, nativePassword, rsaEncryptedPassword } from './scramble.js';
 
 export interface MysqlCredentials {
