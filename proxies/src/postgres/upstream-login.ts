@@ -54,6 +54,8 @@ export async function loginUpstream(
       channel.write(sslRequest());
       const answer = await reader.byte();
       if (answer !== 'S') throw new UpstreamLoginError('the upstream does not accept TLS', '08006');
+      // The TLS socket reads the channel from now on: the reader must not take its handshake bytes.
+      reader.release();
       socket = await startTls(channel, credentials);
       reader.rebind(socket);
     }
@@ -195,6 +197,11 @@ class MessageQueue {
       .off('end', this.#onEnd)
       .off('close', this.#onEnd)
       .off('error', this.#onEnd);
+  }
+
+  /** Stops reading without pausing: the TLS socket made over the channel reads it. */
+  release() {
+    this.#unlisten();
   }
 
   /** The TLS socket now reads the channel: read from it instead. */
