@@ -272,6 +272,40 @@ describe('a MySQL socket', () => {
     }
   }, 30_000);
 
+  it('cancels the mysql CLI’s running statement on Ctrl-C (its KILL QUERY on a second connection)', async () => {
+    const child = spawn(
+      'mysql',
+      ['-h', '127.0.0.1', '-P', String(readOnly), '-u', 'nobody', '-e', 'select sleep(30)', db.database],
+      {
+        env: { ...process.env, MYSQL_PWD: '' },
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    await eventually(
+      () =>
+        direct
+          .query("select count(*) as n from information_schema.processlist where info = 'select sleep(30)'")
+          .then(([rows]) => Number((rows as { n: number }[])[0]!.n)),
+      (n) => n === 1,
+      10_000,
+    );
+    const started = Date.now();
+    child.kill('SIGINT');
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(stderr).toMatch(/Query execution was interrupted/);
+    // Killed upstream, not only abandoned by the client.
+    await eventually(
+      () =>
+        direct
+          .query("select count(*) as n from information_schema.processlist where info = 'select sleep(30)'")
+          .then(([rows]) => Number((rows as { n: number }[])[0]!.n)),
+      (n) => n === 0,
+      3000,
+    );
+  }, 30_000);
+
   it('refuses LOAD DATA LOCAL INFILE under read_only, and the CLI goes on', async () => {
     const file = join(tempDir('mysock-infile'), 'items.tsv');
     writeFileSync(file, '5\tkiwi\n');
