@@ -5,7 +5,7 @@
  * cleartext password, or nothing. Ends at AuthenticationOk; what the server sends after it is the client's.
  */
 import type { Duplex } from 'node:stream';
-import { connect as tlsConnect } from 'node:tls';
+import { upstreamTls } from '../session/upstream-tls.js';
 import { cancelRequest, message, readErrorFields, sslRequest, startupMessage } from './messages.js';
 import { md5Password, scramClient } from './scram.js';
 
@@ -54,6 +54,7 @@ export async function loginUpstream(
       channel.write(sslRequest());
       const answer = await reader.byte();
       if (answer !== 'S') throw new UpstreamLoginError('the upstream does not accept TLS', '08006');
+      // The TLS socket reads the channel from now on: the reader must not take its handshake bytes.
       reader.release();
       socket = await startTls(channel, credentials);
       reader.rebind(socket);
@@ -150,27 +151,10 @@ function cstringOf(text: string): Buffer {
   return Buffer.concat([Buffer.from(text, 'utf8'), Buffer.from([0])]);
 }
 
-async function startTls(channel: Duplex, credentials: PostgresCredentials): Promise<Duplex> {
-  const { verify = 'full', ca_certificate } = credentials.tls ?? {};
-  const isName = !/^[\d.]+$|:/.test(credentials.hostname);
-  const socket = tlsConnect({
-    socket: channel,
-    ...(isName && { servername: credentials.hostname }),
-    ...(ca_certificate !== undefined && { ca: ca_certificate }),
-    rejectUnauthorized: verify !== 'none',
-    // verify-ca: the chain, not the name. verify-full checks the name against `hostname` (an IP too); the option
-    // must then be absent, not undefined, for Node to use its own check.
-    ...(verify !== 'full' && { checkServerIdentity: () => undefined }),
-    ...(verify === 'full' && !isName && { host: credentials.hostname }),
-    ALPNProtocols: ['postgresql'],
+function startTls(channel: Duplex, credentials: PostgresCredentials): Promise<Duplex> {
+  return upstreamTls(channel, credentials.hostname, credentials.tls, ['postgresql']).catch((error: Error) => {
+    throw new UpstreamLoginError(error.message, '08006');
   });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('secureConnect', resolve);
-    socket.once('error', (error) =>
-      reject(new UpstreamLoginError(`TLS to the upstream failed: ${error.message}`, '08006')),
-    );
-  });
-  return socket;
 }
 
 /** Typed backend messages during the login, read from whichever socket carries them. */

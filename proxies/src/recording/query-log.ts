@@ -22,7 +22,7 @@ export interface QueryLogHeader {
 }
 
 export interface StatementStart {
-  kind: 'query' | 'prepare' | 'execute' | 'function_call';
+  kind: 'query' | 'prepare' | 'execute' | 'function_call' | 'init_db';
   database: string;
   statement: string;
   parameters?: (string | null)[] | undefined;

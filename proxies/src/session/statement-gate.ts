@@ -16,6 +16,8 @@ export type Classification =
       statements: number;
       prepares?: { name: string; type: QueryType };
       executes?: string;
+      /** Databases other than the session's that the statement names (MySQL's `other.t`): decided too. */
+      databases?: string[] | undefined;
     }
   | { ok: false; reason: string; position?: number };
 
@@ -27,21 +29,34 @@ const ALLOWED_TYPES_TTL_MS = 1000;
 const MAX_CLASSIFIED_CHARS = 256 * 1024;
 
 export type Verdict =
-  | { allowed: true; type?: QueryType | undefined }
+  | { allowed: true; type?: QueryType | undefined; databases?: string[] | undefined }
   | { allowed: false; type?: QueryType | undefined; reason: string; position?: number | undefined };
 
 export class StatementGate {
   readonly #admitted: AdmittedClient;
   readonly #classify: Classify;
   #database: string;
-  #allowed: { types: Set<QueryType>; at: number } | undefined;
+  /** Whether statements may name other databases (MySQL): then only a grant on every database skips parsing. */
+  readonly #crossDatabase: boolean;
+  #allowed: { types: Set<QueryType>; everywhere: boolean; at: number } | undefined;
   /** SQL-level prepared statements (PREPARE name AS ...), by name, for EXECUTE. */
   readonly #prepared = new Map<string, QueryType>();
 
-  constructor(admitted: AdmittedClient, database: string, classify: Classify) {
+  constructor(
+    admitted: AdmittedClient,
+    database: string,
+    classify: Classify,
+    options: { crossDatabase?: boolean } = {},
+  ) {
     this.#admitted = admitted;
     this.#database = database;
     this.#classify = classify;
+    this.#crossDatabase = options.crossDatabase ?? false;
+  }
+
+  /** The database decisions are about: with none chosen (MySQL), only what every database allows ('*'). */
+  get #decided(): string {
+    return this.#database || '*';
   }
 
   get database(): string {
@@ -56,22 +71,34 @@ export class StatementGate {
 
   /** The query types the session may run now. */
   async allowedTypes(): Promise<Set<QueryType>> {
+    return (await this.#refresh()).types;
+  }
+
+  async #refresh() {
     const now = performance.now();
-    if (this.#allowed && now - this.#allowed.at < ALLOWED_TYPES_TTL_MS) return this.#allowed.types;
-    const decisions = await Promise.all(
-      QUERY_TYPES.map((query_type) =>
-        this.#admitted.decide({ type: 'database', database: this.#database, query_type }),
-      ),
-    );
-    const types = new Set(QUERY_TYPES.filter((_, i) => decisions[i]!.allowed));
-    this.#allowed = { types, at: now };
-    return types;
+    if (this.#allowed && now - this.#allowed.at < ALLOWED_TYPES_TTL_MS) return this.#allowed;
+    const allowedOn = async (database: string) => {
+      const decisions = await Promise.all(
+        QUERY_TYPES.map((query_type) => this.#admitted.decide({ type: 'database', database, query_type })),
+      );
+      return new Set(QUERY_TYPES.filter((_, i) => decisions[i]!.allowed));
+    };
+    const types = await allowedOn(this.#decided);
+    const everywhere =
+      types.size === QUERY_TYPES.length &&
+      (!this.#crossDatabase || this.#decided === '*' || (await allowedOn('*')).size === QUERY_TYPES.length);
+    this.#allowed = { types, everywhere, at: now };
+    return this.#allowed;
+  }
+
+  /** Whether every statement is allowed whatever it is, so that none needs reading. */
+  async unrestricted(): Promise<boolean> {
+    return (await this.#refresh()).everywhere;
   }
 
   /** Decides the text of a Query or a Parse. */
   async judge(text: string): Promise<Verdict> {
-    const types = await this.allowedTypes();
-    if (types.size === QUERY_TYPES.length) return { allowed: true };
+    if (await this.unrestricted()) return { allowed: true };
     if (text.length > MAX_CLASSIFIED_CHARS) {
       return {
         allowed: false,
@@ -88,14 +115,30 @@ export class StatementGate {
     }
     if (classification.prepares)
       this.#prepared.set(classification.prepares.name, classification.prepares.type);
-    return this.judgeType(classification.type);
+    return this.judgeClassified(classification.type, classification.databases);
+  }
+
+  /** Decides a statement whose type and named databases are known (one prepared before). */
+  async judgeClassified(type: QueryType | undefined, databases: string[] = []): Promise<Verdict> {
+    const verdict = await this.judgeType(type);
+    if (!verdict.allowed || type === undefined) return verdict;
+    for (const database of databases) {
+      if (database === this.#database) continue;
+      const other = await this.#admitted.decide({
+        type: 'database',
+        database,
+        query_type: type,
+      });
+      if (!other.allowed) return { allowed: false, type, reason: other.reason };
+    }
+    return databases.length > 0 ? { ...verdict, databases } : verdict;
   }
 
   /** Decides a statement whose type is known (a Bind of a statement classified at its Parse). */
   async judgeType(type: QueryType | undefined): Promise<Verdict> {
-    const types = await this.allowedTypes();
+    const { types, everywhere } = await this.#refresh();
     if (type === undefined) {
-      return types.size === QUERY_TYPES.length
+      return everywhere
         ? { allowed: true }
         : {
             allowed: false,
@@ -105,7 +148,7 @@ export class StatementGate {
     if (types.has(type)) return { allowed: true, type };
     const decision = await this.#admitted.decide({
       type: 'database',
-      database: this.#database,
+      database: this.#decided,
       query_type: type,
     });
     return decision.allowed ? { allowed: true, type } : { allowed: false, type, reason: decision.reason };
@@ -115,7 +158,7 @@ export class StatementGate {
   async hint(): Promise<string> {
     const types = [...(await this.allowedTypes())];
     return types.length === 0
-      ? `no query is allowed on ${this.#database}`
-      : `allowed on ${this.#database}: ${types.join(', ')}`;
+      ? `no query is allowed on ${this.#decided}`
+      : `allowed on ${this.#decided}: ${types.join(', ')}`;
   }
 }
