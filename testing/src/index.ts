@@ -3,6 +3,7 @@
  * and MariaDB servers, the real `border0` binary. Private to the workspace; import it by package name.
  */
 export { BIN, border0, type CliResult, ROOT } from './border0-cli.js';
+export { cutBytes } from './cut-bytes.js';
 export { clientListener, daemon } from './daemon.js';
 export { type EventuallyOptions, eventually, waitUntil } from './eventually.js';
 export { freePort } from './free-port.js';

@@ -3,7 +3,8 @@
  * effect the keywords alone settle. Anything else stays unparseable (refused when query types are restricted).
  */
 import type { Classification, QueryType } from '../session/statement-gate.js';
-import { classifyStatement, maxType } from './classify.js';
+import { maxType } from '../session/statement-gate.js';
+import { classifyStatement } from './classify.js';
 import { unquote } from './lexer.js';
 
 /** Character sets in which a multibyte character may hold a backslash byte (0x5C). */

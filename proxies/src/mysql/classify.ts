@@ -8,13 +8,10 @@
  * for those (mysql-socket.ts).
  */
 import sqlParser from 'node-sql-parser/build/mysql.js';
-import type { Classification, QueryType } from '../session/statement-gate.js';
+import { type Classification, maxType, type QueryType } from '../session/statement-gate.js';
 import { BACKSLASH_UNSAFE_CHARSET_NAMES, fallback } from './classify-fallback.js';
 
 const parser = new sqlParser.Parser();
-const ORDER: QueryType[] = ['read_only', 'read_write', 'ddl', 'admin'];
-export const maxType = (a: QueryType, b: QueryType): QueryType =>
-  ORDER.indexOf(a) >= ORDER.indexOf(b) ? a : b;
 
 /** Session settings a restricted session may not change: they undo the proxy's guards or the server's logs. */
 const GUARDED_SETTINGS = new Set([

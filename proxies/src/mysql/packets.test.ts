@@ -1,19 +1,10 @@
 /** PacketReader: logical packets come out whole and in order however the bytes are cut; garbage is only ever a ProtocolError. */
+
+import { cutBytes } from '@border0/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_PAYLOAD, PacketReader, ProtocolError, packet } from './packets.js';
 import { Cursor } from './payload.js';
-
-function cut(bytes: Buffer, points: number[]): Buffer[] {
-  const at = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b);
-  const pieces: Buffer[] = [];
-  let from = 0;
-  for (const point of [...at, bytes.length]) {
-    pieces.push(bytes.subarray(from, point));
-    from = point;
-  }
-  return pieces;
-}
 
 const packets = fc.array(
   fc.record({ seq: fc.integer({ min: 0, max: 255 }), payload: fc.uint8Array({ maxLength: 300 }) }),
@@ -26,7 +17,7 @@ describe('PacketReader (basic packets)', () => {
       fc.property(packets, fc.array(fc.nat(), { maxLength: 30 }), (sent, points) => {
         const stream = Buffer.concat(sent.map((p) => packet(p.seq, Buffer.from(p.payload))));
         const reader = new PacketReader();
-        const read = cut(stream, points).flatMap((piece) => reader.push(piece));
+        const read = cutBytes(stream, points).flatMap((piece) => reader.push(piece));
         expect(read.map((p) => ({ seq: p.seq, payload: new Uint8Array(p.payload) }))).toEqual(
           sent.map((p) => ({ seq: p.seq, payload: new Uint8Array(p.payload) })),
         );
@@ -58,7 +49,7 @@ describe('PacketReader (basic packets)', () => {
     const big = Buffer.alloc(MAX_PAYLOAD, 7);
     const stream = Buffer.concat([packet(0, big), packet(1, Buffer.from('tail'))]);
     const reader = new PacketReader();
-    const read = cut(stream, [3, MAX_PAYLOAD, MAX_PAYLOAD + 5]).flatMap((piece) => reader.push(piece));
+    const read = cutBytes(stream, [3, MAX_PAYLOAD, MAX_PAYLOAD + 5]).flatMap((piece) => reader.push(piece));
     expect(read).toHaveLength(1);
     expect(read[0]!.payload.length).toBe(MAX_PAYLOAD + 4);
     expect(read[0]!.raw.equals(stream)).toBe(true);

@@ -3,6 +3,8 @@
  * CLIENT_DEPRECATE_EOF, multi-results, OK/ERR, LOCAL INFILE, COM_STMT_PREPARE's answer, and the proxy's own
  * ERR packets kept in command order. The server's bytes pass unchanged however they are cut.
  */
+
+import { cutBytes } from '@border0/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CLIENT, SERVER_STATUS } from './capabilities.js';
@@ -43,17 +45,6 @@ function resultSet(rows: number, deprecateEof: boolean, status = 2): Buffer {
   return Buffer.concat(parts);
 }
 
-function cut(bytes: Buffer, points: number[]): Buffer[] {
-  const at = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b);
-  const pieces: Buffer[] = [];
-  let from = 0;
-  for (const point of [...at, bytes.length]) {
-    pieces.push(bytes.subarray(from, point));
-    from = point;
-  }
-  return pieces;
-}
-
 describe('ResponseTracker', () => {
   for (const deprecateEof of [false, true]) {
     it(`counts the rows of each result of a multi-statement query (${deprecateEof ? 'DEPRECATE_EOF' : 'EOF'}), however the bytes are cut (property)`, () => {
@@ -67,7 +58,7 @@ describe('ResponseTracker', () => {
             ok(1, 5, 2 | MORE),
             resultSet(0, deprecateEof),
           ]);
-          const out = cut(stream, points).flatMap((piece) => tracker.scan(piece));
+          const out = cutBytes(stream, points).flatMap((piece) => tracker.scan(piece));
           expect(Buffer.concat(out).equals(stream)).toBe(true);
           expect(results).toEqual([
             [{ rows: 3 }, true],

@@ -1,4 +1,6 @@
 /** BackendScanner: the stream goes on byte for byte unless a message is replaced, however it is cut. */
+
+import { cutBytes } from '@border0/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BackendScanner } from './backend-scanner.js';
@@ -9,17 +11,6 @@ const backend = fc.record({
   type: fc.constantFrom(...'CEZ123nsIKSDTdNAtGH'.split('')),
   body: fc.uint8Array({ maxLength: 200 }),
 });
-
-function cut(bytes: Buffer, points: number[]): Buffer[] {
-  const at = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b);
-  const pieces: Buffer[] = [];
-  let from = 0;
-  for (const point of [...at, bytes.length]) {
-    pieces.push(bytes.subarray(from, point));
-    from = point;
-  }
-  return pieces;
-}
 
 describe('BackendScanner', () => {
   it('forwards every byte in order and reads the small messages whole (property)', () => {
@@ -37,7 +28,7 @@ describe('BackendScanner', () => {
             },
             passed: (type) => seen.push(type),
           });
-          const out = Buffer.concat(cut(stream, points).flatMap((piece) => scanner.scan(piece)));
+          const out = Buffer.concat(cutBytes(stream, points).flatMap((piece) => scanner.scan(piece)));
           expect(out).toEqual(stream);
           expect(scanner.betweenMessages).toBe(true);
           expect(seen).toEqual(
@@ -67,7 +58,7 @@ describe('BackendScanner', () => {
             read: (type) => (type === 'E' ? replacement : undefined),
             passed: () => {},
           });
-          const out = Buffer.concat(cut(stream, points).flatMap((piece) => scanner.scan(piece)));
+          const out = Buffer.concat(cutBytes(stream, points).flatMap((piece) => scanner.scan(piece)));
           expect(out).toEqual(expected);
         },
       ),
@@ -77,7 +68,7 @@ describe('BackendScanner', () => {
   it('streams a large row without holding it', () => {
     const row = message('D', Buffer.alloc(1024 * 1024, 7));
     const scanner = new BackendScanner({ read: () => undefined, passed: () => {} });
-    const parts = cut(row, [10, 70_000, 500_000]).map((piece) => scanner.scan(piece));
+    const parts = cutBytes(row, [10, 70_000, 500_000]).map((piece) => scanner.scan(piece));
     // Each piece goes out as it came: nothing is held back.
     expect(parts.map((p) => Buffer.concat(p).length)).toEqual([10, 69_990, 430_000, row.length - 500_000]);
   });

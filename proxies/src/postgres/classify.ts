@@ -6,21 +6,9 @@
  * parser cannot read is `unparseable`, and refused wherever query types are restricted (fail closed).
  */
 import { loadModule, parseSync } from 'libpg-query';
+import { type Classification, maxType as max, type QueryType } from '../session/statement-gate.js';
 
-export type QueryType = 'read_only' | 'read_write' | 'ddl' | 'admin';
-
-export type Classification =
-  | {
-      ok: true;
-      type: QueryType;
-      statements: number;
-      prepares?: { name: string; type: QueryType };
-      executes?: string;
-    }
-  | { ok: false; reason: string; position?: number };
-
-const ORDER: QueryType[] = ['read_only', 'read_write', 'ddl', 'admin'];
-const max = (a: QueryType, b: QueryType): QueryType => (ORDER.indexOf(a) >= ORDER.indexOf(b) ? a : b);
+export type { QueryType };
 
 let loading: Promise<void> | undefined;
 /** Loads the parser (once, ~30 ms); classify() needs it done. */

@@ -1,4 +1,6 @@
 /** FrontendReader: messages come out whole and in order however the bytes are cut; garbage is a ProtocolError. */
+
+import { cutBytes } from '@border0/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FrontendReader, ProtocolError } from './frontend-reader.js';
@@ -6,18 +8,6 @@ import { message, SSL_REQUEST, startupMessage } from './messages.js';
 
 const TYPES = 'BCDEFHPQSXcdfp'.split('');
 const typed = fc.record({ type: fc.constantFrom(...TYPES), body: fc.uint8Array({ maxLength: 300 }) });
-
-/** Cuts `bytes` at the given points. */
-function cut(bytes: Buffer, points: number[]): Buffer[] {
-  const at = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b);
-  const pieces: Buffer[] = [];
-  let from = 0;
-  for (const point of [...at, bytes.length]) {
-    pieces.push(bytes.subarray(from, point));
-    from = point;
-  }
-  return pieces;
-}
 
 describe('FrontendReader', () => {
   it('reads typed messages whole and in order, however the stream is cut (property)', () => {
@@ -29,7 +19,7 @@ describe('FrontendReader', () => {
           const stream = Buffer.concat(messages.map((m) => message(m.type, Buffer.from(m.body))));
           const reader = new FrontendReader();
           reader.startupDone();
-          const read = cut(stream, points).flatMap((piece) => reader.push(piece));
+          const read = cutBytes(stream, points).flatMap((piece) => reader.push(piece));
           expect(read.map((m) => ({ type: m.type, body: new Uint8Array(m.body) }))).toEqual(
             messages.map((m) => ({ type: m.type, body: new Uint8Array(m.body) })),
           );

@@ -23,7 +23,12 @@ export type Classification =
 
 export type Classify = (text: string, prepared: ReadonlyMap<string, QueryType>) => Classification;
 
+/** The query types from the least to the most demanding. */
 const QUERY_TYPES: QueryType[] = ['read_only', 'read_write', 'ddl', 'admin'];
+
+/** The more demanding of two query types: a statement is what the most demanding part of it is. */
+export const maxType = (a: QueryType, b: QueryType): QueryType =>
+  QUERY_TYPES.indexOf(a) >= QUERY_TYPES.indexOf(b) ? a : b;
 const ALLOWED_TYPES_TTL_MS = 1000;
 /** Statements longer than this are not parsed (the parser would hold every session for 100 ms and more). */
 const MAX_CLASSIFIED_CHARS = 256 * 1024;
