@@ -502,4 +502,28 @@ export const CHECKS: SecurityCheck[] = [
     replace: '    if (!target) return false;',
     tests: [proxies('src/postgres/cancel-requests.test.ts')],
   },
+  {
+    id: 'mysql-executable-comments-are-code',
+    what: 'a MySQL executable comment (/*! ... */) is read as the code the server runs, never as a comment',
+    file: 'proxies/src/mysql/lexer.ts',
+    find: '      if (marker && !executable) {',
+    replace: '      if (false) {',
+    tests: [proxies('src/mysql/classify.test.ts')],
+  },
+  {
+    id: 'db-other-databases-decided',
+    what: 'a statement that names another database (other.t) is decided on that database too',
+    file: 'proxies/src/session/statement-gate.ts',
+    find: '      if (!other.allowed) return { allowed: false, type, reason: other.reason };',
+    replace: '',
+    tests: [proxies('src/mysql/query-command.test.ts')],
+  },
+  {
+    id: 'mysql-kill-own-threads',
+    what: 'KILL QUERY passes as a cancel only for a thread of the same identity',
+    file: 'proxies/src/mysql/thread-owners.ts',
+    find: '    return owners.get(`${socketId}:${threadId}`) === identity;',
+    replace: '    return owners.has(`${socketId}:${threadId}`);',
+    tests: [proxies('src/mysql/thread-owners.test.ts')],
+  },
 ];

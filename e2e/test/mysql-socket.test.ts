@@ -158,9 +158,13 @@ afterAll(async () => {
 describe('a MySQL socket', () => {
   let port: number;
   let readOnly: number;
+  // Started once for every test, so that each test also runs alone (the mutation matrix runs them so).
+  beforeAll(async () => {
+    port = await listener('my');
+    readOnly = await listener('my-ro');
+  }, 60_000);
 
   it('logs the mysql CLI in with the socket’s password, which nobody typed', async () => {
-    port = await listener('my');
     const result = await eventually(
       () => mysqlCli(port, ['-N', '-e', 'select current_user(), count(*) from items', db.database]),
       (r) => r.code === 0,
@@ -195,7 +199,6 @@ describe('a MySQL socket', () => {
   }, 30_000);
 
   it('under read_only: reads pass, writes are refused with 1142 and the session goes on', async () => {
-    readOnly = await listener('my-ro');
     const client = await eventually(
       () => connectTo(readOnly).catch(() => undefined),
       (c) => c !== undefined,
