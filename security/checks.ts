@@ -522,8 +522,8 @@ export const CHECKS: SecurityCheck[] = [
     id: 'mysql-kill-own-threads',
     what: 'KILL QUERY passes as a cancel only for a thread of the same identity',
     file: 'proxies/src/mysql/thread-owners.ts',
-    find: '    return owners.get(`${socketId}:${threadId}`) === identity;',
-    replace: '    return owners.has(`${socketId}:${threadId}`);',
+    find: '`) === identity;',
+    replace: '`) !== undefined;',
     tests: [proxies('src/mysql/thread-owners.test.ts')],
   },
 ];
