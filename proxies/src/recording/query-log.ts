@@ -7,6 +7,7 @@
 import { LineChunkWriter } from '@border0/protocol';
 import type { Border0Client } from '@border0/sdk';
 import type { Logger } from 'pino';
+import { startRecordingUpload } from './recording-upload.js';
 
 const MAX_STATEMENT_CHARS = 64 * 1024;
 const MAX_PARAMETER_CHARS = 1024;
@@ -46,32 +47,13 @@ export interface QueryLog {
   close(): Promise<void>;
 }
 
-const binaryBody = {
-  bodySerializer: (body: unknown) => body as Uint8Array,
-  headers: { 'content-type': 'application/octet-stream' },
-};
-
 export async function startQueryLog(
   client: Border0Client,
   header: QueryLogHeader,
   log: Logger,
 ): Promise<QueryLog> {
-  const session = { session_id: header.session_id };
-  const recording = await client.post('/api/v1/proxy/sessions/{session_id}/recordings', {
-    params: { path: session },
-    body: { format: 'query-log' },
-  });
-  const path = { ...session, recording_id: recording.id };
-  const writer = new LineChunkWriter({
-    sink: async (seq, bytes) => {
-      await client.put('/api/v1/proxy/sessions/{session_id}/recordings/{recording_id}/chunks/{seq}', {
-        params: { path: { ...path, seq } },
-        body: bytes,
-        ...binaryBody,
-      });
-    },
-    onError: (error, seq) => log.warn({ err: error, recording: recording.id, seq }, 'query log chunk lost'),
-  });
+  const upload = await startRecordingUpload(client, header.session_id, 'query-log', log);
+  const writer = new LineChunkWriter({ sink: upload.sink, onError: upload.onError });
   const started = performance.now();
   writer.append(`${JSON.stringify({ version: 1, ...header, started_at: new Date().toISOString() })}\n`);
   let seq = 0;
@@ -102,14 +84,7 @@ export async function startQueryLog(
       };
     },
     close() {
-      closing ??= (async () => {
-        await writer.close();
-        await client
-          .post('/api/v1/proxy/sessions/{session_id}/recordings/{recording_id}/end', { params: { path } })
-          .catch((error: unknown) =>
-            log.warn({ err: error, recording: recording.id }, 'query log end not reported'),
-          );
-      })();
+      closing ??= writer.close().then(() => upload.end());
       return closing;
     },
   };

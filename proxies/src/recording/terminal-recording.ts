@@ -8,12 +8,7 @@
 import { type AsciicastHeader, AsciicastWriter } from '@border0/protocol';
 import type { Border0Client } from '@border0/sdk';
 import type { Logger } from 'pino';
-
-/** What openapi-fetch needs to send bytes as they are (it serialises bodies to JSON by default). */
-const binaryBody = {
-  bodySerializer: (body: unknown) => body as Uint8Array,
-  headers: { 'content-type': 'application/octet-stream' },
-};
+import { startRecordingUpload } from './recording-upload.js';
 
 export interface TerminalRecording {
   writer: AsciicastWriter;
@@ -30,35 +25,14 @@ export async function startTerminalRecording(
   log: Logger,
   options: { recordsInput?: boolean } = {},
 ): Promise<TerminalRecording> {
-  const recording = await client.post('/api/v1/proxy/sessions/{session_id}/recordings', {
-    params: { path: { session_id: sessionId } },
-    body: { format: 'asciicast-v2' },
-  });
-  const path = { session_id: sessionId, recording_id: recording.id };
-  const writer = new AsciicastWriter({
-    header,
-    sink: async (seq, bytes) => {
-      await client.put('/api/v1/proxy/sessions/{session_id}/recordings/{recording_id}/chunks/{seq}', {
-        params: { path: { ...path, seq } },
-        body: bytes,
-        ...binaryBody,
-      });
-    },
-    onError: (error, seq) => log.warn({ err: error, recording: recording.id, seq }, 'recording chunk lost'),
-  });
+  const upload = await startRecordingUpload(client, sessionId, 'asciicast-v2', log);
+  const writer = new AsciicastWriter({ header, sink: upload.sink, onError: upload.onError });
   let closing: Promise<void> | undefined;
   return {
     writer,
     recordsInput: options.recordsInput === true,
     close() {
-      closing ??= (async () => {
-        await writer.close();
-        await client
-          .post('/api/v1/proxy/sessions/{session_id}/recordings/{recording_id}/end', { params: { path } })
-          .catch((error: unknown) =>
-            log.warn({ err: error, recording: recording.id }, 'recording end not reported'),
-          );
-      })();
+      closing ??= writer.close().then(() => upload.end());
       return closing;
     },
   };
