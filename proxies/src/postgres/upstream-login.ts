@@ -5,6 +5,7 @@
  * cleartext password, or nothing. Ends at AuthenticationOk; what the server sends after it is the client's.
  */
 import type { Duplex } from 'node:stream';
+import { LoginStream } from '../session/login-stream.js';
 import { upstreamTls } from '../session/upstream-tls.js';
 import { cancelRequest, message, readErrorFields, sslRequest, startupMessage } from './messages.js';
 import { md5Password, scramClient } from './scram.js';
@@ -158,93 +159,48 @@ function startTls(channel: Duplex, credentials: PostgresCredentials): Promise<Du
 }
 
 /** Typed backend messages during the login, read from whichever socket carries them. */
-class MessageQueue {
+class MessageQueue extends LoginStream {
   #buffer = Buffer.alloc(0);
-  #source: Duplex;
-  #waiter: (() => void) | undefined;
-  #failure: Error | undefined;
-  readonly #onData = (chunk: Buffer) => {
+
+  protected received(chunk: Buffer): void {
     this.#buffer = Buffer.concat([this.#buffer, chunk]);
     if (this.#buffer.length > MAX_LOGIN_MESSAGE + 5)
       this.fail(new UpstreamLoginError('the upstream sent an oversized login message', '08P01'));
-    this.#waiter?.();
-  };
-  readonly #onEnd = () =>
-    this.fail(new UpstreamLoginError('the upstream closed the connection during the login', '08006'));
-
-  constructor(source: Duplex) {
-    this.#source = source;
-    this.#listen();
   }
 
-  #listen() {
-    this.#source
-      .on('data', this.#onData)
-      .once('end', this.#onEnd)
-      .once('close', this.#onEnd)
-      .once('error', this.#onEnd);
+  protected closed(): Error {
+    return new UpstreamLoginError('the upstream closed the connection during the login', '08006');
   }
 
   /** Stops reading: what follows is the relay's. */
-  detach() {
-    this.#unlisten();
-    this.#source.pause();
-  }
-
-  #unlisten() {
-    this.#source
-      .off('data', this.#onData)
-      .off('end', this.#onEnd)
-      .off('close', this.#onEnd)
-      .off('error', this.#onEnd);
-  }
-
-  /** Stops reading without pausing: the TLS socket takes the channel over. */
-  release() {
-    this.#unlisten();
-  }
-
-  /** Reads the TLS socket from now on. */
-  rebind(source: Duplex) {
-    this.#source = source;
-    this.#listen();
-  }
-
-  fail(error: Error) {
-    this.#failure ??= error;
-    this.#waiter?.();
+  detach(): void {
+    this.stop();
   }
 
   rest(): Buffer {
     return this.#buffer;
   }
 
-  async #until(ready: () => boolean): Promise<void> {
-    while (!ready()) {
-      if (this.#failure) throw this.#failure;
-      await new Promise<void>((resolve) => {
-        this.#waiter = resolve;
-      });
-    }
+  byte(): Promise<string> {
+    return this.until(() => {
+      if (this.#buffer.length < 1) return undefined;
+      const answer = String.fromCharCode(this.#buffer[0]!);
+      this.#buffer = this.#buffer.subarray(1);
+      return answer;
+    });
   }
 
-  async byte(): Promise<string> {
-    await this.#until(() => this.#buffer.length >= 1);
-    const answer = String.fromCharCode(this.#buffer[0]!);
-    this.#buffer = this.#buffer.subarray(1);
-    return answer;
-  }
-
-  async message(): Promise<{ type: string; body: Buffer }> {
-    await this.#until(
-      () => this.#buffer.length >= 5 && this.#buffer.length >= 1 + this.#buffer.readInt32BE(1),
-    );
-    const length = this.#buffer.readInt32BE(1);
-    if (length < 4 || length > MAX_LOGIN_MESSAGE)
-      throw new UpstreamLoginError(`invalid message length ${length} from the upstream`, '08P01');
-    const type = String.fromCharCode(this.#buffer[0]!);
-    const body = this.#buffer.subarray(5, 1 + length);
-    this.#buffer = this.#buffer.subarray(1 + length);
-    return { type, body };
+  message(): Promise<{ type: string; body: Buffer }> {
+    return this.until(() => {
+      if (this.#buffer.length < 5) return undefined;
+      const length = this.#buffer.readInt32BE(1);
+      if (length < 4 || length > MAX_LOGIN_MESSAGE)
+        throw new UpstreamLoginError(`invalid message length ${length} from the upstream`, '08P01');
+      if (this.#buffer.length < 1 + length) return undefined;
+      const type = String.fromCharCode(this.#buffer[0]!);
+      const body = this.#buffer.subarray(5, 1 + length);
+      this.#buffer = this.#buffer.subarray(1 + length);
+      return { type, body };
+    });
   }
 }
