@@ -14,6 +14,7 @@
 import { statusLine } from '@border0/protocol';
 import { type QueryLog, startQueryLog } from '../recording/query-log.js';
 import type { AdmittedClient, ConnectionContext } from '../session/client-admission.js';
+import { runDatabaseSession } from '../session/database-lifetime.js';
 import { SessionReport } from '../session/session-report.js';
 import { StatementGate } from '../session/statement-gate.js';
 import { BACKSLASH_UNSAFE_CHARSETS, REQUIRED } from './capabilities.js';
@@ -177,32 +178,21 @@ export async function carryMysqlSession(ctx: ConnectionContext, admitted: Admitt
     kill: () => killQuery(channel(), credentials, upstreamGreeting.threadId),
   });
   const running = relay;
-  ctx.sessions.add({
-    id: sessionId,
-    organizationId: lookup.organization.id,
-    stillAllowed: async () =>
-      (await admitted.decide({ type: 'database', ...(gate.database && { database: gate.database }) }))
-        .allowed,
-    end: (reason) => running.end(reason),
-  });
-  const maxSeconds = admitted.decision.permissions?.max_session_duration_seconds;
-  const timer = maxSeconds
-    ? setTimeout(
-        () => running.end(`the session reached its maximum duration of ${maxSeconds} s`),
-        maxSeconds * 1000,
-      )
-    : undefined;
-  timer?.unref();
   log.info(
     { identity: identity.label, database, thread: upstreamGreeting.threadId },
     'mysql session started',
   );
-  const ended = await running.run();
-  clearTimeout(timer);
-  forgetThread();
-  ctx.sessions.remove(sessionId);
-  await queryLog?.close();
-  await report.end(ended.reason ? { result: 'terminated', reason: ended.reason } : {});
+  try {
+    await runDatabaseSession(ctx, admitted, {
+      id: sessionId,
+      relay: running,
+      database: () => gate.database || undefined,
+      report,
+      queryLog,
+    });
+  } finally {
+    forgetThread();
+  }
   log.info({ bytesIn: report.bytesIn, bytesOut: report.bytesOut }, 'mysql session ended');
 }
 

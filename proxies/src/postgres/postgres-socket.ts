@@ -13,6 +13,7 @@ import { statusLine } from '@border0/protocol';
 import type { Schema } from '@border0/sdk';
 import { type QueryLog, startQueryLog } from '../recording/query-log.js';
 import { type AdmittedClient, type ConnectionContext, sessionBody } from '../session/client-admission.js';
+import { runDatabaseSession } from '../session/database-lifetime.js';
 import { literalSecret, UnresolvedSecretError } from '../session/secret-reference.js';
 import { SessionReport } from '../session/session-report.js';
 import { TunnelError } from '../tunnel/tunnel-error.js';
@@ -145,26 +146,14 @@ export async function carryPostgresSession(ctx: ConnectionContext, admitted: Adm
         secretKey,
       ),
   });
-  ctx.sessions.add({
-    id: sessionId,
-    organizationId: lookup.organization.id,
-    stillAllowed: async () => (await admitted.decide({ type: 'database', database })).allowed,
-    end: (reason) => relay.end(reason),
-  });
-  const maxSeconds = admitted.decision.permissions?.max_session_duration_seconds;
-  const timer = maxSeconds
-    ? setTimeout(
-        () => relay.end(`the session reached its maximum duration of ${maxSeconds} s`),
-        maxSeconds * 1000,
-      )
-    : undefined;
-  timer?.unref();
   log.info({ identity: identity.label, database }, 'postgres session started');
-  const ended = await relay.run();
-  clearTimeout(timer);
-  ctx.sessions.remove(sessionId);
-  await queryLog?.close();
-  await report.end(ended.reason ? { result: 'terminated', reason: ended.reason } : {});
+  await runDatabaseSession(ctx, admitted, {
+    id: sessionId,
+    relay,
+    database: () => database,
+    report,
+    queryLog,
+  });
   log.info({ bytesIn: report.bytesIn, bytesOut: report.bytesOut }, 'postgres session ended');
 }
 
