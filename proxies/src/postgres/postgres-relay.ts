@@ -38,6 +38,8 @@ export interface PostgresRelayOptions {
   queryLog: QueryLog | undefined;
   report: SessionReport;
   log: Logger;
+  /** How long a client may stop in the middle of a message before it is cut off (default 30 s). */
+  stalledMessageMs?: number | undefined;
   /** Cancels the statement running upstream (a CancelRequest on a connection of its own). */
   cancel: (processId: number, secretKey: number) => Promise<void>;
 }
@@ -211,7 +213,7 @@ export class PostgresRelay {
     if (this.#options.reader.partial) {
       this.#stallTimer = setTimeout(
         () => this.end('the client stalled in the middle of a message'),
-        STALLED_MESSAGE_MS,
+        this.#options.stalledMessageMs ?? STALLED_MESSAGE_MS,
       );
       this.#stallTimer.unref();
     }
