@@ -55,15 +55,22 @@ let connectorId: string;
 let proxyPid: number;
 
 /** psql through a listener, with no password anywhere (PGPASSWORD unset, never prompted). */
+/** psql's arguments to reach a listener as anyone, with no password anywhere (never prompted). */
+const psqlArgs = (port: number, args: string[], database = 'shop') => [
+  ...['-h', '127.0.0.1', '-p', String(port), '-U', 'nobody', '-d', database, '-w', '-X'],
+  ...args,
+];
+const PSQL_ENV = { ...process.env, PGPASSWORD: '', PGCONNECT_TIMEOUT: '10' };
+
+/** psql started through a listener. */
+function spawnPsql(port: number, args: string[], database = 'shop') {
+  return spawn('psql', psqlArgs(port, args, database), { env: PSQL_ENV });
+}
+
+/** psql run to its end through a listener. */
 function psql(port: number, args: string[], database = 'shop') {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(
-      'psql',
-      ['-h', '127.0.0.1', '-p', String(port), '-U', 'nobody', '-d', database, '-w', '-X', ...args],
-      {
-        env: { ...process.env, PGPASSWORD: '', PGCONNECT_TIMEOUT: '10' },
-      },
-    );
+    const child = spawnPsql(port, args, database);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -354,21 +361,10 @@ describe('a PostgreSQL socket', () => {
     expect(bench).toMatch(/number of transactions actually processed: 50\/50/);
     const copied = await psql(port, ['-c', '\\copy (select id, name from items order by id) to stdout']);
     expect(copied.stdout).toBe('1\tapple\n2\tpear\n');
-    const copyIn = [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(port),
-      '-U',
-      'nobody',
-      '-d',
-      'shop',
-      '-w',
-      '-X',
-      '-v',
-      'ON_ERROR_STOP=1',
-    ];
-    execFileSync('psql', [...copyIn, '-c', '\\copy items from stdin'], { input: '10\tgrape\n11\tlime\n' });
+    execFileSync('psql', psqlArgs(port, ['-v', 'ON_ERROR_STOP=1', '-c', '\\copy items from stdin']), {
+      env: PSQL_ENV,
+      input: '10\tgrape\n11\tlime\n',
+    });
     expect(cluster.sql('select name from items where id >= 10 order by id', 'shop')).toBe('grape\nlime\n');
     cluster.sql('delete from items where id >= 10', 'shop');
   }, 30_000);
@@ -390,27 +386,7 @@ describe('a PostgreSQL socket', () => {
       15_000,
     );
     expect(result.stdout.trim()).toBe('1');
-    const session = spawn(
-      'psql',
-      [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(local),
-        '-U',
-        'nobody',
-        '-d',
-        'shop',
-        '-w',
-        '-X',
-        '-At',
-        '-v',
-        'ON_ERROR_STOP=0',
-      ],
-      {
-        env: { ...process.env, PGPASSWORD: '' },
-      },
-    );
+    const session = spawnPsql(local, ['-At', '-v', 'ON_ERROR_STOP=0']);
     let stdout = '';
     let stderr = '';
     session.stdout.on('data', (chunk) => (stdout += chunk));
@@ -549,26 +525,7 @@ describe('a PostgreSQL socket', () => {
   }, 30_000);
 
   it('cancels a running statement on Ctrl-C, and a termination ends the session and its statement', async () => {
-    const sleeping = spawn(
-      'psql',
-      [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(port),
-        '-U',
-        'nobody',
-        '-d',
-        'shop',
-        '-w',
-        '-X',
-        '-c',
-        'select pg_sleep(30)',
-      ],
-      {
-        env: { ...process.env, PGPASSWORD: '' },
-      },
-    );
+    const sleeping = spawnPsql(port, ['-c', 'select pg_sleep(30)']);
     let stderr = '';
     sleeping.stderr.on('data', (chunk) => (stderr += chunk));
     await eventually(
@@ -618,27 +575,11 @@ describe('a PostgreSQL socket', () => {
     ]);
     expect(result.stdout.trim()).toBe('1000000');
     // The rows themselves, through the proxy: about 110 MB.
-    const rows = spawn(
-      'psql',
-      [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(port),
-        '-U',
-        'nobody',
-        '-d',
-        'shop',
-        '-w',
-        '-X',
-        '-At',
-        '-c',
-        "select g, repeat('x', 100) from generate_series(1, 1000000) g",
-      ],
-      {
-        env: { ...process.env, PGPASSWORD: '' },
-      },
-    );
+    const rows = spawnPsql(port, [
+      '-At',
+      '-c',
+      "select g, repeat('x', 100) from generate_series(1, 1000000) g",
+    ]);
     let bytes = 0;
     rows.stdout.on('data', (chunk: Buffer) => (bytes += chunk.length));
     await new Promise((resolve) => rows.once('exit', resolve));
