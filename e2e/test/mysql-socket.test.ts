@@ -5,7 +5,7 @@
  * database outside the policy is refused at connect and at USE; the query log lists every statement; a
  * termination ends the session and kills its running statement.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import {
   eventually,
   freePort,
   type Platform,
+  runPythonDbApi,
   daemon as startDaemon,
   startPlatform,
   type ThrowawayDatabase,
@@ -199,21 +200,12 @@ describe('a MySQL socket', () => {
   }, 30_000);
 
   it('serves PyMySQL (Debian’s) unchanged: a parameterised query and a rolled-back write, no password given', () => {
-    const python = execFileSync('/usr/bin/python3', [
-      '-c',
-      [
-        'import pymysql',
-        `c = pymysql.connect(host="127.0.0.1", port=${port}, user="nobody", database="${db.database}")`,
-        'cur = c.cursor()',
-        'cur.execute("select name from items where id = %s", (2,))',
-        'print(cur.fetchone()[0])',
-        'cur.execute("insert into items values (%s, %s)", (7, "fig"))',
-        'c.rollback()',
-        'cur.execute("select count(*) from items")',
-        'print(cur.fetchone()[0])',
-      ].join('\n'),
-    ]).toString();
-    expect(python.split('\n')).toEqual(['pear', '2', '']);
+    expect(
+      runPythonDbApi(
+        'pymysql',
+        `pymysql.connect(host="127.0.0.1", port=${port}, user="nobody", database="${db.database}")`,
+      ),
+    ).toEqual(['pear', '2', '']);
   }, 30_000);
 
   it('under read_only: reads pass, writes are refused with 1142 and the session goes on', async () => {

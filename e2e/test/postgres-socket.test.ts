@@ -18,6 +18,7 @@ import {
   freePort,
   type Platform,
   type PostgresCluster,
+  runPythonDbApi,
   daemon as startDaemon,
   startPlatform,
   startPostgresCluster,
@@ -320,21 +321,12 @@ describe('a PostgreSQL socket', () => {
       await client.end();
     }
     // psycopg2 (Debian's, over libpq): a parameterised query and a transaction, no password given.
-    const python = execFileSync('/usr/bin/python3', [
-      '-c',
-      [
-        'import psycopg2, sys',
-        `c = psycopg2.connect(host="127.0.0.1", port=${port}, user="nobody", dbname="shop")`,
-        'cur = c.cursor()',
-        'cur.execute("select name from items where id = %s", (2,))',
-        'print(cur.fetchone()[0])',
-        'cur.execute("insert into items values (%s, %s)", (7, "fig"))',
-        'c.rollback()',
-        'cur.execute("select count(*) from items")',
-        'print(cur.fetchone()[0])',
-      ].join('\n'),
-    ]).toString();
-    expect(python.split('\n')).toEqual(['pear', '2', '']);
+    expect(
+      runPythonDbApi(
+        'psycopg2',
+        `psycopg2.connect(host="127.0.0.1", port=${port}, user="nobody", dbname="shop")`,
+      ),
+    ).toEqual(['pear', '2', '']);
     // pgbench's own prepared statements.
     const bench = execFileSync(
       'pgbench',

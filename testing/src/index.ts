@@ -12,6 +12,7 @@ export { personLogin } from './person-login.js';
 export { type Platform, startPlatform } from './platform.js';
 export { createPostgresDatabase, POSTGRES_ADMIN_URL } from './postgres.js';
 export { CLUSTER_PASSWORDS, type PostgresCluster, startPostgresCluster } from './postgres-cluster.js';
+export { runPythonDbApi } from './python-db-api.js';
 export {
   SSHD_TEST_PASSWORD,
   SSHD_TEST_USER,
