@@ -60,6 +60,8 @@ interface Exchange {
   bytesIn: number;
   bytesOut: number;
   status: number;
+  /** The client's own Connection header (the upstream's is hop-by-hop). */
+  connection: string | undefined;
   error?: string | undefined;
 }
 
@@ -86,6 +88,9 @@ export class HttpSocketFront {
       const exchange = this.#exchanges.get(request);
       if (!exchange) return;
       exchange.status = upstream.statusCode ?? 0;
+      // Hop by hop: whether the client's connection stays open is between the client and the proxy.
+      delete upstream.headers['keep-alive'];
+      upstream.headers.connection = /\bclose\b/i.test(exchange.connection ?? '') ? 'close' : 'keep-alive';
       // The upstream cannot set or clear the proxy's own cookie.
       const cookies = upstream.headers['set-cookie'];
       if (cookies) {
@@ -98,14 +103,15 @@ export class HttpSocketFront {
     this.#proxy.on('proxyReqWs', (proxyRequest, request: IncomingMessage, client: Duplex) => {
       const exchange = this.#exchanges.get(request);
       if (!exchange) return;
-      // After http-proxy-3's own listener has joined the two sockets: counting cannot steal their bytes.
+      // This runs before http-proxy-3 joins the two sockets: listening for their data here would start them
+      // flowing early and lose what arrived with the upgrade. Bytes are counted as they are written instead.
       proxyRequest.on('upgrade', (_response, upstream: Duplex) => {
         exchange.status = 101;
-        client.on('data', (chunk: Buffer) => {
-          exchange.bytesIn += chunk.length;
+        countWrites(upstream, (bytes) => {
+          exchange.bytesIn += bytes;
         });
-        upstream.on('data', (chunk: Buffer) => {
-          exchange.bytesOut += chunk.length;
+        countWrites(client, (bytes) => {
+          exchange.bytesOut += bytes;
         });
       });
     });
@@ -218,7 +224,14 @@ export class HttpSocketFront {
     }
     const { session, identity, identityToken } = admitted;
     const upstream = lookup.socket.upstream_configuration as HttpUpstream;
-    const exchange: Exchange = { session, startedAt: performance.now(), bytesIn: 0, bytesOut: 0, status: 0 };
+    const exchange: Exchange = {
+      session,
+      startedAt: performance.now(),
+      bytesIn: 0,
+      bytesOut: 0,
+      status: 0,
+      connection: request.headers.connection,
+    };
     this.#exchanges.set(request, exchange);
     const done = session.begin(request.socket);
     request.on('data', (chunk: Buffer) => {
@@ -265,7 +278,14 @@ export class HttpSocketFront {
     if ('status' in admitted) return sendAnswerOnSocket(request, socket, admitted);
     const { session, identity, identityToken } = admitted;
     const upstream = lookup.socket.upstream_configuration as HttpUpstream;
-    const exchange: Exchange = { session, startedAt: performance.now(), bytesIn: 0, bytesOut: 0, status: 0 };
+    const exchange: Exchange = {
+      session,
+      startedAt: performance.now(),
+      bytesIn: 0,
+      bytesOut: 0,
+      status: 0,
+      connection: request.headers.connection,
+    };
     this.#exchanges.set(request, exchange);
     const done = session.begin(socket);
     socket.once('close', () =>
@@ -432,6 +452,15 @@ function answer(
 
 function failure(detail: string): ProxyAnswer {
   return answer(502, 'Proxy error', 'proxy-error', detail);
+}
+
+/** Calls `count` with the size of everything written to `stream` from now on. */
+function countWrites(stream: Duplex, count: (bytes: number) => void): void {
+  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    count(typeof chunk === 'string' ? Buffer.byteLength(chunk) : (chunk as Uint8Array).length);
+    return write(chunk, ...rest);
+  }) as Duplex['write'];
 }
 
 function upstreamFailure(error: Error): string {
