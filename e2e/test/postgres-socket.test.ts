@@ -6,7 +6,7 @@
  * termination ends the session and the statement it was running.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createClient } from '@border0/sdk';
@@ -198,8 +198,13 @@ beforeAll(async () => {
   await dbSocket('pg-clear', 'password', CLUSTER_PASSWORDS.password);
   await dbSocket('pg-ro', 'scram', CLUSTER_PASSWORDS.scram);
   await dbSocket('pg-rw', 'scram', CLUSTER_PASSWORDS.scram);
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a secret reference is this text, not a template
-  await dbSocket('pg-ref', 'scram', '${from:env:PG_PASSWORD}');
+  // Secrets only the connector's host holds (built from a `$` so that no linter takes them for templates).
+  const $ = '$';
+  const passwordFile = join(tempDir('pgsock-secret'), 'password');
+  writeFileSync(passwordFile, `${CLUSTER_PASSWORDS.scram}\n`);
+  await dbSocket('pg-ref', 'scram', `${$}{from:env:PG_PASSWORD}`);
+  await dbSocket('pg-ref-file', 'scram', `${$}{from:file:${passwordFile}}`);
+  await dbSocket('pg-ref-unset', 'scram', `${$}{from:env:BORDER0_E2E_UNSET}`);
   const ca = cluster.caCertificate;
   await dbSocket('pg-tls-full', 'scram', CLUSTER_PASSWORDS.scram, {
     enabled: true,
@@ -224,7 +229,18 @@ beforeAll(async () => {
   });
   await policy(
     'pg-all',
-    ['pg', 'pg-md5', 'pg-clear', 'pg-ref', 'pg-tls-full', 'pg-tls-name', 'pg-tls-other-ca', 'pg-tls-none'],
+    [
+      'pg',
+      'pg-md5',
+      'pg-clear',
+      'pg-ref',
+      'pg-ref-file',
+      'pg-ref-unset',
+      'pg-tls-full',
+      'pg-tls-name',
+      'pg-tls-other-ca',
+      'pg-tls-none',
+    ],
     [{ database: 'shop', allowed_query_types: ['all'] }],
   );
   await policy('pg-read', ['pg-ro'], [{ database: 'shop', allowed_query_types: ['read_only'] }]);
@@ -233,7 +249,12 @@ beforeAll(async () => {
     ['pg-rw'],
     [{ database: 'shop', allowed_query_types: ['read_only', 'read_write'] }],
   );
-  await daemon(process.execPath, [BIN, 'connector', 'start', '--token', token], env, /connector lab serves/);
+  await daemon(
+    process.execPath,
+    [BIN, 'connector', 'start', '--token', token],
+    { ...env, PG_PASSWORD: CLUSTER_PASSWORDS.scram },
+    /connector lab serves/,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -439,11 +460,17 @@ describe('a PostgreSQL socket', () => {
     expect(cluster.sql('select count(*) from items', 'shop').trim()).toBe('2');
   }, 30_000);
 
-  it('never sends a secret reference upstream as if it were the password', async () => {
-    const refused = await psql(await listener('pg-ref'), ['-Atc', 'select 1']);
+  it('logs in with secrets that only the connector holds, resolved there', async () => {
+    for (const socket of ['pg-ref', 'pg-ref-file']) {
+      const ran = await psql(await listener(socket), ['-Atc', 'select current_user']);
+      expect(ran.stderr).toBe('');
+      expect(ran.stdout.trim()).toBe(cluster.roles.scram);
+    }
+    // A reference the connector cannot resolve is never sent upstream as if it were the password.
+    const refused = await psql(await listener('pg-ref-unset'), ['-Atc', 'select 1']);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(
-      /FATAL: {2}border0: .*password is a reference \(\$\{from:env:PG_PASSWORD\}\)/,
+      /FATAL: {2}border0: .*password: .*environment variable BORDER0_E2E_UNSET is not set on the connector/,
     );
   }, 30_000);
 

@@ -15,6 +15,7 @@ import { statusLine } from '@border0/protocol';
 import { type QueryLog, startQueryLog } from '../recording/query-log.js';
 import type { AdmittedClient, ConnectionContext } from '../session/client-admission.js';
 import { runDatabaseSession } from '../session/database-lifetime.js';
+import { resolveSecret, UnresolvedSecretError } from '../session/secret-reference.js';
 import { SessionReport } from '../session/session-report.js';
 import { StatementGate } from '../session/statement-gate.js';
 import { BACKSLASH_UNSAFE_CHARSETS, REQUIRED } from './capabilities.js';
@@ -92,7 +93,7 @@ export async function carryMysqlSession(ctx: ConnectionContext, admitted: Admitt
       hostname: fetched.hostname,
       // A socket without a user logs in as the name the client gave (no_auth upstreams).
       username: fetched.username ?? response.user,
-      password: fetched.password,
+      password: await resolveSecret(ctx.tunnels, lookup.socket.dnsname, fetched.password, 'password'),
       tls: fetched.tls,
     };
     const types = await gate.allowedTypes();
@@ -113,7 +114,9 @@ export async function carryMysqlSession(ctx: ConnectionContext, admitted: Admitt
     const failure =
       error instanceof UpstreamLoginError
         ? error
-        : new UpstreamLoginError(`the upstream could not be reached: ${(error as Error).message}`);
+        : error instanceof UnresolvedSecretError
+          ? new UpstreamLoginError(error.message)
+          : new UpstreamLoginError(`the upstream could not be reached: ${(error as Error).message}`);
     tls.end(errPacket(okSeq, failure.code, failure.sqlState, `border0: ${failure.message}`));
     greeted.channel.destroy();
     await report.end({ result: 'failed', reason: failure.message });

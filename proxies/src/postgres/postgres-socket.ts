@@ -14,7 +14,7 @@ import type { Schema } from '@border0/sdk';
 import { type QueryLog, startQueryLog } from '../recording/query-log.js';
 import { type AdmittedClient, type ConnectionContext, sessionBody } from '../session/client-admission.js';
 import { runDatabaseSession } from '../session/database-lifetime.js';
-import { literalSecret, UnresolvedSecretError } from '../session/secret-reference.js';
+import { resolveSecret, UnresolvedSecretError } from '../session/secret-reference.js';
 import { SessionReport } from '../session/session-report.js';
 import { TunnelError } from '../tunnel/tunnel-error.js';
 import { cancelRequests } from './cancel-requests.js';
@@ -82,6 +82,12 @@ export async function carryPostgresSession(ctx: ConnectionContext, admitted: Adm
     const credentials = await ctx.client.post('/api/v1/proxy/sessions/{session_id}/database-upstream', {
       params: { path: { session_id: sessionId } },
     });
+    credentials.password = await resolveSecret(
+      ctx.tunnels,
+      lookup.socket.dnsname,
+      credentials.password,
+      'password',
+    );
     login = upstreamLogin(credentials, parameters);
     const relay = PostgresRelay.upstreamParameters(parameters, database);
     const restricted = await PostgresRelay.restriction(admitted, database);
@@ -164,7 +170,7 @@ function upstreamLogin(credentials: Credentials, parameters: Map<string, string>
     hostname: credentials.hostname,
     // A socket without a user logs in as the name the client gave (no_auth upstreams, trust).
     username: credentials.username ?? parameters.get('user') ?? 'postgres',
-    password: literalSecret(credentials.password, 'password'),
+    password: credentials.password,
     tls: credentials.tls,
   };
 }

@@ -1586,7 +1586,7 @@ export interface components {
             public_address: string;
             region: string | null;
         };
-        /** @description A socket the connector serves. Secrets are never included. */
+        /** @description A socket the connector serves. Secrets are never included; references to them are. */
         ConnectorSocket: {
             /**
              * @description `<socket>-<org>.<base domain>`
@@ -1600,6 +1600,8 @@ export interface components {
             id: string;
             /** @example web */
             name: string;
+            /** @description The secret references among the socket’s credentials (`${from:env:NAME}`, `${from:file:PATH}`): the connector resolves these, and only these, when a proxy asks for them. */
+            secret_references: string[];
             socket_type: components["schemas"]["SocketType"];
             upstream_configuration: components["schemas"]["UpstreamConfiguration"];
         };

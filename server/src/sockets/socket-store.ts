@@ -1,4 +1,5 @@
 /** Reading and writing socket rows: name-or-id lookup, secret sealing, and the API shape of a socket. */
+import { parseSecretReference } from '@border0/protocol';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { SecretBox } from '../platform/crypto/secret-box.js';
 import type { Database, SocketsTable } from '../platform/db/schema.js';
@@ -213,6 +214,16 @@ export function sealUpstream(
     upstream: { ...open, secrets_set: names },
     upstream_secrets: names.length > 0 ? secrets.seal(JSON.stringify(sealed)) : null,
   };
+}
+
+/**
+ * The secret references (`${from:env:NAME}`, `${from:file:PATH}`) among a socket's sealed secrets: what the
+ * connector serving it may resolve. References name secrets; they are not secrets themselves.
+ */
+export function secretReferences(secrets: SecretBox, sealed: string | null): string[] {
+  if (!sealed) return [];
+  const values = Object.values(JSON.parse(secrets.open(sealed)) as Record<string, string>);
+  return values.filter((value) => parseSecretReference(value) !== undefined).map((value) => value.trim());
 }
 
 /** `sealUpstream` as the columns `upstream` and `upstream_secrets` take it. */
