@@ -206,6 +206,22 @@ beforeAll(async () => {
   await dbSocket('pg-ref-file', 'scram', `${$}{from:file:${passwordFile}}`);
   await dbSocket('pg-ref-unset', 'scram', `${$}{from:env:BORDER0_E2E_UNSET}`);
   const ca = cluster.caCertificate;
+  // No password at all: the upstream knows the proxy by a client certificate of its CA (pg_hba `cert`),
+  // configured the way an admin does it, with the CLI and files.
+  const pki = tempDir('pgsock-pki');
+  const files = { ca: join(pki, 'ca.pem'), cert: join(pki, 'client.pem'), key: join(pki, 'client.key') };
+  writeFileSync(files.ca, ca);
+  writeFileSync(files.cert, cluster.clientCertificate.certificate);
+  writeFileSync(files.key, cluster.clientCertificate.key);
+  const created = await border0(
+    [
+      ...['socket', 'create', '--name', 'pg-cert', '--type', 'database', '--connector', connectorId],
+      ...['--upstream', `postgres://${cluster.roles.cert}@127.0.0.1:${cluster.port}/shop`, '--tls', 'full'],
+      ...['--ca-file', files.ca, '--client-certificate-file', files.cert, '--private-key-file', files.key],
+    ],
+    { ...env, BORDER0_TOKEN: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim() },
+  );
+  expect(created.code, created.stderr).toBe(0);
   await dbSocket('pg-tls-full', 'scram', CLUSTER_PASSWORDS.scram, {
     enabled: true,
     verify: 'full',
@@ -240,6 +256,7 @@ beforeAll(async () => {
       'pg-tls-name',
       'pg-tls-other-ca',
       'pg-tls-none',
+      'pg-cert',
     ],
     [{ database: 'shop', allowed_query_types: ['all'] }],
   );
@@ -313,6 +330,13 @@ describe('a PostgreSQL socket', () => {
     const refused = await psql(await listener('pg-tls-other-ca'), ['-Atc', 'select 1']);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/FATAL: {2}border0: .*TLS to the upstream failed/);
+    // The client certificate logs in a role that has no password (its pg_hba line: hostssl … cert).
+    const byCertificate = await psql(await listener('pg-cert'), [
+      '-Atc',
+      'select current_user, client_dn from pg_stat_ssl join pg_stat_activity using (pid) where pid = pg_backend_pid()',
+    ]);
+    expect(byCertificate.stderr).toBe('');
+    expect(byCertificate.stdout.trim()).toBe(`${cluster.roles.cert}|/CN=${cluster.roles.cert}`);
   }, 60_000);
 
   it('runs a transaction, COPY both ways and prepared statements (node-postgres, extended protocol)', async () => {

@@ -14,8 +14,9 @@
 import { statusLine } from '@border0/protocol';
 import { type QueryLog, startQueryLog } from '../recording/query-log.js';
 import type { AdmittedClient, ConnectionContext } from '../session/client-admission.js';
+import { resolveDatabaseCredentials } from '../session/database-credentials.js';
 import { runDatabaseSession } from '../session/database-lifetime.js';
-import { resolveSecret, UnresolvedSecretError } from '../session/secret-reference.js';
+import { UnresolvedSecretError } from '../session/secret-reference.js';
 import { SessionReport } from '../session/session-report.js';
 import { StatementGate } from '../session/statement-gate.js';
 import { BACKSLASH_UNSAFE_CHARSETS, REQUIRED } from './capabilities.js';
@@ -86,14 +87,18 @@ export async function carryMysqlSession(ctx: ConnectionContext, admitted: Admitt
   let session: Awaited<ReturnType<typeof loginUpstream>>;
   let readOnlyGuard = false;
   try {
-    const fetched = await ctx.client.post('/api/v1/proxy/sessions/{session_id}/database-upstream', {
-      params: { path: { session_id: sessionId } },
-    });
+    const fetched = await resolveDatabaseCredentials(
+      ctx.tunnels,
+      lookup.socket.dnsname,
+      await ctx.client.post('/api/v1/proxy/sessions/{session_id}/database-upstream', {
+        params: { path: { session_id: sessionId } },
+      }),
+    );
     credentials = {
       hostname: fetched.hostname,
       // A socket without a user logs in as the name the client gave (no_auth upstreams).
       username: fetched.username ?? response.user,
-      password: await resolveSecret(ctx.tunnels, lookup.socket.dnsname, fetched.password, 'password'),
+      password: fetched.password,
       tls: fetched.tls,
     };
     const types = await gate.allowedTypes();

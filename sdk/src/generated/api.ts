@@ -1657,10 +1657,13 @@ export interface components {
             hostname: string;
             password_set: boolean;
             port: number;
+            private_key_set: boolean;
             /** @enum {string} */
             protocol: "postgres" | "mysql";
             tls?: {
                 ca_certificate?: string;
+                /** @description A client certificate (PEM) the proxy presents to the upstream; its key is the write-only `private_key`. Required with `authentication_type: tls` (PostgreSQL `cert`, MySQL `REQUIRE X509`). */
+                client_certificate?: string;
                 /** @default false */
                 enabled?: boolean;
                 /**
@@ -1686,10 +1689,13 @@ export interface components {
             /** @description The stored password, when the socket has one. */
             password?: string;
             port: number;
+            /** @description The key of `tls.client_certificate`, when the socket has one (or a secret reference). */
+            private_key?: string;
             /** @enum {string} */
             protocol: "postgres" | "mysql";
             tls: {
                 ca_certificate?: string;
+                client_certificate?: string;
                 enabled: boolean;
                 /** @enum {string} */
                 verify: "full" | "ca" | "none";
@@ -1705,10 +1711,14 @@ export interface components {
             hostname: string;
             password?: string;
             port: number;
+            /** @description The key (PEM) of `tls.client_certificate`, or a reference the connector resolves. */
+            private_key?: string;
             /** @enum {string} */
             protocol: "postgres" | "mysql";
             tls?: {
                 ca_certificate?: string;
+                /** @description A client certificate (PEM) the proxy presents to the upstream; its key is the write-only `private_key`. Required with `authentication_type: tls` (PostgreSQL `cert`, MySQL `REQUIRE X509`). */
+                client_certificate?: string;
                 /** @default false */
                 enabled?: boolean;
                 /**

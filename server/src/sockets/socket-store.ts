@@ -268,6 +268,18 @@ function checkAuthentication(
   if (auth === 'private_key' && !sealed.private_key) {
     throw invalid(`${field}.private_key`, 'is required with authentication_type private_key');
   }
+  if (open.type === 'database' && auth === 'tls') {
+    const tls = open.tls as { enabled?: boolean; client_certificate?: string } | undefined;
+    if (!tls?.enabled) throw invalid(`${field}.tls.enabled`, 'must be true with authentication_type tls');
+    if (!tls.client_certificate) {
+      throw invalid(`${field}.tls.client_certificate`, 'is required with authentication_type tls');
+    }
+  }
+  if (open.type === 'database' && (open.tls as { client_certificate?: string })?.client_certificate) {
+    if (!sealed.private_key) {
+      throw invalid(`${field}.private_key`, 'is required with tls.client_certificate (its key)');
+    }
+  }
 }
 
 export function socketToApi(row: SocketRow, baseDomain: string) {
@@ -281,7 +293,7 @@ export function socketToApi(row: SocketRow, baseDomain: string) {
           host_key: row.ssh_host_key,
         }
       : upstream.type === 'database'
-        ? { password_set: set.has('password') }
+        ? { password_set: set.has('password'), private_key_set: set.has('private_key') }
         : {};
   return {
     id: row.id,
