@@ -5,6 +5,7 @@
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import { HTTPException } from 'hono/http-exception';
+import { JWKS_PATH } from './identity-tokens/jwks-routes.js';
 import { PUBLIC_API_PATHS } from './login/device-login-routes.js';
 import { devicePageRoutes } from './login/device-page.js';
 import { authenticate } from './platform/auth/authenticate.js';
@@ -67,8 +68,10 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.use('/device', limitBody(MAX_BODY_BYTES));
   app.use('/api/v1/*', requireJsonBody);
   const requireToken = authenticate(services);
-  // Device login starts without a token: exactly its two operations, nothing under them.
-  app.use('/api/v1/*', (c, next) => (PUBLIC_API_PATHS.has(c.req.path) ? next() : requireToken(c, next)));
+  // Device login starts without a token (exactly its operations, nothing under them); upstream apps read an
+  // organization's JWKS without one.
+  const isPublic = (path: string) => PUBLIC_API_PATHS.has(path) || JWKS_PATH.test(path);
+  app.use('/api/v1/*', (c, next) => (isPublic(c.req.path) ? next() : requireToken(c, next)));
   // After authentication, so that a request without a valid token is refused before its body is examined.
   app.use('/api/v1/*', guardInput());
   app.use('/device', guardInput());

@@ -6,6 +6,7 @@ import { clientCertificateRoutes } from './certificates/client-certificate-route
 import { connectorRoutes } from './connectors/connector-routes.js';
 import { connectorSelfRoutes } from './connectors/connector-self-routes.js';
 import { groupRoutes } from './groups/group-routes.js';
+import { jwksRoutes } from './identity-tokens/jwks-routes.js';
 import { deviceLoginRoutes } from './login/device-login-routes.js';
 import { passwordRoutes } from './login/password-routes.js';
 import { invitationRoutes } from './members/invitation-routes.js';
@@ -14,6 +15,7 @@ import { organizationRoutes } from './organizations/organization-routes.js';
 import { policyRoutes } from './policies/policy-routes.js';
 import { proxyDatabaseRoutes } from './proxies/proxy-database-routes.js';
 import { proxyEventRoutes } from './proxies/proxy-event-routes.js';
+import { proxyHttpRoutes } from './proxies/proxy-http-routes.js';
 import { proxyRoutes } from './proxies/proxy-routes.js';
 import { proxySshRoutes } from './proxies/proxy-ssh-routes.js';
 import { proxyRecordingRoutes } from './recordings/proxy-recording-routes.js';
@@ -28,6 +30,7 @@ import { tokenRoutes } from './tokens/token-routes.js';
 export function apiRouters(services: Services) {
   return [
     organizationRoutes(services),
+    jwksRoutes(services),
     memberRoutes(services),
     invitationRoutes(services),
     passwordRoutes(services),
@@ -47,6 +50,7 @@ export function apiRouters(services: Services) {
     proxySessionRoutes(services),
     proxySshRoutes(services),
     proxyDatabaseRoutes(services),
+    proxyHttpRoutes(services),
     proxyRecordingRoutes(services),
     proxyEventRoutes(services),
     connectorSelfRoutes(services),

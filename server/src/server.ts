@@ -36,6 +36,8 @@ export interface ServerOptions {
   /** 32-byte key for secrets at rest (hex or base64); generated into `dataDir` when absent. */
   secretKey?: string | undefined;
   baseDomain?: string | undefined;
+  /** The API's public base URL, named by identity tokens (default `BORDER0_PUBLIC_URL`, else each request's origin). */
+  publicUrl?: string | undefined;
   host?: string | undefined;
   port?: number | undefined;
   /** An mmdb country database instead of the shipped DB-IP one. */
@@ -135,6 +137,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     secrets: new SecretBox(loadSecretKey(options.secretKey, dataDir)),
     logger,
     baseDomain: options.baseDomain ?? 'localhost',
+    publicUrl: options.publicUrl ?? (process.env.BORDER0_PUBLIC_URL || undefined),
     geo: await openCountryResolver({
       databasePath: options.geoipDatabase,
       overrides: options.geoipOverrides,

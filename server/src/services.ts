@@ -13,6 +13,11 @@ export interface Services {
   logger: Logger;
   /** Sockets are reachable at `<socket>-<org>.<baseDomain>`. */
   baseDomain: string;
+  /**
+   * The API's public base URL (`https://api.example.net`): the issuer of identity tokens names it. The
+   * request's own origin when absent.
+   */
+  publicUrl?: string | undefined;
   /** The country of client addresses, for policies' `where`. */
   geo: CountryResolver;
   /** Change events for the data plane (the proxies' event stream). */

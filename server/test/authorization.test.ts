@@ -16,8 +16,8 @@ function fill(path: string, params: Record<string, string> = {}): string {
   return path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? 'missing'));
 }
 
-/** Operations that take no token (device login): the only ones that answer without one. */
-const PUBLIC = new Set(['startDeviceLogin', 'requestDeviceToken', 'revokeLogin']);
+/** Operations that take no token (device login, an organization's JWKS): the only ones that answer without one. */
+const PUBLIC = new Set(['startDeviceLogin', 'requestDeviceToken', 'revokeLogin', 'getOrganizationJwks']);
 const needsToken = operations.filter((o) => o.caller !== 'public');
 
 /** Questions asked with POST that change nothing: read_only may ask them. */
@@ -119,6 +119,7 @@ describe('authorization of every operation (pglite)', () => {
     // Device login's two operations answer without a token (an unknown device code is an RFC 8628 error).
     expect((await call('startDeviceLogin', null)).status).toBe(200);
     expect((await call('requestDeviceToken', null)).status).toBe(400);
+    expect((await call('getOrganizationJwks', null)).status).toBe(200);
   });
 
   it('lets read_only read everything and change nothing', async () => {
@@ -163,6 +164,8 @@ describe('authorization of every operation (pglite)', () => {
           createProxySession: 201,
           addProxySessionEvent: 201,
           createProxyRecording: 201,
+          // The world holds no login code here: an unknown one is refused.
+          createWebSession: 401,
         })[id] ?? (id === 'putProxyRecordingChunk' ? 204 : 200),
     );
   });

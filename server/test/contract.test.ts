@@ -10,6 +10,7 @@ import { approvedDeviceCode } from './support/device-login.js';
 import { invitationOf } from './support/invitation.js';
 import { recordingFetch } from './support/recording-fetch.js';
 import { operations } from './support/spec.js';
+import { webLoginCodeOf } from './support/web-login.js';
 import { binaryBody, buildWorld, validRequests, WORLD_PASSWORD } from './support/world.js';
 
 for (const dialect of DIALECTS) {
@@ -39,6 +40,8 @@ for (const dialect of DIALECTS) {
       );
       // Another organization, of another person, invites the owner: `acceptInvitation` accepts it.
       world.invitationCode = await invitationOf(h, `owner@${h.orgName}.dev`);
+      // The owner logged in in a browser and was sent to the HTTP socket: `createWebSession` trades its code.
+      world.webLoginCode = await webLoginCodeOf(h, `owner@${h.orgName}.dev`, world.orgId, world.httpHost);
       const clients = {
         // Device login takes no token: one sent along is ignored.
         public: b0,

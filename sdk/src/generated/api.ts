@@ -568,6 +568,26 @@ export interface paths {
         patch: operations["updateOrganization"];
         trace?: never;
     };
+    "/api/v1/organizations/{organization}/jwks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the keys that verify an organization’s identity tokens
+         * @description The JWKS that verifies `X-Border0-Identity`, the JWT a proxy sends an HTTP socket’s upstream: ES256, `iss` = `<API base URL>/api/v1/organizations/<organization id>`, `aud` = the socket’s host, `sub` = the email or `service-account:<name>`, five minutes. Takes no token. Empty until the organization’s first identity token.
+         */
+        get: operations["getOrganizationJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/policies": {
         parameters: {
             query?: never;
@@ -725,6 +745,26 @@ export interface paths {
         get: operations["streamProxyEvents"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy/http-identity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Find who a request to an HTTP socket comes from
+         * @description Give exactly one of `bearer_token` (a person’s or service account’s API token) and `web_session_token`. 401 when the token is unknown, expired, revoked or logged out, or belongs to another organization than the socket’s; 404 when `host` is not an HTTP socket. The answer carries an identity token for the upstream and how long it may be reused.
+         */
+        post: operations["identifyHttpRequest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -999,6 +1039,26 @@ export interface paths {
         get: operations["getProxyTrust"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy/web-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trade a login code for a web session
+         * @description The code of `/.border0/callback?code=…` is one-time, lives 60 s and is bound to the host it was issued for: any other use is a 401 and spends it. The web session token ends with the browser login (logout, logout everywhere, its expiry) and when the person leaves the organization.
+         */
+        post: operations["createWebSession"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1586,7 +1646,7 @@ export interface components {
             public_address: string;
             region: string | null;
         };
-        /** @description A socket the connector serves. Secrets are never included. */
+        /** @description A socket the connector serves. Secrets are never included; references to them are. */
         ConnectorSocket: {
             /**
              * @description `<socket>-<org>.<base domain>`
@@ -1600,6 +1660,8 @@ export interface components {
             id: string;
             /** @example web */
             name: string;
+            /** @description The secret references among the socket’s credentials (`${from:env:NAME}`, `${from:file:PATH}`): the connector resolves these, and only these, when a proxy asks for them. */
+            secret_references: string[];
             socket_type: components["schemas"]["SocketType"];
             upstream_configuration: components["schemas"]["UpstreamConfiguration"];
         };
@@ -1655,10 +1717,13 @@ export interface components {
             hostname: string;
             password_set: boolean;
             port: number;
+            private_key_set: boolean;
             /** @enum {string} */
             protocol: "postgres" | "mysql";
             tls?: {
                 ca_certificate?: string;
+                /** @description A client certificate (PEM) the proxy presents to the upstream; its key is the write-only `private_key`. Required with `authentication_type: tls` (PostgreSQL `cert`, MySQL `REQUIRE X509`). */
+                client_certificate?: string;
                 /** @default false */
                 enabled?: boolean;
                 /**
@@ -1684,10 +1749,13 @@ export interface components {
             /** @description The stored password, when the socket has one. */
             password?: string;
             port: number;
+            /** @description The key of `tls.client_certificate`, when the socket has one (or a secret reference). */
+            private_key?: string;
             /** @enum {string} */
             protocol: "postgres" | "mysql";
             tls: {
                 ca_certificate?: string;
+                client_certificate?: string;
                 enabled: boolean;
                 /** @enum {string} */
                 verify: "full" | "ca" | "none";
@@ -1703,10 +1771,14 @@ export interface components {
             hostname: string;
             password?: string;
             port: number;
+            /** @description The key (PEM) of `tls.client_certificate`, or a reference the connector resolves. */
+            private_key?: string;
             /** @enum {string} */
             protocol: "postgres" | "mysql";
             tls?: {
                 ca_certificate?: string;
+                /** @description A client certificate (PEM) the proxy presents to the upstream; its key is the write-only `private_key`. Required with `authentication_type: tls` (PostgreSQL `cert`, MySQL `REQUIRE X509`). */
+                client_certificate?: string;
                 /** @default false */
                 enabled?: boolean;
                 /**
@@ -1899,6 +1971,40 @@ export interface components {
              */
             type: "http";
         };
+        HttpIdentity: {
+            /** @description How long the proxy may reuse this answer before asking again. */
+            cache_seconds: number;
+            /** @description A JWT for the upstream (`X-Border0-Identity`), ES256, verifiable with `GET /organizations/{organization}/jwks`. */
+            identity_token: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-26T08:00:00.000Z
+             */
+            identity_token_expires_at: string;
+            /**
+             * Format: uuid
+             * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+             */
+            organization_id: string;
+            /** @description Set for a service account: its name. */
+            service_account?: string;
+            /**
+             * Format: uuid
+             * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+             */
+            socket_id: string;
+            /** @description Set for a person. */
+            user_email?: string;
+        };
+        /** @description Exactly one of `bearer_token` and `web_session_token`. */
+        HttpIdentityRequest: {
+            /** @description A token from `Authorization: Bearer`: a person’s or a service account’s API token. */
+            bearer_token?: string;
+            /** @example web-acme.border0.example */
+            host: string;
+            /** @description A web session token from `POST /proxy/web-sessions` (the proxy’s cookie). */
+            web_session_token?: string;
+        };
         HttpPermissions: Record<string, never>;
         HttpUpstream: {
             headers?: {
@@ -1996,6 +2102,22 @@ export interface components {
             items: components["schemas"]["Invitation"][];
             /** @description Pass as `cursor` for the next page; null at the end. */
             next_cursor: string | null;
+        };
+        /** @description A public key (RFC 7517). */
+        Jwk: {
+            alg: string;
+            crv?: string;
+            e?: string;
+            kid: string;
+            kty: string;
+            n?: string;
+            use: string;
+            x?: string;
+            y?: string;
+        };
+        /** @description The public keys of an organization’s identity tokens (RFC 7517). */
+        Jwks: {
+            keys: components["schemas"]["Jwk"][];
         };
         Member: {
             /**
@@ -3008,6 +3130,21 @@ export interface components {
         /** @description Secrets are never returned; `*_set` says whether one is stored. */
         UpstreamConfiguration: components["schemas"]["HttpUpstream"] | components["schemas"]["SshUpstream"] | components["schemas"]["DatabaseUpstream"] | components["schemas"]["TlsUpstream"];
         UpstreamConfigurationInput: components["schemas"]["HttpUpstreamInput"] | components["schemas"]["SshUpstreamInput"] | components["schemas"]["DatabaseUpstreamInput"] | components["schemas"]["TlsUpstreamInput"];
+        WebSession: {
+            /**
+             * Format: date-time
+             * @example 2026-11-26T08:00:00.000Z
+             */
+            expires_at: string;
+            /** @description Bound to this host; ends with the browser login. */
+            web_session_token: string;
+        };
+        WebSessionRequest: {
+            /** @description The `code` of `/.border0/callback` (one-time, 60 s). */
+            code: string;
+            /** @example web-acme.border0.example */
+            host: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -6002,6 +6139,47 @@ export interface operations {
             };
         };
     };
+    getOrganizationJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id or name. */
+                organization: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The public keys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Jwks"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listPolicies: {
         parameters: {
             query?: {
@@ -6771,6 +6949,86 @@ export interface operations {
             };
             /** @description The token may not do this. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    identifyHttpRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HttpIdentityRequest"];
+            };
+        };
+        responses: {
+            /** @description Who it is. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HttpIdentity"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7827,6 +8085,77 @@ export interface operations {
             };
             /** @description The token may not do this. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebSessionRequest"];
+            };
+        };
+        responses: {
+            /** @description The web session. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebSession"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -11,7 +11,7 @@ import type { Database, OrganizationsTable } from '../platform/db/schema.js';
 import { nextVersion } from '../platform/http/etag.js';
 import type { PageRequest } from '../platform/http/pagination.js';
 import { ApiError } from '../platform/http/problem.js';
-import { newId } from '../platform/ids.js';
+import { isId, newId } from '../platform/ids.js';
 
 export interface Account {
   id: string;
@@ -101,6 +101,18 @@ export type OrganizationRow = Selectable<OrganizationsTable>;
 
 export function findOrganization(db: Kysely<Database>, orgId: string): Promise<OrganizationRow | undefined> {
   return db.selectFrom('organizations').selectAll().where('id', '=', orgId).executeTakeFirst();
+}
+
+/** An organization by id or by name. */
+export function findOrganizationByRef(
+  db: Kysely<Database>,
+  ref: string,
+): Promise<OrganizationRow | undefined> {
+  return db
+    .selectFrom('organizations')
+    .selectAll()
+    .where(isId(ref) ? 'id' : 'name', '=', ref)
+    .executeTakeFirst();
 }
 
 /** The organizations a person belongs to, each with their role there. */

@@ -40,6 +40,11 @@ export interface World {
   deviceCode?: string;
   /** The code of another organization's invitation of the owner (set by the contract test); unknown otherwise. */
   invitationCode?: string;
+  /** An HTTP socket's host, and the service account's token (for `identifyHttpRequest`). */
+  httpHost: string;
+  serviceAccountToken: string;
+  /** A login code for `httpHost` from the owner's browser login (set by the contract test); unknown otherwise. */
+  webLoginCode?: string;
 }
 
 /** `proxy` is a client with the proxy token: the data plane records what the world's session shows. */
@@ -150,6 +155,13 @@ export async function buildWorld(b0: Border0Client, tag: string, proxy: Border0C
     body: CHUNKS[0]!,
     ...binaryBody,
   });
+  const httpSocket = await b0.post('/api/v1/sockets', {
+    body: {
+      name: `web-${tag}`,
+      socket_type: 'http',
+      upstream_configuration: { type: 'http', hostname: '127.0.0.1', port: 8080 },
+    },
+  });
   // The organization's CAs exist from here on, as they would after its first client login.
   await b0.get('/api/v1/client/ca');
   return {
@@ -174,6 +186,8 @@ export async function buildWorld(b0: Border0Client, tag: string, proxy: Border0C
     recordingId: recording.id,
     csrPem: (await createCsr()).csrPem,
     sshPublicKey: createSshKey().publicKeyLine,
+    httpHost: httpSocket.dnsname,
+    serviceAccountToken: accountToken.token,
   };
 }
 
@@ -238,6 +252,7 @@ export function validRequests(w: World): [operationId: string, request: Operatio
     ['listOrganizations', {}],
     ['createOrganization', { body: { name: fresh('org') } }],
     ['getOrganization', { path: { organization: w.orgId } }],
+    ['getOrganizationJwks', { path: { organization: w.orgId } }],
     ['updateOrganization', { path: { organization: w.orgId }, body: { display_name: 'Acme Inc.' } }],
     ['listMembers', { query: { role: 'member' } }],
     ['addMember', { body: { email: `${fresh('bob')}@acme.dev`, role: 'client' } }],
@@ -375,6 +390,8 @@ function proxyRequests(w: World): [string, OperationRequest][] {
     ['getSshUpstreamCredentials', { path: { session_id: w.sshSessionId }, body: {} }],
     ['verifySshHostKey', { path: { session_id: w.sshSessionId }, body: { host_key: w.sshPublicKey } }],
     ['getDatabaseUpstreamCredentials', { path: { session_id: w.databaseSessionId } }],
+    ['identifyHttpRequest', { body: { host: w.httpHost, bearer_token: w.serviceAccountToken } }],
+    ['createWebSession', { body: { host: w.httpHost, code: w.webLoginCode ?? 'b0x_not-a-code' } }],
     ['streamProxyEvents', {}],
   ];
 }
@@ -421,6 +438,11 @@ const TABLES = [
   'proxies',
   'proxy_tokens',
   'device_authorizations',
+  'login_sessions',
+  'web_login_codes',
+  'web_sessions',
+  'user_totp',
+  'identity_signing_keys',
 ] as const;
 
 /**

@@ -21,6 +21,7 @@ import * as recordingInput from './migrations/0011-recording-input.js';
 import * as auditClientRequestId from './migrations/0012-audit-client-request-id.js';
 import * as sessionLeases from './migrations/0013-session-leases.js';
 import * as sessionAttempts from './migrations/0014-session-attempts.js';
+import * as webIdentity from './migrations/0015-web-identity.js';
 import type { Database } from './schema.js';
 
 export type Store = Kysely<Database>;
@@ -47,6 +48,7 @@ const migrations: Record<string, Migration> = {
   '0012-audit-client-request-id': auditClientRequestId,
   '0013-session-leases': sessionLeases,
   '0014-session-attempts': sessionAttempts,
+  '0015-web-identity': webIdentity,
 };
 
 export async function openStore(options: StoreOptions): Promise<Store> {

@@ -307,6 +307,68 @@ export interface RefreshTokensTable {
   created_at: Defaulted<Date>;
 }
 
+/** A person's login in the browser; the `border0_login` cookie holds its token, stored as a digest. */
+export interface LoginSessionsTable {
+  id: string;
+  user_id: string;
+  secret_hash: string;
+  /** `totp` while the second factor is awaited, then `active`. */
+  stage: Defaulted<'totp' | 'active'>;
+  totp_attempts: Defaulted<number>;
+  ip: string | null;
+  created_at: Defaulted<Date>;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
+/** A one-time code (60 s) that hands a login to one HTTP socket's host; kept as a digest. */
+export interface WebLoginCodesTable {
+  id: string;
+  code_hash: string;
+  login_session_id: string;
+  org_id: string;
+  host: string;
+  created_at: Defaulted<Date>;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+/** A proxy's session of a person on one HTTP socket's host, derived from a browser login; kept as a digest. */
+export interface WebSessionsTable {
+  id: string;
+  login_session_id: string;
+  user_id: string;
+  org_id: string;
+  host: string;
+  secret_hash: string;
+  created_at: Defaulted<Date>;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
+/** A person's TOTP second factor (RFC 6238); the secret is AES-256-GCM sealed. */
+export interface UserTotpTable {
+  user_id: string;
+  secret_sealed: string;
+  confirmed_at: Timestamp | null;
+  /** bigint: a string from pg, a number from PGlite. */
+  last_used_step: ColumnType<string | number | null, number | null | undefined, number | null>;
+  created_at: Defaulted<Date>;
+}
+
+/** An organization's key for identity tokens (JWTs upstream apps verify with its JWKS). */
+export interface IdentitySigningKeysTable {
+  /** The JWK's `kid`. */
+  id: string;
+  org_id: string;
+  algorithm: string;
+  /** The public key as a JWK (JSON text). */
+  public_jwk: string;
+  /** The private key (PKCS#8 PEM), AES-256-GCM sealed. */
+  private_key_sealed: string;
+  created_at: Defaulted<Date>;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -331,4 +393,9 @@ export interface Database {
   device_authorizations: DeviceAuthorizationsTable;
   refresh_tokens: RefreshTokensTable;
   invitations: InvitationsTable;
+  login_sessions: LoginSessionsTable;
+  web_login_codes: WebLoginCodesTable;
+  web_sessions: WebSessionsTable;
+  user_totp: UserTotpTable;
+  identity_signing_keys: IdentitySigningKeysTable;
 }
