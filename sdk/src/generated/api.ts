@@ -2625,7 +2625,7 @@ export interface components {
         };
         RecordingCreate: {
             /**
-             * @description `asciicast-v2`: an SSH terminal (asciicast v2); `query-log`: a database session’s statements (JSON lines: a header, then one line per statement with `t` seconds, `seq`, `db`, `kind`, `statement`, `params`, `query_type`, `duration_ms`, `rows`, `tag`, `error` or `refused`); `http-log`: reserved.
+             * @description `asciicast-v2`: an SSH terminal (asciicast v2); `query-log`: a database session’s statements (JSON lines: a header, then one line per statement with `t` seconds, `seq`, `db`, `kind`, `statement`, `params`, `query_type`, `duration_ms`, `rows`, `tag`, `error` or `refused`); `http-log`: an HTTP session’s access log (JSON lines: a header with `version` 1, `session_id`, `socket`, `identity`, `started_at`, then one line per finished request with `t` seconds, `method`, `path`, `status`, `bytes_in`, `bytes_out`, `duration_ms`, `user`, and `upgrade: true` for a WebSocket or `error` when the upstream could not answer).
              * @enum {string}
              */
             format: "asciicast-v2" | "query-log" | "http-log";
