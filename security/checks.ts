@@ -24,6 +24,7 @@ const sdk = (file: string, name?: string) => ({ package: 'sdk', file, ...(name &
 const proxies = (file: string, name?: string) => ({ package: 'proxies', file, ...(name && { name }) });
 const protocol = (file: string, name?: string) => ({ package: 'protocol', file, ...(name && { name }) });
 const e2e = (file: string, name?: string) => ({ package: 'e2e', file, ...(name && { name }) });
+const connector = (file: string, name?: string) => ({ package: 'connector', file, ...(name && { name }) });
 
 export const CHECKS: SecurityCheck[] = [
   // Tenant isolation: every query of an organization's rows is filtered by the organization.
@@ -452,6 +453,15 @@ export const CHECKS: SecurityCheck[] = [
     replace:
       '      if (compiled.commands && ![...compiled.commands].some((c) => action.command.startsWith(c))) {',
     tests: [sdk('src/policy/command.property.test.ts'), sdk('src/policy/command.test.ts')],
+  },
+  // Secrets that stay on the connector's host.
+  {
+    id: 'connector-secret-allow-list',
+    what: 'a connector resolves only the secret references configured on the socket asked about',
+    file: 'connector/src/secrets/secret-answer.ts',
+    find: '    if (!referencesOf(dnsname)?.includes(reference)) {',
+    replace: '    if (false) {',
+    tests: [connector('src/secrets/secret-answer.test.ts'), connector('test/tunnel-traffic.test.ts')],
   },
   // Database sockets: every statement decided on what it does, nothing unreadable passes.
   {

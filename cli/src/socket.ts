@@ -71,6 +71,9 @@ interface SocketOptions {
   passwordEnv?: string;
   passwordFile?: string;
   privateKeyFile?: string;
+  tls?: 'full' | 'ca' | 'none';
+  caFile?: string;
+  clientCertificateFile?: string;
 }
 
 /** The flags create and update share. */
@@ -94,7 +97,18 @@ function withSocketFlags(command: Command): Command {
       'the connector reads the upstream password from this environment variable',
     )
     .option('--password-file <path>', 'read the upstream password from this file')
-    .option('--private-key-file <path>', 'read the upstream SSH private key from this file');
+    .option(
+      '--private-key-file <path>',
+      'read the upstream private key from this file (ssh; database: the key of --client-certificate-file)',
+    )
+    .addOption(
+      new Option(
+        '--tls <verify>',
+        'database: TLS to the upstream, verified fully, by CA only, or not',
+      ).choices(['full', 'ca', 'none']),
+    )
+    .option('--ca-file <path>', 'database: the CA certificate (PEM) the upstream’s certificate must chain to')
+    .option('--client-certificate-file <path>', 'database: a client certificate (PEM) to log in with');
 }
 
 function readSecretFile(path: string, flag: string): string {
@@ -129,6 +143,16 @@ function credentialsOf(options: SocketOptions): Credentials {
     username: options.username,
     password,
     privateKey: options.privateKeyFile && readSecretFile(options.privateKeyFile, '--private-key-file'),
+    tls:
+      options.tls || options.caFile || options.clientCertificateFile
+        ? {
+            ...(options.tls && { verify: options.tls }),
+            ...(options.caFile && { caCertificate: readSecretFile(options.caFile, '--ca-file') }),
+            ...(options.clientCertificateFile && {
+              clientCertificate: readSecretFile(options.clientCertificateFile, '--client-certificate-file'),
+            }),
+          }
+        : undefined,
   };
 }
 

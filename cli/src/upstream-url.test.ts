@@ -114,6 +114,28 @@ describe('withCredentials', () => {
     );
   });
 
+  it('turns on verified TLS for a database, and logs in by a client certificate when no password is given', () => {
+    expect(withCredentials(db, { tls: { caCertificate: 'CA' } })).toMatchObject({
+      tls: { enabled: true, verify: 'full', ca_certificate: 'CA' },
+    });
+    expect(
+      withCredentials(db, { privateKey: 'KEY', tls: { verify: 'ca', clientCertificate: 'CERT' } }),
+    ).toMatchObject({
+      authentication_type: 'tls',
+      private_key: 'KEY',
+      tls: { enabled: true, verify: 'ca', client_certificate: 'CERT' },
+    });
+    expect(
+      withCredentials(db, {
+        password: PGPASSWORD_REF,
+        privateKey: 'KEY',
+        tls: { clientCertificate: 'CERT' },
+      }),
+    ).toMatchObject({ authentication_type: 'username_and_password' });
+    expect(() => withCredentials(db, { privateKey: 'KEY' })).toThrow(/key of --client-certificate-file/);
+    expect(() => withCredentials(ssh, { tls: { verify: 'none' } })).toThrow(/are for database sockets/);
+  });
+
   it('refuses credentials for http and tls sockets', () => {
     expect(() => withCredentials(parseUpstreamUrl('tls', 'h:1'), { username: 'x' })).toThrow(
       /take no credentials/,

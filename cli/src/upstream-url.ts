@@ -110,6 +110,8 @@ export interface Credentials {
   /** A secret value or a connector-resolved reference such as `${from:env:NAME}`. */
   password?: string | undefined;
   privateKey?: string | undefined;
+  /** Database sockets: TLS to the upstream, verified as named, with a CA and a client certificate (PEM). */
+  tls?: { verify?: 'full' | 'ca' | 'none'; caCertificate?: string; clientCertificate?: string } | undefined;
 }
 
 const AUTH_TYPES = {
@@ -130,23 +132,42 @@ export function withCredentials(upstream: UpstreamInput, credentials: Credential
   if (upstream.type === 'http' || upstream.type === 'tls') {
     throw new UsageError(`${upstream.type} sockets take no credentials (--auth, --username, --password-*)`);
   }
-  const { auth, username, password, privateKey } = credentials;
+  const { auth, username, password, privateKey, tls } = credentials;
   const allowed: readonly string[] = AUTH_TYPES[upstream.type];
   if (auth !== undefined && !allowed.includes(auth)) {
     throw new UsageError(`--auth for ${upstream.type} sockets is one of ${allowed.join(', ')}`);
   }
   if (upstream.type === 'database') {
-    if (privateKey !== undefined) throw new UsageError('--private-key-file is for ssh sockets');
-    const authentication_type = (auth ?? (password !== undefined ? 'username_and_password' : undefined)) as
-      | (typeof AUTH_TYPES)['database'][number]
-      | undefined;
+    const certificate = tls?.clientCertificate ?? upstream.tls?.client_certificate;
+    if (privateKey !== undefined && certificate === undefined) {
+      throw new UsageError('--private-key-file of a database socket is the key of --client-certificate-file');
+    }
+    // A client certificate without a password means logging in by the certificate alone.
+    const derived =
+      password !== undefined
+        ? 'username_and_password'
+        : tls?.clientCertificate !== undefined
+          ? 'tls'
+          : undefined;
+    const authentication_type = (auth ?? derived) as (typeof AUTH_TYPES)['database'][number] | undefined;
     return {
       ...upstream,
       ...(authentication_type && { authentication_type }),
       ...(username !== undefined && { username }),
       ...(password !== undefined && { password }),
+      ...(privateKey !== undefined && { private_key: privateKey }),
+      ...(tls && {
+        tls: {
+          ...upstream.tls,
+          enabled: true,
+          verify: tls.verify ?? upstream.tls?.verify ?? 'full',
+          ...(tls.caCertificate !== undefined && { ca_certificate: tls.caCertificate }),
+          ...(tls.clientCertificate !== undefined && { client_certificate: tls.clientCertificate }),
+        },
+      }),
     };
   }
+  if (tls) throw new UsageError('--tls, --ca-file and --client-certificate-file are for database sockets');
   const derived =
     privateKey !== undefined ? 'private_key' : password !== undefined ? 'username_and_password' : undefined;
   const authentication_type = (auth ?? derived) as (typeof AUTH_TYPES)['ssh'][number] | undefined;

@@ -50,6 +50,8 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
   let config = await client.get('/api/v1/connector/config');
   const upstreams = () => new Map(config.sockets.map((s) => [s.dnsname.toLowerCase(), upstreamOf(s)]));
   let byDnsname = upstreams();
+  const references = () => new Map(config.sockets.map((s) => [s.dnsname.toLowerCase(), s.secret_references]));
+  let referencesByDnsname = references();
   const proxies = () => config.proxies.flatMap((p) => endpointOf(p, config.base_domain) ?? []);
 
   const pool = new TunnelPool({
@@ -58,6 +60,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     sockets: config.sockets.map((s) => s.dnsname),
     proxies: proxies(),
     resolveUpstream: (dnsname) => byDnsname.get(dnsname.toLowerCase()),
+    secretReferences: (dnsname) => referencesByDnsname.get(dnsname.toLowerCase()),
     log: log.child({ part: 'tunnel' }),
   });
 
@@ -76,6 +79,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
   const fetchConfig = async () => {
     config = await client.get('/api/v1/connector/config');
     byDnsname = upstreams();
+    referencesByDnsname = references();
     pool.setSockets(config.sockets.map((s) => s.dnsname));
     pool.setProxies(proxies());
     await heartbeat();

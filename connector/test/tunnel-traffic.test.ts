@@ -26,6 +26,8 @@ let proxy: TestProxy;
 let tunnel: TunnelClient;
 const ports: Record<string, number> = {};
 const SOCKETS = [ECHO, PAYLOAD, REFUSED, ANSWERS, CLOSES];
+// Built from a `$` so that no linter takes it for a template.
+const ECHO_SECRET = `${'$'}{from:env:BORDER0_TUNNEL_TEST_SECRET}`;
 
 beforeAll(async () => {
   world = await createWorld();
@@ -37,6 +39,7 @@ beforeAll(async () => {
     ca: world.pki.caPem,
     sockets: SOCKETS,
     resolveUpstream: world.resolveUpstream,
+    secretReferences: (dnsname) => (dnsname === ECHO ? [ECHO_SECRET] : []),
   }).start();
   await waitUntil(() => tunnel.status.state === 'connected', 10_000, 'the tunnel to connect');
 });
@@ -104,5 +107,19 @@ describe('an upstream that refuses the connection', () => {
     expect(tunnel.status.state).toBe('connected');
     const after = await exchange(ports[ECHO]!, Buffer.from('still here'));
     expect(after.sha256).toBe(sha256(Buffer.from('still here')));
+  });
+});
+
+describe('a secret reference resolved through the tunnel', () => {
+  it('comes back from the connector for the socket it is configured on, and for no other', async () => {
+    process.env.BORDER0_TUNNEL_TEST_SECRET = 'only-the-connector-knows';
+    expect(await proxy.tunnels.resolveSecret(ECHO, ECHO_SECRET)).toBe('only-the-connector-knows');
+    await expect(proxy.tunnels.resolveSecret(PAYLOAD, ECHO_SECRET)).rejects.toMatchObject({
+      code: 'secret-unresolved',
+      message: expect.stringMatching(/not configured on socket/),
+    });
+    await expect(proxy.tunnels.resolveSecret('unknown.example', ECHO_SECRET)).rejects.toMatchObject({
+      code: 'no-tunnel',
+    });
   });
 });

@@ -61,7 +61,7 @@ function mysqlCli(port: number, args: string[], input?: string) {
 const connectTo = (port: number, database = db.database) =>
   mysql.createConnection({ host: '127.0.0.1', port, user: 'nobody', database, multipleStatements: true });
 
-async function dbSocket(name: string) {
+async function dbSocket(name: string, password = db.password) {
   await admin.post('/api/v1/sockets', {
     body: {
       name,
@@ -75,7 +75,7 @@ async function dbSocket(name: string) {
         port: db.port,
         authentication_type: 'username_and_password',
         username: db.user,
-        password: db.password,
+        password,
         database: db.database,
       },
     },
@@ -142,10 +142,17 @@ beforeAll(async () => {
     body: { name: 'lab' },
   });
   await dbSocket('my');
-  await dbSocket('my-ro');
+  // The read-only socket's password lives on the connector's host only, as a reference it resolves (built
+  // from a `$` so that no linter takes it for a template).
+  await dbSocket('my-ro', `${'$'}{from:env:MY_PASSWORD}`);
   await policy('my-all', ['my'], ['all']);
   await policy('my-read', ['my-ro'], ['read_only']);
-  await daemon(process.execPath, [BIN, 'connector', 'start', '--token', token], env, /connector lab serves/);
+  await daemon(
+    process.execPath,
+    [BIN, 'connector', 'start', '--token', token],
+    { ...env, MY_PASSWORD: db.password },
+    /connector lab serves/,
+  );
 }, 120_000);
 
 afterAll(async () => {

@@ -6,7 +6,7 @@
  * termination ends the session and the statement it was running.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createClient } from '@border0/sdk';
@@ -198,9 +198,30 @@ beforeAll(async () => {
   await dbSocket('pg-clear', 'password', CLUSTER_PASSWORDS.password);
   await dbSocket('pg-ro', 'scram', CLUSTER_PASSWORDS.scram);
   await dbSocket('pg-rw', 'scram', CLUSTER_PASSWORDS.scram);
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a secret reference is this text, not a template
-  await dbSocket('pg-ref', 'scram', '${from:env:PG_PASSWORD}');
+  // Secrets only the connector's host holds (built from a `$` so that no linter takes them for templates).
+  const $ = '$';
+  const passwordFile = join(tempDir('pgsock-secret'), 'password');
+  writeFileSync(passwordFile, `${CLUSTER_PASSWORDS.scram}\n`);
+  await dbSocket('pg-ref', 'scram', `${$}{from:env:PG_PASSWORD}`);
+  await dbSocket('pg-ref-file', 'scram', `${$}{from:file:${passwordFile}}`);
+  await dbSocket('pg-ref-unset', 'scram', `${$}{from:env:BORDER0_E2E_UNSET}`);
   const ca = cluster.caCertificate;
+  // No password at all: the upstream knows the proxy by a client certificate of its CA (pg_hba `cert`),
+  // configured the way an admin does it, with the CLI and files.
+  const pki = tempDir('pgsock-pki');
+  const files = { ca: join(pki, 'ca.pem'), cert: join(pki, 'client.pem'), key: join(pki, 'client.key') };
+  writeFileSync(files.ca, ca);
+  writeFileSync(files.cert, cluster.clientCertificate.certificate);
+  writeFileSync(files.key, cluster.clientCertificate.key);
+  const created = await border0(
+    [
+      ...['socket', 'create', '--name', 'pg-cert', '--type', 'database', '--connector', connectorId],
+      ...['--upstream', `postgres://${cluster.roles.cert}@127.0.0.1:${cluster.port}/shop`, '--tls', 'full'],
+      ...['--ca-file', files.ca, '--client-certificate-file', files.cert, '--private-key-file', files.key],
+    ],
+    { ...env, BORDER0_TOKEN: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim() },
+  );
+  expect(created.code, created.stderr).toBe(0);
   await dbSocket('pg-tls-full', 'scram', CLUSTER_PASSWORDS.scram, {
     enabled: true,
     verify: 'full',
@@ -224,7 +245,19 @@ beforeAll(async () => {
   });
   await policy(
     'pg-all',
-    ['pg', 'pg-md5', 'pg-clear', 'pg-ref', 'pg-tls-full', 'pg-tls-name', 'pg-tls-other-ca', 'pg-tls-none'],
+    [
+      'pg',
+      'pg-md5',
+      'pg-clear',
+      'pg-ref',
+      'pg-ref-file',
+      'pg-ref-unset',
+      'pg-tls-full',
+      'pg-tls-name',
+      'pg-tls-other-ca',
+      'pg-tls-none',
+      'pg-cert',
+    ],
     [{ database: 'shop', allowed_query_types: ['all'] }],
   );
   await policy('pg-read', ['pg-ro'], [{ database: 'shop', allowed_query_types: ['read_only'] }]);
@@ -233,7 +266,12 @@ beforeAll(async () => {
     ['pg-rw'],
     [{ database: 'shop', allowed_query_types: ['read_only', 'read_write'] }],
   );
-  await daemon(process.execPath, [BIN, 'connector', 'start', '--token', token], env, /connector lab serves/);
+  await daemon(
+    process.execPath,
+    [BIN, 'connector', 'start', '--token', token],
+    { ...env, PG_PASSWORD: CLUSTER_PASSWORDS.scram },
+    /connector lab serves/,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -292,6 +330,13 @@ describe('a PostgreSQL socket', () => {
     const refused = await psql(await listener('pg-tls-other-ca'), ['-Atc', 'select 1']);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/FATAL: {2}border0: .*TLS to the upstream failed/);
+    // The client certificate logs in a role that has no password (its pg_hba line: hostssl … cert).
+    const byCertificate = await psql(await listener('pg-cert'), [
+      '-Atc',
+      'select current_user, client_dn from pg_stat_ssl join pg_stat_activity using (pid) where pid = pg_backend_pid()',
+    ]);
+    expect(byCertificate.stderr).toBe('');
+    expect(byCertificate.stdout.trim()).toBe(`${cluster.roles.cert}|/CN=${cluster.roles.cert}`);
   }, 60_000);
 
   it('runs a transaction, COPY both ways and prepared statements (node-postgres, extended protocol)', async () => {
@@ -439,11 +484,17 @@ describe('a PostgreSQL socket', () => {
     expect(cluster.sql('select count(*) from items', 'shop').trim()).toBe('2');
   }, 30_000);
 
-  it('never sends a secret reference upstream as if it were the password', async () => {
-    const refused = await psql(await listener('pg-ref'), ['-Atc', 'select 1']);
+  it('logs in with secrets that only the connector holds, resolved there', async () => {
+    for (const socket of ['pg-ref', 'pg-ref-file']) {
+      const ran = await psql(await listener(socket), ['-Atc', 'select current_user']);
+      expect(ran.stderr).toBe('');
+      expect(ran.stdout.trim()).toBe(cluster.roles.scram);
+    }
+    // A reference the connector cannot resolve is never sent upstream as if it were the password.
+    const refused = await psql(await listener('pg-ref-unset'), ['-Atc', 'select 1']);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(
-      /FATAL: {2}border0: .*password is a reference \(\$\{from:env:PG_PASSWORD\}\)/,
+      /FATAL: {2}border0: .*password: .*environment variable BORDER0_E2E_UNSET is not set on the connector/,
     );
   }, 30_000);
 

@@ -18,4 +18,13 @@ export { bridgeDuplex } from './duplex-bridge.js';
 export { duplexPair } from './duplex-pair.js';
 export { type ChunkSink, LineChunkWriter, type LineChunkWriterOptions } from './line-chunk-writer.js';
 export { checkProxyIdentity } from './proxy-identity.js';
+export {
+  parseSecretReference,
+  readJsonLine,
+  SECRET_ANSWER_LIMIT,
+  SECRET_CHANNEL_ORIGIN,
+  SECRET_REQUEST_LIMIT,
+  type SecretReference,
+  writeJsonLine,
+} from './secret-channel.js';
 export { CONNECTOR_USERNAME, TUNNEL_ALPN, VIRTUAL_FORWARD_PORT } from './tunnel-protocol.js';

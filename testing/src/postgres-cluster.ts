@@ -24,8 +24,13 @@ export interface PostgresCluster {
   port: number;
   /** The CA (PEM) that signed the server's certificate (for 127.0.0.1 and localhost): TLS is on. */
   caCertificate: string;
-  /** Roles that log in with a password over TCP, by method; each has the password `PASSWORDS[method]`. */
-  roles: { scram: string; md5: string; password: string };
+  /**
+   * Roles that log in with a password over TCP, by method; each has the password `PASSWORDS[method]`. `cert`
+   * logs in only over TLS with {@link clientCertificate} (the `cert` method; no password).
+   */
+  roles: { scram: string; md5: string; password: string; cert: string };
+  /** A client certificate (and its key, PEM) of the cluster's CA for the role `cert`. */
+  clientCertificate: { certificate: string; key: string };
   /** Runs SQL as the superuser (over the cluster's unix socket: no password). */
   sql(statement: string, database?: string): string;
   stop(): void;
@@ -97,9 +102,50 @@ function serverCertificate(data: string, uid: number, gid: number): string {
     '-out',
     'server.crt',
   ]);
-  for (const file of ['server.key', 'server.crt']) chownSync(join(data, file), uid, gid);
+  for (const file of ['server.key', 'server.crt', 'ca.crt']) chownSync(join(data, file), uid, gid);
   chmodSync(join(data, 'server.key'), 0o600);
   return readFileSync(join(data, 'ca.crt'), 'utf8');
+}
+
+/** A client certificate for `role` (its common name), signed by the CA that `serverCertificate` made. */
+function clientCertificate(data: string, role: string): { certificate: string; key: string } {
+  const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: data, stdio: 'pipe' });
+  openssl([
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-subj',
+    `/CN=${role}`,
+    '-keyout',
+    'client.key',
+    '-out',
+    'client.csr',
+  ]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    'client.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-out',
+    'client.crt',
+  ]);
+  const pair = {
+    certificate: readFileSync(join(data, 'client.crt'), 'utf8'),
+    key: readFileSync(join(data, 'client.key'), 'utf8'),
+  };
+  // The key leaves the data directory in memory only.
+  rmSync(join(data, 'client.key'));
+  return pair;
 }
 
 export async function startPostgresCluster(): Promise<PostgresCluster> {
@@ -115,7 +161,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       stdio: 'pipe',
     }).toString();
   asPostgres('initdb', ['-D', data, '--auth=trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
-  const roles = { scram: 'scram_user', md5: 'md5_user', password: 'clear_user' };
+  const roles = { scram: 'scram_user', md5: 'md5_user', password: 'clear_user', cert: 'cert_user' };
   writeFileSync(
     join(data, 'pg_hba.conf'),
     [
@@ -123,12 +169,16 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       `host all ${roles.scram} 127.0.0.1/32 scram-sha-256`,
       `host all ${roles.md5} 127.0.0.1/32 md5`,
       `host all ${roles.password} 127.0.0.1/32 password`,
+      // The certificate is the only way in for this role: never without TLS.
+      `hostssl all ${roles.cert} 127.0.0.1/32 cert`,
+      `host all ${roles.cert} 127.0.0.1/32 reject`,
       'host all all 127.0.0.1/32 trust',
       '',
     ].join('\n'),
   );
   chownSync(join(data, 'pg_hba.conf'), uid, gid);
   const caCertificate = serverCertificate(data, uid, gid);
+  const certificate = clientCertificate(data, roles.cert);
   const port = await freePort();
   asPostgres('pg_ctl', [
     '-D',
@@ -136,7 +186,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     '-l',
     join(dir, 'log'),
     '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c ssl=on`,
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c ssl=on -c ssl_ca_file=ca.crt`,
     '-w',
     'start',
   ]);
@@ -167,11 +217,13 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     `set password_encryption = 'md5'; create role ${roles.md5} login superuser password '${CLUSTER_PASSWORDS.md5}'`,
   );
   sql(`create role ${roles.password} login superuser password '${CLUSTER_PASSWORDS.password}'`);
+  sql(`create role ${roles.cert} login superuser`);
   return {
     host: '127.0.0.1',
     port,
     caCertificate,
     roles,
+    clientCertificate: certificate,
     sql,
     stop() {
       try {

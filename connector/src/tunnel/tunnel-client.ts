@@ -9,10 +9,11 @@
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { bridgeDuplex, CONNECTOR_USERNAME, TUNNEL_ALPN } from '@border0/protocol';
+import { bridgeDuplex, CONNECTOR_USERNAME, SECRET_CHANNEL_ORIGIN, TUNNEL_ALPN } from '@border0/protocol';
 import { Backoff, type BackoffOptions } from '@border0/sdk';
 import { type Logger, pino } from 'pino';
 import ssh2 from 'ssh2';
+import { answerSecretRequest, type SecretReferencesOf } from '../secrets/secret-answer.js';
 import { type ProxyEndpoint, proxyKey } from './proxy-endpoint.js';
 import { dialUpstream, type ResolveUpstream, refuseChannel } from './upstream-dialer.js';
 
@@ -43,6 +44,8 @@ export interface TunnelClientOptions {
   /** Socket dnsnames to serve. */
   sockets: Iterable<string>;
   resolveUpstream: ResolveUpstream;
+  /** The secret references configured on each socket: the only ones a proxy may have resolved. */
+  secretReferences?: SecretReferencesOf;
   log?: TunnelLogger;
   /** Reconnect delays; the defaults: a first window of 250 ms, doubled up to 10 s. */
   backoff?: Partial<BackoffOptions>;
@@ -189,7 +192,7 @@ export class TunnelClient {
     );
     attempt.ssh.on('close', () => lose(new Error('tunnel closed by the proxy')));
     attempt.ssh.on('tcp connection', (details, accept, reject) => {
-      void this.#onChannel(attempt, details.destIP, accept, reject);
+      void this.#onChannel(attempt, details.destIP, details.srcIP, accept, reject);
     });
     attempt.ssh.once('ready', () => {
       clearTimeout(handshakeTimer);
@@ -237,11 +240,16 @@ export class TunnelClient {
   async #onChannel(
     attempt: Attempt,
     dnsname: string,
+    origin: string,
     accept: () => Duplex,
     reject: () => void,
   ): Promise<void> {
     if (!this.#sockets.has(dnsname)) {
       refuseChannel(attempt.ssh, reject, `socket ${dnsname} is not served by this connector`);
+      return;
+    }
+    if (origin === SECRET_CHANNEL_ORIGIN) {
+      await answerSecretRequest(accept(), dnsname, this.#options.secretReferences ?? (() => undefined));
       return;
     }
     let upstream: Duplex;

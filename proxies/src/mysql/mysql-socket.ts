@@ -14,7 +14,9 @@
 import { statusLine } from '@border0/protocol';
 import { type QueryLog, startQueryLog } from '../recording/query-log.js';
 import type { AdmittedClient, ConnectionContext } from '../session/client-admission.js';
+import { resolveDatabaseCredentials } from '../session/database-credentials.js';
 import { runDatabaseSession } from '../session/database-lifetime.js';
+import { UnresolvedSecretError } from '../session/secret-reference.js';
 import { SessionReport } from '../session/session-report.js';
 import { StatementGate } from '../session/statement-gate.js';
 import { BACKSLASH_UNSAFE_CHARSETS, REQUIRED } from './capabilities.js';
@@ -85,9 +87,13 @@ export async function carryMysqlSession(ctx: ConnectionContext, admitted: Admitt
   let session: Awaited<ReturnType<typeof loginUpstream>>;
   let readOnlyGuard = false;
   try {
-    const fetched = await ctx.client.post('/api/v1/proxy/sessions/{session_id}/database-upstream', {
-      params: { path: { session_id: sessionId } },
-    });
+    const fetched = await resolveDatabaseCredentials(
+      ctx.tunnels,
+      lookup.socket.dnsname,
+      await ctx.client.post('/api/v1/proxy/sessions/{session_id}/database-upstream', {
+        params: { path: { session_id: sessionId } },
+      }),
+    );
     credentials = {
       hostname: fetched.hostname,
       // A socket without a user logs in as the name the client gave (no_auth upstreams).
@@ -113,7 +119,9 @@ export async function carryMysqlSession(ctx: ConnectionContext, admitted: Admitt
     const failure =
       error instanceof UpstreamLoginError
         ? error
-        : new UpstreamLoginError(`the upstream could not be reached: ${(error as Error).message}`);
+        : error instanceof UnresolvedSecretError
+          ? new UpstreamLoginError(error.message)
+          : new UpstreamLoginError(`the upstream could not be reached: ${(error as Error).message}`);
     tls.end(errPacket(okSeq, failure.code, failure.sqlState, `border0: ${failure.message}`));
     greeted.channel.destroy();
     await report.end({ result: 'failed', reason: failure.message });

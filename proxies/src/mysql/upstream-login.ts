@@ -6,7 +6,7 @@
  * RSA key), auth switches between them. Ends at the server's OK; what follows is the relay's.
  */
 import type { Duplex } from 'node:stream';
-import { upstreamTls } from '../session/upstream-tls.js';
+import { type UpstreamTlsSettings, upstreamTls } from '../session/upstream-tls.js';
 import { CLIENT } from './capabilities.js';
 import { type Greeting, handshakeResponsePacket, readGreeting, sslRequestPacket } from './handshake.js';
 import { PacketQueue } from './packet-queue.js';
@@ -18,7 +18,7 @@ export interface MysqlCredentials {
   hostname: string;
   username: string;
   password?: string | undefined;
-  tls?: { enabled: boolean; verify: 'full' | 'ca' | 'none'; ca_certificate?: string | undefined } | undefined;
+  tls?: UpstreamTlsSettings | undefined;
 }
 
 /** A failure to reach or log in to the upstream; `code`/`sqlState` are what the client is told. */

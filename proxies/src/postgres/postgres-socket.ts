@@ -10,11 +10,14 @@
  * first), or at the policy's maximum duration.
  */
 import { statusLine } from '@border0/protocol';
-import type { Schema } from '@border0/sdk';
 import { type QueryLog, startQueryLog } from '../recording/query-log.js';
 import { type AdmittedClient, type ConnectionContext, sessionBody } from '../session/client-admission.js';
+import {
+  type ResolvedDatabaseCredentials,
+  resolveDatabaseCredentials,
+} from '../session/database-credentials.js';
 import { runDatabaseSession } from '../session/database-lifetime.js';
-import { literalSecret, UnresolvedSecretError } from '../session/secret-reference.js';
+import { UnresolvedSecretError } from '../session/secret-reference.js';
 import { SessionReport } from '../session/session-report.js';
 import { TunnelError } from '../tunnel/tunnel-error.js';
 import { cancelRequests } from './cancel-requests.js';
@@ -24,8 +27,6 @@ import { authenticationOk, fatal } from './messages.js';
 import { PostgresRelay } from './postgres-relay.js';
 import { readStartup, type Startup } from './startup.js';
 import { loginUpstream, sendCancel, UpstreamLoginError, type UpstreamSession } from './upstream-login.js';
-
-type Credentials = Schema<'DatabaseUpstreamCredentials'>;
 
 export async function carryPostgresSession(ctx: ConnectionContext, admitted: AdmittedClient): Promise<void> {
   const { tls, lookup, identity } = admitted;
@@ -82,7 +83,10 @@ export async function carryPostgresSession(ctx: ConnectionContext, admitted: Adm
     const credentials = await ctx.client.post('/api/v1/proxy/sessions/{session_id}/database-upstream', {
       params: { path: { session_id: sessionId } },
     });
-    login = upstreamLogin(credentials, parameters);
+    login = upstreamLogin(
+      await resolveDatabaseCredentials(ctx.tunnels, lookup.socket.dnsname, credentials),
+      parameters,
+    );
     const relay = PostgresRelay.upstreamParameters(parameters, database);
     const restricted = await PostgresRelay.restriction(admitted, database);
     if (restricted.readOnly) relay.set('default_transaction_read_only', 'on');
@@ -159,12 +163,12 @@ export async function carryPostgresSession(ctx: ConnectionContext, admitted: Adm
 
 class StartupRefusal extends Error {}
 
-function upstreamLogin(credentials: Credentials, parameters: Map<string, string>) {
+function upstreamLogin(credentials: ResolvedDatabaseCredentials, parameters: Map<string, string>) {
   return {
     hostname: credentials.hostname,
     // A socket without a user logs in as the name the client gave (no_auth upstreams, trust).
     username: credentials.username ?? parameters.get('user') ?? 'postgres',
-    password: literalSecret(credentials.password, 'password'),
+    password: credentials.password,
     tls: credentials.tls,
   };
 }

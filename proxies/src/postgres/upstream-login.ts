@@ -6,7 +6,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { LoginStream } from '../session/login-stream.js';
-import { upstreamTls } from '../session/upstream-tls.js';
+import { type UpstreamTlsSettings, upstreamTls } from '../session/upstream-tls.js';
 import { cancelRequest, message, readErrorFields, sslRequest, startupMessage } from './messages.js';
 import { md5Password, scramClient } from './scram.js';
 
@@ -14,7 +14,7 @@ export interface PostgresCredentials {
   hostname: string;
   username: string;
   password?: string | undefined;
-  tls?: { enabled: boolean; verify: 'full' | 'ca' | 'none'; ca_certificate?: string | undefined } | undefined;
+  tls?: UpstreamTlsSettings | undefined;
 }
 
 export interface UpstreamSession {

@@ -1,6 +1,7 @@
 /**
  * TLS to a database upstream over the connector's channel, verified as the socket says: `full` checks the
- * chain and the name (`hostname`, an IP address too), `ca` the chain only, `none` encrypts without checking.
+ * chain and the name (`hostname`, an IP address too), `ca` the chain only, `none` encrypts without checking;
+ * with a client certificate when the socket has one (PostgreSQL's `cert` login, MySQL's `REQUIRE X509`).
  */
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
@@ -9,6 +10,9 @@ export interface UpstreamTlsSettings {
   enabled: boolean;
   verify: 'full' | 'ca' | 'none';
   ca_certificate?: string | undefined;
+  client_certificate?: string | undefined;
+  /** The key of `client_certificate` (PEM), resolved: never a reference. */
+  client_key?: string | undefined;
 }
 
 /** Rejects with an Error saying "TLS to the upstream failed: ...". */
@@ -18,12 +22,14 @@ export async function upstreamTls(
   settings: UpstreamTlsSettings | undefined,
   alpn?: string[],
 ): Promise<Duplex> {
-  const { verify = 'full', ca_certificate } = settings ?? {};
+  const { verify = 'full', ca_certificate, client_certificate, client_key } = settings ?? {};
   const isName = !/^[\d.]+$|:/.test(hostname);
   const socket = tlsConnect({
     socket: channel,
     ...(isName && { servername: hostname }),
     ...(ca_certificate !== undefined && { ca: ca_certificate }),
+    ...(client_certificate !== undefined &&
+      client_key !== undefined && { cert: client_certificate, key: client_key }),
     rejectUnauthorized: verify !== 'none',
     // verify-ca: the chain, not the name. (An explicit `checkServerIdentity: undefined` trips an internal
     // assertion of Node 20: the option is left out for `full`.)

@@ -179,6 +179,8 @@ export class SshSession implements SshChannelHost {
       sessionId: this.id,
       loginName: this.login.asked ?? '',
       channel,
+      dnsname: admitted.lookup.socket.dnsname,
+      secrets: ctx.tunnels,
       agent: this.#agent,
     });
     connection.ssh.on('error', (error) => this.log.warn({ err: error }, 'upstream connection error'));

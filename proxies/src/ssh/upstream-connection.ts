@@ -6,7 +6,7 @@
 import type { Duplex } from 'node:stream';
 import { type Border0Client, Border0Error } from '@border0/sdk';
 import ssh2 from 'ssh2';
-import { literalSecret } from '../session/secret-reference.js';
+import { resolveSecret, type SecretResolver } from '../session/secret-reference.js';
 import { generateEd25519Key } from '../tunnel/host-key.js';
 import type { ChannelOrigin } from '../tunnel/tunnel-connection.js';
 import { TunnelError } from '../tunnel/tunnel-error.js';
@@ -20,6 +20,9 @@ export interface UpstreamRequest {
   loginName: string;
   /** The tunnel channel to the upstream's SSH port. */
   channel: Duplex;
+  /** The socket's dnsname and who resolves its secret references (the connectors serving it). */
+  dnsname: string;
+  secrets: SecretResolver;
   /** The client's agent, for channels that forward it (only when a policy allows). */
   agent?: ssh2.BaseAgent | undefined;
   readyTimeoutMs?: number;
@@ -68,8 +71,18 @@ export async function connectUpstream(request: UpstreamRequest): Promise<Upstrea
     });
 
   try {
-    literalSecret(credentials.password, 'password');
-    literalSecret(credentials.private_key, 'private key');
+    credentials.password = await resolveSecret(
+      request.secrets,
+      request.dnsname,
+      credentials.password,
+      'password',
+    );
+    credentials.private_key = await resolveSecret(
+      request.secrets,
+      request.dnsname,
+      credentials.private_key,
+      'private key',
+    );
   } catch (error) {
     request.channel.destroy();
     throw new UpstreamError((error as Error).message);

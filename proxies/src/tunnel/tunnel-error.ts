@@ -7,6 +7,8 @@ export type TunnelErrorCode =
   | 'channel-refused'
   /** The connector did not answer the channel request in time. */
   | 'channel-timeout'
+  /** The connector could not resolve a secret reference (not configured on the socket, unset, unreadable). */
+  | 'secret-unresolved'
   /** The tunnel server was closed. */
   | 'server-closed';
 

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { readJsonLine, SECRET_ANSWER_LIMIT, SECRET_CHANNEL_ORIGIN, writeJsonLine } from '@border0/protocol';
 import { pino } from 'pino';
 import ssh2 from 'ssh2';
 import { processTunnelHostKey } from './host-key.js';
@@ -148,6 +149,29 @@ export class TunnelServer {
       });
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Asks a connector serving `dnsname` for the secret that `reference` names (`${from:env:…}`, `${from:file:…}`);
+   * the connector answers only for references configured on that socket. Rejects with a {@link TunnelError}
+   * (`secret-unresolved` carries the connector's reason).
+   */
+  async resolveSecret(dnsname: string, reference: string): Promise<string> {
+    const channel = await this.openChannel(dnsname, { address: SECRET_CHANNEL_ORIGIN, port: 0 });
+    try {
+      const answer = readJsonLine(channel, SECRET_ANSWER_LIMIT, this.#options.channelOpenTimeoutMs ?? 10_000);
+      writeJsonLine(channel, { reference });
+      const { value, error } = await answer.catch((failure: Error) => {
+        throw new TunnelError('secret-unresolved', `the connector did not answer: ${failure.message}`);
+      });
+      if (typeof value === 'string') return value;
+      throw new TunnelError(
+        'secret-unresolved',
+        `the connector cannot resolve ${reference}: ${typeof error === 'string' ? error : 'no reason given'}`,
+      );
+    } finally {
+      channel.destroy();
     }
   }
 

@@ -1710,7 +1710,7 @@ export interface components {
             public_address: string;
             region: string | null;
         };
-        /** @description A socket the connector serves. Secrets are never included. */
+        /** @description A socket the connector serves. Secrets are never included; references to them are. */
         ConnectorSocket: {
             /**
              * @description `<socket>-<org>.<base domain>`
@@ -1724,6 +1724,8 @@ export interface components {
             id: string;
             /** @example web */
             name: string;
+            /** @description The secret references among the socket’s credentials (`${from:env:NAME}`, `${from:file:PATH}`): the connector resolves these, and only these, when a proxy asks for them. */
+            secret_references: string[];
             socket_type: components["schemas"]["SocketType"];
             upstream_configuration: components["schemas"]["UpstreamConfiguration"];
         };
@@ -1779,10 +1781,13 @@ export interface components {
             hostname: string;
             password_set: boolean;
             port: number;
+            private_key_set: boolean;
             /** @enum {string} */
             protocol: "postgres" | "mysql";
             tls?: {
                 ca_certificate?: string;
+                /** @description A client certificate (PEM) the proxy presents to the upstream; its key is the write-only `private_key`. Required with `authentication_type: tls` (PostgreSQL `cert`, MySQL `REQUIRE X509`). */
+                client_certificate?: string;
                 /** @default false */
                 enabled?: boolean;
                 /**
@@ -1808,10 +1813,13 @@ export interface components {
             /** @description The stored password, when the socket has one. */
             password?: string;
             port: number;
+            /** @description The key of `tls.client_certificate`, when the socket has one (or a secret reference). */
+            private_key?: string;
             /** @enum {string} */
             protocol: "postgres" | "mysql";
             tls: {
                 ca_certificate?: string;
+                client_certificate?: string;
                 enabled: boolean;
                 /** @enum {string} */
                 verify: "full" | "ca" | "none";
@@ -1827,10 +1835,14 @@ export interface components {
             hostname: string;
             password?: string;
             port: number;
+            /** @description The key (PEM) of `tls.client_certificate`, or a reference the connector resolves. */
+            private_key?: string;
             /** @enum {string} */
             protocol: "postgres" | "mysql";
             tls?: {
                 ca_certificate?: string;
+                /** @description A client certificate (PEM) the proxy presents to the upstream; its key is the write-only `private_key`. Required with `authentication_type: tls` (PostgreSQL `cert`, MySQL `REQUIRE X509`). */
+                client_certificate?: string;
                 /** @default false */
                 enabled?: boolean;
                 /**
@@ -2681,7 +2693,7 @@ export interface components {
         };
         RecordingCreate: {
             /**
-             * @description `asciicast-v2`: an SSH terminal (asciicast v2); `query-log`: a database session’s statements (JSON lines: a header, then one line per statement with `t` seconds, `seq`, `db`, `kind`, `statement`, `params`, `query_type`, `duration_ms`, `rows`, `tag`, `error` or `refused`); `http-log`: reserved.
+             * @description `asciicast-v2`: an SSH terminal (asciicast v2); `query-log`: a database session’s statements (JSON lines: a header, then one line per statement with `t` seconds, `seq`, `db`, `kind`, `statement`, `params`, `query_type`, `duration_ms`, `rows`, `tag`, `error` or `refused`); `http-log`: an HTTP session’s access log (JSON lines: a header with `version` 1, `session_id`, `socket`, `identity`, `started_at`, then one line per finished request with `t` seconds, `method`, `path`, `status`, `bytes_in`, `bytes_out`, `duration_ms`, `user`, and `upgrade: true` for a WebSocket or `error` when the upstream could not answer).
              * @enum {string}
              */
             format: "asciicast-v2" | "query-log" | "http-log";

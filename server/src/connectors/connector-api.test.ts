@@ -97,6 +97,8 @@ for (const dialect of DIALECTS) {
           dnsname: `db-${h.orgName}.localhost`,
           socket_type: 'database',
           upstream_configuration: db.upstream_configuration,
+          // A literal secret is no reference: nothing for the connector to resolve.
+          secret_references: [],
         },
       ]);
       expect(config.sockets[0].upstream_configuration.password_set).toBe(true);
@@ -182,8 +184,17 @@ for (const dialect of DIALECTS) {
       expect((await read(declare(token1, 'bastion', ssh({ password: fromEnv })))).updated_at).toBe(
         created.updated_at,
       );
+      const referencesOf = async (name: string) =>
+        (await read(asConnector(token1, '/config'))).sockets.find((s: Body) => s.name === name)
+          .secret_references;
+      // The connector learns the references it may resolve, never a secret itself.
+      expect(await referencesOf('bastion')).toEqual([fromEnv]);
       const rotated = await read(declare(token1, 'bastion', ssh({ password: fromFile })));
       expect(rotated.updated_at).not.toBe(created.updated_at);
+      expect(await referencesOf('bastion')).toEqual([fromFile]);
+      await read(declare(token1, 'bastion', ssh({ password: 'literal-secret' })));
+      expect(await referencesOf('bastion')).toEqual([]);
+      expect(JSON.stringify(await read(asConnector(token1, '/config')))).not.toContain('literal-secret');
       // A declaration is the whole socket: without the password, the authentication type is incomplete.
       expect((await read(declare(token1, 'bastion', ssh({})), 400)).errors[0].field).toBe(
         'upstream_configuration.password',

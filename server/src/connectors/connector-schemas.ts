@@ -47,9 +47,18 @@ export const ConnectorConfig = z
         dnsname: true,
         socket_type: true,
         upstream_configuration: true,
-      }).openapi('ConnectorSocket', {
-        description: 'A socket the connector serves. Secrets are never included.',
-      }),
+      })
+        .extend({
+          secret_references: z.array(z.string()).openapi({
+            description:
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: the product's secret reference syntax
+              'The secret references among the socket’s credentials (`${from:env:NAME}`, `${from:file:PATH}`): ' +
+              'the connector resolves these, and only these, when a proxy asks for them.',
+          }),
+        })
+        .openapi('ConnectorSocket', {
+          description: 'A socket the connector serves. Secrets are never included; references to them are.',
+        }),
     ),
     proxies: z
       .array(

@@ -16,7 +16,7 @@ import { invalid, notFound } from '../platform/http/problem.js';
 import { liveProxies } from '../proxies/proxy-store.js';
 import type { Services } from '../services.js';
 import { Socket } from '../sockets/socket-schemas.js';
-import { socketToApi } from '../sockets/socket-store.js';
+import { secretReferences, socketToApi } from '../sockets/socket-store.js';
 import { upsertConnectorSocket } from '../sockets/static-socket-store.js';
 import { Connector, ConnectorConfig, ConnectorHeartbeat, ConnectorSocketPut } from './connector-schemas.js';
 import {
@@ -108,7 +108,10 @@ export function connectorSelfRoutes(services: Services) {
           name: connector.name,
           organization: { id: connector.org_id, name: connector.org_name },
         },
-        sockets: sockets.map((row) => socketToApi(row, baseDomain)),
+        sockets: sockets.map((row) => ({
+          ...socketToApi(row, baseDomain),
+          secret_references: secretReferences(services.secrets, row.upstream_secrets),
+        })),
         proxies,
         platform_ca: platform.certificate.toString('pem'),
         base_domain: baseDomain,

@@ -35,7 +35,12 @@ interface DatabaseUpstream {
   authentication_type: 'username_and_password' | 'tls' | 'no_auth';
   username?: string;
   database?: string;
-  tls?: { enabled?: boolean; verify?: 'full' | 'ca' | 'none'; ca_certificate?: string };
+  tls?: {
+    enabled?: boolean;
+    verify?: 'full' | 'ca' | 'none';
+    ca_certificate?: string;
+    client_certificate?: string;
+  };
 }
 
 export function proxyDatabaseRoutes(services: Services) {
@@ -48,7 +53,7 @@ export function proxyDatabaseRoutes(services: Services) {
     const session = await liveSessionOfSocket(db, session_id, proxy.tokenId, 'database');
     const upstream = session.upstream as unknown as DatabaseUpstream;
     const sealed = session.upstream_secrets
-      ? (JSON.parse(secrets.open(session.upstream_secrets)) as { password?: string })
+      ? (JSON.parse(secrets.open(session.upstream_secrets)) as { password?: string; private_key?: string })
       : {};
     if (upstream.authentication_type === 'username_and_password' && !sealed.password) {
       throw new ApiError('conflict', `the socket ${session.socket_name} has no password`);
@@ -63,10 +68,15 @@ export function proxyDatabaseRoutes(services: Services) {
         username: upstream.username ?? null,
         database: upstream.database ?? null,
         ...(upstream.authentication_type === 'username_and_password' && { password: sealed.password }),
+        ...(upstream.tls?.client_certificate !== undefined &&
+          sealed.private_key !== undefined && { private_key: sealed.private_key }),
         tls: {
           enabled: upstream.tls?.enabled ?? false,
           verify: upstream.tls?.verify ?? 'full',
           ...(upstream.tls?.ca_certificate !== undefined && { ca_certificate: upstream.tls.ca_certificate }),
+          ...(upstream.tls?.client_certificate !== undefined && {
+            client_certificate: upstream.tls.client_certificate,
+          }),
         },
       }),
       200,

@@ -15,10 +15,14 @@ export const DatabaseUpstreamCredentials = z
       .nullable()
       .openapi({ description: 'The socket’s default database, if it names one.' }),
     password: z.string().optional().openapi({ description: 'The stored password, when the socket has one.' }),
+    private_key: z.string().optional().openapi({
+      description: 'The key of `tls.client_certificate`, when the socket has one (or a secret reference).',
+    }),
     tls: z.object({
       enabled: z.boolean(),
       verify: z.enum(['full', 'ca', 'none']),
       ca_certificate: z.string().optional(),
+      client_certificate: z.string().optional(),
     }),
   })
   .openapi('DatabaseUpstreamCredentials', {

@@ -55,6 +55,16 @@ const databaseBase = {
       enabled: z.boolean().default(false),
       verify: z.enum(['full', 'ca', 'none']).default('full'),
       ca_certificate: z.string().max(65536).optional(),
+      client_certificate: z
+        .string()
+        .max(65536)
+        .regex(/-----BEGIN CERTIFICATE-----/, 'must be a PEM certificate')
+        .optional()
+        .openapi({
+          description:
+            'A client certificate (PEM) the proxy presents to the upstream; its key is the write-only ' +
+            '`private_key`. Required with `authentication_type: tls` (PostgreSQL `cert`, MySQL `REQUIRE X509`).',
+        }),
     })
     .optional(),
 };
@@ -65,7 +75,15 @@ export const UpstreamInput = z
     z
       .strictObject({ ...sshBase, password: Secret.optional(), private_key: Secret.optional() })
       .openapi('SshUpstreamInput'),
-    z.strictObject({ ...databaseBase, password: Secret.optional() }).openapi('DatabaseUpstreamInput'),
+    z
+      .strictObject({
+        ...databaseBase,
+        password: Secret.optional(),
+        private_key: Secret.optional().openapi({
+          description: 'The key (PEM) of `tls.client_certificate`, or a reference the connector resolves.',
+        }),
+      })
+      .openapi('DatabaseUpstreamInput'),
     z.strictObject(tlsFields).openapi('TlsUpstreamInput'),
   ])
   .openapi('UpstreamConfigurationInput');
@@ -84,7 +102,9 @@ export const Upstream = z
         }),
       })
       .openapi('SshUpstream'),
-    z.object({ ...databaseBase, password_set: z.boolean() }).openapi('DatabaseUpstream'),
+    z
+      .object({ ...databaseBase, password_set: z.boolean(), private_key_set: z.boolean() })
+      .openapi('DatabaseUpstream'),
     z.object(tlsFields).openapi('TlsUpstream'),
   ])
   .openapi('UpstreamConfiguration', {

@@ -1,4 +1,5 @@
 /** Reading and writing socket rows: name-or-id lookup, secret sealing, and the API shape of a socket. */
+import { parseSecretReference } from '@border0/protocol';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { SecretBox } from '../platform/crypto/secret-box.js';
 import type { Database, SocketsTable } from '../platform/db/schema.js';
@@ -215,6 +216,16 @@ export function sealUpstream(
   };
 }
 
+/**
+ * The secret references (`${from:env:NAME}`, `${from:file:PATH}`) among a socket's sealed secrets: what the
+ * connector serving it may resolve. References name secrets; they are not secrets themselves.
+ */
+export function secretReferences(secrets: SecretBox, sealed: string | null): string[] {
+  if (!sealed) return [];
+  const values = Object.values(JSON.parse(secrets.open(sealed)) as Record<string, string>);
+  return values.filter((value) => parseSecretReference(value) !== undefined).map((value) => value.trim());
+}
+
 /** `sealUpstream` as the columns `upstream` and `upstream_secrets` take it. */
 export function upstreamColumns(
   secrets: SecretBox,
@@ -257,6 +268,18 @@ function checkAuthentication(
   if (auth === 'private_key' && !sealed.private_key) {
     throw invalid(`${field}.private_key`, 'is required with authentication_type private_key');
   }
+  if (open.type === 'database' && auth === 'tls') {
+    const tls = open.tls as { enabled?: boolean; client_certificate?: string } | undefined;
+    if (!tls?.enabled) throw invalid(`${field}.tls.enabled`, 'must be true with authentication_type tls');
+    if (!tls.client_certificate) {
+      throw invalid(`${field}.tls.client_certificate`, 'is required with authentication_type tls');
+    }
+  }
+  if (open.type === 'database' && (open.tls as { client_certificate?: string })?.client_certificate) {
+    if (!sealed.private_key) {
+      throw invalid(`${field}.private_key`, 'is required with tls.client_certificate (its key)');
+    }
+  }
 }
 
 export function socketToApi(row: SocketRow, baseDomain: string) {
@@ -270,7 +293,7 @@ export function socketToApi(row: SocketRow, baseDomain: string) {
           host_key: row.ssh_host_key,
         }
       : upstream.type === 'database'
-        ? { password_set: set.has('password') }
+        ? { password_set: set.has('password'), private_key_set: set.has('private_key') }
         : {};
   return {
     id: row.id,

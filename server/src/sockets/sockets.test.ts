@@ -145,6 +145,53 @@ for (const dialect of DIALECTS) {
       expect(mismatch.body.errors[0].field).toBe('upstream_configuration.type');
     });
 
+    it('takes a database client certificate with its write-only key, and requires both for tls logins', async () => {
+      const certificate = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+      const database = (name: string, extra: Record<string, unknown>, tls: Record<string, unknown>) => ({
+        name,
+        socket_type: 'database',
+        upstream_configuration: {
+          type: 'database',
+          protocol: 'postgres',
+          hostname: 'db',
+          port: 5432,
+          authentication_type: 'tls',
+          username: 'app',
+          tls: { enabled: true, ...tls },
+          ...extra,
+        },
+      });
+      const fieldOf = async (body: unknown) => {
+        const { res, body: problem } = await post(body);
+        expect(res.status).toBe(400);
+        return problem.errors.map((e: Json) => e.field);
+      };
+      expect(await fieldOf(database('no-cert', { private_key: 'k' }, {}))).toEqual([
+        'upstream_configuration.tls.client_certificate',
+      ]);
+      expect(await fieldOf(database('no-key', {}, { client_certificate: certificate }))).toEqual([
+        'upstream_configuration.private_key',
+      ]);
+      expect(
+        await fieldOf(
+          database('plain', { private_key: 'k' }, { enabled: false, client_certificate: certificate }),
+        ),
+      ).toEqual(['upstream_configuration.tls.enabled']);
+      expect(
+        await fieldOf(database('not-pem', { private_key: 'k' }, { client_certificate: 'garbage' })),
+      ).toEqual(['upstream_configuration.tls.client_certificate']);
+      const { res, body } = await post(
+        database('cert', { private_key: 'the-client-key' }, { client_certificate: certificate }),
+      );
+      expect(res.status).toBe(201);
+      expect(body.upstream_configuration).toMatchObject({
+        private_key_set: true,
+        password_set: false,
+        tls: { client_certificate: certificate },
+      });
+      expect(JSON.stringify(body)).not.toContain('the-client-key');
+    });
+
     it('names every invalid field, and refuses unknown ones', async () => {
       const { res, body } = await post({
         name: '-Bad-',
