@@ -26,6 +26,7 @@ import { proxySessionRoutes } from './sessions/proxy-session-routes.js';
 import { sessionRoutes } from './sessions/session-routes.js';
 import { socketRoutes } from './sockets/socket-routes.js';
 import { tokenRoutes } from './tokens/token-routes.js';
+import { accountSecurityRoutes } from './web-login/account-security-routes.js';
 
 export function apiRouters(services: Services) {
   return [
@@ -34,6 +35,7 @@ export function apiRouters(services: Services) {
     memberRoutes(services),
     invitationRoutes(services),
     passwordRoutes(services),
+    accountSecurityRoutes(services),
     deviceLoginRoutes(services),
     groupRoutes(services),
     serviceAccountRoutes(services),

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Border0Client } from '@border0/sdk';
 import { sql } from 'kysely';
 import type { Store } from '../../src/platform/db/database.js';
+import { totpCode } from '../../src/web-login/totp.js';
 import { createCsr, createSshKey } from './client-keys.js';
 
 export interface World {
@@ -45,6 +46,8 @@ export interface World {
   serviceAccountToken: string;
   /** A login code for `httpHost` from the owner's browser login (set by the contract test); unknown otherwise. */
   webLoginCode?: string;
+  /** The secret `startTotpEnrolment` answered (set by the contract test), for `confirmTotpEnrolment`'s code. */
+  totpSecret?: string;
 }
 
 /** `proxy` is a client with the proxy token: the data plane records what the world's session shows. */
@@ -274,6 +277,19 @@ export function validRequests(w: World): [operationId: string, request: Operatio
     ['revokeLogin', { body: { token: 'b0r_not-a-login' } }],
     ['setMemberPassword', { path: { member: w.memberEmail }, body: { password: WORLD_PASSWORD } }],
     ['changeMyPassword', { body: { current_password: WORLD_PASSWORD, password: WORLD_PASSWORD } }],
+    ['startTotpEnrolment', { body: { password: WORLD_PASSWORD } }],
+    // The code is read when the body is sent: the secret is known only once the enrolment has started.
+    [
+      'confirmTotpEnrolment',
+      {
+        body: {
+          get code() {
+            return w.totpSecret ? totpCode(w.totpSecret) : '000000';
+          },
+        },
+      },
+    ],
+    ['removeTotp', { body: { password: WORLD_PASSWORD } }],
     ['listGroups', {}],
     ['createGroup', { body: { name: fresh('ops') } }],
     ['getGroup', { path: group }],
@@ -347,6 +363,8 @@ export function validRequests(w: World): [operationId: string, request: Operatio
     ['deletePolicy', { path: policy }],
     ['deleteSocket', { path: socket }],
     ['deleteConnector', { path: connector }],
+    // Last: it ends the owner's browser login, which the proxy's `createWebSession` trades a code of.
+    ['logoutEverywhere', {}],
   ];
 }
 
