@@ -9,7 +9,7 @@
  *              proxy logs in with the socket's credentials; a policy allowing every query type (no parsing)
  *   border0-ro the same with a read_only policy: every statement parsed and decided (libpg-query)
  *
- *   pnpm --filter @border0/bench run postgres [--seconds 10] [--runs 3]
+ *   pnpm --filter @border0/bench run postgres [--seconds 10] [--runs 3] [--profile DIR]
  *
  * Each measurement is `pgbench -S` (select only) with -M simple and -M prepared, -c 1 and -c 16 (-j 2), for
  * `--seconds`; runs alternate between the paths so drift hits all alike; the median tps of `--runs` is
@@ -42,6 +42,17 @@ function flag(name: string, fallback: number): number {
 }
 
 const seconds = flag('seconds', 10);
+/** `--profile DIR`: border0's processes write CPU profiles (`node --cpu-prof`) there when they exit. */
+const profileAt = process.argv.indexOf('--profile');
+const NODE_ARGS =
+  profileAt === -1
+    ? []
+    : [
+        '--cpu-prof',
+        `--cpu-prof-dir=${process.argv[profileAt + 1]}`,
+        // A profile is written on a normal exit only: SIGTERM (the end of the bench) exits normally.
+        "--import=data:text/javascript,process.once('SIGTERM',()=>process.exit(0))",
+      ];
 const runs = flag('runs', 3);
 const PATHS = ['direct', 'pgbouncer', 'ssh -L', 'border0', 'border0-ro'] as const;
 type PathName = (typeof PATHS)[number];
@@ -168,7 +179,18 @@ async function main() {
   await daemon(
     daemons,
     process.execPath,
-    [BIN, 'proxy', 'start', '--token', proxyToken, '--port', String(proxyPort), '--name', 'bench'],
+    [
+      ...NODE_ARGS,
+      BIN,
+      'proxy',
+      'start',
+      '--token',
+      proxyToken,
+      '--port',
+      String(proxyPort),
+      '--name',
+      'bench',
+    ],
     env,
     /proxy bench listening/,
   );
@@ -217,7 +239,7 @@ async function main() {
   await daemon(
     daemons,
     process.execPath,
-    [BIN, 'connector', 'start', '--token', token],
+    [...NODE_ARGS, BIN, 'connector', 'start', '--token', token],
     env,
     /connector bench serves/,
   );
@@ -230,6 +252,7 @@ async function main() {
       daemons,
       process.execPath,
       [
+        ...NODE_ARGS,
         BIN,
         'client',
         'db',

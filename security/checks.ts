@@ -454,6 +454,14 @@ export const CHECKS: SecurityCheck[] = [
       '      if (compiled.commands && ![...compiled.commands].some((c) => action.command.startsWith(c))) {',
     tests: [sdk('src/policy/command.property.test.ts'), sdk('src/policy/command.test.ts')],
   },
+  {
+    id: 'data-connection-needs-live-tunnel',
+    what: 'a data connection is accepted only while a tunnel of the same connector token is up',
+    file: 'proxies/src/tunnel/tunnel-server.ts',
+    find: '    if (this.#closed || !key || !tunnelUp) {',
+    replace: '    if (false) {',
+    tests: [connector('test/data-connections.test.ts')],
+  },
   // Secrets that stay on the connector's host.
   {
     id: 'connector-secret-allow-list',

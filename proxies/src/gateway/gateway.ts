@@ -6,7 +6,7 @@
  */
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { createServer, type SecureContextOptions, type TLSSocket } from 'node:tls';
-import { CLIENT_ALPN, TUNNEL_ALPN } from '@border0/protocol';
+import { CLIENT_ALPN, DATA_ALPN, TUNNEL_ALPN } from '@border0/protocol';
 import type { AccessAction } from '@border0/sdk/policy';
 import type { Logger } from 'pino';
 import type { SocketDirectory } from '../control-plane/socket-directory.js';
@@ -68,7 +68,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     handshakeTimeout: options.limits.handshakeTimeoutMs,
     ALPNCallback: ({ protocols }) => {
       // Browsers offer h2 first: HTTP sockets speak HTTP/1.1.
-      for (const preferred of [TUNNEL_ALPN, CLIENT_ALPN, HTTP1_ALPN]) {
+      for (const preferred of [TUNNEL_ALPN, DATA_ALPN, CLIENT_ALPN, HTTP1_ALPN]) {
         if (protocols.includes(preferred)) return preferred;
       }
       return protocols[0];
@@ -94,6 +94,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (socket.alpnProtocol === TUNNEL_ALPN) {
       guard.handshaken(socket, 'tunnel');
       tunnels.accept(socket, { address: socket.remoteAddress, port: socket.remotePort });
+      return;
+    }
+    if (socket.alpnProtocol === DATA_ALPN) {
+      // Held to the login deadline until its hello names the token of a live tunnel.
+      const loggedIn = guard.handshaken(socket, 'client');
+      if (loggedIn) void tunnels.acceptData(socket, loggedIn);
+      else socket.destroy();
       return;
     }
     const loggedIn = guard.handshaken(socket, 'client');
