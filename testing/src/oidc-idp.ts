@@ -127,6 +127,14 @@ export async function startTestIdp(options: {
     // The claims of the granted scopes go in the ID token too, as many providers do.
     conformIdTokenClaims: false,
     features: { devInteractions: { enabled: false } },
+    ttl: {
+      Interaction: 600,
+      Session: 3600,
+      Grant: 3600,
+      AccessToken: 600,
+      IdToken: 600,
+      AuthorizationCode: 60,
+    },
     interactions: {
       url: (_ctx: KoaContextWithOIDC, interaction: { uid: string }) => `/interaction/${interaction.uid}`,
     },
