@@ -5,6 +5,8 @@
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import { HTTPException } from 'hono/http-exception';
+import { identityProviderButtons, oidcLoginRoutes } from './identity-providers/oidc-login-routes.js';
+import { RelyingParty } from './identity-providers/oidc-relying-party.js';
 import { JWKS_PATH } from './identity-tokens/jwks-routes.js';
 import { PUBLIC_API_PATHS } from './login/device-login-routes.js';
 import { devicePageRoutes } from './login/device-page.js';
@@ -93,7 +95,8 @@ export function createApp(services: Services, options: AppOptions = {}) {
   for (const router of apiRouters(services)) app.route('/api/v1', router);
 
   app.route('/', devicePageRoutes(services));
-  app.route('/', loginPageRoutes(services));
+  app.route('/', loginPageRoutes(services, { loginOptions: identityProviderButtons(services) }));
+  app.route('/', oidcLoginRoutes(services, new RelyingParty((sealed) => services.secrets.open(sealed))));
   app.get('/api/openapi.json', (c) => c.json(openApiDocument(app)));
   app.get('/api/docs', Scalar({ url: '/api/openapi.json', pageTitle: 'Border0 API reference' }));
   app.route('/', healthRoutes(services.db));

@@ -6,6 +6,7 @@ import { clientCertificateRoutes } from './certificates/client-certificate-route
 import { connectorRoutes } from './connectors/connector-routes.js';
 import { connectorSelfRoutes } from './connectors/connector-self-routes.js';
 import { groupRoutes } from './groups/group-routes.js';
+import { identityProviderRoutes } from './identity-providers/identity-provider-routes.js';
 import { jwksRoutes } from './identity-tokens/jwks-routes.js';
 import { deviceLoginRoutes } from './login/device-login-routes.js';
 import { passwordRoutes } from './login/password-routes.js';
@@ -38,6 +39,7 @@ export function apiRouters(services: Services) {
     accountSecurityRoutes(services),
     deviceLoginRoutes(services),
     groupRoutes(services),
+    identityProviderRoutes(services),
     serviceAccountRoutes(services),
     tokenRoutes(services),
     socketRoutes(services),

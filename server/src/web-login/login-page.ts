@@ -1,6 +1,6 @@
 /**
  * The browser login: `GET /login?return_to=<url>` shows email and password (and the organization's identity
- * providers), `POST /login` checks them (rate limited per client address and per account, CSRF
+ * providers, or with `?org=<name>` that organization's), `POST /login` checks them (rate limited per client address and per account, CSRF
  * double-submit), asks for a TOTP code when the account has one (`POST /login/totp`), then sets the
  * `border0_login` cookie. With a login, a `return_to` that is an HTTP socket of one of the person's
  * organizations is answered with a redirect (303) to the socket's `/.border0/callback` with a one-time code;
@@ -9,6 +9,7 @@
  */
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { findOrganizationByRef } from '../organizations/organization-store.js';
 import type { AppEnv } from '../platform/http/env.js';
 import { errorLine, escapeHtml, page, securityHeaders } from '../platform/http/html-page.js';
 import { clientIp } from '../platform/http/mutation.js';
@@ -105,6 +106,29 @@ const field = (fields: Fields, name: string, max: number) => {
   return typeof value === 'string' ? value.slice(0, max) : '';
 };
 
+/**
+ * Logged in (by password, second factor or identity provider): on to the socket with a code, or the
+ * logged-in page when `return_to` is not one of its.
+ */
+export function loginContinuation(services: Services) {
+  const { db, baseDomain } = services;
+  return async (c: Context<AppEnv>, login: LoginSession, returnTo: string) => {
+    const target = await returnTarget(db, baseDomain, returnTo);
+    if (target && (await isMember(db, target.orgId, login.userId))) {
+      const code = await issueWebLoginCode(db, {
+        loginSessionId: login.id,
+        orgId: target.orgId,
+        host: target.host,
+      });
+      return c.redirect(callbackUrl(target, code), 303);
+    }
+    const note = returnTo
+      ? 'The address you came from is not an HTTP socket of an organization you belong to: you stay here.'
+      : undefined;
+    return c.html(loggedInPage(csrfToken(c), login.email, note), 200, securityHeaders());
+  };
+}
+
 export function loginPageRoutes(services: Services, options: LoginPageOptions = {}) {
   const app = new Hono<AppEnv>();
   const { db, baseDomain } = services;
@@ -130,33 +154,23 @@ export function loginPageRoutes(services: Services, options: LoginPageOptions = 
     status: 200 | 400 | 403,
     email = '',
     error?: string,
+    /** Whose identity providers to offer when `return_to` is no socket (`?org=`). */
+    orgId?: string,
   ) => {
-    const offered = target && options.loginOptions ? await options.loginOptions(target.orgId, returnTo) : [];
+    const offeredBy = target?.orgId ?? orgId;
+    const offered = offeredBy && options.loginOptions ? await options.loginOptions(offeredBy, returnTo) : [];
     return c.html(loginForm(csrfToken(c), returnTo, email, offered, error), status, headersFor(target));
   };
 
-  /** Logged in: on to the socket with a code, or the logged-in page when `return_to` is not one of its. */
-  const continueLogin = async (c: Context<AppEnv>, login: LoginSession, returnTo: string) => {
-    const target = await returnTarget(db, baseDomain, returnTo);
-    if (target && (await isMember(db, target.orgId, login.userId))) {
-      const code = await issueWebLoginCode(db, {
-        loginSessionId: login.id,
-        orgId: target.orgId,
-        host: target.host,
-      });
-      return c.redirect(callbackUrl(target, code), 303);
-    }
-    const note = returnTo
-      ? 'The address you came from is not an HTTP socket of an organization you belong to: you stay here.'
-      : undefined;
-    return c.html(loggedInPage(csrfToken(c), login.email, note), 200, securityHeaders());
-  };
+  const continueLogin = loginContinuation(services);
 
   app.get('/login', async (c) => {
     const returnTo = (c.req.query('return_to') ?? '').slice(0, 2048);
     const login = await findLoginSession(db, loginCookie(c));
     if (login) return continueLogin(c, login, returnTo);
-    return showForm(c, returnTo, await returnTarget(db, baseDomain, returnTo), 200);
+    const org = c.req.query('org');
+    const named = org && org.length <= 63 ? await findOrganizationByRef(db, org) : undefined;
+    return showForm(c, returnTo, await returnTarget(db, baseDomain, returnTo), 200, '', undefined, named?.id);
   });
 
   app.post('/login', formLimit, async (c) => {

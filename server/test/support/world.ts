@@ -16,6 +16,8 @@ export interface World {
   socketName: string;
   policyId: string;
   groupId: string;
+  /** An OIDC identity provider of the organization (with a client secret). */
+  identityProviderId: string;
   memberEmail: string;
   /** A pending invitation of the organization. */
   invitationId: string;
@@ -81,6 +83,14 @@ export async function buildWorld(b0: Border0Client, tag: string, proxy: Border0C
     body: { email: `dora-${tag}@acme.dev`, role: 'client' },
   });
   const group = await b0.post('/api/v1/groups', { body: { name: `eng-${tag}` } });
+  const identityProvider = await b0.post('/api/v1/identity-providers', {
+    body: {
+      name: `sso-${tag}`,
+      issuer: `https://sso-${tag}.example.com`,
+      client_id: `border0-${tag}`,
+      client_secret: `idp-secret-${tag}`,
+    },
+  });
   const policy = await b0.post('/api/v1/policies', {
     body: {
       name: `eng-db-${tag}`,
@@ -174,6 +184,7 @@ export async function buildWorld(b0: Border0Client, tag: string, proxy: Border0C
     socketName: socket.name,
     policyId: policy.id,
     groupId: group.id,
+    identityProviderId: identityProvider.id,
     memberEmail: member.email,
     invitationId: invitation.id,
     serviceAccountId: account.id,
@@ -247,6 +258,7 @@ export function validRequests(w: World): [operationId: string, request: Operatio
   const socket = { socket: w.socketId };
   const policy = { policy: w.policyId };
   const group = { group: w.groupId };
+  const identityProvider = { identity_provider: w.identityProviderId };
   const account = { service_account: w.serviceAccountId };
   const connector = { connector: w.connectorId };
   const session = { session_id: w.sessionId };
@@ -295,6 +307,13 @@ export function validRequests(w: World): [operationId: string, request: Operatio
     ['getGroup', { path: group }],
     ['updateGroup', { path: group, body: { description: 'Engineering' } }],
     ['addGroupMember', { path: group, body: { email: w.memberEmail } }],
+    ['listIdentityProviders', {}],
+    [
+      'createIdentityProvider',
+      { body: { name: fresh('sso'), issuer: 'https://sso.example.com', client_id: 'border0' } },
+    ],
+    ['getIdentityProvider', { path: identityProvider }],
+    ['updateIdentityProvider', { path: identityProvider, body: { display_name: 'Acme SSO' } }],
     ['listServiceAccounts', {}],
     ['createServiceAccount', { body: { name: fresh('bot'), role: 'client' } }],
     ['getServiceAccount', { path: account }],
@@ -359,6 +378,7 @@ export function validRequests(w: World): [operationId: string, request: Operatio
     ['revokeInvitation', { path: { invitation_id: w.invitationId } }],
     ['removeMember', { path: { member: w.memberEmail } }],
     ['deleteGroup', { path: group }],
+    ['deleteIdentityProvider', { path: identityProvider }],
     ['deleteServiceAccount', { path: account }],
     ['deletePolicy', { path: policy }],
     ['deleteSocket', { path: socket }],
@@ -461,6 +481,8 @@ const TABLES = [
   'web_sessions',
   'user_totp',
   'identity_signing_keys',
+  'identity_providers',
+  'oidc_login_states',
 ] as const;
 
 /**
