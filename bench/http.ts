@@ -13,7 +13,8 @@
  * small requests several times faster than a Node `http` server does on one core, so what is measured is
  * the path in front of it, not the upstream (`--upstream node` runs the Node server instead, to compare).
  *
- *   pnpm --filter @border0/bench run http [--seconds 5] [--runs 3] [--upstream nginx|node] [--profile DIR]
+ *   pnpm --filter @border0/bench run http [--seconds 5] [--runs 3] [--upstream nginx|node] [--only CASE]
+ *     [--profile DIR]
  *
  * Each measurement is `wrk -t 2` for `--seconds` with -c 1 and -c 32, for a 100-byte and a 1 MB response;
  * runs alternate between the paths so drift hits all alike; the median requests/s of `--runs` is reported
@@ -38,6 +39,9 @@ function flag(name: string, fallback: number): number {
 
 const seconds = flag('seconds', 5);
 const runs = flag('runs', 3);
+/** `--only TEXT`: only the cases whose name contains it (`--only "100 B -c 32"`), say to profile one. */
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt === -1 ? '' : (process.argv[onlyAt + 1] ?? '');
 const upstreamAt = process.argv.indexOf('--upstream');
 const upstreamKind = upstreamAt === -1 ? 'nginx' : process.argv[upstreamAt + 1];
 if (upstreamKind !== 'nginx' && upstreamKind !== 'node') throw new Error('--upstream must be nginx or node');
@@ -295,6 +299,7 @@ async function main() {
   for (const [size] of Object.entries(SIZES)) {
     for (const connections of CONNECTIONS) {
       const name = `${size} -c ${connections}`;
+      if (!name.includes(only)) continue;
       results[name] = Object.fromEntries(PATHS.map((p) => [p, [] as number[]])) as Record<PathName, number[]>;
       for (let run = 0; run < runs; run++) {
         // Alternate which path goes first, so that none always runs right after the same one.

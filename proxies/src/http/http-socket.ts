@@ -65,6 +65,7 @@ interface Exchange {
   error?: string | undefined;
 }
 
+const CALLBACK_LAST_SEGMENT = CALLBACK_PATH.slice(CALLBACK_PATH.lastIndexOf('/') + 1);
 const UNAUTHENTICATED = 'authentication required: log in, or send Authorization: Bearer <token>';
 
 export class HttpSocketFront {
@@ -204,14 +205,18 @@ export class HttpSocketFront {
     const target = await this.#target(request);
     if (!('lookup' in target)) return sendAnswer(request, response, target);
     const { lookup, route, host } = target;
-    const url = new URL(request.url ?? '/', `${route.proto}://${host}`);
-    if (url.pathname === CALLBACK_PATH) return this.#callback(request, response, lookup, route, url);
+    const url = () => new URL(request.url ?? '/', `${route.proto}://${host}`);
+    // Parsed only when it may be the callback (its last segment is in any spelling of it): most requests
+    // are not, and a URL per request is measurable.
+    if (request.url?.includes(CALLBACK_LAST_SEGMENT) && url().pathname === CALLBACK_PATH) {
+      return this.#callback(request, response, lookup, route, url());
+    }
     const credential = requestCredential(request.headers);
     const admitted = await this.#admit(request, lookup, credential);
     if ('status' in admitted) {
       if (admitted.status === 401 && isBrowserNavigation(request)) {
         response.writeHead(302, {
-          location: loginRedirect(this.#options.loginPage, url.toString()),
+          location: loginRedirect(this.#options.loginPage, url().toString()),
           'cache-control': 'no-store',
           ...(credential &&
             'web_session_token' in credential && {
@@ -324,11 +329,7 @@ export class HttpSocketFront {
   }
 
   #proxyOptions(lookup: SocketLookup, upstream: HttpUpstream) {
-    return {
-      target: `${upstream.scheme}://${upstream.hostname.includes(':') ? `[${upstream.hostname}]` : upstream.hostname}:${upstream.port}`,
-      agent: this.#agents.agentFor(lookup.socket.dnsname, upstream),
-      secure: false,
-    };
+    return this.#agents.routeFor(lookup.socket.dnsname, upstream);
   }
 
   #headers(
@@ -390,8 +391,13 @@ export class HttpSocketFront {
       label: email ?? `service account ${found.service_account}`,
     };
     const ip = request.socket.remoteAddress ?? '0.0.0.0';
-    const origin = { ip, port: request.socket.remotePort ?? 0, country: this.#options.geo.country(ip) };
-    const admission = await this.sessions.admit(lookup, identity, origin);
+    // The country only when policy is decided (not while a decision is cached).
+    const origin = () => ({
+      ip,
+      port: request.socket.remotePort ?? 0,
+      country: this.#options.geo.country(ip),
+    });
+    const admission = await this.sessions.admit(lookup, identity, ip, origin);
     if ('refused' in admission) {
       return answer(
         403,

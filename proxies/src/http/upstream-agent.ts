@@ -28,16 +28,26 @@ type HttpUpstream = Extract<SocketLookup['socket']['upstream_configuration'], { 
  */
 function asSocket(channel: Duplex): Duplex {
   const socket = channel as Duplex & Record<string, unknown>;
+  // One timer per connection, re-armed on every use (Node's Agent sets the idle timeout each time a
+  // connection is freed or reused): refresh() costs far less than a new timer per request.
   let timer: NodeJS.Timeout | undefined;
   let timeoutMs = 0;
   const arm = () => {
-    clearTimeout(timer);
-    if (timeoutMs > 0 && !channel.destroyed) {
+    if (timeoutMs <= 0 || channel.destroyed) {
+      clearTimeout(timer);
+      timer = undefined;
+    } else if (timer) {
+      timer.refresh();
+    } else {
       timer = setTimeout(() => channel.emit('timeout'), timeoutMs);
       timer.unref();
     }
   };
   socket.setTimeout = (ms: number, callback?: () => void) => {
+    if (ms !== timeoutMs) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
     timeoutMs = ms;
     socket.timeout = ms;
     if (callback) channel.once('timeout', callback);
@@ -92,30 +102,44 @@ class TunnelAgent extends Agent {
   }
 }
 
+/** What http-proxy-3 needs to reach a socket's upstream: made once per upstream, not per request. */
+export interface UpstreamRoute {
+  /** A URL object: http-proxy-3 parses a string target again on every request. */
+  target: URL;
+  agent: Agent;
+  secure: false;
+}
+
 /** One keep-alive agent per socket, made again when the socket's upstream changes. */
 export class UpstreamAgents {
   readonly #tunnels: TunnelServer;
-  readonly #agents = new Map<string, { signature: string; agent: Agent }>();
+  readonly #routes = new Map<string, { signature: string; route: UpstreamRoute }>();
 
   constructor(tunnels: TunnelServer) {
     this.#tunnels = tunnels;
   }
 
-  agentFor(dnsname: string, upstream: HttpUpstream): Agent {
-    const signature = `${upstream.scheme}://${upstream.hostname}:${upstream.port}`;
-    const known = this.#agents.get(dnsname);
-    if (known?.signature === signature) return known.agent;
-    known?.agent.destroy();
+  routeFor(dnsname: string, upstream: HttpUpstream): UpstreamRoute {
+    const signature = `${upstream.scheme}://${upstream.hostname}:${upstream.port}\n${upstream.host_header ?? ''}`;
+    const known = this.#routes.get(dnsname);
+    if (known?.signature === signature) return known.route;
+    known?.route.agent.destroy();
     const agent = new TunnelAgent(
       () => this.#tunnels.openChannel(dnsname, ORIGIN),
       upstream.scheme === 'https' ? (upstream.host_header ?? upstream.hostname) : undefined,
     );
-    this.#agents.set(dnsname, { signature, agent });
-    return agent;
+    const host = upstream.hostname.includes(':') ? `[${upstream.hostname}]` : upstream.hostname;
+    const route: UpstreamRoute = {
+      target: new URL(`${upstream.scheme}://${host}:${upstream.port}`),
+      agent,
+      secure: false,
+    };
+    this.#routes.set(dnsname, { signature, route });
+    return route;
   }
 
   close(): void {
-    for (const { agent } of this.#agents.values()) agent.destroy();
-    this.#agents.clear();
+    for (const { route } of this.#routes.values()) route.agent.destroy();
+    this.#routes.clear();
   }
 }
