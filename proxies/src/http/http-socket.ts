@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import type { SocketDirectory, SocketLookup } from '../control-plane/socket-directory.js';
 import type { ClientIdentity } from '../gateway/client-identity.js';
 import type { ConnectionContext } from '../session/client-admission.js';
+import { UpstreamTlsError } from '../session/upstream-tls.js';
 import { TunnelError } from '../tunnel/tunnel-error.js';
 import type { HttpCredential, HttpIdentityLookup } from './http-identity.js';
 import { type HttpSession, type HttpSessionOptions, HttpSessions } from './http-sessions.js';
@@ -266,11 +267,7 @@ export class HttpSocketFront {
     this.#proxy.web(request, response, this.#proxyOptions(lookup, upstream), (error: Error) => {
       exchange.error = upstreamFailure(error);
       exchange.status = 502;
-      sendAnswer(
-        request,
-        response,
-        answer(502, 'Upstream unreachable', 'upstream-unreachable', exchange.error),
-      );
+      sendAnswer(request, response, upstreamAnswer(error, exchange.error));
     });
   }
 
@@ -319,11 +316,7 @@ export class HttpSocketFront {
       exchange.error = upstreamFailure(error);
       if (exchange.status === 0) {
         exchange.status = 502;
-        sendAnswerOnSocket(
-          request,
-          socket,
-          answer(502, 'Upstream unreachable', 'upstream-unreachable', exchange.error),
-        );
+        sendAnswerOnSocket(request, socket, upstreamAnswer(error, exchange.error));
       } else socket.destroy();
     });
   }
@@ -469,8 +462,15 @@ function countWrites(stream: Duplex, count: (bytes: number) => void): void {
   }) as Duplex['write'];
 }
 
+/** The 502 page for an upstream that could not be reached, or whose certificate was refused. */
+function upstreamAnswer(error: Error, detail: string): ProxyAnswer {
+  return error instanceof UpstreamTlsError
+    ? answer(502, 'Upstream certificate refused', 'upstream-tls-failed', detail)
+    : answer(502, 'Upstream unreachable', 'upstream-unreachable', detail);
+}
+
 function upstreamFailure(error: Error): string {
-  if (error instanceof TunnelError) return error.message;
+  if (error instanceof TunnelError || error instanceof UpstreamTlsError) return error.message;
   const code = (error as NodeJS.ErrnoException).code;
   return `the upstream did not answer (${code ?? error.message})`;
 }
