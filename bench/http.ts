@@ -5,6 +5,8 @@
  *   direct   wrk straight to the upstream
  *   nginx    through nginx as a reverse proxy (Debian's package, its own config in a temp dir, `daemon off`,
  *            `worker_processes auto` as Debian ships it, keep-alive connections to the upstream)
+ *   node     the reverse proxy library of HTTP sockets (http-proxy-3, keep-alive agent) alone in one Node
+ *            process (http-proxy-baseline.ts): no tunnel, no identity; what Node costs, against nginx
  *   border0  the proxy's HTTP listener (`border0 proxy start --http-port`) → tunnel → connector
  *            (`border0 connector start`) → upstream, with a service account's token in `Authorization`; a
  *            policy allows it, every request is decided (decisions cached a few seconds) and access-logged
@@ -18,7 +20,7 @@
  *
  * Each measurement is `wrk -t 2` for `--seconds` with -c 1 and -c 32, for a 100-byte and a 1 MB response;
  * runs alternate between the paths so drift hits all alike; the median requests/s of `--runs` is reported
- * with the ratios border0/direct and border0/nginx. wrk, nginx and border0 share the machine's cores: the
+ * with the ratios border0/direct, border0/nginx, border0/node and node/nginx. wrk, nginx and border0 share the machine's cores: the
  * figures are what this machine gives, as ratios.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -56,7 +58,7 @@ const NODE_ARGS =
         // A profile is written on a normal exit only: SIGTERM (the end of the bench) exits normally.
         "--import=data:text/javascript,process.once('SIGTERM',()=>process.exit(0))",
       ];
-const PATHS = ['direct', 'nginx', 'border0'] as const;
+const PATHS = ['direct', 'nginx', 'node', 'border0'] as const;
 type PathName = (typeof PATHS)[number];
 const SIZES = { '100 B': 100, '1 MB': 1024 * 1024 } as const;
 const CONNECTIONS = [1, 32] as const;
@@ -216,6 +218,21 @@ async function main() {
     `/${fileOf('100 B')}`,
   );
 
+  ports.node = await freePort();
+  await daemon(
+    daemons,
+    process.execPath,
+    [
+      '--import',
+      import.meta.resolve('tsx'),
+      join(import.meta.dirname, 'http-proxy-baseline.ts'),
+      String(ports.node),
+      String(upstreamPort),
+    ],
+    {},
+    /http-proxy-3 listening/,
+  );
+
   // border0: API, proxy (with its loopback HTTP listener) and connector as their own processes.
   const env: Record<string, string> = { BORDER0_CONFIG_DIR: join(work, 'config'), BORDER0_LOG_LEVEL: 'warn' };
   const api = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env);
@@ -284,6 +301,7 @@ async function main() {
   const targets: Record<PathName, Target> = {
     direct: { port: ports.direct, headers: [] },
     nginx: { port: ports.nginx, headers: [] },
+    node: { port: ports.node, headers: [] },
     border0: {
       port: ports.border0,
       headers: [`Host: ${HOST}:${ports.border0}`, `Authorization: Bearer ${bearer}`],
@@ -319,6 +337,8 @@ async function main() {
       ...Object.fromEntries(PATHS.map((p) => [p, round(rps[p], 0)])),
       'border0/direct': round(rps.border0 / rps.direct, 2),
       'border0/nginx': round(rps.border0 / rps.nginx, 2),
+      'border0/node': round(rps.border0 / rps.node, 2),
+      'node/nginx': round(rps.node / rps.nginx, 2),
       'nginx/direct': round(rps.nginx / rps.direct, 2),
     };
   });
