@@ -16,8 +16,9 @@
  */
 import { cpus } from 'node:os';
 import { createClient } from '@border0/sdk';
-import { type Decision, OrganizationAccess, type OrganizationPolicyData } from '@border0/sdk/policy';
+import { type Decision, OrganizationAccess } from '@border0/sdk/policy';
 import { PolicyCache } from '../proxies/src/control-plane/policy-cache.js';
+import { OrganizationAccessCache } from '../server/src/access/organization-access-cache.js';
 import { organization } from './policy-org.js';
 import { median } from './stats.js';
 
@@ -35,7 +36,7 @@ interface Case {
   size: number;
   org: ReturnType<typeof organization>;
   cache: PolicyCache;
-  server: (data: OrganizationPolicyData) => OrganizationAccess;
+  server: () => OrganizationAccess;
   allowed: number;
   applying: number;
 }
@@ -51,9 +52,9 @@ async function prepare(size: number): Promise<Case> {
   });
   const cache = new PolicyCache({ client });
   cache.setEventsLive(true);
-  // The server today: a new OrganizationAccess over freshly loaded policy data for every check.
-  const server = (loaded: OrganizationPolicyData) =>
-    new OrganizationAccess({ ...loaded, policies: loaded.policies.map((p) => ({ ...p })) });
+  // The server: its OrganizationAccess for the loaded data, kept while the data's version is the same.
+  const accessCache = new OrganizationAccessCache();
+  const server = () => accessCache.accessFor(data);
   const access = new OrganizationAccess(org.data);
   let allowed = 0;
   let applying = 0;
@@ -100,10 +101,10 @@ const paths: Record<string, (c: Case) => (i: number) => unknown> = {
     };
   },
   server: (c) => {
-    const { requests, data } = c.org;
+    const { requests } = c.org;
     return (i) => {
       const { socket, request } = requests[i & 4095]!;
-      const access = c.server(data);
+      const access = c.server();
       const standing = access.standingOf(request.identity);
       const groups = standing.standing ? standing.groups : [];
       const decision: Decision = standing.standing

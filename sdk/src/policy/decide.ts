@@ -42,7 +42,7 @@ function factsOf(request: AccessRequest): RequestFacts {
   return {
     email,
     // Copies: an explanation may be read after the caller has changed its request.
-    groups: identity.groups ? [...identity.groups] : [],
+    groups: identity.groups?.length ? [...identity.groups] : [],
     serviceAccount: identity.service_account,
     who:
       email ??
@@ -364,8 +364,8 @@ function reasonOf(allowedBy: string | undefined, f: RequestFacts, applying: numb
 
 /**
  * The decision over the candidates of an identity (see policy-index.ts), equal to the scan of every policy
- * that applies to the socket: policies left out fail `who`, so they neither allow nor add permissions. Only
- * the explanation needs them all: it is made on first read, from the request as it was decided.
+ * that applies to the socket: policies left out fail `who` or allow nothing on this type of socket, so they
+ * neither allow nor add permissions. Only the explanation needs them all: it is made on first read, from the request as it was decided.
  */
 function decideIndexed(
   applying: readonly CompiledPolicy[],
@@ -388,21 +388,37 @@ function decideIndexed(
     reason: reasonOf(allowedBy, f, applying.length),
     permissions,
   } as Decision;
-  // An own, enumerable property made on first read, so JSON, spreads and comparisons see it as before.
-  let explanation: PolicyVerdict[] | undefined;
-  Object.defineProperty(decision, 'explanation', {
-    enumerable: true,
-    configurable: true,
-    get: () => {
-      explanation ??= scan(applying, socket, f).explanation;
-      return explanation;
-    },
-    set: (value: PolicyVerdict[]) => {
-      explanation = value;
-    },
-  });
-  return decision;
+  unexplained.set(decision, { applying, socket, f });
+  // An own, enumerable property made on first read, so JSON, spreads and comparisons see it as before. One
+  // descriptor for every decision keeps their shape shared.
+  return Object.defineProperty(decision, 'explanation', EXPLANATION);
 }
+
+/** What an indexed decision needs to explain itself, until it is asked to. */
+const unexplained = new WeakMap<
+  Decision,
+  { applying: readonly CompiledPolicy[]; socket: SocketInput; f: RequestFacts }
+>();
+const explained = new WeakMap<Decision, PolicyVerdict[]>();
+
+const EXPLANATION: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: Decision): PolicyVerdict[] {
+    let explanation = explained.get(this);
+    if (!explanation) {
+      const pending = unexplained.get(this);
+      explanation = pending ? scan(pending.applying, pending.socket, pending.f).explanation : [];
+      unexplained.delete(this);
+      explained.set(this, explanation);
+    }
+    return explanation;
+  },
+  set(this: Decision, value: PolicyVerdict[]) {
+    unexplained.delete(this);
+    explained.set(this, value);
+  },
+};
 
 /**
  * Decisions over an organization's policies. Policies are compiled and indexed once (by socket, tag and

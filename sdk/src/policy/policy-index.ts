@@ -5,14 +5,15 @@
  * - by socket: org-wide policies, policies attached by socket id, and tag rules indexed under one of their
  *   `key=value` pairs (a rule can only match a socket that carries that pair); the policies that apply to a
  *   socket are worked out on its first decision and kept, in policy order, until its tags change;
- * - by identity, among the policies that apply to a socket: policies without `who` (anyone), and those naming
- *   the email, one of the groups or the service account.
+ * - by identity, among the policies that apply to a socket and have permissions for its type: policies
+ *   without `who` (anyone), and those naming the email, one of the groups or the service account.
  *
- * Every other policy that applies to the socket fails `who` for that identity: it can neither allow the
- * request nor add permissions, which is why deciding over the candidates alone is the same decision.
+ * Every other policy that applies to the socket fails `who` for that identity, or allows nothing on this type
+ * of socket: it can neither allow the request nor add permissions, which is why deciding over the candidates
+ * alone is the same decision.
  */
 import { appliesToSocket, type CompiledPolicy } from './compile.js';
-import type { SocketInput } from './types.js';
+import type { SocketInput, SocketType } from './types.js';
 
 /** Below this many policies on a socket, scanning them all is as fast as looking them up. */
 const SCAN_BELOW = 8;
@@ -30,6 +31,7 @@ function push<K>(map: Map<K, number[]>, key: K, value: number): void {
 
 /** The policies that apply to one socket, with their identity index. */
 export class SocketPolicies {
+  readonly socketType: SocketType;
   readonly tags: Record<string, string>;
   /** In the order of the organization's policies. */
   readonly applying: CompiledPolicy[];
@@ -37,12 +39,16 @@ export class SocketPolicies {
   readonly #byEmail = new Map<string, number[]>();
   readonly #byGroup = new Map<string, number[]>();
   readonly #byServiceAccount = new Map<string, number[]>();
+  readonly #lists = new Map<number[], CompiledPolicy[]>();
 
-  constructor(tags: Record<string, string>, applying: CompiledPolicy[]) {
+  constructor(socketType: SocketType, tags: Record<string, string>, applying: CompiledPolicy[]) {
+    this.socketType = socketType;
     this.tags = tags;
     this.applying = applying;
     if (applying.length < SCAN_BELOW) return;
-    for (const [position, { who }] of applying.entries()) {
+    for (const [position, { who, permissions }] of applying.entries()) {
+      // A policy without permissions for this type of socket neither allows nor grants anything here.
+      if (!permissions[socketType]) continue;
       if (!who) {
         this.#anyone.push(position);
         continue;
@@ -61,27 +67,53 @@ export class SocketPolicies {
     if (this.applying.length < SCAN_BELOW) return this.applying;
     const lists: number[][] = [];
     if (this.#anyone.length > 0) lists.push(this.#anyone);
-    const add = (list: number[] | undefined) => list && lists.push(list);
-    if (email !== undefined) add(this.#byEmail.get(email));
-    if (serviceAccount !== undefined) add(this.#byServiceAccount.get(serviceAccount));
-    for (const group of groups) add(this.#byGroup.get(group));
-    if (lists.length === 0) return [];
-    let positions = lists[0]!;
-    if (lists.length > 1) {
-      const merged = lists.flat().sort((a, b) => a - b);
-      positions = merged.filter((p, i) => i === 0 || p !== merged[i - 1]);
+    const named = email === undefined ? undefined : this.#byEmail.get(email);
+    if (named) lists.push(named);
+    const account = serviceAccount === undefined ? undefined : this.#byServiceAccount.get(serviceAccount);
+    if (account) lists.push(account);
+    for (const group of groups) {
+      const members = this.#byGroup.get(group);
+      if (members) lists.push(members);
     }
-    return positions.map((p) => this.applying[p]!);
+    if (lists.length === 0) return [];
+    if (lists.length === 1) return this.#policiesAt(lists[0]!);
+    // A merge of a few short sorted lists, without duplicates: what policy order asks for.
+    const merged: CompiledPolicy[] = [];
+    const next = new Array<number>(lists.length).fill(0);
+    for (;;) {
+      let lowest = -1;
+      for (let i = 0; i < lists.length; i++) {
+        const position = lists[i]![next[i]!];
+        if (position !== undefined && (lowest === -1 || position < lowest)) lowest = position;
+      }
+      if (lowest === -1) return merged;
+      merged.push(this.applying[lowest]!);
+      for (let i = 0; i < lists.length; i++) if (lists[i]![next[i]!] === lowest) next[i]!++;
+    }
+  }
+
+  /** The policies at these positions, made once per list. */
+  #policiesAt(positions: number[]): CompiledPolicy[] {
+    let policies = this.#lists.get(positions);
+    if (!policies) {
+      policies = positions.map((p) => this.applying[p]!);
+      this.#lists.set(positions, policies);
+    }
+    return policies;
   }
 }
 
-const sameTags = (a: Record<string, string>, b: Record<string, string>) => {
+/** Whether two tag sets are equal, without allocating: this runs on every decision. */
+function sameTags(a: Record<string, string>, b: Record<string, string>): boolean {
   if (a === b) return true;
-  const keys = Object.keys(a);
-  return (
-    keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key])
-  );
-};
+  let count = 0;
+  for (const key in a) {
+    if (!Object.hasOwn(b, key) || a[key] !== b[key]) return false;
+    count++;
+  }
+  for (const key in b) if (Object.hasOwn(b, key)) count--;
+  return count === 0;
+}
 
 export class PolicyIndex {
   readonly policies: readonly CompiledPolicy[];
@@ -112,7 +144,7 @@ export class PolicyIndex {
   /** The policies that apply to the socket (org-wide, by id, by a tag rule it matches), in policy order. */
   forSocket(socket: SocketInput): SocketPolicies {
     const known = this.#sockets.get(socket.id);
-    if (known && sameTags(known.tags, socket.tags)) return known;
+    if (known && known.socketType === socket.socket_type && sameTags(known.tags, socket.tags)) return known;
     const positions = new Set<number>(this.#orgWide);
     for (const position of this.#bySocketId.get(socket.id) ?? []) positions.add(position);
     for (const [key, value] of Object.entries(socket.tags)) {
@@ -121,7 +153,7 @@ export class PolicyIndex {
       }
     }
     const applying = [...positions].sort((a, b) => a - b).map((p) => this.policies[p]!);
-    const entry = new SocketPolicies({ ...socket.tags }, applying);
+    const entry = new SocketPolicies(socket.socket_type, { ...socket.tags }, applying);
     if (this.#sockets.size >= MAX_SOCKETS) this.#sockets.clear();
     this.#sockets.set(socket.id, entry);
     return entry;
