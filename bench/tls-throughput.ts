@@ -1,11 +1,11 @@
 /**
  * TLS socket throughput: bulk bytes per second through the whole data plane (client TLS to the proxy → the
- * connector's tunnel, TLS + SSH → the connector → the upstream) against a direct TCP connection to the same
+ * connector's data connection (TLS; or, with `--data-connections 0`, the tunnel's SSH channels) → the connector → the upstream) against a direct TCP connection to the same
  * upstream, both directions, and the time to the first byte of a new connection (connect + TLS + policy +
  * session + channel open) against a direct connect. All on loopback in one run: the API (in-memory store),
  * the proxy, the connector and the client share this process; the upstreams run in a child process.
  *
- *   pnpm --filter @border0/bench run tls-throughput [--mb 256] [--runs 3] [--connects 50]
+ *   pnpm --filter @border0/bench run tls-throughput [--mb 256] [--runs 3] [--connects 50] [--data-connections 4]
  *
  * Upstreams: `download` streams --mb MB of pseudo-random data (a 1 MB buffer, repeated) once the client has
  * sent one byte, then ends; `upload` sinks --mb MB and answers with the byte count; `hello` sends one byte on
@@ -29,6 +29,9 @@ import { type Credentials, clientCredentials } from './client-credentials.js';
 import { median } from './stats.js';
 
 const MB = 1024 * 1024;
+/** `--data-connections 0` carries client bytes in the tunnel's SSH channels instead (to compare). */
+const dataAt = process.argv.indexOf('--data-connections');
+const DATA_CONNECTIONS = dataAt === -1 ? 4 : Number(process.argv[dataAt + 1]);
 const CHUNK = 64 * 1024;
 
 function flag(name: string, fallback: number): number {
@@ -292,7 +295,12 @@ async function main(): Promise<void> {
       document: { permissions: { tls: {} }, condition: { who: { email: ['admin@localhost'] } } },
     },
   });
-  const connector = await startConnector({ apiUrl: server.url, token: connectorToken, log: silent });
+  const connector = await startConnector({
+    apiUrl: server.url,
+    token: connectorToken,
+    log: silent,
+    dataConnections: DATA_CONNECTIONS,
+  });
   await waitUntil(
     () => Object.values(dnsnames).every((d) => proxy.tunnels.serves(d)),
     15_000,

@@ -12,6 +12,8 @@ import type { Logger } from 'pino';
 
 export interface LocalDataPlane {
   proxyAddress: string;
+  /** The loopback port serving HTTP sockets in plain HTTP (`http://<socket>-<org>.localhost:<port>/`). */
+  httpPort: number | undefined;
   close(): Promise<void>;
 }
 
@@ -42,6 +44,8 @@ export async function startLocalDataPlane(options: {
   baseDomain: string;
   host: string;
   proxyPort: number;
+  /** Plain HTTP for HTTP sockets on loopback; undefined: none. */
+  httpPort: number | undefined;
   proxyToken: string | undefined;
   adminToken: string | undefined;
   geoipDatabase: string | undefined;
@@ -62,6 +66,7 @@ export async function startLocalDataPlane(options: {
     name: 'local',
     host: options.host,
     port: options.proxyPort,
+    httpLoopbackPort: options.httpPort,
     baseDomain: options.baseDomain,
     geoipDatabase: options.geoipDatabase,
     geoipOverrides: options.geoipOverrides,
@@ -97,6 +102,7 @@ export async function startLocalDataPlane(options: {
     : undefined;
   return {
     proxyAddress: proxy.address,
+    httpPort: proxy.httpLoopbackPort,
     async close() {
       await connector?.close();
       await proxy.close();

@@ -9,6 +9,7 @@ import { registerClientCommands } from './client.js';
 import { registerConnectorCommands } from './connector.js';
 import { describeFailure } from './errors.js';
 import { registerGroupCommands } from './group.js';
+import { registerIdentityProviderCommands } from './identity-provider.js';
 import { registerInvitationCommands } from './invitation.js';
 import { registerMemberCommands } from './member.js';
 import { registerOrganizationCommands } from './organization.js';
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   registerMemberCommands(program);
   registerInvitationCommands(program);
   registerGroupCommands(program);
+  registerIdentityProviderCommands(program);
   registerServiceAccountCommands(program);
   registerTokenCommands(program);
   registerSocketCommands(program);

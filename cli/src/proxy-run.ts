@@ -28,6 +28,11 @@ export function registerProxyCommands(program: Command): void {
     .option('--region <region>', 'where it runs')
     .option('--base-domain <domain>', 'sockets are <socket>-<org>.<domain>', 'localhost')
     .option(
+      '--http-port <port>',
+      'also serve HTTP sockets in plain HTTP on loopback at http://<socket>-<org>.localhost:<port>/',
+    )
+    .option('--login-url <url>', 'where browsers log in to HTTP sockets (default <API URL>/login)')
+    .option(
       '--policy-max-age <seconds>',
       'how long cached policies may serve while the control plane is unreachable, before decisions and live ' +
         'sessions fail closed (env BORDER0_POLICY_MAX_AGE_SECONDS; default 60)',
@@ -63,12 +68,19 @@ export function registerProxyCommands(program: Command): void {
         publicAddress: options.publicAddress,
         region: options.region,
         baseDomain: options.baseDomain,
+        ...(options.httpPort !== undefined && {
+          httpLoopbackPort: parsePort(options.httpPort, '--http-port'),
+        }),
+        ...(options.loginUrl !== undefined && { loginPage: options.loginUrl }),
         ...(policyMaxAgeSeconds !== undefined && { policyMaxAgeMs: policyMaxAgeSeconds * 1000 }),
         geoipDatabase: process.env.BORDER0_GEOIP_DATABASE,
         geoipOverrides: parseCountryOverrides(process.env.BORDER0_GEOIP_OVERRIDES),
         log,
       });
       console.log(`proxy ${options.name} listening at ${proxy.address}`);
+      if (proxy.httpLoopbackPort !== undefined) {
+        console.log(`HTTP sockets on loopback at http://<socket>-<org>.localhost:${proxy.httpLoopbackPort}/`);
+      }
       await new Promise<void>((resolve) => {
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
       });

@@ -2,6 +2,7 @@
 import type { Schema } from '@border0/sdk';
 import { type Command, Option } from 'commander';
 import { contextOf } from './context.js';
+import { HTTP_LOG_COLUMNS, httpLogLines } from './http-log-view.js';
 import { parseTime } from './options.js';
 import { type Column, collect, printItem, printList, tableOf } from './output.js';
 import { queryLogLines, timelineLine } from './query-log-view.js';
@@ -115,6 +116,17 @@ export function registerSessionCommands(program: Command): void {
         for await (const line of queryLogLines(linesOf(data as unknown as ReadableStream<Uint8Array>))) {
           console.log(timelineLine(line));
         }
+      }
+      for (const recording of recordings.filter((r) => r.format === 'http-log')) {
+        const { data } = await client.raw.GET('/api/v1/sessions/{session_id}/recordings/{recording_id}', {
+          params: { path: { ...path, recording_id: recording.id } },
+          parseAs: 'stream',
+        });
+        if (!data) continue;
+        const requests = await collect(httpLogLines(linesOf(data as unknown as ReadableStream<Uint8Array>)));
+        console.log(`
+requests:
+${tableOf(requests, HTTP_LOG_COLUMNS)}`);
       }
     });
 

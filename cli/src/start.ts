@@ -14,6 +14,7 @@ import { parsePort } from './options.js';
 interface StartOptions {
   proxy: boolean;
   proxyPort: string;
+  httpPort: string;
   dataDir: string;
   port: string;
   host: string;
@@ -25,6 +26,10 @@ interface StartOptions {
 /** A wildcard listen address is not something a client can dial; loopback is. */
 function dialable(url: string): string {
   return url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:');
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 function waitForSignal(): Promise<NodeJS.Signals> {
@@ -50,6 +55,11 @@ export function registerStartCommand(program: Command): void {
       'serve Prometheus metrics (and health) on this operations address, e.g. 127.0.0.1:9464; off by default (env BORDER0_METRICS_LISTEN)',
     )
     .option('--proxy-port <port>', 'port of the built-in proxy (0 picks a free one)', '8443')
+    .option(
+      '--http-port <port>',
+      'serve HTTP sockets in plain HTTP on loopback at http://<socket>-<org>.localhost:<port>/ (0 picks a free one)',
+      '8080',
+    )
     .option('--no-proxy', 'run the API only: no proxy, no built-in connector')
     .action(async (options: StartOptions, command: Command) => {
       const ctx = contextOf(command);
@@ -83,6 +93,8 @@ export function registerStartCommand(program: Command): void {
             baseDomain: options.baseDomain,
             host: options.host,
             proxyPort: parsePort(options.proxyPort, '--proxy-port'),
+            // Plain HTTP only where it stays on this machine: browsers reach *.localhost on loopback.
+            httpPort: isLoopback(options.host) ? parsePort(options.httpPort, '--http-port') : undefined,
             proxyToken:
               server.proxyToken ?? (await localProxyToken(server, options.dataDir, issueProxyToken)),
             adminToken: server.bootstrap?.token,
@@ -104,6 +116,16 @@ export function registerStartCommand(program: Command): void {
         '',
       ];
       const first = server.bootstrap;
+      const organization = first?.organization ?? ctx.readConfig().current_organization;
+      if (dataPlane?.httpPort !== undefined) {
+        const web = `http://${organization ? `web-${organization}` : '<socket>-<org>'}.localhost:${dataPlane.httpPort}/`;
+        lines.splice(
+          lines.length - 1,
+          0,
+          `  HTTP:       http://<socket>-<org>.localhost:${dataPlane.httpPort}/ (HTTP sockets, in a browser)`,
+          `              e.g. the web socket below: ${web}`,
+        );
+      }
       if (first) {
         lines.push(
           `Admin token for organization ${first.organization} (${first.email}), shown this once:`,
@@ -132,6 +154,7 @@ export function registerStartCommand(program: Command): void {
         'Next steps:',
         `  border0 login --token ${token} --api-url ${url}`,
         '  border0 socket create --name web --type http --upstream http://127.0.0.1:3000',
+        '  border0 policy create --name web-for-me --allow http --email <your email> --org-wide',
         '',
         'Press Ctrl+C to stop.',
       );

@@ -146,6 +146,53 @@ describe('border0 against a running API', () => {
     expect(group.members).toEqual([expect.objectContaining({ email: 'bob@example.com' })]);
   });
 
+  it('manages an identity provider, reading its client secret from standard input and never showing it', async () => {
+    expect((await border0('login', '--token', api.token)).code).toBe(0);
+    const env = { BORDER0_CONFIG_DIR: configDir, BORDER0_API_URL: api.server.url };
+    const args = ['identity-provider', 'create', 'corp', '--issuer', 'https://sso.acme.dev'];
+    const created = await runCli(
+      [
+        ...args,
+        '--client-id',
+        'border0',
+        '--client-secret-stdin',
+        '--groups-claim',
+        'roles',
+        '--output',
+        'json',
+      ],
+      env,
+      'the-client-secret\n',
+    );
+    expect(created.code, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      name: 'corp',
+      client_secret_set: true,
+      scopes: ['openid', 'email', 'profile'],
+      groups_claim: 'roles',
+    });
+    expect(created.stdout).not.toContain('the-client-secret');
+    const shown = await border0('identity-provider', 'show', 'corp');
+    expect(shown.stdout).toMatch(/client secret:\s+set/);
+    expect(shown.stdout).not.toContain('the-client-secret');
+    const updated = await json('identity-provider', 'update', 'corp', '--remove-client-secret', '--disable');
+    expect(updated).toMatchObject({ client_secret_set: false, enabled: false });
+    expect((await json('identity-provider', 'ls')).map((p: { name: string }) => p.name)).toEqual(['corp']);
+    const bad = await border0(
+      'identity-provider',
+      'create',
+      'plain',
+      '--issuer',
+      'http://sso.acme.dev',
+      '--client-id',
+      'x',
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/issuer/);
+    expect(await border0('identity-provider', 'rm', 'corp')).toMatchObject({ code: 0 });
+    expect(await json('identity-provider', 'ls')).toEqual([]);
+  });
+
   it('creates a policy from flags and attaches it to a socket', async () => {
     const policy = await json(
       'policy',

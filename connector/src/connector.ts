@@ -16,6 +16,11 @@ export interface ConnectorOptions {
   token: string;
   /** How often the configuration is fetched again besides on change events (default 15 s). */
   refreshMs?: number | undefined;
+  /**
+   * Idle data connections kept open to each proxy for client traffic (default 4); 0 carries everything in
+   * the tunnel's SSH channels (one TCP connection per proxy, slower).
+   */
+  dataConnections?: number | undefined;
   log?: Logger | undefined;
 }
 
@@ -61,6 +66,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     proxies: proxies(),
     resolveUpstream: (dnsname) => byDnsname.get(dnsname.toLowerCase()),
     secretReferences: (dnsname) => referencesByDnsname.get(dnsname.toLowerCase()),
+    dataConnections: options.dataConnections,
     log: log.child({ part: 'tunnel' }),
   });
 

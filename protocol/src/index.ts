@@ -16,15 +16,21 @@ export { CLIENT_ALPN, parseStatusLine, statusLine } from './client-protocol.js';
 export { bridgeDuplex } from './duplex-bridge.js';
 /** An in-memory pair of connected streams, for testing protocol state machines without sockets. */
 export { duplexPair } from './duplex-pair.js';
+export { FramedStream } from './framed-stream.js';
+export { readJsonLine, writeJsonLine } from './json-line.js';
 export { type ChunkSink, LineChunkWriter, type LineChunkWriterOptions } from './line-chunk-writer.js';
 export { checkProxyIdentity } from './proxy-identity.js';
 export {
   parseSecretReference,
-  readJsonLine,
   SECRET_ANSWER_LIMIT,
   SECRET_CHANNEL_ORIGIN,
   SECRET_REQUEST_LIMIT,
   type SecretReference,
-  writeJsonLine,
 } from './secret-channel.js';
-export { CONNECTOR_USERNAME, TUNNEL_ALPN, VIRTUAL_FORWARD_PORT } from './tunnel-protocol.js';
+export {
+  CONNECTOR_USERNAME,
+  DATA_ALPN,
+  DATA_LINE_LIMIT,
+  TUNNEL_ALPN,
+  VIRTUAL_FORWARD_PORT,
+} from './tunnel-protocol.js';

@@ -17,6 +17,9 @@ import { type ConnectionLimits, defaultConnectionLimits } from './gateway/connec
 import { createGateway, type Gateway } from './gateway/gateway.js';
 import { LiveSessions } from './gateway/live-sessions.js';
 import { SessionRevalidation } from './gateway/session-revalidation.js';
+import { ControlPlaneHttpIdentity, type HttpIdentityLookup } from './http/http-identity.js';
+import type { HttpSessionOptions } from './http/http-sessions.js';
+import { HttpSocketFront } from './http/http-socket.js';
 import { sessionBody } from './session/client-admission.js';
 import { RefusalReports } from './session/refusal-reports.js';
 import { TunnelServer } from './tunnel/tunnel-server.js';
@@ -44,6 +47,17 @@ export interface ProxyOptions {
   socketLookups?: Omit<SocketDirectoryOptions, 'baseDomain' | 'log'> | undefined;
   /** Refusals before authentication: how long repeats are counted into one report (default 60 s). */
   refusalWindowMs?: number | undefined;
+  /**
+   * Also serve HTTP sockets in plain HTTP on loopback at `http://<socket>-<org>.localhost:<port>/` (0 picks
+   * a free port); off when undefined.
+   */
+  httpLoopbackPort?: number | undefined;
+  /** Where browsers log in (default `<apiUrl>/login`). */
+  loginPage?: string | undefined;
+  /** How long HTTP sessions and their decisions last (defaults: HttpSessions). */
+  httpSessions?: HttpSessionOptions | undefined;
+  /** Who a request to an HTTP socket is (default: the control plane's answer). */
+  httpIdentities?: HttpIdentityLookup | undefined;
   /** The fetch that the proxy's SDK client uses (default: the global one). */
   fetch?: ((request: Request) => Promise<Response>) | undefined;
   log?: Logger | undefined;
@@ -54,6 +68,8 @@ export interface ProxyHandle {
   address: string;
   tunnels: TunnelServer;
   sessions: LiveSessions;
+  /** The loopback HTTP listener's port, when asked for. */
+  httpLoopbackPort: number | undefined;
   /** Connections that have not logged in yet. */
   readonly pendingConnections: number;
   close(): Promise<void>;
@@ -123,12 +139,23 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const connection = { client, policies, tunnels, sessions, refusals, geo, log };
   const credentials = { key, cert, ca: await clientCas() };
   const limits = { ...defaultConnectionLimits(), ...options.connectionLimits };
+  const http = new HttpSocketFront({
+    ctx: connection,
+    directory,
+    identities: options.httpIdentities ?? new ControlPlaneHttpIdentity(client),
+    loginPage: options.loginPage ?? new URL('/login', options.apiUrl).toString(),
+    baseDomain,
+    sessions: options.httpSessions,
+    geo,
+    log,
+  });
   const server: Gateway = createGateway({
     credentials,
     baseDomain,
     directory,
     tunnels,
     connection,
+    http,
     limits,
     log,
   });
@@ -136,6 +163,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const host = options.host ?? '127.0.0.1';
   const port = await server.listen(options.port ?? 8443, host);
   const publicAddress = options.publicAddress ?? `${host}:${port}`;
+  const httpLoopbackPort =
+    options.httpLoopbackPort === undefined ? undefined : await http.listenLoopback(options.httpLoopbackPort);
 
   const heartbeat = new ProxyHeartbeat({
     client,
@@ -199,6 +228,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     address: publicAddress,
     tunnels,
     sessions,
+    httpLoopbackPort,
     get pendingConnections() {
       return server.pending;
     },
@@ -208,7 +238,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       events.close();
       sessions.endAll('the proxy is stopping');
       tunnels.close();
-      await Promise.all([server.close(), refusals.flush()]);
+      await Promise.all([server.close(), http.close(), refusals.flush()]);
     },
   };
 }

@@ -5,6 +5,8 @@
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import { HTTPException } from 'hono/http-exception';
+import { identityProviderButtons, oidcLoginRoutes } from './identity-providers/oidc-login-routes.js';
+import { RelyingParty } from './identity-providers/oidc-relying-party.js';
 import { JWKS_PATH } from './identity-tokens/jwks-routes.js';
 import { PUBLIC_API_PATHS } from './login/device-login-routes.js';
 import { devicePageRoutes } from './login/device-page.js';
@@ -19,6 +21,8 @@ import { assignRequestIds } from './platform/http/request-id.js';
 import { isChunkUpload } from './recordings/proxy-recording-routes.js';
 import { apiRouters } from './routers.js';
 import type { Services } from './services.js';
+import { COOKIE_API_PATHS } from './web-login/account-security-routes.js';
+import { loginPageRoutes } from './web-login/login-page.js';
 
 export const API_INFO = {
   title: 'Border0 API',
@@ -66,15 +70,20 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.use(metrics.middleware);
   app.use('/api/v1/*', limitBody(MAX_BODY_BYTES));
   app.use('/device', limitBody(MAX_BODY_BYTES));
+  for (const path of ['/login', '/login/*', '/logout']) app.use(path, limitBody(MAX_BODY_BYTES));
   app.use('/api/v1/*', requireJsonBody);
   const requireToken = authenticate(services);
   // Device login starts without a token (exactly its operations, nothing under them); upstream apps read an
   // organization's JWKS without one.
   const isPublic = (path: string) => PUBLIC_API_PATHS.has(path) || JWKS_PATH.test(path);
-  app.use('/api/v1/*', (c, next) => (isPublic(c.req.path) ? next() : requireToken(c, next)));
+  // Logging out everywhere also takes the browser login cookie (its route checks it and the CSRF header).
+  const byCookie = (c: import('hono').Context) =>
+    COOKIE_API_PATHS.has(c.req.path) && c.req.header('authorization') === undefined;
+  app.use('/api/v1/*', (c, next) => (isPublic(c.req.path) || byCookie(c) ? next() : requireToken(c, next)));
   // After authentication, so that a request without a valid token is refused before its body is examined.
   app.use('/api/v1/*', guardInput());
   app.use('/device', guardInput());
+  for (const path of ['/login', '/login/*', '/logout']) app.use(path, guardInput());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
@@ -86,6 +95,8 @@ export function createApp(services: Services, options: AppOptions = {}) {
   for (const router of apiRouters(services)) app.route('/api/v1', router);
 
   app.route('/', devicePageRoutes(services));
+  app.route('/', loginPageRoutes(services, { loginOptions: identityProviderButtons(services) }));
+  app.route('/', oidcLoginRoutes(services, new RelyingParty((sealed) => services.secrets.open(sealed))));
   app.get('/api/openapi.json', (c) => c.json(openApiDocument(app)));
   app.get('/api/docs', Scalar({ url: '/api/openapi.json', pageTitle: 'Border0 API reference' }));
   app.route('/', healthRoutes(services.db));

@@ -4,9 +4,11 @@
  * Every instance runs it; each round is safe alongside the same round elsewhere over one store.
  */
 import type { Logger } from 'pino';
+import { sweepOidcLogins } from './identity-providers/oidc-login-state-store.js';
 import { sweepExpiredDeviceLogins } from './login/device-login-store.js';
 import type { Store } from './platform/db/database.js';
 import { endLapsedSessions, sessionLeaseMs } from './sessions/session-lease-store.js';
+import { sweepEndedLoginSessions } from './web-login/login-session-store.js';
 
 export const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000;
 
@@ -60,6 +62,16 @@ export function startHousekeeping(db: Store, logger: Logger, options: Housekeepi
       await sweepExpiredDeviceLogins(db)
         .then((deleted) => {
           if (deleted > 0) logger.info({ deleted }, 'expired device logins swept');
+        })
+        .catch((error: unknown) => logger.warn({ err: error }, 'housekeeping failed; next round retries'));
+      await sweepEndedLoginSessions(db)
+        .then((deleted) => {
+          if (deleted > 0) logger.info({ deleted }, 'ended browser logins swept');
+        })
+        .catch((error: unknown) => logger.warn({ err: error }, 'housekeeping failed; next round retries'));
+      await sweepOidcLogins(db)
+        .then((deleted) => {
+          if (deleted > 0) logger.info({ deleted }, 'ended identity provider logins swept');
         })
         .catch((error: unknown) => logger.warn({ err: error }, 'housekeeping failed; next round retries'));
     }),

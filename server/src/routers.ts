@@ -6,6 +6,7 @@ import { clientCertificateRoutes } from './certificates/client-certificate-route
 import { connectorRoutes } from './connectors/connector-routes.js';
 import { connectorSelfRoutes } from './connectors/connector-self-routes.js';
 import { groupRoutes } from './groups/group-routes.js';
+import { identityProviderRoutes } from './identity-providers/identity-provider-routes.js';
 import { jwksRoutes } from './identity-tokens/jwks-routes.js';
 import { deviceLoginRoutes } from './login/device-login-routes.js';
 import { passwordRoutes } from './login/password-routes.js';
@@ -26,6 +27,7 @@ import { proxySessionRoutes } from './sessions/proxy-session-routes.js';
 import { sessionRoutes } from './sessions/session-routes.js';
 import { socketRoutes } from './sockets/socket-routes.js';
 import { tokenRoutes } from './tokens/token-routes.js';
+import { accountSecurityRoutes } from './web-login/account-security-routes.js';
 
 export function apiRouters(services: Services) {
   return [
@@ -34,8 +36,10 @@ export function apiRouters(services: Services) {
     memberRoutes(services),
     invitationRoutes(services),
     passwordRoutes(services),
+    accountSecurityRoutes(services),
     deviceLoginRoutes(services),
     groupRoutes(services),
+    identityProviderRoutes(services),
     serviceAccountRoutes(services),
     tokenRoutes(services),
     socketRoutes(services),

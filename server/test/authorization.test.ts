@@ -40,7 +40,14 @@ const CONNECTOR_ALLOWED = new Set(['getCertificateAuthorities']);
  * A person's own account, not the organization's: any person's token may ask, whatever its role. The world's
  * invitation code is unknown here (404), so nothing changes.
  */
-const ACCOUNT_OPERATIONS: Record<string, number> = { acceptInvitation: 404 };
+const ACCOUNT_OPERATIONS: Record<string, number> = {
+  acceptInvitation: 404,
+  // Their password is not the world's (403), nothing awaits confirmation (409), they have no logins to end.
+  startTotpEnrolment: 403,
+  confirmTotpEnrolment: 409,
+  removeTotp: 403,
+  logoutEverywhere: 200,
+};
 
 /** What using sockets takes, and changes state (an audit entry): a client may, read_only may not. */
 const ISSUING = new Set(['issueClientCertificate', 'issueSshCertificate']);

@@ -6,11 +6,11 @@
 import { createClient } from '@border0/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, DIALECTS, type Harness } from './harness.js';
+import { Browser, callbackOf } from './support/browser.js';
 import { approvedDeviceCode } from './support/device-login.js';
 import { invitationOf } from './support/invitation.js';
 import { recordingFetch } from './support/recording-fetch.js';
 import { operations } from './support/spec.js';
-import { webLoginCodeOf } from './support/web-login.js';
 import { binaryBody, buildWorld, validRequests, WORLD_PASSWORD } from './support/world.js';
 
 for (const dialect of DIALECTS) {
@@ -41,7 +41,13 @@ for (const dialect of DIALECTS) {
       // Another organization, of another person, invites the owner: `acceptInvitation` accepts it.
       world.invitationCode = await invitationOf(h, `owner@${h.orgName}.dev`);
       // The owner logged in in a browser and was sent to the HTTP socket: `createWebSession` trades its code.
-      world.webLoginCode = await webLoginCodeOf(h, `owner@${h.orgName}.dev`, world.orgId, world.httpHost);
+      const browser = new Browser((r) => h.app.fetch(r));
+      const login = await browser.logIn(
+        `owner@${h.orgName}.dev`,
+        WORLD_PASSWORD,
+        `http://${world.httpHost}/`,
+      );
+      world.webLoginCode = callbackOf(login.res).code;
       const clients = {
         // Device login takes no token: one sent along is ignored.
         public: b0,
@@ -56,8 +62,8 @@ for (const dialect of DIALECTS) {
           method: string,
           path: string,
           init: object,
-        ) => Promise<{ response: Response }>;
-        const { response } = await call(op!.method.toLowerCase(), op!.path, {
+        ) => Promise<{ response: Response; data?: { secret?: string } }>;
+        const { response, data } = await call(op!.method.toLowerCase(), op!.path, {
           params: { path: request.path, query: request.query },
           ...(request.body !== undefined && { body: request.body }),
           ...(request.body instanceof Uint8Array && binaryBody),
@@ -67,6 +73,7 @@ for (const dialect of DIALECTS) {
           throw new Error(`${operationId} failed: ${error.message}`);
         });
         if (op!.streams) await response.body?.cancel();
+        if (operationId === 'startTotpEnrolment') world.totpSecret = data?.secret;
         expect(response.ok, operationId).toBe(true);
       }
       // The errors an integrator meets are part of the contract too.

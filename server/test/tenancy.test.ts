@@ -55,6 +55,7 @@ for (const dialect of DIALECTS) {
         a.socketId,
         a.policyId,
         a.groupId,
+        a.identityProviderId,
         a.serviceAccountId,
         a.connectorId,
         a.sessionId,

@@ -13,7 +13,7 @@ export interface Platform {
 }
 
 /**
- * Starts `border0 start --port 0 --proxy-port 0 ...args` with a clean BORDER0_* environment plus `env`;
+ * Starts `border0 start --port 0 --proxy-port 0 --http-port 0 ...args` with a clean BORDER0_* environment plus `env`;
  * resolves once it prints its API address, and fails (having stopped it) when it exits or stays silent.
  *
  * @example
@@ -24,11 +24,15 @@ export async function startPlatform(
   env: Record<string, string>,
   deadlineMs = 30_000,
 ): Promise<Platform> {
-  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--proxy-port', '0', ...args], {
-    cwd: ROOT,
-    env: { ...cleanEnv(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'start', '--port', '0', '--proxy-port', '0', '--http-port', '0', ...args],
+    {
+      cwd: ROOT,
+      env: { ...cleanEnv(), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout!.on('data', (chunk) => {
     out += chunk;

@@ -14,6 +14,7 @@ import { Backoff, type BackoffOptions } from '@border0/sdk';
 import { type Logger, pino } from 'pino';
 import ssh2 from 'ssh2';
 import { answerSecretRequest, type SecretReferencesOf } from '../secrets/secret-answer.js';
+import { DataConnections } from './data-connections.js';
 import { type ProxyEndpoint, proxyKey } from './proxy-endpoint.js';
 import { dialUpstream, type ResolveUpstream, refuseChannel } from './upstream-dialer.js';
 
@@ -56,6 +57,8 @@ export interface TunnelClientOptions {
   connectTimeoutMs?: number;
   /** Limit for dialing an upstream (default 10 s). */
   upstreamConnectTimeoutMs?: number;
+  /** Idle data connections kept open to the proxy for client traffic (default 4; 0: SSH channels only). */
+  dataConnections?: number;
   /** Fires on every change of status. */
   onStatus?: (status: TunnelStatus) => void;
 }
@@ -64,6 +67,7 @@ interface Attempt {
   ssh: ssh2.Client;
   tls: tls.TLSSocket;
   live: boolean;
+  data?: DataConnections;
 }
 
 /**
@@ -192,7 +196,9 @@ export class TunnelClient {
     );
     attempt.ssh.on('close', () => lose(new Error('tunnel closed by the proxy')));
     attempt.ssh.on('tcp connection', (details, accept, reject) => {
-      void this.#onChannel(attempt, details.destIP, details.srcIP, accept, reject);
+      void this.#serve(attempt, details.destIP, details.srcIP, accept, (reason) =>
+        refuseChannel(attempt.ssh, reject, reason),
+      );
     });
     attempt.ssh.once('ready', () => {
       clearTimeout(handshakeTimer);
@@ -204,6 +210,18 @@ export class TunnelClient {
         this.#connectedAt = new Date();
         this.#log.info({ proxy: proxyKey(proxy), sockets: [...this.#forwarded] }, 'tunnel connected');
         this.#setState('connected');
+        if ((this.#options.dataConnections ?? 4) > 0) {
+          attempt.data = new DataConnections({
+            proxy,
+            ca,
+            token: this.#options.token,
+            idle: this.#options.dataConnections,
+            serve: (dnsname, origin, accept, refuse) =>
+              void this.#serve(attempt, dnsname, origin, accept, refuse),
+            onError: (error) => this.#log.debug({ err: error }, 'data connection error'),
+          });
+          attempt.data.start();
+        }
       });
     });
   }
@@ -237,15 +255,16 @@ export class TunnelClient {
     if (this.#state === 'connected') this.#emitStatus();
   }
 
-  async #onChannel(
+  /** Serves a channel the proxy opened (an SSH channel or a data connection) for socket `dnsname`. */
+  async #serve(
     attempt: Attempt,
     dnsname: string,
     origin: string,
     accept: () => Duplex,
-    reject: () => void,
+    refuse: (reason: string) => void,
   ): Promise<void> {
     if (!this.#sockets.has(dnsname)) {
-      refuseChannel(attempt.ssh, reject, `socket ${dnsname} is not served by this connector`);
+      refuse(`socket ${dnsname} is not served by this connector`);
       return;
     }
     if (origin === SECRET_CHANNEL_ORIGIN) {
@@ -262,7 +281,7 @@ export class TunnelClient {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.#log.warn({ socket: dnsname, reason }, 'upstream dial failed; channel refused');
-      if (attempt.live) refuseChannel(attempt.ssh, reject, reason);
+      if (attempt.live) refuse(reason);
       return;
     }
     if (!attempt.live) {
@@ -293,6 +312,7 @@ export class TunnelClient {
 
   #end(attempt: Attempt): void {
     attempt.live = false;
+    attempt.data?.stop();
     attempt.ssh.end();
     attempt.tls.destroy();
   }

@@ -8,7 +8,9 @@ import tls from 'node:tls';
 import {
   bridgeDuplex,
   type ConnectorGrant,
+  DATA_ALPN,
   TUNNEL_ALPN,
+  TunnelChannel,
   type TunnelInfo,
   TunnelServer,
   type TunnelServerOptions,
@@ -22,6 +24,8 @@ export interface TestProxy {
   down: TunnelInfo[];
   /** Reasons the stand-in gateway got when it could not open a channel. */
   channelErrors: Error[];
+  /** What carried each client connection: a data connection, or an SSH channel of the tunnel. */
+  carriedBy: Array<'data' | 'ssh'>;
   /** Opens a client port for socket `dnsname`; returns its port. */
   clientPort: (dnsname: string) => Promise<number>;
   /** Stops listening and drops every tunnel and client connection, as a dying process would. */
@@ -40,6 +44,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
   const up: TunnelInfo[] = [];
   const down: TunnelInfo[] = [];
   const channelErrors: Error[] = [];
+  const carriedBy: Array<'data' | 'ssh'> = [];
   const tunnels = new TunnelServer({
     authenticateConnector: async (token) => options.grants.get(token),
     onTunnelUp: (info) => up.push(info),
@@ -55,11 +60,12 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
   const server = tls.createServer({
     key: options.pki.keyPem,
     cert: options.pki.certPem,
-    ALPNProtocols: [TUNNEL_ALPN],
+    ALPNProtocols: [TUNNEL_ALPN, DATA_ALPN],
   });
   server.on('secureConnection', (socket) => {
     track(socket);
     if (socket.alpnProtocol === TUNNEL_ALPN) tunnels.accept(socket);
+    else if (socket.alpnProtocol === DATA_ALPN) void tunnels.acceptData(socket);
     else socket.destroy();
   });
   // Garbage that is not even TLS ends here; a real gateway logs it.
@@ -73,7 +79,10 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
       track(client);
       const origin = { address: client.remoteAddress ?? '', port: client.remotePort ?? 0 };
       tunnels.openChannel(dnsname, origin).then(
-        (channel) => bridgeDuplex(client, channel),
+        (channel) => {
+          carriedBy.push(channel instanceof TunnelChannel ? 'ssh' : 'data');
+          bridgeDuplex(client, channel);
+        },
         (error: Error) => {
           channelErrors.push(error);
           client.destroy();
@@ -91,6 +100,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     up,
     down,
     channelErrors,
+    carriedBy,
     clientPort,
     close: async () => {
       const closing = [server, ...clientServers].map(

@@ -6,10 +6,11 @@
  */
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { createServer, type SecureContextOptions, type TLSSocket } from 'node:tls';
-import { CLIENT_ALPN, TUNNEL_ALPN } from '@border0/protocol';
+import { CLIENT_ALPN, DATA_ALPN, TUNNEL_ALPN } from '@border0/protocol';
 import type { AccessAction } from '@border0/sdk/policy';
 import type { Logger } from 'pino';
 import type { SocketDirectory } from '../control-plane/socket-directory.js';
+import type { HttpSocketFront } from '../http/http-socket.js';
 import { type AdmittedClient, admitClient, type ConnectionContext } from '../session/client-admission.js';
 import { carryDatabaseSession } from '../session/database-session.js';
 import { carrySshSession } from '../ssh/ssh-socket.js';
@@ -27,6 +28,8 @@ const HANDLERS: Record<
   database: { first: { type: 'database' }, carry: carryDatabaseSession },
 };
 
+const HTTP1_ALPN = 'http/1.1';
+
 type Credentials = Pick<SecureContextOptions, 'key' | 'cert' | 'ca'>;
 
 export interface GatewayOptions {
@@ -37,6 +40,8 @@ export interface GatewayOptions {
   directory: SocketDirectory;
   tunnels: TunnelServer;
   connection: ConnectionContext;
+  /** Carries HTTP sockets (they need no client certificate: the identity comes with each request). */
+  http: HttpSocketFront;
   limits: ConnectionLimits;
   log: Logger;
 }
@@ -62,7 +67,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     rejectUnauthorized: false,
     handshakeTimeout: options.limits.handshakeTimeoutMs,
     ALPNCallback: ({ protocols }) => {
-      for (const preferred of [TUNNEL_ALPN, CLIENT_ALPN]) if (protocols.includes(preferred)) return preferred;
+      // Browsers offer h2 first: HTTP sockets speak HTTP/1.1.
+      for (const preferred of [TUNNEL_ALPN, DATA_ALPN, CLIENT_ALPN, HTTP1_ALPN]) {
+        if (protocols.includes(preferred)) return preferred;
+      }
       return protocols[0];
     },
     SNICallback: (servername, done) => {
@@ -88,6 +96,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       tunnels.accept(socket, { address: socket.remoteAddress, port: socket.remotePort });
       return;
     }
+    if (socket.alpnProtocol === DATA_ALPN) {
+      // Held to the login deadline until its hello names the token of a live tunnel.
+      const loggedIn = guard.handshaken(socket, 'client');
+      if (loggedIn) void tunnels.acceptData(socket, loggedIn);
+      else socket.destroy();
+      return;
+    }
     const loggedIn = guard.handshaken(socket, 'client');
     const servername = (socket as TLSSocket & { servername?: string | false }).servername;
     if (!loggedIn || !servername || servername.toLowerCase() === baseDomain) {
@@ -98,6 +113,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       .find(servername)
       .then(async (lookup) => {
         if (!lookup) return socket.destroy();
+        if (lookup.socket.socket_type === 'http') {
+          loggedIn();
+          return options.http.acceptTls(socket, lookup);
+        }
         const handler = HANDLERS[lookup.socket.socket_type];
         const admitted = await admitClient(options.connection, socket, lookup, handler?.first, loggedIn);
         if (admitted && handler) await handler.carry(options.connection, admitted);

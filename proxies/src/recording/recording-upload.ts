@@ -24,7 +24,7 @@ export interface RecordingUpload {
 export async function startRecordingUpload(
   client: Border0Client,
   sessionId: string,
-  format: 'asciicast-v2' | 'query-log',
+  format: 'asciicast-v2' | 'query-log' | 'http-log',
   log: Logger,
 ): Promise<RecordingUpload> {
   const recording = await client.post('/api/v1/proxy/sessions/{session_id}/recordings', {

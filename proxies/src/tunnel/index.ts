@@ -1,5 +1,5 @@
 /** Connector tunnels, proxy side: accept tunnel streams, track which connector serves which socket, open channels. */
-export { bridgeDuplex, CONNECTOR_USERNAME, TUNNEL_ALPN } from '@border0/protocol';
+export { bridgeDuplex, CONNECTOR_USERNAME, DATA_ALPN, TUNNEL_ALPN } from '@border0/protocol';
 export { processTunnelHostKey } from './host-key.js';
 export { TunnelChannel } from './tunnel-channel.js';
 export type {

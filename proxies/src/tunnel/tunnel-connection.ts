@@ -7,6 +7,7 @@
  * with named hooks the tunnel server plugs into. It is transport-agnostic: anything that is a Duplex works,
  * which is how the tests drive it over an in-memory pair.
  */
+import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { CONNECTOR_USERNAME, VIRTUAL_FORWARD_PORT } from '@border0/protocol';
 import type { Logger } from 'pino';
@@ -62,6 +63,7 @@ export class TunnelConnection {
   #state: TunnelState = 'handshake';
   #grant: ConnectorGrant | undefined;
   #token: string | undefined;
+  #tokenKey: string | undefined;
   #client: Connection | undefined;
   #connectedAt: Date | undefined;
   #authAttempts = 0;
@@ -94,6 +96,11 @@ export class TunnelConnection {
 
   get grant(): ConnectorGrant | undefined {
     return this.#grant;
+  }
+
+  /** The SHA-256 of the connector token this tunnel logged in with: its data connections present the same. */
+  get tokenKey(): string | undefined {
+    return this.#tokenKey;
   }
 
   get connectedAt(): Date | undefined {
@@ -183,6 +190,7 @@ export class TunnelConnection {
     this.#grant = grant;
     // Kept to re-check grants when a forward asks for a socket created after the tunnel came up.
     this.#token = context.password;
+    this.#tokenKey = connectorTokenKey(context.password);
     context.accept();
   }
 
@@ -243,4 +251,9 @@ export class TunnelConnection {
       return false;
     }
   }
+}
+
+/** How a connector token is known on the proxy without being kept in the clear twice: its SHA-256. */
+export function connectorTokenKey(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
 }

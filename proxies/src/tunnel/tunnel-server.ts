@@ -6,14 +6,23 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { readJsonLine, SECRET_ANSWER_LIMIT, SECRET_CHANNEL_ORIGIN, writeJsonLine } from '@border0/protocol';
+import {
+  DATA_LINE_LIMIT,
+  FramedStream,
+  readJsonLine,
+  SECRET_ANSWER_LIMIT,
+  SECRET_CHANNEL_ORIGIN,
+  writeJsonLine,
+} from '@border0/protocol';
 import { pino } from 'pino';
 import ssh2 from 'ssh2';
+import { DataConnections } from './data-connections.js';
 import { processTunnelHostKey } from './host-key.js';
 import { TunnelChannel } from './tunnel-channel.js';
 import {
   type AuthenticateConnector,
   type ChannelOrigin,
+  connectorTokenKey,
   TunnelConnection,
   type TunnelLogger,
 } from './tunnel-connection.js';
@@ -43,6 +52,11 @@ export interface TunnelServerOptions {
   handshakeTimeoutMs?: number;
   /** How long to wait for a connector to accept a channel (default 10 s). */
   channelOpenTimeoutMs?: number;
+  /**
+   * How long a client connection waits for a data connection when a burst took every idle one (default
+   * 2 s); then it goes through an SSH channel of the tunnel instead.
+   */
+  dataConnectionWaitMs?: number;
   log?: TunnelLogger;
   /** Fires when a connector's tunnel is authenticated and usable. */
   onTunnelUp?: (tunnel: TunnelInfo) => void;
@@ -64,6 +78,7 @@ export class TunnelServer {
   readonly #hostKey: string | Buffer;
   readonly #registry = new TunnelRegistry<TunnelConnection>();
   readonly #connections = new Set<TunnelConnection>();
+  readonly #data = new DataConnections();
   #closed = false;
 
   constructor(options: TunnelServerOptions) {
@@ -119,15 +134,58 @@ export class TunnelServer {
   }
 
   /**
+   * Takes over a data connection of a connector (a TLSSocket whose ALPN was `border0-data`): its hello must
+   * name the token of a tunnel that is up, else it is closed. `loggedIn` fires once it is accepted.
+   */
+  async acceptData(stream: Duplex, loggedIn?: () => void): Promise<void> {
+    stream.on('error', () => stream.destroy());
+    let hello: Record<string, unknown>;
+    try {
+      hello = await readJsonLine(stream, DATA_LINE_LIMIT, this.#options.handshakeTimeoutMs ?? 10_000);
+    } catch {
+      stream.destroy();
+      return;
+    }
+    const key = typeof hello.token === 'string' ? connectorTokenKey(hello.token) : undefined;
+    const tunnelUp = [...this.#connections].some((t) => t.state === 'ready' && t.tokenKey === key);
+    if (this.#closed || !key || !tunnelUp) {
+      this.#log.debug('data connection refused: no tunnel of its token is up');
+      stream.destroy();
+      return;
+    }
+    loggedIn?.();
+    this.#data.offer(key, stream);
+  }
+
+  /**
    * Opens a channel to the upstream of socket `dnsname` through one of the tunnels serving it (round-robin),
-   * for a client at `origin`. Rejects with a {@link TunnelError}: `no-tunnel`, `channel-refused` (the
-   * connector could not reach the upstream; the message carries its reason), `channel-timeout`.
+   * for a client at `origin`: a data connection of that connector when it offers them, else an SSH channel
+   * of the tunnel. Rejects with a {@link TunnelError}: `no-tunnel`, `channel-refused` (the connector could
+   * not reach the upstream; the message carries its reason), `channel-timeout`.
    */
   async openChannel(dnsname: string, origin: ChannelOrigin): Promise<Duplex> {
     if (this.#closed) throw new TunnelError('server-closed', 'tunnel server is closed');
     const tunnel = this.#registry.pick(dnsname.toLowerCase());
     if (!tunnel) throw new TunnelError('no-tunnel', `no connector is serving socket ${dnsname}`);
     const timeoutMs = this.#options.channelOpenTimeoutMs ?? 10_000;
+    const data = tunnel.tokenKey
+      ? await this.#data.take(tunnel.tokenKey, this.#options.dataConnectionWaitMs ?? 2_000)
+      : undefined;
+    if (data) {
+      writeJsonLine(data, { dnsname, origin });
+      const answer = await readJsonLine(data, DATA_LINE_LIMIT, timeoutMs).catch((error: Error) => {
+        data.destroy();
+        throw new TunnelError(
+          'channel-timeout',
+          `connector did not open a channel to ${dnsname}: ${error.message}`,
+        );
+      });
+      // Frames carry each direction's end on its own, as an SSH channel does (see FramedStream).
+      if (answer.ok === true) return new FramedStream(data);
+      data.destroy();
+      const reason = typeof answer.error === 'string' ? answer.error : 'no reason given';
+      throw new TunnelError('channel-refused', `connector refused channel to ${dnsname}: ${reason}`);
+    }
     let timer: NodeJS.Timeout | undefined;
     const opening = tunnel.openChannel(dnsname, origin);
     const timeout = new Promise<never>((_, reject) => {
@@ -175,6 +233,12 @@ export class TunnelServer {
     }
   }
 
+  /** Idle data connections of the connectors whose tunnels are up (for status and tests). */
+  idleDataConnections(): number {
+    const keys = new Set([...this.#connections].map((t) => t.tokenKey));
+    return [...keys].reduce((sum, key) => sum + (key ? this.#data.idle(key) : 0), 0);
+  }
+
   /** Whether at least one tunnel currently serves `dnsname`. */
   serves(dnsname: string): boolean {
     return this.#registry.count(dnsname.toLowerCase()) > 0;
@@ -204,6 +268,7 @@ export class TunnelServer {
   /** Closes every tunnel and refuses new ones. */
   close(): void {
     this.#closed = true;
+    // Each tunnel's end drops its connector's data connections.
     for (const tunnel of [...this.#connections]) tunnel.close(new Error('tunnel server closed'));
   }
 
@@ -218,6 +283,8 @@ export class TunnelServer {
     const info = wasUp ? toInfo(tunnel) : undefined;
     this.#registry.removeTunnel(tunnel);
     this.#connections.delete(tunnel);
+    const key = tunnel.tokenKey;
+    if (key && ![...this.#connections].some((t) => t.tokenKey === key)) this.#data.drop(key);
     if (!info) {
       this.#log.debug({ tunnel: tunnel.id, err: reason }, 'tunnel closed before authentication');
       return;

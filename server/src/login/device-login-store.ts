@@ -75,7 +75,45 @@ export async function decideDeviceLogin(
   db: Kysely<Database>,
   input: { userCode: string; email: string; password: string; approve: boolean; ip: string | null },
 ): Promise<ApprovalResult> {
-  const userCode = normalizeUserCode(input.userCode);
+  const pending = await pendingLogin(db, input.userCode);
+  if (!pending) return UNKNOWN_CODE;
+  const email = input.email.trim().toLowerCase();
+  // An email may have an account in several organizations, each with its own password: the password picks
+  // the account. At least one check is always made, so timing does not tell whether an account exists.
+  const memberships = await membershipsOf(db, 'm.email', email);
+  const accounts = new Map(memberships.map((m) => [m.id, m.password_hash]));
+  const verified = new Set<string>();
+  for (const [id, hash] of accounts.size > 0 ? accounts : new Map([['', null]])) {
+    if (await verifyPassword(input.password, hash)) verified.add(id);
+  }
+  const own = memberships.filter((m) => verified.has(m.id));
+  if (own.length === 0) return { ok: false, message: BAD_CREDENTIALS };
+  return decide(db, pending, own, input);
+}
+
+/**
+ * Approves (or denies) the pending login of `userCode` for the account of a browser login (the
+ * `border0_login` cookie): the person proved who they are when they logged in.
+ */
+export async function decideDeviceLoginAs(
+  db: Kysely<Database>,
+  input: { userCode: string; userId: string; approve: boolean; ip: string | null },
+): Promise<ApprovalResult> {
+  const pending = await pendingLogin(db, input.userCode);
+  if (!pending) return UNKNOWN_CODE;
+  const own = await membershipsOf(db, 'u.id', input.userId);
+  if (own.length === 0)
+    return { ok: false, message: 'This account is no longer a member of any organization.' };
+  return decide(db, pending, own, input);
+}
+
+const UNKNOWN_CODE = {
+  ok: false,
+  message: 'The code is unknown, already used or expired. Start the login again.',
+} as const;
+
+async function pendingLogin(db: Kysely<Database>, input: string) {
+  const userCode = normalizeUserCode(input);
   const pending = userCode
     ? await db
         .selectFrom('device_authorizations')
@@ -84,28 +122,29 @@ export async function decideDeviceLogin(
         .where('status', '=', 'pending')
         .executeTakeFirst()
     : undefined;
-  if (!pending || new Date(pending.expires_at).getTime() <= Date.now()) {
-    return { ok: false, message: 'The code is unknown, already used or expired. Start the login again.' };
-  }
-  const email = input.email.trim().toLowerCase();
-  // An email may have an account in several organizations, each with its own password: the password picks
-  // the account. At least one check is always made, so timing does not tell whether an account exists.
-  const memberships = await db
+  if (!pending || new Date(pending.expires_at).getTime() <= Date.now()) return undefined;
+  return pending;
+}
+
+function membershipsOf(db: Kysely<Database>, column: 'm.email' | 'u.id', value: string) {
+  return db
     .selectFrom('memberships as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
     .innerJoin('organizations as o', 'o.id', 'm.org_id')
     .select(['u.id', 'u.email', 'u.password_hash', 'o.id as org_id', 'o.name as org_name'])
-    .where('m.email', '=', email)
+    .where(column, '=', value)
     .orderBy('m.created_at')
     .orderBy('o.name')
     .execute();
-  const accounts = new Map(memberships.map((m) => [m.id, m.password_hash]));
-  const verified = new Set<string>();
-  for (const [id, hash] of accounts.size > 0 ? accounts : new Map([['', null]])) {
-    if (await verifyPassword(input.password, hash)) verified.add(id);
-  }
-  const own = memberships.filter((m) => verified.has(m.id));
-  if (own.length === 0) return { ok: false, message: BAD_CREDENTIALS };
+}
+
+async function decide(
+  db: Kysely<Database>,
+  pending: NonNullable<Awaited<ReturnType<typeof pendingLogin>>>,
+  own: Awaited<ReturnType<typeof membershipsOf>>,
+  input: { approve: boolean; ip: string | null },
+): Promise<ApprovalResult> {
+  const email = own[0]!.email;
   const chosen = pending.organization ? own.find((m) => m.org_name === pending.organization) : own[0];
   if (!chosen) {
     return {

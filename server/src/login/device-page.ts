@@ -1,6 +1,7 @@
 /**
  * The page where a person approves a device login: `GET /device` shows a form (user code, email,
- * password), `POST /device` checks it and approves. Server-rendered, no external assets, a strict CSP, and
+ * password), `POST /device` checks it and approves. A browser logged in on the login page (`border0_login`)
+ * approves without the password again. Server-rendered, no external assets, a strict CSP, and
  * a double-submit CSRF token (a hidden field equal to a SameSite=Strict cookie).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -8,50 +9,32 @@ import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { AppEnv } from '../platform/http/env.js';
+import { errorLine, escapeHtml, page, SECURITY_HEADERS } from '../platform/http/html-page.js';
 import { clientIp } from '../platform/http/mutation.js';
 import { RateLimiter } from '../platform/http/rate-limit.js';
 import type { Services } from '../services.js';
-import { decideDeviceLogin } from './device-login-store.js';
+import { loginCookie } from '../web-login/browser-cookies.js';
+import { findLoginSession } from '../web-login/login-session-store.js';
+import { decideDeviceLogin, decideDeviceLoginAs } from './device-login-store.js';
 
 /** Approval attempts per client address and minute (each checks a password). */
 const APPROVALS_PER_MINUTE = 20;
 const CSRF_COOKIE = 'border0_device_csrf';
 
-const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-  'x-frame-options': 'DENY',
-  'cache-control': 'no-store',
-  'referrer-policy': 'no-referrer',
-} as const;
-
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
-  );
-
-function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} · Border0</title>
-<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#222}
-label{display:block;margin:.8rem 0 .2rem}input{width:100%;padding:.4rem;box-sizing:border-box}
-button{margin-top:1rem;padding:.5rem 1rem}.error{color:#a00}</style></head>
-<body><h1>${escapeHtml(title)}</h1>
-${body}
-</body></html>`;
-}
-
-function form(csrf: string, userCode: string, email: string, error?: string): string {
+function form(csrf: string, userCode: string, email: string, error?: string, loggedInAs?: string): string {
+  // Logged in in this browser (`border0_login`): the login vouches for the person, no password is asked.
+  const credentials = loggedInAs
+    ? `<p>Approve as <strong>${escapeHtml(loggedInAs)}</strong> (logged in in this browser).</p>`
+    : `<label for="email">Email</label><input id="email" name="email" type="email" value="${escapeHtml(email)}" required autocomplete="username" maxlength="254">
+<label for="password">Password</label><input id="password" name="password" type="password" required autocomplete="current-password" maxlength="256">`;
   return page(
     'Log in a device',
-    `${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
+    `${errorLine(error)}
 <p>Approve the login that <code>border0 client login</code> started: check that the code matches the one it shows.</p>
 <form method="post" action="/device">
 <input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
 <label for="user_code">Code</label><input id="user_code" name="user_code" value="${escapeHtml(userCode)}" required autocomplete="off" maxlength="20">
-<label for="email">Email</label><input id="email" name="email" type="email" value="${escapeHtml(email)}" required autocomplete="username" maxlength="254">
-<label for="password">Password</label><input id="password" name="password" type="password" required autocomplete="current-password" maxlength="256">
+${credentials}
 <button type="submit" name="decision" value="approve">Approve</button>
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>`,
@@ -79,10 +62,13 @@ export function devicePageRoutes(services: Services) {
     return csrf;
   };
 
-  app.get('/device', (c) => {
+  const browserLogin = (c: Context<AppEnv>) => findLoginSession(services.db, loginCookie(c));
+
+  app.get('/device', async (c) => {
     const csrf = withCsrf(c);
     const userCode = (c.req.query('user_code') ?? '').slice(0, 20);
-    return c.html(form(csrf, userCode, ''), 200, SECURITY_HEADERS);
+    const login = await browserLogin(c);
+    return c.html(form(csrf, userCode, '', undefined, login?.email), 200, SECURITY_HEADERS);
   });
 
   // Each attempt checks a password: a budget per address keeps guessing slow.
@@ -107,19 +93,24 @@ export function devicePageRoutes(services: Services) {
       };
       const userCode = field('user_code').slice(0, 20);
       const email = field('email').slice(0, 254);
+      // Without email and password, the browser's login (if any) is the person's proof.
+      const login = email === '' && field('password') === '' ? await browserLogin(c) : undefined;
       const again = (status: 400 | 403, error: string) =>
-        c.html(form(withCsrf(c), userCode, email, error), status, SECURITY_HEADERS);
+        c.html(form(withCsrf(c), userCode, email, error, login?.email), status, SECURITY_HEADERS);
 
       if (!sameSecret(field('csrf'), getCookie(c, CSRF_COOKIE) ?? '')) {
         return again(403, 'The form expired or did not come from this page. Try again.');
       }
-      const result = await decideDeviceLogin(services.db, {
-        userCode,
-        email,
-        password: field('password').slice(0, 256),
-        approve: field('decision') !== 'deny',
-        ip: clientIp(c),
-      });
+      const approve = field('decision') !== 'deny';
+      const result = login
+        ? await decideDeviceLoginAs(services.db, { userCode, userId: login.userId, approve, ip: clientIp(c) })
+        : await decideDeviceLogin(services.db, {
+            userCode,
+            email,
+            password: field('password').slice(0, 256),
+            approve,
+            ip: clientIp(c),
+          });
       if (!result.ok) return again(400, result.message);
       const done =
         field('decision') === 'deny'

@@ -9,11 +9,11 @@ import { SEQ_DIGITS } from './recording-key.js';
 export const RECORDING_FORMATS = ['asciicast-v2', 'query-log', 'http-log'] as const;
 export type RecordingFormat = (typeof RECORDING_FORMATS)[number];
 
-/** The media type a recording is served as. `http-log` is bytes until it is specified. */
+/** The media type a recording is served as. */
 export const RECORDING_MEDIA_TYPES: Record<RecordingFormat, string> = {
   'asciicast-v2': 'application/x-asciicast',
   'query-log': 'application/x-ndjson',
-  'http-log': 'application/octet-stream',
+  'http-log': 'application/x-ndjson',
 };
 
 /** One chunk at most; the proxies flush every second, far below it. */
@@ -35,7 +35,7 @@ export const RecordingCreate = z
   .strictObject({
     format: z.enum(RECORDING_FORMATS).openapi({
       description:
-        '`asciicast-v2`: an SSH terminal (asciicast v2); `query-log`: a database session’s statements (JSON lines: a header, then one line per statement with `t` seconds, `seq`, `db`, `kind`, `statement`, `params`, `query_type`, `duration_ms`, `rows`, `tag`, `error` or `refused`); `http-log`: reserved.',
+        '`asciicast-v2`: an SSH terminal (asciicast v2); `query-log`: a database session’s statements (JSON lines: a header, then one line per statement with `t` seconds, `seq`, `db`, `kind`, `statement`, `params`, `query_type`, `duration_ms`, `rows`, `tag`, `error` or `refused`); `http-log`: an HTTP session’s access log (JSON lines: a header with `version` 1, `session_id`, `socket`, `identity`, `started_at`, then one line per finished request with `t` seconds, `method`, `path`, `status`, `bytes_in`, `bytes_out`, `duration_ms`, `user`, and `upgrade: true` for a WebSocket or `error` when the upstream could not answer).',
     }),
     started_at: Timestamp.optional().openapi({ description: 'When recording started; now when absent.' }),
   })

@@ -119,27 +119,32 @@ export async function revokeLoginSession(db: Kysely<Database>, id: string): Prom
 
 /**
  * Logs a person out everywhere: every browser login of the account, the web sessions derived from them, and
- * the account's device logins (their refresh and access tokens). How many logins ended.
+ * the account's device logins (their refresh and access tokens). How many logins ended. Run it in a
+ * transaction.
  */
-export async function revokeEveryLoginOf(db: Kysely<Database>, userId: string): Promise<number> {
+export async function revokeEveryLoginOf(trx: Kysely<Database>, userId: string): Promise<number> {
   const now = new Date();
-  return db.transaction().execute(async (trx) => {
-    const browser = await trx
-      .updateTable('login_sessions')
-      .set({ revoked_at: now })
-      .where('user_id', '=', userId)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    await trx
-      .updateTable('web_sessions')
-      .set({ revoked_at: now })
-      .where('user_id', '=', userId)
-      .where('revoked_at', 'is', null)
-      .execute();
-    const devices = await trx.deleteFrom('refresh_tokens').where('user_id', '=', userId).executeTakeFirst();
-    await trx.deleteFrom('tokens').where('user_id', '=', userId).where('login_id', 'is not', null).execute();
-    return Number(browser.numUpdatedRows) + Number(devices.numDeletedRows);
-  });
+  const browser = await trx
+    .updateTable('login_sessions')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  await trx
+    .updateTable('web_sessions')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
+  const devices = await trx
+    .selectFrom('refresh_tokens')
+    .select('login_id')
+    .distinct()
+    .where('user_id', '=', userId)
+    .execute();
+  await trx.deleteFrom('refresh_tokens').where('user_id', '=', userId).execute();
+  await trx.deleteFrom('tokens').where('user_id', '=', userId).where('login_id', 'is not', null).execute();
+  return Number(browser.numUpdatedRows) + devices.length;
 }
 
 /** Deletes logins (and through them their codes and web sessions) a day past their end. */

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Border0Client } from '@border0/sdk';
 import { sql } from 'kysely';
 import type { Store } from '../../src/platform/db/database.js';
+import { totpCode } from '../../src/web-login/totp.js';
 import { createCsr, createSshKey } from './client-keys.js';
 
 export interface World {
@@ -15,6 +16,8 @@ export interface World {
   socketName: string;
   policyId: string;
   groupId: string;
+  /** An OIDC identity provider of the organization (with a client secret). */
+  identityProviderId: string;
   memberEmail: string;
   /** A pending invitation of the organization. */
   invitationId: string;
@@ -45,6 +48,8 @@ export interface World {
   serviceAccountToken: string;
   /** A login code for `httpHost` from the owner's browser login (set by the contract test); unknown otherwise. */
   webLoginCode?: string;
+  /** The secret `startTotpEnrolment` answered (set by the contract test), for `confirmTotpEnrolment`'s code. */
+  totpSecret?: string;
 }
 
 /** `proxy` is a client with the proxy token: the data plane records what the world's session shows. */
@@ -78,6 +83,14 @@ export async function buildWorld(b0: Border0Client, tag: string, proxy: Border0C
     body: { email: `dora-${tag}@acme.dev`, role: 'client' },
   });
   const group = await b0.post('/api/v1/groups', { body: { name: `eng-${tag}` } });
+  const identityProvider = await b0.post('/api/v1/identity-providers', {
+    body: {
+      name: `sso-${tag}`,
+      issuer: `https://sso-${tag}.example.com`,
+      client_id: `border0-${tag}`,
+      client_secret: `idp-secret-${tag}`,
+    },
+  });
   const policy = await b0.post('/api/v1/policies', {
     body: {
       name: `eng-db-${tag}`,
@@ -171,6 +184,7 @@ export async function buildWorld(b0: Border0Client, tag: string, proxy: Border0C
     socketName: socket.name,
     policyId: policy.id,
     groupId: group.id,
+    identityProviderId: identityProvider.id,
     memberEmail: member.email,
     invitationId: invitation.id,
     serviceAccountId: account.id,
@@ -244,6 +258,7 @@ export function validRequests(w: World): [operationId: string, request: Operatio
   const socket = { socket: w.socketId };
   const policy = { policy: w.policyId };
   const group = { group: w.groupId };
+  const identityProvider = { identity_provider: w.identityProviderId };
   const account = { service_account: w.serviceAccountId };
   const connector = { connector: w.connectorId };
   const session = { session_id: w.sessionId };
@@ -274,11 +289,31 @@ export function validRequests(w: World): [operationId: string, request: Operatio
     ['revokeLogin', { body: { token: 'b0r_not-a-login' } }],
     ['setMemberPassword', { path: { member: w.memberEmail }, body: { password: WORLD_PASSWORD } }],
     ['changeMyPassword', { body: { current_password: WORLD_PASSWORD, password: WORLD_PASSWORD } }],
+    ['startTotpEnrolment', { body: { password: WORLD_PASSWORD } }],
+    // The code is read when the body is sent: the secret is known only once the enrolment has started.
+    [
+      'confirmTotpEnrolment',
+      {
+        body: {
+          get code() {
+            return w.totpSecret ? totpCode(w.totpSecret) : '000000';
+          },
+        },
+      },
+    ],
+    ['removeTotp', { body: { password: WORLD_PASSWORD } }],
     ['listGroups', {}],
     ['createGroup', { body: { name: fresh('ops') } }],
     ['getGroup', { path: group }],
     ['updateGroup', { path: group, body: { description: 'Engineering' } }],
     ['addGroupMember', { path: group, body: { email: w.memberEmail } }],
+    ['listIdentityProviders', {}],
+    [
+      'createIdentityProvider',
+      { body: { name: fresh('sso'), issuer: 'https://sso.example.com', client_id: 'border0' } },
+    ],
+    ['getIdentityProvider', { path: identityProvider }],
+    ['updateIdentityProvider', { path: identityProvider, body: { display_name: 'Acme SSO' } }],
     ['listServiceAccounts', {}],
     ['createServiceAccount', { body: { name: fresh('bot'), role: 'client' } }],
     ['getServiceAccount', { path: account }],
@@ -343,10 +378,13 @@ export function validRequests(w: World): [operationId: string, request: Operatio
     ['revokeInvitation', { path: { invitation_id: w.invitationId } }],
     ['removeMember', { path: { member: w.memberEmail } }],
     ['deleteGroup', { path: group }],
+    ['deleteIdentityProvider', { path: identityProvider }],
     ['deleteServiceAccount', { path: account }],
     ['deletePolicy', { path: policy }],
     ['deleteSocket', { path: socket }],
     ['deleteConnector', { path: connector }],
+    // Last: it ends the owner's browser login, which the proxy's `createWebSession` trades a code of.
+    ['logoutEverywhere', {}],
   ];
 }
 
@@ -443,6 +481,8 @@ const TABLES = [
   'web_sessions',
   'user_totp',
   'identity_signing_keys',
+  'identity_providers',
+  'oidc_login_states',
 ] as const;
 
 /**

@@ -22,6 +22,7 @@ import * as auditClientRequestId from './migrations/0012-audit-client-request-id
 import * as sessionLeases from './migrations/0013-session-leases.js';
 import * as sessionAttempts from './migrations/0014-session-attempts.js';
 import * as webIdentity from './migrations/0015-web-identity.js';
+import * as identityProviders from './migrations/0016-identity-providers.js';
 import type { Database } from './schema.js';
 
 export type Store = Kysely<Database>;
@@ -49,6 +50,7 @@ const migrations: Record<string, Migration> = {
   '0013-session-leases': sessionLeases,
   '0014-session-attempts': sessionAttempts,
   '0015-web-identity': webIdentity,
+  '0016-identity-providers': identityProviders,
 };
 
 export async function openStore(options: StoreOptions): Promise<Store> {

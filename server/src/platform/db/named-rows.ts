@@ -14,6 +14,7 @@ import type { Database } from './schema.js';
 const NOUNS = {
   connectors: 'connector',
   groups: 'group',
+  identity_providers: 'identity provider',
   policies: 'policy',
   service_accounts: 'service account',
 } as const;

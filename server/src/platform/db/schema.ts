@@ -369,6 +369,39 @@ export interface IdentitySigningKeysTable {
   created_at: Defaulted<Date>;
 }
 
+/** An organization's OIDC identity provider; the client secret is AES-256-GCM sealed, never returned. */
+export interface IdentityProvidersTable {
+  id: string;
+  org_id: string;
+  name: string;
+  display_name: string | null;
+  issuer: string;
+  client_id: string;
+  client_secret_sealed: string | null;
+  /** Space-separated. */
+  scopes: string;
+  email_claim: string;
+  groups_claim: string;
+  enabled: Defaulted<boolean>;
+  created_at: Defaulted<Date>;
+  updated_at: Defaulted<Date>;
+  version: ColumnType<number, number | undefined, number>;
+}
+
+/** A login started through an identity provider (10 minutes, once): state as a digest, PKCE verifier sealed. */
+export interface OidcLoginStatesTable {
+  id: string;
+  state_hash: string;
+  provider_id: string;
+  org_id: string;
+  nonce: string;
+  code_verifier_sealed: string;
+  return_to: string;
+  created_at: Defaulted<Date>;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -398,4 +431,6 @@ export interface Database {
   web_sessions: WebSessionsTable;
   user_totp: UserTotpTable;
   identity_signing_keys: IdentitySigningKeysTable;
+  identity_providers: IdentityProvidersTable;
+  oidc_login_states: OidcLoginStatesTable;
 }

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import type { Transaction } from 'kysely';
 import type { Services } from '../../services.js';
-import { type AuditRecord, appendAudit } from '../db/audit-log.js';
+import { type AuditContext, type AuditRecord, appendAudit } from '../db/audit-log.js';
 import type { Database } from '../db/schema.js';
 import { changeEvents } from '../events/change-events.js';
 import { distinctEvents, type PlatformEvent } from '../events/event-bus.js';
@@ -41,22 +41,30 @@ export async function mutate<T>(
 ): Promise<T> {
   const principal = c.get('principal');
   const orgId = scope.auditOrgId ?? scope.orgId ?? principal.orgId;
+  return auditedChange(
+    services,
+    {
+      orgId,
+      actor: principal.actor,
+      ip: clientIp(c),
+      requestId: c.get('requestId') ?? null,
+      clientRequestId: c.get('clientRequestId') ?? null,
+    },
+    work,
+  );
+}
+
+/**
+ * `mutate` for a change no token makes (a login through an identity provider joins a person and syncs their
+ * groups): one transaction with its audit entries in `context.orgId`, their events after commit.
+ */
+export async function auditedChange<T>(services: Services, context: AuditContext, work: Work<T>): Promise<T> {
   const caused: PlatformEvent[] = [];
   try {
     const result = await services.db.transaction().execute(async (trx) => {
       const value = await work(trx, async (record) => {
-        await appendAudit(
-          trx,
-          {
-            orgId,
-            actor: principal.actor,
-            ip: clientIp(c),
-            requestId: c.get('requestId') ?? null,
-            clientRequestId: c.get('clientRequestId') ?? null,
-          },
-          record,
-        );
-        caused.push(...(await changeEvents(trx, services.baseDomain, orgId, record)));
+        await appendAudit(trx, context, record);
+        caused.push(...(await changeEvents(trx, services.baseDomain, context.orgId, record)));
       });
       await services.events.stage(trx, distinctEvents(caused));
       return value;
