@@ -78,7 +78,7 @@ export class Border0Error extends Error {
   }
 }
 
-/** 400: the request is invalid; `errors` names the failing fields. */
+/** 400 (or 422: an `Idempotency-Key` reused for another request): the request is invalid; `errors` names the failing fields. */
 export class Border0ValidationError extends Border0Error {
   override readonly name: string = 'Border0ValidationError';
 }
@@ -151,6 +151,7 @@ type ErrorClass = new (problem: Border0ErrorInit) => Border0Error;
 const BY_TYPE: Record<string, ErrorClass> = {
   '/problems/validation': Border0ValidationError,
   '/problems/malformed-json': Border0ValidationError,
+  '/problems/idempotency-mismatch': Border0ValidationError,
   '/problems/unauthenticated': Border0UnauthorizedError,
   '/problems/forbidden': Border0ForbiddenError,
   '/problems/not-found': Border0NotFoundError,
@@ -166,6 +167,7 @@ const BY_STATUS: Record<number, ErrorClass> = {
   403: Border0ForbiddenError,
   404: Border0NotFoundError,
   409: Border0ConflictError,
+  422: Border0ValidationError,
   412: Border0PreconditionFailedError,
   428: Border0PreconditionFailedError,
   429: Border0RateLimitedError,
