@@ -97,14 +97,19 @@ describe('sendWithRetries: timeouts and aborts', () => {
   /** A real listener that accepts connections and never answers, counting them. */
   async function silent() {
     const sockets: Socket[] = [];
-    const listener = createTcpServer((socket) => sockets.push(socket));
+    /** Requests received: fetch may open a spare connection that carries none. */
+    const requests: string[] = [];
+    const listener = createTcpServer((socket) => {
+      sockets.push(socket);
+      socket.once('data', (data) => requests.push(data.toString().split('\r\n')[0]!));
+    });
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
     const close = () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
         listener.close(() => resolve());
       });
-    return { url: `http://127.0.0.1:${(listener.address() as AddressInfo).port}/`, sockets, close };
+    return { url: `http://127.0.0.1:${(listener.address() as AddressInfo).port}/`, requests, close };
   }
   const realFetch = (r: Request) => fetch(r);
 
@@ -123,7 +128,7 @@ describe('sendWithRetries: timeouts and aborts', () => {
       expect(error).toMatchObject({ status: 0, timeoutMs: 150 });
       expect(took).toBeGreaterThanOrEqual(3 * 150 - 20);
       expect(took).toBeLessThan(3000);
-      expect(peer.sockets).toHaveLength(3);
+      expect(peer.requests).toHaveLength(3);
     } finally {
       await peer.close();
     }
@@ -137,7 +142,7 @@ describe('sendWithRetries: timeouts and aborts', () => {
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(Border0TimeoutError);
-      expect(peer.sockets).toHaveLength(1);
+      expect(peer.requests).toHaveLength(1);
     } finally {
       await peer.close();
     }
@@ -156,9 +161,26 @@ describe('sendWithRetries: timeouts and aborts', () => {
       expect(performance.now() - started).toBeLessThan(1000);
       expect(error).toBeInstanceOf(Border0AbortError);
       expect((error as Error).cause).toMatchObject({ message: 'enough' });
-      expect(peer.sockets).toHaveLength(1);
+      expect(peer.requests).toHaveLength(1);
     } finally {
       await peer.close();
     }
+  });
+});
+
+describe('timeoutMs bounds the wait for the headers only', () => {
+  it('lets a body that streams longer than the timeout be read to its end', async () => {
+    server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('first ');
+      setTimeout(() => res.end('last'), 300);
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server!.address() as AddressInfo).port}/`;
+    const response = await sendWithRetries((r) => fetch(r), new Request(url), {
+      retryable: true,
+      timeoutMs: 100,
+    });
+    expect(await response.text()).toBe('first last');
   });
 });

@@ -97,12 +97,15 @@ export function retryingFetch(
 async function attemptOnce(inner: Fetch, request: Request, timeoutMs: number | undefined): Promise<Response> {
   const caller = request.signal;
   if (caller.aborted) throw new Border0AbortError(request.url, caller.reason);
-  const timeout = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
-  const signal = timeout ? AbortSignal.any([caller, timeout]) : caller;
+  // Cleared once the headers arrive: the timeout bounds the wait for an answer, not the reading of a body
+  // (an event stream reads for hours).
+  const timeout = timeoutMs === undefined ? undefined : new AbortController();
+  const timer = timeout && setTimeout(() => timeout.abort(), timeoutMs);
+  const signal = timeout ? AbortSignal.any([caller, timeout.signal]) : caller;
   const sent = timeout ? new Request(request, { signal }) : request;
   const failure = (cause: unknown) => {
     if (caller.aborted) return new Border0AbortError(request.url, caller.reason);
-    if (timeout?.aborted) return new Border0TimeoutError(request.url, timeoutMs!);
+    if (timeout?.signal.aborted) return new Border0TimeoutError(request.url, timeoutMs!);
     return cause instanceof Border0Error ? cause : new Border0NetworkError(request.url, { cause });
   };
   // Raced with the signal: an injected fetch (an app's handler) may not heed it.
@@ -115,11 +118,13 @@ async function attemptOnce(inner: Fetch, request: Request, timeoutMs: number | u
     signal.addEventListener('abort', onAbort, { once: true });
     inner(sent).then(
       (response) => {
+        clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
         if (settled) void response.body?.cancel().catch(() => {});
         else resolve(response);
       },
       (error: unknown) => {
+        clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
         if (!settled) reject(failure(error));
       },
