@@ -11,7 +11,8 @@
  *
  *   pnpm --filter @border0/bench run postgres [--seconds 10] [--runs 3] [--profile DIR]
  *
- * Each measurement is `pgbench -S` (select only) with -M simple and -M prepared, -c 1 and -c 16 (-j 2), for
+ * Each measurement is `pgbench -S` (select only) with -M simple and -M prepared, -c 1 and -c 16 (-j 2), and
+ * sysbench `oltp_point_select` and `oltp_read_only` with 16 threads (Debian's sysbench, pgsql driver), for
  * `--seconds`; runs alternate between the paths so drift hits all alike; the median tps of `--runs` is
  * reported with its ratio to direct, to ssh -L and to PgBouncer. Everything shares the machine's cores with
  * the load generator: the figures are what this 2-core machine gives, as ratios.
@@ -62,6 +63,9 @@ const CASES = [
   { mode: 'simple', clients: 16 },
   { mode: 'prepared', clients: 16 },
 ] as const;
+
+/** sysbench's read-only OLTP tests, 16 threads: transactions per second. */
+const SYSBENCH_TESTS = ['oltp_point_select', 'oltp_read_only'] as const;
 
 const undo: (() => unknown)[] = [];
 const daemons: ChildProcess[] = [];
@@ -176,7 +180,7 @@ async function main() {
   });
   const proxyPort = await freePort();
   const proxyToken = readFileSync(join(work, 'data', 'proxy-token'), 'utf8').trim();
-  await daemon(
+  const proxyProcess = await daemon(
     daemons,
     process.execPath,
     [
@@ -236,19 +240,20 @@ async function main() {
       body: { socket: name },
     });
   }
-  await daemon(
+  const connectorProcess = await daemon(
     daemons,
     process.execPath,
     [...NODE_ARGS, BIN, 'connector', 'start', '--token', token],
     env,
     /connector bench serves/,
   );
+  const listeners: Partial<Record<PathName, { child: ChildProcess }>> = {};
   for (const [path, socket] of [
     ['border0', 'pg'],
     ['border0-ro', 'pg-ro'],
   ] as const) {
     ports[path] = await freePort();
-    await daemon(
+    listeners[path] = await daemon(
       daemons,
       process.execPath,
       [
@@ -270,11 +275,18 @@ async function main() {
 
   show();
   const results: Record<string, Record<PathName, number[]>> = {};
+  const cpu: Record<string, Array<Record<string, number>>> = {};
   for (const { mode, clients } of CASES) {
     const name = `-S -M ${mode} -c ${clients}`;
     results[name] = Object.fromEntries(PATHS.map((p) => [p, [] as number[]])) as Record<PathName, number[]>;
     for (let run = 0; run < runs; run++) {
       for (const path of PATHS) {
+        const processes = {
+          client: listeners[path]?.child.pid,
+          proxy: proxyProcess.child.pid,
+          connector: connectorProcess.child.pid,
+        };
+        const before = path === 'border0' ? cpuTicks(processes) : undefined;
         const tps = pgbench(ports[path], user, [
           '-S',
           '-M',
@@ -287,9 +299,51 @@ async function main() {
           String(seconds),
         ]);
         results[name]![path].push(tps);
+        if (before) {
+          const after = cpuTicks(processes);
+          // CPU milliseconds each border0 process spent per 1,000 transactions (clock ticks are 10 ms).
+          const perThousand = (key: keyof typeof processes) =>
+            round(((after[key]! - before[key]!) * 10) / ((tps * seconds) / 1000), 2);
+          cpu[name] ??= [];
+          cpu[name].push({
+            client: perThousand('client'),
+            proxy: perThousand('proxy'),
+            connector: perThousand('connector'),
+          });
+        }
       }
     }
   }
+  // sysbench (Debian's, pgsql driver): its tables prepared once, directly; each run a fixed duration.
+  const sysbenchArgs = (port: number, test: string) => [
+    test,
+    '--db-driver=pgsql',
+    '--pgsql-host=127.0.0.1',
+    `--pgsql-port=${port}`,
+    `--pgsql-user=${user}`,
+    `--pgsql-password=${CLUSTER_PASSWORDS.scram}`,
+    '--pgsql-db=shop',
+    '--tables=1',
+    '--table-size=10000',
+  ];
+  execFileSync('sysbench', [...sysbenchArgs(cluster.port, 'oltp_read_only'), 'prepare'], { stdio: 'ignore' });
+  for (const test of SYSBENCH_TESTS) {
+    const name = `sysbench ${test} --threads=16`;
+    results[name] = Object.fromEntries(PATHS.map((p) => [p, [] as number[]])) as Record<PathName, number[]>;
+    for (let run = 0; run < runs; run++) {
+      for (const path of PATHS) {
+        const out = execFileSync(
+          'sysbench',
+          [...sysbenchArgs(ports[path], test), '--threads=16', `--time=${seconds}`, 'run'],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        ).toString();
+        const tps = /transactions:\s+\d+\s+\(([\d.]+) per sec\.\)/.exec(out)?.[1];
+        if (!tps) throw new Error(`sysbench through ${path} said:\n${out}`);
+        results[name]![path].push(Number(tps));
+      }
+    }
+  }
+
   const table = Object.entries(results).map(([name, byPath]) => {
     const tps = Object.fromEntries(PATHS.map((p) => [p, median(byPath[p])])) as Record<PathName, number>;
     return {
@@ -301,7 +355,29 @@ async function main() {
       'border0-ro/border0': round(tps['border0-ro'] / tps.border0, 2),
     };
   });
-  console.log(JSON.stringify({ seconds, runs, medians_tps: table }, null, 2));
+  const cpuTable = Object.entries(cpu).map(([name, samples]) => ({
+    case: name,
+    ...Object.fromEntries(
+      ['client', 'proxy', 'connector'].map((key) => [key, median(samples.map((sample) => sample[key]!))]),
+    ),
+  }));
+  console.log(
+    JSON.stringify(
+      { seconds, runs, medians_tps: table, border0_cpu_ms_per_1000_transactions: cpuTable },
+      null,
+      2,
+    ),
+  );
+}
+
+/** User + system CPU clock ticks of each process so far (/proc/<pid>/stat fields 14 and 15). */
+function cpuTicks<K extends string>(pids: Record<K, number | undefined>): Record<K, number> {
+  const ticks = {} as Record<K, number>;
+  for (const [key, pid] of Object.entries(pids) as Array<[K, number | undefined]>) {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    ticks[key] = Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks;
 }
 
 /** Waits until pgbench can log in through `port`. */

@@ -187,9 +187,25 @@ export const CHECKS: SecurityCheck[] = [
     id: 'default-deny',
     what: 'a request is allowed only when a policy that applies allows it',
     file: 'sdk/src/policy/decide.ts',
-    find: 'return { allowed: allowedBy !== undefined, reason, permissions, explanation };',
-    replace: 'return { allowed: true, reason, permissions, explanation };',
+    find: '  const decision = {\n    allowed: allowedBy !== undefined,',
+    replace: '  const decision = {\n    allowed: true,',
     tests: [sdk('src/policy/decide.test.ts')],
+  },
+  {
+    id: 'default-deny-scan',
+    what: 'the scan of every policy (what-if checks, explanations) allows only when a policy that applies allows it',
+    file: 'sdk/src/policy/decide.ts',
+    find: '  return {\n    allowed: allowedBy !== undefined,',
+    replace: '  return {\n    allowed: true,',
+    tests: [sdk('src/policy/decide.test.ts'), sdk('src/policy/policy-index.property.test.ts')],
+  },
+  {
+    id: 'index-candidates-by-identity',
+    what: 'the identity index lists the policies naming the identity: none is left out of a decision',
+    file: 'sdk/src/policy/policy-index.ts',
+    find: '    for (const [position, { who, permissions }] of applying.entries()) {',
+    replace: '    for (const [position, { who, permissions }] of applying.slice(1).entries()) {',
+    tests: [sdk('src/policy/policy-index.property.test.ts')],
   },
   // Consent across organizations.
   {

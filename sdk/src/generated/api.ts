@@ -5121,7 +5121,10 @@ export interface operations {
     addGroupMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Repeat a create safely: the same key and body return the first result. */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description Group id or name. */
                 group: string;
@@ -5203,6 +5206,15 @@ export interface operations {
             };
             /** @description The body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7449,7 +7461,10 @@ export interface operations {
     attachPolicySocket: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Repeat a create safely: the same key and body return the first result. */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description Policy id or name. */
                 policy: string;
@@ -7522,6 +7537,15 @@ export interface operations {
             };
             /** @description The body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7669,7 +7693,10 @@ export interface operations {
     issueProxyCertificate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Repeat a create safely: the same key and body return the first result. */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7728,6 +7755,15 @@ export interface operations {
             };
             /** @description The body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8296,7 +8332,10 @@ export interface operations {
     addProxySessionEvent: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Repeat a create safely: the same key and body return the first result. */
+                "idempotency-key"?: string;
+            };
             path: {
                 session_id: string;
             };
@@ -8366,6 +8405,15 @@ export interface operations {
             };
             /** @description The body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The `Idempotency-Key` was used for a different request. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -3,9 +3,10 @@
  * matches who, where and when, and allows the action. Every decision explains itself policy by policy.
  */
 import { controlCharacterRefusal, escapeControlCharacters, quoteCommand } from './command.js';
-import { appliesToSocket, type CompiledPolicy, compilePolicy } from './compile.js';
+import { type CompiledPolicy, compilePolicy } from './compile.js';
 import type { QueryType } from './document.js';
 import { type IpAddress, parseIp, rangeContains } from './ip.js';
+import { PolicyIndex } from './policy-index.js';
 import { inDailyWindow, minuteOfDay } from './time-of-day.js';
 import type {
   AccessAction,
@@ -30,6 +31,8 @@ interface RequestFacts {
   time: Date;
   ms: number;
   action: AccessAction;
+  /** The one `who` failure of this request, made on first use: every policy that does not name it says it. */
+  whoFailure?: Failure;
 }
 
 function factsOf(request: AccessRequest): RequestFacts {
@@ -38,7 +41,8 @@ function factsOf(request: AccessRequest): RequestFacts {
   const email = identity.email?.toLowerCase();
   return {
     email,
-    groups: identity.groups ?? [],
+    // Copies: an explanation may be read after the caller has changed its request.
+    groups: identity.groups?.length ? [...identity.groups] : [],
     serviceAccount: identity.service_account,
     who:
       email ??
@@ -48,7 +52,7 @@ function factsOf(request: AccessRequest): RequestFacts {
     country: request.country ?? null,
     time,
     ms: time.getTime(),
-    action: request.action,
+    action: { ...request.action },
   };
 }
 
@@ -60,7 +64,11 @@ function checkWho(policy: CompiledPolicy, f: RequestFacts): Failure {
   if (f.email !== undefined && who.emails.has(f.email)) return undefined;
   if (f.serviceAccount !== undefined && who.serviceAccounts.has(f.serviceAccount)) return undefined;
   for (const group of f.groups) if (who.groups.has(group)) return undefined;
-  return { failed: 'who', reason: `who: ${f.who} is not named by this policy, nor in one of its groups` };
+  f.whoFailure ??= {
+    failed: 'who',
+    reason: `who: ${f.who} is not named by this policy, nor in one of its groups`,
+  };
+  return f.whoFailure;
 }
 
 function checkWhere(policy: CompiledPolicy, f: RequestFacts): Failure {
@@ -301,7 +309,11 @@ export function decideWith(
   socket: SocketInput,
   request: AccessRequest,
 ): Decision {
-  const f = factsOf(request);
+  return scan(policies, socket, factsOf(request));
+}
+
+/** Every policy, each explained: the reference decision, and the explanation of an indexed one. */
+function scan(policies: readonly CompiledPolicy[], socket: SocketInput, f: RequestFacts): Decision {
   const explanation: PolicyVerdict[] = [];
   let permissions: EffectivePermissions | null = null;
   let allowedBy: string | undefined;
@@ -331,23 +343,88 @@ export function decideWith(
       });
     }
   }
+  return {
+    allowed: allowedBy !== undefined,
+    reason: reasonOf(allowedBy, f, policies.length),
+    permissions,
+    explanation,
+  };
+}
+
+function reasonOf(allowedBy: string | undefined, f: RequestFacts, applying: number): string {
+  if (allowedBy) return `allowed by policy ${allowedBy}`;
   const refusal =
     f.action.type === 'ssh' && f.action.kind === 'exec' && controlCharacterRefusal(f.action.command);
-  const reason = allowedBy
-    ? `allowed by policy ${allowedBy}`
-    : refusal
-      ? `denied: ${refusal}`
-      : policies.length === 0
-        ? 'denied: no policy applies to this socket'
-        : policies.length === 1
-          ? `denied: the one policy that applies to this socket does not allow ${describeAction(f.action)}`
-          : `denied: none of the ${policies.length} policies that apply to this socket allows ${describeAction(f.action)}`;
-  return { allowed: allowedBy !== undefined, reason, permissions, explanation };
+  if (refusal) return `denied: ${refusal}`;
+  if (applying === 0) return 'denied: no policy applies to this socket';
+  if (applying === 1)
+    return `denied: the one policy that applies to this socket does not allow ${describeAction(f.action)}`;
+  return `denied: none of the ${applying} policies that apply to this socket allows ${describeAction(f.action)}`;
 }
 
 /**
- * Decisions over an organization's policies. Policies are compiled once; the policies that apply to each
- * socket are remembered until the engine is replaced (build a new engine when the policies change).
+ * The decision over the candidates of an identity (see policy-index.ts), equal to the scan of every policy
+ * that applies to the socket: policies left out fail `who` or allow nothing on this type of socket, so they
+ * neither allow nor add permissions. Only the explanation needs them all: it is made on first read, from the request as it was decided.
+ */
+function decideIndexed(
+  applying: readonly CompiledPolicy[],
+  candidates: readonly CompiledPolicy[],
+  socket: SocketInput,
+  f: RequestFacts,
+): Decision {
+  let permissions: EffectivePermissions | null = null;
+  let allowedBy: string | undefined;
+  for (const policy of candidates) {
+    if (checkWho(policy, f) ?? checkWhere(policy, f) ?? checkWhen(policy, f)) continue;
+    if (policy.permissions[socket.socket_type]) {
+      permissions ??= { socket_type: socket.socket_type, max_session_duration_seconds: null };
+      grant(permissions, policy);
+    }
+    if (allowedBy === undefined && !checkPermission(policy, socket, f.action)) allowedBy = policy.source.name;
+  }
+  const decision = {
+    allowed: allowedBy !== undefined,
+    reason: reasonOf(allowedBy, f, applying.length),
+    permissions,
+  } as Decision;
+  unexplained.set(decision, { applying, socket, f });
+  // An own, enumerable property made on first read, so JSON, spreads and comparisons see it as before. One
+  // descriptor for every decision keeps their shape shared.
+  return Object.defineProperty(decision, 'explanation', EXPLANATION);
+}
+
+/** What an indexed decision needs to explain itself, until it is asked to. */
+const unexplained = new WeakMap<
+  Decision,
+  { applying: readonly CompiledPolicy[]; socket: SocketInput; f: RequestFacts }
+>();
+const explained = new WeakMap<Decision, PolicyVerdict[]>();
+
+const EXPLANATION: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: Decision): PolicyVerdict[] {
+    let explanation = explained.get(this);
+    if (!explanation) {
+      const pending = unexplained.get(this);
+      explanation = pending ? scan(pending.applying, pending.socket, pending.f).explanation : [];
+      unexplained.delete(this);
+      explained.set(this, explanation);
+    }
+    return explanation;
+  },
+  set(this: Decision, value: PolicyVerdict[]) {
+    unexplained.delete(this);
+    explained.set(this, value);
+  },
+};
+
+/**
+ * Decisions over an organization's policies. Policies are compiled and indexed once (by socket, tag and
+ * identity: see policy-index.ts), so a decision reads only the policies that can match the identity on the
+ * socket; build a new engine when the policies change. Decisions are the same as a scan of every policy;
+ * their explanation (one verdict per policy that applies to the socket) is made when first read.
  *
  * @example
  * const engine = new PolicyEngine(policies);
@@ -359,27 +436,21 @@ export function decideWith(
  * });
  */
 export class PolicyEngine {
-  readonly #policies: CompiledPolicy[];
-  readonly #bySocket = new Map<string, CompiledPolicy[]>();
+  readonly #index: PolicyIndex;
 
   constructor(policies: readonly PolicyInput[]) {
-    this.#policies = policies.map(compilePolicy);
+    this.#index = new PolicyIndex(policies.map(compilePolicy));
   }
 
   /** The compiled policies that apply to a socket: org-wide, attached by id, or by a matching tag rule. */
   policiesFor(socket: SocketInput): CompiledPolicy[] {
-    const key = `${socket.id}\n${JSON.stringify(socket.tags)}`;
-    let applying = this.#bySocket.get(key);
-    if (!applying) {
-      applying = this.#policies.filter((policy) => appliesToSocket(policy, socket));
-      if (this.#bySocket.size > 10_000) this.#bySocket.clear();
-      this.#bySocket.set(key, applying);
-    }
-    return applying;
+    return this.#index.forSocket(socket).applying;
   }
 
   decide(socket: SocketInput, request: AccessRequest): Decision {
-    return decideWith(this.policiesFor(socket), socket, request);
+    const f = factsOf(request);
+    const entry = this.#index.forSocket(socket);
+    return decideIndexed(entry.applying, entry.candidates(f.email, f.groups, f.serviceAccount), socket, f);
   }
 }
 

@@ -7,7 +7,6 @@ import {
   type AccessAction,
   compilePolicy,
   decideWith,
-  OrganizationAccess,
   type PolicyInput,
   parseIp,
   type SocketInput,
@@ -20,9 +19,13 @@ import { loadPolicyData } from '../policies/policy-data-store.js';
 import { resolveSocket } from '../policies/policy-store.js';
 import type { Services } from '../services.js';
 import type { AccessCheck, AccessDecision } from './access-schemas.js';
+import { OrganizationAccessCache } from './organization-access-cache.js';
 
 type CheckBody = z.infer<typeof AccessCheck>;
 type DecisionBody = z.infer<typeof AccessDecision>;
+
+/** Keyed by organization and the digest of its policy data: a check never sees another's or stale data. */
+const accessCache = new OrganizationAccessCache();
 
 /**
  * Decides `body` over the organization's policies, or, for a what-if, over `only` as if it applied to the
@@ -42,7 +45,7 @@ export async function checkAccess(
     tags: socketRow.tags,
   };
   const email = body.identity.email?.toLowerCase();
-  const access = new OrganizationAccess(await loadPolicyData(services.db, orgId));
+  const access = accessCache.accessFor(await loadPolicyData(services.db, orgId));
   const standing = access.standingOf({ email, service_account: body.identity.service_account });
   const groups = standing.standing ? standing.groups : [];
   const time = body.time ? new Date(body.time) : new Date();
