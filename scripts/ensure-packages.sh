@@ -10,11 +10,13 @@
 #   sysbench       the OLTP load the database benchmark runs besides pgbench (pgsql driver)
 #   psycopg2, PyMySQL  drivers nobody here wrote, through database sockets (Debian's python3 modules)
 #   chromium       the browser the end-to-end web login tests drive with playwright-core (never a downloaded build)
+#   wrk            the HTTP load generator of the HTTP socket benchmark
+#   nginx          the reverse proxy the HTTP socket benchmark compares with (run as a child, its own config)
 set -euo pipefail
 declare -A package_of=([openssl]=openssl [ssh-keygen]=openssh-client [ssh]=openssh-client [scp]=openssh-client
   [sftp]=openssh-client [sshd]=openssh-server [redis-server]=redis-server [redis-cli]=redis-tools
   [psql]=postgresql-client [pgbench]=postgresql-contrib [pgbouncer]=pgbouncer [chromium]=chromium
-  [sysbench]=sysbench)
+  [sysbench]=sysbench [wrk]=wrk [nginx]=nginx)
 missing=()
 for tool in "${!package_of[@]}"; do
   # sbin tools (sshd) are not on every user's PATH: look there too.

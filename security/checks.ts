@@ -617,4 +617,12 @@ export const CHECKS: SecurityCheck[] = [
     replace: '    if (same) accepted ??= step;',
     tests: [server('src/web-login/totp.test.ts')],
   },
+  {
+    id: 'http-upstream-tls-verified',
+    what: 'an https upstream of an HTTP socket is verified (chain and name) unless the socket says otherwise',
+    file: 'proxies/src/http/upstream-agent.ts',
+    find: "      verify: upstream.tls?.verify ?? 'full',",
+    replace: "      verify: 'none',",
+    tests: [e2e('test/http-upstream-tls.test.ts', 'refuses an upstream signed by another CA')],
+  },
 ];

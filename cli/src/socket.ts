@@ -104,10 +104,13 @@ function withSocketFlags(command: Command): Command {
     .addOption(
       new Option(
         '--tls <verify>',
-        'database: TLS to the upstream, verified fully, by CA only, or not',
+        'database, and http with an https upstream: TLS to the upstream, verified fully, by CA only, or not',
       ).choices(['full', 'ca', 'none']),
     )
-    .option('--ca-file <path>', 'database: the CA certificate (PEM) the upstream’s certificate must chain to')
+    .option(
+      '--ca-file <path>',
+      'database, https upstream: the CA certificate (PEM) the upstream’s certificate must chain to',
+    )
     .option('--client-certificate-file <path>', 'database: a client certificate (PEM) to log in with');
 }
 

@@ -136,6 +136,28 @@ describe('withCredentials', () => {
     expect(() => withCredentials(ssh, { tls: { verify: 'none' } })).toThrow(/are for database sockets/);
   });
 
+  it('verifies an https upstream as --tls and --ca-file say', () => {
+    const web = parseUpstreamUrl('http', 'https://intranet.internal');
+    expect(withCredentials(web, { tls: { caCertificate: 'CA' } })).toMatchObject({
+      scheme: 'https',
+      tls: { verify: 'full', ca_certificate: 'CA' },
+    });
+    expect(withCredentials(web, { tls: { verify: 'none' } })).toMatchObject({ tls: { verify: 'none' } });
+    expect(() => withCredentials(parseUpstreamUrl('http', 'http://h:80'), { tls: { verify: 'ca' } })).toThrow(
+      /for https upstreams/,
+    );
+    expect(() => withCredentials(web, { tls: { clientCertificate: 'CERT' } })).toThrow(/take no credentials/);
+    expect(() => withCredentials(web, { username: 'x' })).toThrow(/take no credentials/);
+  });
+
+  it('drops the verification of an https upstream moved to plain http', () => {
+    const web = withCredentials(parseUpstreamUrl('http', 'https://h'), { tls: { verify: 'ca' } });
+    expect(moveUpstream(web, parseUpstreamUrl('http', 'https://h2'))).toMatchObject({
+      tls: { verify: 'ca' },
+    });
+    expect(moveUpstream(web, parseUpstreamUrl('http', 'http://h2'))).not.toHaveProperty('tls');
+  });
+
   it('refuses credentials for http and tls sockets', () => {
     expect(() => withCredentials(parseUpstreamUrl('tls', 'h:1'), { username: 'x' })).toThrow(
       /take no credentials/,

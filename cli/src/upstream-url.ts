@@ -104,13 +104,41 @@ export function parseUpstreamUrl(type: SocketType, text: string): UpstreamInput 
   }
 }
 
+/** An https upstream verified as `--tls` and `--ca-file` say; http sockets take nothing else of these. */
+function withHttpsVerification(
+  upstream: Extract<UpstreamInput, { type: 'http' }>,
+  credentials: Credentials,
+): UpstreamInput {
+  const { tls, ...rest } = credentials;
+  if (hasCredentials(rest) || tls?.clientCertificate !== undefined) {
+    throw new UsageError(
+      'http sockets take no credentials (--auth, --username, --password-*, --client-certificate-file)',
+    );
+  }
+  if (!tls) return upstream;
+  if (upstream.scheme !== 'https') {
+    throw new UsageError('--tls and --ca-file are for https upstreams (--upstream https://...)');
+  }
+  return {
+    ...upstream,
+    tls: {
+      ...upstream.tls,
+      verify: tls.verify ?? upstream.tls?.verify ?? 'full',
+      ...(tls.caCertificate !== undefined && { ca_certificate: tls.caCertificate }),
+    },
+  };
+}
+
 export interface Credentials {
   auth?: string | undefined;
   username?: string | undefined;
   /** A secret value or a connector-resolved reference such as `${from:env:NAME}`. */
   password?: string | undefined;
   privateKey?: string | undefined;
-  /** Database sockets: TLS to the upstream, verified as named, with a CA and a client certificate (PEM). */
+  /**
+   * Database sockets and https upstreams of http sockets: TLS to the upstream, verified as named, with a CA
+   * (and, databases only, a client certificate), PEM.
+   */
   tls?: { verify?: 'full' | 'ca' | 'none'; caCertificate?: string; clientCertificate?: string } | undefined;
 }
 
@@ -129,7 +157,8 @@ export function hasCredentials(credentials: Credentials): boolean {
  */
 export function withCredentials(upstream: UpstreamInput, credentials: Credentials): UpstreamInput {
   if (!hasCredentials(credentials)) return upstream;
-  if (upstream.type === 'http' || upstream.type === 'tls') {
+  if (upstream.type === 'http') return withHttpsVerification(upstream, credentials);
+  if (upstream.type === 'tls') {
     throw new UsageError(`${upstream.type} sockets take no credentials (--auth, --username, --password-*)`);
   }
   const { auth, username, password, privateKey, tls } = credentials;
@@ -167,7 +196,11 @@ export function withCredentials(upstream: UpstreamInput, credentials: Credential
       }),
     };
   }
-  if (tls) throw new UsageError('--tls, --ca-file and --client-certificate-file are for database sockets');
+  if (tls) {
+    throw new UsageError(
+      '--tls, --ca-file and --client-certificate-file are for database sockets (--tls, --ca-file: https upstreams too)',
+    );
+  }
   const derived =
     privateKey !== undefined ? 'private_key' : password !== undefined ? 'username_and_password' : undefined;
   const authentication_type = (auth ?? derived) as (typeof AUTH_TYPES)['ssh'][number] | undefined;
@@ -185,7 +218,11 @@ export function withCredentials(upstream: UpstreamInput, credentials: Credential
  * database left out, http headers) stays as stored, like every flag not given.
  */
 export function moveUpstream(current: UpstreamInput, url: UpstreamInput): UpstreamInput {
-  if (current.type === 'http' && url.type === 'http') return { ...current, ...url };
+  if (current.type === 'http' && url.type === 'http') {
+    // How an https upstream is verified stays with it; a plain http upstream has nothing to verify.
+    const { tls, ...rest } = current;
+    return { ...rest, ...url, ...(url.scheme === 'https' && tls && { tls }) };
+  }
   if (current.type === 'ssh' && url.type === 'ssh') {
     const { hostname, port, username } = url;
     return {

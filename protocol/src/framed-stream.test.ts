@@ -100,3 +100,44 @@ describe('FramedStream', () => {
     expect((await got).toString()).toBe('hi');
   });
 });
+
+describe('FramedStream reading what TLS decrypts', () => {
+  const frame = (payload: Buffer) => {
+    const header = Buffer.alloc(5);
+    header[0] = 0x44;
+    header.writeUInt32BE(payload.length, 1);
+    return Buffer.concat([header, payload]);
+  };
+  const transport = () => new Duplex({ read() {}, write: (_chunk, _encoding, callback) => callback() });
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('passes on the full 16 KiB pieces of one turn as one chunk, and a shorter piece at once', async () => {
+    const socket = transport();
+    const chunks: Buffer[] = [];
+    new FramedStream(socket).on('data', (chunk: Buffer) => chunks.push(chunk));
+    const payload = Buffer.alloc(64 * 1024, 7);
+    const bytes = frame(payload);
+    for (let at = 0; at < bytes.length; at += 16 * 1024)
+      socket.emit('data', bytes.subarray(at, at + 16 * 1024));
+    await turn();
+    expect(chunks.map((c) => c.length)).toEqual([payload.length]);
+    expect(Buffer.concat(chunks).equals(payload)).toBe(true);
+  });
+
+  it('does not hold back a full piece when nothing follows it, nor payload before a split header', async () => {
+    const socket = transport();
+    const chunks: Buffer[] = [];
+    new FramedStream(socket).on('data', (chunk: Buffer) => chunks.push(chunk));
+    const first = frame(Buffer.alloc(16 * 1024 - 5, 1));
+    // A full piece, then one ending in the first two bytes of the next frame's header.
+    socket.emit('data', first);
+    await turn();
+    expect(chunks.map((c) => c.length)).toEqual([16 * 1024 - 5]);
+    const second = frame(Buffer.from('abc'));
+    socket.emit('data', Buffer.concat([frame(Buffer.alloc(16 * 1024 - 3, 2)), second.subarray(0, 2)]));
+    await turn();
+    expect(chunks.map((c) => c.length)).toEqual([16 * 1024 - 5, 16 * 1024 - 3]);
+    socket.emit('data', second.subarray(2));
+    expect(chunks.at(-1)?.toString()).toBe('abc');
+  });
+});

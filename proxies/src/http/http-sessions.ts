@@ -163,8 +163,16 @@ export class HttpSessions {
     return this.#sessions.size;
   }
 
-  /** The identity's session on the socket, if policy allows this request now. */
-  async admit(lookup: SocketLookup, identity: ClientIdentity, origin: RequestOrigin): Promise<Admission> {
+  /**
+   * The identity's session on the socket, if policy allows this request from `ip` now; `originOf` is called
+   * only when policy is decided (a cached decision needs no country).
+   */
+  async admit(
+    lookup: SocketLookup,
+    identity: ClientIdentity,
+    ip: string,
+    originOf: () => RequestOrigin,
+  ): Promise<Admission> {
     const key = `${lookup.socket.id}\n${identity.label}`;
     const now = this.#now();
     const blockedUntil = this.#terminated.get(key);
@@ -174,9 +182,10 @@ export class HttpSessions {
       this.#terminated.delete(key);
     }
     const existing = this.#sessions.get(key);
-    if (existing && !existing.ended && existing.fresh(origin.ip, now, this.#decisionTtlMs)) {
+    if (existing && !existing.ended && existing.fresh(ip, now, this.#decisionTtlMs)) {
       return { session: existing };
     }
+    const origin = originOf();
     const decision = await this.#decide(lookup, identity, origin);
     if (!decision.allowed) {
       const current = this.#sessions.get(key);

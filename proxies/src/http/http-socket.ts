@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import type { SocketDirectory, SocketLookup } from '../control-plane/socket-directory.js';
 import type { ClientIdentity } from '../gateway/client-identity.js';
 import type { ConnectionContext } from '../session/client-admission.js';
+import { UpstreamTlsError } from '../session/upstream-tls.js';
 import { TunnelError } from '../tunnel/tunnel-error.js';
 import type { HttpCredential, HttpIdentityLookup } from './http-identity.js';
 import { type HttpSession, type HttpSessionOptions, HttpSessions } from './http-sessions.js';
@@ -65,6 +66,7 @@ interface Exchange {
   error?: string | undefined;
 }
 
+const CALLBACK_LAST_SEGMENT = CALLBACK_PATH.slice(CALLBACK_PATH.lastIndexOf('/') + 1);
 const UNAUTHENTICATED = 'authentication required: log in, or send Authorization: Bearer <token>';
 
 export class HttpSocketFront {
@@ -204,14 +206,18 @@ export class HttpSocketFront {
     const target = await this.#target(request);
     if (!('lookup' in target)) return sendAnswer(request, response, target);
     const { lookup, route, host } = target;
-    const url = new URL(request.url ?? '/', `${route.proto}://${host}`);
-    if (url.pathname === CALLBACK_PATH) return this.#callback(request, response, lookup, route, url);
+    const url = () => new URL(request.url ?? '/', `${route.proto}://${host}`);
+    // Parsed only when it may be the callback (its last segment is in any spelling of it): most requests
+    // are not, and a URL per request is measurable.
+    if (request.url?.includes(CALLBACK_LAST_SEGMENT) && url().pathname === CALLBACK_PATH) {
+      return this.#callback(request, response, lookup, route, url());
+    }
     const credential = requestCredential(request.headers);
     const admitted = await this.#admit(request, lookup, credential);
     if ('status' in admitted) {
       if (admitted.status === 401 && isBrowserNavigation(request)) {
         response.writeHead(302, {
-          location: loginRedirect(this.#options.loginPage, url.toString()),
+          location: loginRedirect(this.#options.loginPage, url().toString()),
           'cache-control': 'no-store',
           ...(credential &&
             'web_session_token' in credential && {
@@ -261,11 +267,7 @@ export class HttpSocketFront {
     this.#proxy.web(request, response, this.#proxyOptions(lookup, upstream), (error: Error) => {
       exchange.error = upstreamFailure(error);
       exchange.status = 502;
-      sendAnswer(
-        request,
-        response,
-        answer(502, 'Upstream unreachable', 'upstream-unreachable', exchange.error),
-      );
+      sendAnswer(request, response, upstreamAnswer(error, exchange.error));
     });
   }
 
@@ -314,21 +316,13 @@ export class HttpSocketFront {
       exchange.error = upstreamFailure(error);
       if (exchange.status === 0) {
         exchange.status = 502;
-        sendAnswerOnSocket(
-          request,
-          socket,
-          answer(502, 'Upstream unreachable', 'upstream-unreachable', exchange.error),
-        );
+        sendAnswerOnSocket(request, socket, upstreamAnswer(error, exchange.error));
       } else socket.destroy();
     });
   }
 
   #proxyOptions(lookup: SocketLookup, upstream: HttpUpstream) {
-    return {
-      target: `${upstream.scheme}://${upstream.hostname.includes(':') ? `[${upstream.hostname}]` : upstream.hostname}:${upstream.port}`,
-      agent: this.#agents.agentFor(lookup.socket.dnsname, upstream),
-      secure: false,
-    };
+    return this.#agents.routeFor(lookup.socket.dnsname, upstream);
   }
 
   #headers(
@@ -390,8 +384,13 @@ export class HttpSocketFront {
       label: email ?? `service account ${found.service_account}`,
     };
     const ip = request.socket.remoteAddress ?? '0.0.0.0';
-    const origin = { ip, port: request.socket.remotePort ?? 0, country: this.#options.geo.country(ip) };
-    const admission = await this.sessions.admit(lookup, identity, origin);
+    // The country only when policy is decided (not while a decision is cached).
+    const origin = () => ({
+      ip,
+      port: request.socket.remotePort ?? 0,
+      country: this.#options.geo.country(ip),
+    });
+    const admission = await this.sessions.admit(lookup, identity, ip, origin);
     if ('refused' in admission) {
       return answer(
         403,
@@ -463,8 +462,15 @@ function countWrites(stream: Duplex, count: (bytes: number) => void): void {
   }) as Duplex['write'];
 }
 
+/** The 502 page for an upstream that could not be reached, or whose certificate was refused. */
+function upstreamAnswer(error: Error, detail: string): ProxyAnswer {
+  return error instanceof UpstreamTlsError
+    ? answer(502, 'Upstream certificate refused', 'upstream-tls-failed', detail)
+    : answer(502, 'Upstream unreachable', 'upstream-unreachable', detail);
+}
+
 function upstreamFailure(error: Error): string {
-  if (error instanceof TunnelError) return error.message;
+  if (error instanceof TunnelError || error instanceof UpstreamTlsError) return error.message;
   const code = (error as NodeJS.ErrnoException).code;
   return `the upstream did not answer (${code ?? error.message})`;
 }

@@ -15,7 +15,12 @@ export interface UpstreamTlsSettings {
   client_key?: string | undefined;
 }
 
-/** Rejects with an Error saying "TLS to the upstream failed: ...". */
+/** The upstream's TLS handshake failed: its certificate was refused, or it does not speak TLS. */
+export class UpstreamTlsError extends Error {
+  override readonly name = 'UpstreamTlsError';
+}
+
+/** Rejects with an UpstreamTlsError saying "TLS to the upstream failed: ...". */
 export async function upstreamTls(
   channel: Duplex,
   hostname: string,
@@ -39,7 +44,9 @@ export async function upstreamTls(
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('secureConnect', resolve);
-    socket.once('error', (error) => reject(new Error(`TLS to the upstream failed: ${error.message}`)));
+    socket.once('error', (error) =>
+      reject(new UpstreamTlsError(`TLS to the upstream failed: ${error.message}`)),
+    );
   });
   return socket;
 }

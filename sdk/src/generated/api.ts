@@ -2126,6 +2126,22 @@ export interface components {
              * @enum {string}
              */
             scheme?: "http" | "https";
+            /** @description `scheme: https` only: how the upstream’s certificate is verified (default full). */
+            tls?: {
+                /** @description The CA (PEM) to trust instead of the public ones. */
+                ca_certificate?: string;
+                /**
+                 * @description The name sent in SNI and checked in the certificate with `verify: full`.
+                 * @example 127.0.0.1
+                 */
+                server_name?: string;
+                /**
+                 * @description `full`: the certificate chains to a trusted CA and names the upstream (`server_name`, else `host_header`, else `hostname`); `ca`: the chain only; `none`: encrypted, not verified.
+                 * @default full
+                 * @enum {string}
+                 */
+                verify?: "full" | "ca" | "none";
+            };
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -2145,6 +2161,22 @@ export interface components {
              * @enum {string}
              */
             scheme?: "http" | "https";
+            /** @description `scheme: https` only: how the upstream’s certificate is verified (default full). */
+            tls?: {
+                /** @description The CA (PEM) to trust instead of the public ones. */
+                ca_certificate?: string;
+                /**
+                 * @description The name sent in SNI and checked in the certificate with `verify: full`.
+                 * @example 127.0.0.1
+                 */
+                server_name?: string;
+                /**
+                 * @description `full`: the certificate chains to a trusted CA and names the upstream (`server_name`, else `host_header`, else `hostname`); `ca`: the chain only; `none`: encrypted, not verified.
+                 * @default full
+                 * @enum {string}
+                 */
+                verify?: "full" | "ca" | "none";
+            };
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}

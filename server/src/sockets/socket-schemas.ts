@@ -32,6 +32,30 @@ const httpFields = {
   port: Port,
   host_header: z.string().max(253).optional(),
   headers: z.record(z.string().min(1).max(128), z.string().max(4096)).optional(),
+  tls: z
+    .strictObject({
+      verify: z
+        .enum(['full', 'ca', 'none'])
+        .default('full')
+        .openapi({
+          description:
+            '`full`: the certificate chains to a trusted CA and names the upstream (`server_name`, else ' +
+            '`host_header`, else `hostname`); `ca`: the chain only; `none`: encrypted, not verified.',
+        }),
+      ca_certificate: z
+        .string()
+        .max(65536)
+        .regex(/-----BEGIN CERTIFICATE-----/, 'must be a PEM certificate')
+        .optional()
+        .openapi({ description: 'The CA (PEM) to trust instead of the public ones.' }),
+      server_name: Hostname.optional().openapi({
+        description: 'The name sent in SNI and checked in the certificate with `verify: full`.',
+      }),
+    })
+    .optional()
+    .openapi({
+      description: '`scheme: https` only: how the upstream’s certificate is verified (default full).',
+    }),
 };
 const tlsFields = { type: z.literal('tls'), hostname: Hostname, port: Port };
 const sshBase = {

@@ -275,6 +275,9 @@ function checkAuthentication(
       throw invalid(`${field}.tls.client_certificate`, 'is required with authentication_type tls');
     }
   }
+  if (open.type === 'http' && open.tls !== undefined && open.scheme !== 'https') {
+    throw invalid(`${field}.tls`, 'is for scheme https only');
+  }
   if (open.type === 'database' && (open.tls as { client_certificate?: string })?.client_certificate) {
     if (!sealed.private_key) {
       throw invalid(`${field}.private_key`, 'is required with tls.client_certificate (its key)');

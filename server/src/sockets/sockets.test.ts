@@ -209,6 +209,41 @@ for (const dialect of DIALECTS) {
       ]);
     });
 
+    it('verifies an https upstream fully unless told otherwise, and takes tls for https only', async () => {
+      const upstream = { type: 'http', scheme: 'https', hostname: 'intranet.internal', port: 443 };
+      const full = await post({ ...http('intranet'), upstream_configuration: { ...upstream, tls: {} } });
+      expect(full.res.status).toBe(201);
+      expect(full.body.upstream_configuration.tls).toEqual({ verify: 'full' });
+      const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+      const ca = await post({
+        ...http('intranet-ca'),
+        upstream_configuration: {
+          ...upstream,
+          tls: { verify: 'ca', ca_certificate: pem, server_name: 'app' },
+        },
+      });
+      expect(ca.body.upstream_configuration.tls).toEqual({
+        verify: 'ca',
+        ca_certificate: pem,
+        server_name: 'app',
+      });
+      const plain = await post({
+        ...http('plain'),
+        upstream_configuration: { ...upstream, scheme: 'http', tls: { verify: 'none' } },
+      });
+      expect(plain.res.status).toBe(400);
+      expect(plain.body.errors.map((e: Json) => e.field)).toEqual(['upstream_configuration.tls']);
+      const bad = await post({
+        ...http('bad-ca'),
+        upstream_configuration: { ...upstream, tls: { verify: 'maybe', ca_certificate: 'not a pem' } },
+      });
+      expect(bad.res.status).toBe(400);
+      expect(bad.body.errors.map((e: Json) => e.field).sort()).toEqual([
+        'upstream_configuration.tls.ca_certificate',
+        'upstream_configuration.tls.verify',
+      ]);
+    });
+
     it('refuses a duplicate name with 409 naming the field', async () => {
       await post(http('dup'));
       const { res, body } = await post(http('dup'));
