@@ -147,7 +147,10 @@ for (const dialect of DIALECTS) {
       const bad = await read(
         asConnector(token2, '/heartbeat', {
           method: 'POST',
-          json: { ...beat, discovery: [{ plugin: 'Net work', last_run_at: null, error: null, resources: 0 }] },
+          json: {
+            ...beat,
+            discovery: [{ plugin: 'Net work', last_run_at: null, error: null, resources: 0 }],
+          },
         }),
         400,
       );

@@ -10,9 +10,18 @@ export const ConnectorStatus = z
 
 export const ConnectorDiscoveryStatus = z
   .object({
-    plugin: z.string().min(1).max(64).regex(/^[a-z0-9_-]+$/).openapi({ example: 'network' }),
+    plugin: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[a-z0-9_-]+$/)
+      .openapi({ example: 'network' }),
     last_run_at: Timestamp.nullable().openapi({ description: 'When the plugin last finished a run.' }),
-    error: z.string().max(2000).nullable().openapi({ description: 'Why the last run failed; null if it did not.' }),
+    error: z
+      .string()
+      .max(2000)
+      .nullable()
+      .openapi({ description: 'Why the last run failed; null if it did not.' }),
     resources: z.number().int().min(0).openapi({ description: 'Resources the last run found.' }),
   })
   .openapi('ConnectorDiscoveryStatus', { description: 'A discovery plugin’s last run on the connector.' });

@@ -15,7 +15,10 @@ import { newId } from '../platform/ids.js';
 import {
   deleteSocket,
   findSocket,
-  hostKeyResetOnMove, type SocketRow, upstreamColumns } from './socket-store.js';
+  hostKeyResetOnMove,
+  type SocketRow,
+  upstreamColumns,
+} from './socket-store.js';
 
 type Declaration = z.infer<typeof ConnectorSocketPut>;
 
