@@ -41,14 +41,12 @@ const due = (stored: StoredOrganization) =>
   stored.refresh_token !== undefined &&
   (stored.expires_at === undefined || Date.parse(stored.expires_at) - Date.now() < REFRESH_BEFORE_MS);
 
-/** An SDK client for the token endpoints, which take no bearer token. Never retried: a refresh is single use. */
+/**
+ * An SDK client for the token endpoints, which take no bearer token. The SDK never repeats them (one-time
+ * actions, unmarked in the spec): a refresh token is single use, and presenting it twice ends the login.
+ */
 export const anonymousClient = (apiUrl: string) =>
-  createClient({
-    baseUrl: apiUrl,
-    token: '',
-    retry: { retries: 0 },
-    headers: { 'user-agent': 'border0-cli' },
-  });
+  createClient({ baseUrl: apiUrl, token: '', headers: { 'user-agent': 'border0-cli' } });
 
 /** The access token of `organization`, refreshed first when it is about to expire. */
 export async function currentAccessToken(dir: string, organization: string): Promise<string | undefined> {

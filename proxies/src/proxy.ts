@@ -121,7 +121,8 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
           sockets: grant.sockets.map((s) => ({ id: s.id, dnsname: s.dnsname })),
         };
       } catch (error) {
-        if (error instanceof Border0Error && error.status < 500) return undefined;
+        // Refused (4xx): not a connector token. No answer (status 0) or 5xx: the caller retries later.
+        if (error instanceof Border0Error && error.status >= 400 && error.status < 500) return undefined;
         throw error;
       }
     },

@@ -8,8 +8,33 @@ export {
   verifyAuditChain,
 } from './audit-chain.js';
 export { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
-export { Border0Error, Border0NetworkError, type FieldError, type ProblemDetails } from './border0-error.js';
-export { type Border0Client, type ClientOptions, createClient, type TokenProvider } from './client.js';
+export {
+  Border0AbortError,
+  Border0ConflictError,
+  Border0Error,
+  type Border0ErrorInit,
+  Border0ForbiddenError,
+  Border0NetworkError,
+  Border0NotFoundError,
+  Border0PreconditionFailedError,
+  Border0RateLimitedError,
+  Border0ServerError,
+  Border0TimeoutError,
+  Border0UnauthorizedError,
+  Border0ValidationError,
+  type FieldError,
+  type ProblemDetails,
+} from './border0-error.js';
+export {
+  type Border0Client,
+  type CallOptions,
+  type ClientOptions,
+  createClient,
+  type ModifiablePath,
+  type ModifyOptions,
+  type PagedPath,
+  type TokenProvider,
+} from './client.js';
 export {
   type ConnectorEvent,
   EventStream,
@@ -18,7 +43,8 @@ export {
   parseServerSentEvents,
 } from './event-stream.js';
 export type { components, operations, paths } from './generated/api.js';
-export { type RetryOptions, retryingFetch } from './retrying-fetch.js';
+export { IDEMPOTENT_OPERATIONS, type IdempotentOperation } from './generated/idempotent-operations.js';
+export { isRetryable, type RetryOptions, retryingFetch } from './retrying-fetch.js';
 
 import type { components } from './generated/api.js';
 

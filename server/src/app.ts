@@ -31,7 +31,10 @@ export const API_INFO = {
     'The zero-trust access platform: publish private services as sockets, decide access with policies, ' +
     'and record every session. Authenticate with `Authorization: Bearer <token>`. Prometheus metrics are ' +
     'not served here: an operator enables them on a separate operations address (`border0 start ' +
-    '--metrics-listen 127.0.0.1:9464`, or `BORDER0_METRICS_LISTEN`), which also answers `/healthz` and `/readyz`.',
+    '--metrics-listen 127.0.0.1:9464`, or `BORDER0_METRICS_LISTEN`), which also answers `/healthz` and `/readyz`. ' +
+    'Retries: GET, HEAD, PUT and DELETE may be repeated; a POST only when its operation is marked ' +
+    '`x-idempotent: true`, and a create so marked with the same `Idempotency-Key` each time (the same key and ' +
+    'body answer the first result; the same key with another body, 422). Other POSTs are one-time actions.',
 } as const;
 
 export const MAX_BODY_BYTES = 1024 * 1024;

@@ -45,3 +45,50 @@ describe('served documents and health', () => {
     expect(res.headers.get('x-request-id')).toMatch(/\S+/);
   });
 });
+
+describe('x-idempotent: what clients may repeat', () => {
+  type Operation = {
+    operationId: string;
+    'x-idempotent'?: boolean;
+    parameters?: { in: string; name: string }[];
+  };
+  const posts = Object.values(spec.paths as Record<string, Record<string, Operation & { responses: object }>>)
+    .map((item) => item.post)
+    .filter((op) => op !== undefined);
+  const takesKey = (op: Operation) =>
+    (op.parameters ?? []).some((p) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key');
+  /** Creates that spend something once: a repeat must not answer the first result again. */
+  const ONE_TIME_CREATES = ['startTotpEnrolment', 'createWebSession'];
+
+  it('marks every create, and each marked create takes an Idempotency-Key', () => {
+    const creates = posts.filter((op) => '201' in op.responses && !ONE_TIME_CREATES.includes(op.operationId));
+    expect(creates.length).toBeGreaterThan(15);
+    for (const op of creates) {
+      expect({ op: op.operationId, marked: op['x-idempotent'], key: takesKey(op) }).toEqual({
+        op: op.operationId,
+        marked: true,
+        key: true,
+      });
+    }
+    for (const op of posts.filter(takesKey)) expect(op['x-idempotent'], op.operationId).toBe(true);
+  });
+
+  it('marks no one-time action', () => {
+    const oneTime = [
+      ...ONE_TIME_CREATES,
+      'requestDeviceToken',
+      'startDeviceLogin',
+      'revokeLogin',
+      'acceptInvitation',
+      'confirmTotpEnrolment',
+      'logoutEverywhere',
+      'terminateSession',
+      'getSshUpstreamCredentials',
+      'getDatabaseUpstreamCredentials',
+      'endProxyRecording',
+    ];
+    const marked = posts.filter((op) => op['x-idempotent']).map((op) => op.operationId);
+    expect(marked.filter((id) => oneTime.includes(id))).toEqual([]);
+    expect(posts.map((op) => op.operationId)).toEqual(expect.arrayContaining(oneTime));
+  });
+});

@@ -6,7 +6,7 @@
 import { appliesToSocket, compilePolicy, type PolicyInput } from '@border0/sdk/policy';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { authorize } from '../platform/auth/authorize.js';
-import { errors, jsonBody, jsonResponse, refParams } from '../platform/http/common-schemas.js';
+import { errors, IDEMPOTENT, jsonBody, jsonResponse, refParams } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
 import {
   attachedSockets,
@@ -35,6 +35,7 @@ const checkAccessRoute = createRoute({
     'Decides as the proxies do, over every policy that applies to the socket, and explains the decision ' +
     'policy by policy.',
   tags: ['Access'],
+  ...IDEMPOTENT,
   request: { body: jsonBody(AccessCheck) },
   responses: {
     200: jsonResponse(AccessDecision, 'The decision, allowed or not, with its explanation.'),
@@ -50,6 +51,7 @@ const testPolicyRoute = createRoute({
   description:
     'Decides with this one policy alone, as if it applied to the socket, and says whether it does.',
   tags: ['Policies'],
+  ...IDEMPOTENT,
   request: { params: refParams('policy', 'Policy id or name.'), body: jsonBody(PolicyTest) },
   responses: {
     200: jsonResponse(PolicyTestResult, 'What this policy alone decides.'),

@@ -6,7 +6,13 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { findOrganization } from '../organizations/organization-store.js';
 import { authorize } from '../platform/auth/authorize.js';
-import { errors, IdempotencyHeaders, jsonBody, jsonResponse } from '../platform/http/common-schemas.js';
+import {
+  errors,
+  IDEMPOTENT,
+  IdempotencyHeaders,
+  jsonBody,
+  jsonResponse,
+} from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
 import { createIdempotent } from '../platform/http/mutation.js';
 import { notFound } from '../platform/http/problem.js';
@@ -43,6 +49,7 @@ const issueClientCertificate = createRoute({
     'Signs the request’s key with the organization’s client CA for the caller: a person’s or a service ' +
     'account’s token. Valid for at most one hour, for TLS client authentication only.',
   tags,
+  ...IDEMPOTENT,
   request: { headers: IdempotencyHeaders, body: jsonBody(ClientCertificateRequest) },
   responses: { 201: jsonResponse(ClientCertificate, 'The certificate and its CA.'), ...issueErrors },
 });
@@ -56,6 +63,7 @@ const issueSshCertificate = createRoute({
     'Signs the public key with the organization’s SSH user CA for the caller: a person’s or a service ' +
     'account’s token. Valid for at most one hour.',
   tags,
+  ...IDEMPOTENT,
   request: { headers: IdempotencyHeaders, body: jsonBody(SshCertificateRequest) },
   responses: { 201: jsonResponse(SshCertificate, 'The certificate and the CA key.'), ...issueErrors },
 });

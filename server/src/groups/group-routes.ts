@@ -6,6 +6,8 @@ import { authorize } from '../platform/auth/authorize.js';
 import type { Database } from '../platform/db/schema.js';
 import {
   errors,
+  IDEMPOTENT,
+  IdempotencyHeaders,
   IfMatchHeaders,
   jsonBody,
   jsonResponse,
@@ -13,7 +15,7 @@ import {
 } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
 import { checkIfMatch, etagOf } from '../platform/http/etag.js';
-import { mutate } from '../platform/http/mutation.js';
+import { createIdempotent, mutate } from '../platform/http/mutation.js';
 import { ApiError, invalid, notFound } from '../platform/http/problem.js';
 import { addResourceHandlers } from '../platform/http/resource-handlers.js';
 import { resourceRoutes, standardOperations } from '../platform/http/resource-routes.js';
@@ -55,10 +57,11 @@ const addGroupMember = createRoute({
   summary: 'Add a member to a group',
   description: 'The person must already be a member of the organization.',
   tags,
-  request: { params: GroupParams, body: jsonBody(GroupMemberAdd) },
+  ...IDEMPOTENT,
+  request: { params: GroupParams, headers: IdempotencyHeaders, body: jsonBody(GroupMemberAdd) },
   responses: {
     200: jsonResponse(Group, 'The group with its new member.', true),
-    ...errors(400, 401, 403, 404, 409, 413, 415),
+    ...errors(400, 401, 403, 404, 409, 413, 415, 422),
   },
 });
 
@@ -96,28 +99,37 @@ export function groupRoutes(services: Services) {
 
   app.openapi(addGroupMember, async (c) => {
     const { orgId } = authorize(c, 'members:write');
-    const { email } = c.req.valid('json');
-    const { row, result } = await mutate(c, services, async (trx, audit) => {
-      const current = await findGroup(trx, orgId, c.req.valid('param').group);
-      const member = await findMemberByEmail(trx, orgId, email);
-      if (!member) throw invalid('email', `${email} is not a member of this organization`);
-      if (await isInGroup(trx, current, member.id)) {
-        throw new ApiError('conflict', `email: ${member.email} is already in the group ${current.name}`, [
-          { field: 'email', message: 'is already in the group' },
-        ]);
-      }
-      await addToGroup(trx, current, member.id);
-      await audit({
-        action: 'group.member_add',
-        resource_type: 'group',
-        resource_id: current.id,
-        details: { name: current.name, user_id: member.id, email: member.email },
-      });
-      const row = await bumpGroup(trx, current);
-      return { row, result: await load(trx, orgId, row) };
-    });
-    c.header('ETag', etagOf(row.version));
-    return c.json(result, 200);
+    const body = c.req.valid('json');
+    const { email } = body;
+    const { body: stored } = await createIdempotent(
+      c,
+      services,
+      'addGroupMember',
+      body,
+      async (trx, audit) => {
+        const current = await findGroup(trx, orgId, c.req.valid('param').group);
+        const member = await findMemberByEmail(trx, orgId, email);
+        if (!member) throw invalid('email', `${email} is not a member of this organization`);
+        if (await isInGroup(trx, current, member.id)) {
+          throw new ApiError('conflict', `email: ${member.email} is already in the group ${current.name}`, [
+            { field: 'email', message: 'is already in the group' },
+          ]);
+        }
+        await addToGroup(trx, current, member.id);
+        await audit({
+          action: 'group.member_add',
+          resource_type: 'group',
+          resource_id: current.id,
+          details: { name: current.name, user_id: member.id, email: member.email },
+        });
+        const row = await bumpGroup(trx, current);
+        // Stored with its version, so that a replay answers the ETag of the first answer too.
+        return { status: 200, body: { version: row.version, group: await load(trx, orgId, row) } };
+      },
+    );
+    const { version, group } = stored as { version: number; group: Awaited<ReturnType<typeof load>> };
+    c.header('ETag', etagOf(version));
+    return c.json(group, 200);
   });
 
   app.openapi(removeGroupMember, async (c) => {

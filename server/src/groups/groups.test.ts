@@ -82,6 +82,27 @@ for (const dialect of DIALECTS) {
       expect(res.status).toBe(409);
     });
 
+    it('replays an added member for the same Idempotency-Key, and refuses the key for another body', async () => {
+      await h.request('/api/v1/groups', { method: 'POST', json: { name: 'idem-team' } });
+      const add = (email: string) =>
+        h.request('/api/v1/groups/idem-team/members', {
+          method: 'POST',
+          headers: { 'idempotency-key': 'add-alice' },
+          json: { email },
+        });
+      const first = await add('alice@acme.dev');
+      const again = await add('alice@acme.dev');
+      // A second add without the key would be a 409: the replay answers the first result instead.
+      expect(again.status).toBe(200);
+      expect(again.headers.get('etag')).toBe(first.headers.get('etag'));
+      expect(await read(again)).toEqual(await read(first));
+      const other = await add('bob@acme.dev');
+      expect(other.status).toBe(422);
+      const members = (await read(h.request('/api/v1/groups/idem-team'))).members;
+      expect(members.map((m: { email: string }) => m.email)).toEqual(['alice@acme.dev']);
+      expect((await h.request('/api/v1/groups/idem-team', { method: 'DELETE' })).status).toBe(204);
+    });
+
     it('removes a member by email or user id, and 404s for one not in the group', async () => {
       expect(
         (await h.request('/api/v1/groups/engineers/members/Bob@acme.dev', { method: 'DELETE' })).status,

@@ -9,6 +9,7 @@ import { authorize } from '../platform/auth/authorize.js';
 import { canGrant } from '../platform/auth/roles.js';
 import {
   errors,
+  IDEMPOTENT,
   IdempotencyHeaders,
   jsonBody,
   jsonResponse,
@@ -64,6 +65,7 @@ const createInvitationRoute = createRoute({
     'shown once here), within 7 days. The answer is the same whether or not the email has an account. The ' +
     'role is at most what the caller may grant.',
   tags,
+  ...IDEMPOTENT,
   request: { headers: IdempotencyHeaders, body: jsonBody(InvitationCreate) },
   responses: {
     201: jsonResponse(InvitationCreated, 'The invitation, with its code (shown once).'),

@@ -148,6 +148,25 @@ for (const dialect of DIALECTS) {
       expect((await json(await h.request('/api/v1/policies/attach'), 200)).socket_ids).toEqual([]);
     });
 
+    it('replays an attachment for the same Idempotency-Key, and refuses the key for another socket', async () => {
+      await createPolicy({ name: 'attach-idem' });
+      const attach = (socket: string) =>
+        h.request('/api/v1/policies/attach-idem/sockets', {
+          method: 'POST',
+          headers: { 'idempotency-key': 'attach-idem-1' },
+          json: { socket },
+        });
+      const first = await attach('web');
+      const firstBody = await json(first, 200);
+      await json(await h.request('/api/v1/policies/attach-idem/sockets/web', { method: 'DELETE' }), 204);
+      // The repeat answers the first result and changes nothing: the detached socket stays detached.
+      const replay = await attach('web');
+      expect(replay.headers.get('etag')).toBe(first.headers.get('etag'));
+      expect(await json(replay, 200)).toEqual(firstBody);
+      expect((await json(await h.request('/api/v1/policies/attach-idem'), 200)).socket_ids).toEqual([]);
+      expect((await json(await attach('db'), 422)).type).toBe('/problems/idempotency-mismatch');
+    });
+
     it('lists the policies that apply to a socket', async () => {
       await createPolicy({ name: 'f-everywhere', org_wide: true });
       await createPolicy({ name: 'f-attached', sockets: ['db'] });

@@ -3,10 +3,18 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import { authorize } from '../platform/auth/authorize.js';
 import type { Database } from '../platform/db/schema.js';
-import { errors, jsonBody, jsonResponse, pageOf, refParams } from '../platform/http/common-schemas.js';
+import {
+  errors,
+  IDEMPOTENT,
+  IdempotencyHeaders,
+  jsonBody,
+  jsonResponse,
+  pageOf,
+  refParams,
+} from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
 import { etagOf } from '../platform/http/etag.js';
-import { mutate } from '../platform/http/mutation.js';
+import { createIdempotent, mutate } from '../platform/http/mutation.js';
 import { ApiError } from '../platform/http/problem.js';
 import { addResourceHandlers } from '../platform/http/resource-handlers.js';
 import { resourceRoutes, standardOperations } from '../platform/http/resource-routes.js';
@@ -56,10 +64,11 @@ const attachPolicySocket = createRoute({
   summary: 'Attach a policy to a socket',
   tags,
   description: 'Attaching a socket that is already attached changes nothing.',
-  request: { params: PolicyParams, body: jsonBody(PolicyAttach) },
+  ...IDEMPOTENT,
+  request: { params: PolicyParams, headers: IdempotencyHeaders, body: jsonBody(PolicyAttach) },
   responses: {
     200: jsonResponse(Policy, 'The policy, with the socket attached.', true),
-    ...errors(400, 401, 403, 404, 413, 415),
+    ...errors(400, 401, 403, 404, 413, 415, 422),
   },
 });
 
@@ -119,20 +128,28 @@ export function policyRoutes(services: Services) {
 
   app.openapi(attachPolicySocket, async (c) => {
     const { orgId } = authorize(c, 'policies:write');
-    const updated = await mutate(c, services, async (trx, audit) => {
-      const row = await findPolicy(trx, orgId, c.req.valid('param').policy);
-      const socket = await resolveSocket(trx, orgId, c.req.valid('json').socket, 'socket');
-      if (await attachSocket(trx, row, socket.id)) {
-        await bumpVersion(trx, row);
-        await audit({
-          action: 'policy.attach',
-          resource_type: 'policy',
-          resource_id: row.id,
-          details: { name: row.name, socket_id: socket.id, socket: socket.name },
-        });
-      }
-      return load(trx, orgId, row.id);
-    });
+    const body = c.req.valid('json');
+    const { body: stored } = await createIdempotent(
+      c,
+      services,
+      'attachPolicySocket',
+      body,
+      async (trx, audit) => {
+        const row = await findPolicy(trx, orgId, c.req.valid('param').policy);
+        const socket = await resolveSocket(trx, orgId, body.socket, 'socket');
+        if (await attachSocket(trx, row, socket.id)) {
+          await bumpVersion(trx, row);
+          await audit({
+            action: 'policy.attach',
+            resource_type: 'policy',
+            resource_id: row.id,
+            details: { name: row.name, socket_id: socket.id, socket: socket.name },
+          });
+        }
+        return { status: 200, body: await load(trx, orgId, row.id) };
+      },
+    );
+    const updated = stored as Awaited<ReturnType<typeof load>>;
     c.header('ETag', etagOf(updated.version));
     return c.json(updated.policy, 200);
   });

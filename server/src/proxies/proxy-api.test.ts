@@ -265,6 +265,15 @@ for (const dialect of DIALECTS) {
       expect(names).toEqual(['*.localhost', 'localhost']);
       expect(new Date(server.not_after).getTime()).toBe(proxyCertificate.notAfter.getTime());
       await read(asProxy('/certificate', { method: 'POST', json: { csr: 'not a csr' } }), 400);
+
+      // A repeat with the same Idempotency-Key answers the same certificate, not a second one.
+      const once = { method: 'POST', headers: { 'idempotency-key': 'proxy-cert-1' } };
+      const first = await read(asProxy('/certificate', { ...once, json: { csr: proxyCsr.csrPem } }), 201);
+      const again = await read(asProxy('/certificate', { ...once, json: { csr: proxyCsr.csrPem } }), 201);
+      expect(again.certificate).toBe(first.certificate);
+      expect(first.certificate).not.toBe(server.certificate);
+      const other = await createCsr();
+      await read(asProxy('/certificate', { ...once, json: { csr: other.csrPem } }), 422);
     });
   });
 }

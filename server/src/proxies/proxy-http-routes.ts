@@ -7,7 +7,7 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { identityIssuer, type Subject, signIdentityToken } from '../identity-tokens/identity-token.js';
 import { findPrincipal } from '../platform/auth/authenticate.js';
 import { authorizeProxy } from '../platform/auth/authorize.js';
-import { errors, jsonBody, jsonResponse } from '../platform/http/common-schemas.js';
+import { errors, IDEMPOTENT, jsonBody, jsonResponse } from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
 import { ApiError, notFound } from '../platform/http/problem.js';
 import type { Services } from '../services.js';
@@ -30,6 +30,8 @@ const identify = createRoute({
     '401 when the token is unknown, expired, revoked or logged out, or belongs to another organization than ' +
     'the socket’s; 404 when `host` is not an HTTP socket. The answer carries an identity token for the ' +
     'upstream and how long it may be reused.',
+  // Reads (and signs a fresh identity token): safe to repeat.
+  ...IDEMPOTENT,
   request: { body: jsonBody(HttpIdentityRequest) },
   responses: {
     200: jsonResponse(HttpIdentity, 'Who it is.'),

@@ -3,15 +3,22 @@
  * serve every organization: they register, resolve dnsnames to sockets, cache each organization's policy
  * data and the CAs to trust, get their server certificate, and check the tokens connectors present.
  */
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import { organizationTrustAnchors, platformX509Authority } from '../certificates/authority-store.js';
 import { signProxyCertificate } from '../certificates/platform-authority.js';
 import { connectorSockets, findConnectorWithOrg, touchConnector } from '../connectors/connector-store.js';
 import { findOrganization, listAllOrganizations } from '../organizations/organization-store.js';
 import { findPrincipal } from '../platform/auth/authenticate.js';
 import { authorizeProxy } from '../platform/auth/authorize.js';
-import { errors, jsonBody, jsonResponse } from '../platform/http/common-schemas.js';
+import {
+  errors,
+  IDEMPOTENT,
+  IdempotencyHeaders,
+  jsonBody,
+  jsonResponse,
+} from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
+import { createIdempotent } from '../platform/http/mutation.js';
 import { ApiError, notFound } from '../platform/http/problem.js';
 import { loadPolicyData } from '../policies/policy-data-store.js';
 import type { Services } from '../services.js';
@@ -89,8 +96,9 @@ const issueProxyCertificate = createRoute({
   summary: 'Get the proxies’ server certificate',
   description:
     'Signs the request’s key with the platform CA for `*.<base domain>` and `<base domain>`, valid 90 days.',
-  request: { body: jsonBody(ProxyCertificateRequest) },
-  responses: { 201: jsonResponse(ProxyCertificate, 'The certificate.'), ...writeErrors },
+  ...IDEMPOTENT,
+  request: { headers: IdempotencyHeaders, body: jsonBody(ProxyCertificateRequest) },
+  responses: { 201: jsonResponse(ProxyCertificate, 'The certificate.'), ...writeErrors, ...errors(422) },
 });
 const authenticateConnector = createRoute({
   tags,
@@ -101,6 +109,8 @@ const authenticateConnector = createRoute({
   description:
     'Answers the connector and the sockets it serves, and records that it was seen; 401 when the ' +
     'token is unknown, revoked or expired, or is not a connector’s.',
+  // Changes nothing but the connector's last-seen time: safe to repeat.
+  ...IDEMPOTENT,
   request: { body: jsonBody(ConnectorAuthenticationRequest) },
   responses: { 200: jsonResponse(ConnectorAuthentication, 'The connector.'), ...writeErrors },
 });
@@ -176,20 +186,31 @@ export function proxyRoutes(services: Services) {
 
   app.openapi(issueProxyCertificate, async (c) => {
     const principal = authorizeProxy(c);
-    const issued = await signProxyCertificate(db, secrets, { csr: c.req.valid('json').csr, baseDomain });
-    // Platform-level: no organization's audit log is the place; the log keeps the record.
-    c.get('logger').info(
-      { actor: principal.actor, serial: issued.serial, not_after: issued.notAfter },
-      'issued a proxy certificate',
+    const body = c.req.valid('json');
+    // Platform-level: keys are scoped to the proxy's token (its organization is none, '').
+    const { status, body: certificate } = await createIdempotent(
+      c,
+      services,
+      'issueProxyCertificate',
+      body,
+      async (trx) => {
+        const issued = await signProxyCertificate(trx, secrets, { csr: body.csr, baseDomain });
+        // No organization's audit log is the place; the log keeps the record.
+        c.get('logger').info(
+          { actor: principal.actor, serial: issued.serial, not_after: issued.notAfter },
+          'issued a proxy certificate',
+        );
+        return {
+          status: 201,
+          body: ProxyCertificate.parse({
+            certificate: issued.certificatePem,
+            ca_certificate: issued.caCertificatePem,
+            not_after: issued.notAfter.toISOString(),
+          }),
+        };
+      },
     );
-    return c.json(
-      ProxyCertificate.parse({
-        certificate: issued.certificatePem,
-        ca_certificate: issued.caCertificatePem,
-        not_after: issued.notAfter.toISOString(),
-      }),
-      201,
-    );
+    return c.json(certificate as z.infer<typeof ProxyCertificate>, status as 201);
   });
 
   app.openapi(authenticateConnector, async (c) => {

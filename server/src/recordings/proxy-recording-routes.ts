@@ -8,6 +8,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { authorizeProxy } from '../platform/auth/authorize.js';
 import {
   errors,
+  IDEMPOTENT,
   IdempotencyHeaders,
   jsonBody,
   jsonResponse,
@@ -53,6 +54,7 @@ const createProxyRecording = createRoute({
   operationId: 'createProxyRecording',
   summary: 'Start a recording of a live session',
   description: 'A session that has ended takes no new recording (409).',
+  ...IDEMPOTENT,
   request: { params: SessionParams, headers: IdempotencyHeaders, body: jsonBody(RecordingCreate) },
   responses: {
     201: jsonResponse(Recording, 'The new recording.'),

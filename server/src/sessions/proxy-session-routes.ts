@@ -5,7 +5,13 @@
  */
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
 import { authorizeProxy } from '../platform/auth/authorize.js';
-import { errors, IdempotencyHeaders, jsonBody, jsonResponse } from '../platform/http/common-schemas.js';
+import {
+  errors,
+  IDEMPOTENT,
+  IdempotencyHeaders,
+  jsonBody,
+  jsonResponse,
+} from '../platform/http/common-schemas.js';
 import type { AppEnv } from '../platform/http/env.js';
 import { createIdempotent, mutate } from '../platform/http/mutation.js';
 import { ApiError, invalid } from '../platform/http/problem.js';
@@ -43,6 +49,7 @@ const createProxySession = createRoute({
   path: '/proxy/sessions',
   operationId: 'createProxySession',
   summary: 'Report a new session',
+  ...IDEMPOTENT,
   request: { headers: IdempotencyHeaders, body: jsonBody(ProxySessionCreate) },
   responses: { 201: jsonResponse(Session, 'The new session.'), ...errors(400, 401, 403, 413, 415, 422) },
 });
@@ -64,8 +71,12 @@ const addProxySessionEvent = createRoute({
   operationId: 'addProxySessionEvent',
   summary: 'Report an event of a session',
   description: 'What happened inside a session: a command run, a channel refused, a file operation.',
-  request: { params: SessionParams, body: jsonBody(SessionEventCreate) },
-  responses: { 201: jsonResponse(SessionEvent, 'The event.'), ...errors(400, 401, 403, 404, 413, 415) },
+  ...IDEMPOTENT,
+  request: { params: SessionParams, headers: IdempotencyHeaders, body: jsonBody(SessionEventCreate) },
+  responses: {
+    201: jsonResponse(SessionEvent, 'The event.'),
+    ...errors(400, 401, 403, 404, 413, 415, 422),
+  },
 });
 
 const renewProxySessions = createRoute({
@@ -141,13 +152,19 @@ export function proxySessionRoutes(services: Services) {
     const proxy = authorizeProxy(c);
     const { session_id } = c.req.valid('param');
     const orgId = await proxySessionOrganization(services.db, session_id, proxy.tokenId);
-    const event = await mutate(
+    const body = c.req.valid('json');
+    const { status, body: event } = await createIdempotent(
       c,
       services,
-      (trx) => insertSessionEvent(trx, orgId, session_id, c.req.valid('json')),
+      'addProxySessionEvent',
+      body,
+      async (trx) => ({
+        status: 201,
+        body: eventToApi(await insertSessionEvent(trx, orgId, session_id, body)),
+      }),
       { orgId },
     );
-    return c.json(eventToApi(event), 201);
+    return c.json(event as z.infer<typeof SessionEvent>, status as 201);
   });
 
   return app;

@@ -221,6 +221,24 @@ for (const dialect of DIALECTS) {
       await expectProblem(await h.request(`/api/v1/sessions/${s.id}/terminate`, { method: 'POST' }), 409);
     });
 
+    it('stores an event once for the same Idempotency-Key, and refuses the key for another event', async () => {
+      const s = await report({ socket: 'web', user_email: 'idem@acme.dev', result: 'allowed' });
+      const send = (command: string) =>
+        h.request(`/api/v1/proxy/sessions/${s.id}/events`, {
+          method: 'POST',
+          token: h.proxyToken,
+          headers: { 'idempotency-key': `event-${s.id}` },
+          json: { type: 'ssh.exec', data: { command } },
+        });
+      const first = await send('uptime');
+      const again = await send('uptime');
+      expect(again.status).toBe(201);
+      expect(await again.json()).toEqual(await first.json());
+      expect((await send('reboot')).status).toBe(422);
+      const events = (await (await h.request(`/api/v1/sessions/${s.id}/events`)).json()) as Page<unknown>;
+      expect(events.items).toHaveLength(1);
+    });
+
     it('stores events and pages through them in order', async () => {
       const s = await report({ socket: 'web', user_email: 'events@acme.dev', result: 'allowed' });
       const added: string[] = [];

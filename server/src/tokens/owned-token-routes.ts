@@ -9,6 +9,7 @@ import type { Permission } from '../platform/auth/roles.js';
 import type { Database, TokensTable } from '../platform/db/schema.js';
 import {
   errors,
+  IDEMPOTENT,
   IdempotencyHeaders,
   jsonBody,
   jsonResponse,
@@ -163,6 +164,7 @@ export function addOwnedTokenRoutes(app: OpenAPIHono<AppEnv>, services: Services
     operationId: spec.operationIds.create,
     summary: `Create a token for a ${spec.noun}`,
     tags,
+    ...IDEMPOTENT,
     request: { params: OwnerParams, headers: IdempotencyHeaders, body: jsonBody(TokenCreate) },
     responses: {
       201: jsonResponse(TokenCreated, 'The new token with its secret, shown once.'),

@@ -4,6 +4,7 @@ import { authorize } from '../platform/auth/authorize.js';
 import { canGrant, type Role } from '../platform/auth/roles.js';
 import {
   errors,
+  IDEMPOTENT,
   IdempotencyHeaders,
   jsonBody,
   jsonResponse,
@@ -45,6 +46,7 @@ const createToken = createRoute({
     'Only a person’s token can create one. The token acts as the caller, with at most the given role, and ' +
     'stops working when the caller leaves the organization.',
   tags,
+  ...IDEMPOTENT,
   request: { headers: IdempotencyHeaders, body: jsonBody(AdminTokenCreate) },
   responses: {
     201: jsonResponse(TokenCreated, 'The new token with its secret, shown once.'),

@@ -101,6 +101,15 @@ export const pageOf = <T extends z.ZodTypeAny>(item: T, name: string) =>
     })
     .openapi(name);
 
+/**
+ * Marks an operation that clients may repeat safely (`x-idempotent: true` in the spec, which the SDK is
+ * generated from): GET, HEAD, PUT and DELETE are by HTTP's rules; a POST only when marked. Spread into a
+ * route config, with `IdempotencyHeaders` for a create (`createIdempotent` then de-duplicates it), or alone
+ * for a POST that changes nothing (a query that takes a body). One-time actions (a token refresh, an
+ * approval, a termination, a revocation) are never marked: a repeat would be refused or act twice.
+ */
+export const IDEMPOTENT = { 'x-idempotent': true } as const;
+
 export const IdempotencyHeaders = z.object({
   'idempotency-key': z
     .string()

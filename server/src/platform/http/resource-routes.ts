@@ -8,6 +8,7 @@ import { createRoute, type z } from '@hono/zod-openapi';
 import {
   type ErrorCode,
   errors,
+  IDEMPOTENT,
   IdempotencyHeaders,
   IfMatchHeaders,
   jsonBody,
@@ -103,6 +104,7 @@ export function resourceRoutes<
         method: 'post',
         path,
         ...docs(op, `Create ${aNoun}`),
+        ...IDEMPOTENT,
         request: { headers: IdempotencyHeaders, body: jsonBody(spec.create) },
         responses: {
           201: jsonResponse((spec.created ?? spec.item) as Created, op.response ?? `The new ${noun}.`, true),
