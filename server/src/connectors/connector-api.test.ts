@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, DIALECTS, type Harness } from '../../test/harness.js';
 import { apiCalls, type Body } from '../../test/support/api-calls.js';
+import { backfillDeclaredBy } from '../platform/db/migrations/0017-connector-discovery.js';
 
 for (const dialect of DIALECTS) {
   describe(`connector API (${dialect})`, () => {
@@ -187,6 +188,17 @@ for (const dialect of DIALECTS) {
       expect((await read(asConnector(token1, '/config'))).sockets.map((s: Body) => s.name)).toContain(
         'cache',
       );
+
+      // A socket declared before the platform recorded who declared it stays its connector's (upgrade).
+      await h.services.db
+        .updateTable('sockets')
+        .set({ declared_by_connector_id: null })
+        .where('id', '=', created.id)
+        .execute();
+      await read(declare(token1, 'cache', declaration), 409);
+      await backfillDeclaredBy(h.services.db as never);
+      await read(declare(token1, 'cache', declaration));
+      await read(declare(token2, 'cache', declaration), 409);
     });
 
     it('keeps secrets of a declaration sealed and replaces them with the next one', async () => {
