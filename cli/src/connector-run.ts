@@ -3,12 +3,13 @@
  * ones from connector.yaml) and `border0 socket connect`, a one-socket connector for any machine.
  */
 import { readFileSync, watch } from 'node:fs';
+import type { ConfiguredPlugin } from '@border0/connector';
 import { type Border0Client, createClient } from '@border0/sdk';
 import type { Command } from 'commander';
 import { parse } from 'yaml';
 import { contextOf } from './context.js';
 import { CliError, UsageError } from './errors.js';
-import { printLine } from './output.js';
+import { printJson, printLine } from './output.js';
 import { visible } from './terminal-text.js';
 import { parseUpstreamUrl, type SocketType } from './upstream-url.js';
 
@@ -20,18 +21,41 @@ interface StaticSocket {
   description?: string;
 }
 
-/** Reads `sockets:` from a connector.yaml: name, type, upstream (a URL or host:port), tags, description. */
-export function readConnectorFile(text: string): StaticSocket[] {
-  const document = (parse(text) ?? {}) as { sockets?: unknown };
+interface ConnectorFile {
+  sockets: StaticSocket[];
+  /** `discovery:`: plugin name → settings, checked by the connector's plugins. */
+  discovery: unknown;
+}
+
+/**
+ * Reads a connector.yaml: `sockets:` (name, type, upstream as a URL or host:port, tags, description) and
+ * `discovery:` (plugin name → settings); at least one of them.
+ */
+export function readConnectorFile(text: string): ConnectorFile {
+  const document = (parse(text) ?? {}) as { sockets?: unknown; discovery?: unknown };
+  if (document.sockets === undefined && document.discovery !== undefined) {
+    return { sockets: [], discovery: document.discovery };
+  }
   if (!Array.isArray(document.sockets))
-    throw new UsageError('connector.yaml: expected a list under `sockets:`');
-  return document.sockets.map((entry, index) => {
+    throw new UsageError('connector.yaml: expected a list under `sockets:` or a map under `discovery:`');
+  const sockets = document.sockets.map((entry, index) => {
     const s = entry as Partial<StaticSocket>;
     if (!s.name || !s.type || !s.upstream) {
       throw new UsageError(`connector.yaml: sockets.${index} needs name, type and upstream`);
     }
     return s as StaticSocket;
   });
+  return { sockets, discovery: document.discovery };
+}
+
+/** The discovery plugins of a connector.yaml, with its errors as usage errors naming the field. */
+async function discoveryPlugins(discovery: unknown) {
+  const { configuredPlugins } = await import('@border0/connector');
+  try {
+    return configuredPlugins(discovery);
+  } catch (error) {
+    throw new UsageError(`connector.yaml: ${(error as Error).message}`);
+  }
 }
 
 /** Declares the static sockets through the connector's own token (created or updated, owned by it). */
@@ -53,6 +77,7 @@ async function runUntilSignal(
   apiUrl: string,
   token: string,
   onStarted?: (client: Border0Client) => Promise<void>,
+  discovery?: ConfiguredPlugin[],
 ) {
   const { startConnector } = await import('@border0/connector');
   const { pino } = await import('pino');
@@ -60,7 +85,7 @@ async function runUntilSignal(
     { name: 'border0-connector', level: process.env.BORDER0_LOG_LEVEL ?? 'info' },
     pino.destination(2),
   );
-  const connector = await startConnector({ apiUrl, token, log });
+  const connector = await startConnector({ apiUrl, token, log, discovery });
   await onStarted?.(connector.client);
   const config = connector.config();
   printLine(
@@ -88,18 +113,92 @@ export function registerConnectorStartCommand(connector: Command): void {
         process.env.BORDER0_CONNECTOR_TOKEN;
       if (!token) throw new UsageError('give the connector token: --token or BORDER0_CONNECTOR_TOKEN');
       const file = options.config;
-      await runUntilSignal(ctx.settings.apiUrl, token, async (client) => {
-        if (!file) return;
-        const apply = () => declareSockets(client, readConnectorFile(readFileSync(file, 'utf8')));
-        await apply();
-        watch(
-          file,
-          () =>
-            void apply().catch((error: Error) =>
-              console.error(visible(`border0: ${file}: ${error.message}`)),
-            ),
-        );
-      });
+      // Discovery settings are read once, at start; static sockets again whenever the file changes.
+      const plugins = file
+        ? await discoveryPlugins(readConnectorFile(readFileSync(file, 'utf8')).discovery)
+        : [];
+      await runUntilSignal(
+        ctx.settings.apiUrl,
+        token,
+        async (client) => {
+          if (!file) return;
+          const apply = () => declareSockets(client, readConnectorFile(readFileSync(file, 'utf8')).sockets);
+          await apply();
+          watch(
+            file,
+            () =>
+              void apply().catch((error: Error) =>
+                console.error(visible(`border0: ${file}: ${error.message}`)),
+              ),
+          );
+        },
+        plugins,
+      );
+    });
+}
+
+const VERBS = { create: 'create', update: 'update', delete: 'remove', skip: 'skip' } as const;
+
+export function registerConnectorDiscoverCommand(connector: Command): void {
+  connector
+    .command('discover')
+    .description('Run the discovery plugins of connector.yaml once and reconcile their sockets')
+    .option('--token <token>', 'the connector token (env BORDER0_CONNECTOR_TOKEN)')
+    .option('--config <file>', 'the connector.yaml with `discovery:`', 'connector.yaml')
+    .option('--dry-run', 'print what would be created, changed and removed, and change nothing')
+    .action(async (options: { token?: string; config: string; dryRun?: boolean }, command: Command) => {
+      const ctx = contextOf(command);
+      const token =
+        options.token ??
+        command.optsWithGlobals<{ token?: string }>().token ??
+        process.env.BORDER0_CONNECTOR_TOKEN;
+      if (!token) throw new UsageError('give the connector token: --token or BORDER0_CONNECTOR_TOKEN');
+      let text: string;
+      try {
+        text = readFileSync(options.config, 'utf8');
+      } catch (error) {
+        throw new UsageError(`${options.config}: ${(error as Error).message}`);
+      }
+      const plugins = await discoveryPlugins(readConnectorFile(text).discovery);
+      if (plugins.length === 0) throw new UsageError(`${options.config}: no plugin under \`discovery:\``);
+      const { planDiscovery, applyChanges } = await import('@border0/connector');
+      const client = createClient({ baseUrl: ctx.settings.apiUrl, token });
+      const { changes, errors } = await planDiscovery(client, plugins);
+      const rows = changes.map((c) => ({
+        action: VERBS[c.kind],
+        socket: c.name,
+        plugin: c.plugin,
+        type: c.resource?.socketType ?? null,
+        source: c.resource?.source ?? null,
+        detail: c.detail ?? null,
+      }));
+      const failed = options.dryRun ? [] : await applyChanges(client, changes);
+      if (ctx.output === 'json') {
+        printJson({
+          dry_run: Boolean(options.dryRun),
+          changes: rows,
+          errors: [
+            ...[...errors].map(([plugin, e]) => ({ plugin, error: e.message })),
+            ...failed.map((f) => ({
+              plugin: f.change.plugin,
+              socket: f.change.name,
+              error: f.error.message,
+            })),
+          ],
+        });
+      } else {
+        const would = options.dryRun ? 'would ' : '';
+        if (rows.length === 0) printLine('nothing to change');
+        for (const r of rows) {
+          const what = [r.type, r.source, r.detail].filter(Boolean).join(', ');
+          printLine(visible(`${would}${r.action} ${r.socket} (${r.plugin}${what ? `: ${what}` : ''})`));
+        }
+        for (const [plugin, e] of errors)
+          console.error(visible(`border0: discovery ${plugin}: ${e.message}`));
+        for (const f of failed)
+          console.error(visible(`border0: ${f.change.kind} ${f.change.name}: ${f.error.message}`));
+      }
+      if (errors.size > 0 || failed.length > 0) throw new CliError('discovery had errors (see above)');
     });
 }
 

@@ -1,7 +1,7 @@
 /** `border0 connector`: agents in private networks, and the tokens they authenticate with. */
 import type { Schema } from '@border0/sdk';
 import type { Command } from 'commander';
-import { registerConnectorStartCommand } from './connector-run.js';
+import { registerConnectorDiscoverCommand, registerConnectorStartCommand } from './connector-run.js';
 import { contextOf } from './context.js';
 import { expiresAt } from './options.js';
 import { type Column, printDone, printItem, printList } from './output.js';
@@ -16,14 +16,28 @@ const FIELDS: Column<Connector>[] = [
   ['status', (c) => c.status],
   ['last seen', (c) => c.last_seen_at],
   ['version', (c) => c.version],
+  ['discovery', (c) => discoverySummary(c)],
   ['created', (c) => c.created_at],
 ];
+
+/** Each discovery plugin's last run: `network: 3 at 2024-05-01T10:00:00Z`, or its error. */
+function discoverySummary(c: Connector): string | null {
+  if (c.discovery.length === 0) return null;
+  return c.discovery
+    .map((d) =>
+      d.error
+        ? `${d.plugin}: error: ${d.error}`
+        : `${d.plugin}: ${d.last_run_at ? `${d.resources} at ${d.last_run_at}` : 'not run yet'}`,
+    )
+    .join('; ');
+}
 
 export function registerConnectorCommands(program: Command): void {
   const group = program
     .command('connector')
     .description('Connectors: agents that reach your private services');
   registerConnectorStartCommand(group);
+  registerConnectorDiscoverCommand(group);
 
   group
     .command('ls')
@@ -35,6 +49,7 @@ export function registerConnectorCommands(program: Command): void {
         ['STATUS', (c) => c.status],
         ['LAST SEEN', (c) => c.last_seen_at],
         ['VERSION', (c) => c.version],
+        ['DISCOVERY', (c) => discoverySummary(c)],
         ['ID', (c) => c.id],
       ]);
     });

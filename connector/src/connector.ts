@@ -5,6 +5,7 @@
  */
 import { type Border0Client, createClient, EventStream, type Schema } from '@border0/sdk';
 import { type Logger, pino } from 'pino';
+import { type ConfiguredPlugin, DiscoveryRunner } from './discovery/index.js';
 import type { ProxyEndpoint } from './tunnel/proxy-endpoint.js';
 import { TunnelPool } from './tunnel/tunnel-pool.js';
 
@@ -22,11 +23,15 @@ export interface ConnectorOptions {
    */
   dataConnections?: number | undefined;
   log?: Logger | undefined;
+  /** Discovery plugins to run (connector.yaml `discovery:`); their sockets are kept in sync. */
+  discovery?: ConfiguredPlugin[] | undefined;
 }
 
 export interface ConnectorHandle {
   client: Border0Client;
   pool: TunnelPool;
+  /** The discovery runner, when plugins are configured. */
+  discovery: DiscoveryRunner | undefined;
   /** The latest configuration. */
   config(): Schema<'ConnectorConfig'>;
   /** Fetches the configuration now (after a socket change, say). */
@@ -70,6 +75,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     log: log.child({ part: 'tunnel' }),
   });
 
+  let discovery: DiscoveryRunner | undefined;
   const heartbeat = () =>
     client
       .post('/api/v1/connector/heartbeat', {
@@ -79,6 +85,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
             .status()
             .filter((s) => s.state === 'connected')
             .map((s) => s.proxy),
+          ...(discovery && { discovery: discovery.status() }),
         },
       })
       .catch((error) => log.warn({ err: error }, 'heartbeat failed'));
@@ -115,14 +122,26 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
   // Change events (a new proxy, a changed socket) take effect within moments, not at the next round.
   const events = new EventStream({ client, stream: 'connector', log, onEvent: refreshSoon }).start();
   log.info({ connector: config.connector.name, sockets: config.sockets.length }, 'connector started');
+  if (options.discovery?.length) {
+    discovery = new DiscoveryRunner({
+      client,
+      plugins: options.discovery,
+      log: log.child({ part: 'discovery' }),
+      onChanged: refreshSoon,
+    });
+    // The first run finishes in the background; its sockets come with the next configuration fetch.
+    void discovery.start().then(() => heartbeat());
+  }
 
   return {
     client,
     pool,
+    discovery,
     config: () => config,
     refresh,
     async close() {
       clearInterval(timer);
+      await discovery?.close();
       events.close();
       await pool.close();
     },

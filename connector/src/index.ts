@@ -5,4 +5,5 @@ export {
   type ConnectorOptions,
   startConnector,
 } from './connector.js';
+export * from './discovery/index.js';
 export * from './tunnel/index.js';

@@ -190,7 +190,7 @@ describe('authorization of every operation (pglite)', () => {
     await expectStatuses(
       operations.filter((o) => o.caller === 'connector' || CONNECTOR_ALLOWED.has(o.operationId)),
       world.connectorToken,
-      (id) => (id === 'putConnectorSocket' ? 201 : 200),
+      (id) => ({ putConnectorSocket: 201, deleteConnectorSocket: 404 })[id] ?? 200,
     );
   });
 

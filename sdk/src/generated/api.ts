@@ -219,6 +219,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/connector/sockets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the sockets the connector declared
+         * @description The sockets this connector created through `PUT /connector/sockets/{name}` (connector.yaml, discovery): the ones it may change and delete. Sockets made by anyone else are not listed.
+         */
+        get: operations["listConnectorSockets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/connector/sockets/{name}": {
         parameters: {
             query?: never;
@@ -233,7 +253,11 @@ export interface paths {
          */
         put: operations["putConnectorSocket"];
         post?: never;
-        delete?: never;
+        /**
+         * Delete a socket the connector declared
+         * @description Only a socket this connector declared: any other socket of that name (made by an admin or another connector) is a 409 and stays as it is.
+         */
+        delete: operations["deleteConnectorSocket"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1647,6 +1671,8 @@ export interface components {
              */
             created_at: string;
             description: string | null;
+            /** @description The discovery plugins the connector runs, as of its last heartbeat. */
+            discovery: components["schemas"]["ConnectorDiscoveryStatus"][];
             /**
              * Format: uuid
              * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
@@ -1735,7 +1761,24 @@ export interface components {
             /** @example web */
             name: string;
         };
+        /** @description A discovery plugin’s last run on the connector. */
+        ConnectorDiscoveryStatus: {
+            /** @description Why the last run failed; null if it did not. */
+            error: string | null;
+            /**
+             * Format: date-time
+             * @description When the plugin last finished a run.
+             * @example 2026-11-26T08:00:00.000Z
+             */
+            last_run_at: string | null;
+            /** @example network */
+            plugin: string;
+            /** @description Resources the last run found. */
+            resources: number;
+        };
         ConnectorHeartbeat: {
+            /** @description Each discovery plugin’s last run; absent leaves the last report as it was. */
+            discovery?: components["schemas"]["ConnectorDiscoveryStatus"][];
             /** @description Names of the proxies the connector holds a tunnel to. */
             proxies_connected: string[];
             /** @example 0.1.0 */
@@ -4069,6 +4112,46 @@ export interface operations {
             };
         };
     };
+    listConnectorSockets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sockets, by name. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Socket"][];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     putConnectorSocket: {
         parameters: {
             query?: never;
@@ -4156,6 +4239,65 @@ export interface operations {
             };
             /** @description The body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteConnectorSocket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Socket name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with an existing resource. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

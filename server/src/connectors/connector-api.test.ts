@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, DIALECTS, type Harness } from '../../test/harness.js';
 import { apiCalls, type Body } from '../../test/support/api-calls.js';
+import { backfillDeclaredBy } from '../platform/db/migrations/0017-connector-discovery.js';
 
 for (const dialect of DIALECTS) {
   describe(`connector API (${dialect})`, () => {
@@ -133,6 +134,30 @@ for (const dialect of DIALECTS) {
       await read(asConnector(token2, '/heartbeat', { method: 'POST', json: { version: '0.3.1' } }), 400);
     });
 
+    it('shows each discovery plugin’s last run from the heartbeat, kept when a heartbeat leaves it out', async () => {
+      const discovery = [
+        { plugin: 'network', last_run_at: '2024-05-01T10:00:00.000Z', error: null, resources: 3 },
+        { plugin: 'docker', last_run_at: null, error: 'connect ENOENT /var/run/docker.sock', resources: 0 },
+      ];
+      const beat = { version: '0.3.1', proxies_connected: [] };
+      expect(
+        await read(asConnector(token2, '/heartbeat', { method: 'POST', json: { ...beat, discovery } })),
+      ).toMatchObject({ discovery });
+      await read(asConnector(token2, '/heartbeat', { method: 'POST', json: beat }));
+      expect((await read(owner(`/connectors/${dc2.id}`))).discovery).toEqual(discovery);
+      const bad = await read(
+        asConnector(token2, '/heartbeat', {
+          method: 'POST',
+          json: {
+            ...beat,
+            discovery: [{ plugin: 'Net work', last_run_at: null, error: null, resources: 0 }],
+          },
+        }),
+        400,
+      );
+      expect(bad.errors[0].field).toBe('discovery.0.plugin');
+    });
+
     it('declares a socket it owns, idempotently: the same declaration changes nothing', async () => {
       const declaration = { ...tls(6379), tags: { source: 'yaml' }, description: 'Cache' };
       const created = await read(declare(token1, 'cache', declaration), 201);
@@ -163,6 +188,17 @@ for (const dialect of DIALECTS) {
       expect((await read(asConnector(token1, '/config'))).sockets.map((s: Body) => s.name)).toContain(
         'cache',
       );
+
+      // A socket declared before the platform recorded who declared it stays its connector's (upgrade).
+      await h.services.db
+        .updateTable('sockets')
+        .set({ declared_by_connector_id: null })
+        .where('id', '=', created.id)
+        .execute();
+      await read(declare(token1, 'cache', declaration), 409);
+      await backfillDeclaredBy(h.services.db as never);
+      await read(declare(token1, 'cache', declaration));
+      await read(declare(token2, 'cache', declaration), 409);
     });
 
     it('keeps secrets of a declaration sealed and replaces them with the next one', async () => {
@@ -222,6 +258,36 @@ for (const dialect of DIALECTS) {
       await read(declare(token1, 'Bad_Name', tls(1)), 400);
       // Nothing of the above reached the socket.
       expect((await read(owner('/sockets/cache'))).connector_ids).toEqual([dc1.id]);
+    });
+
+    it('lists and deletes only the sockets it declared, never one an admin made for it', async () => {
+      const handmade = await read(
+        owner('/sockets', {
+          method: 'POST',
+          json: { name: 'handmade', ...tls(7000), connector_ids: [dc1.id], tags: { team: 'ops' } },
+        }),
+        201,
+      );
+      await read(declare(token1, 'swept', tls(7001)), 201);
+      const names = async (token: string) =>
+        (await read(asConnector(token, '/sockets'))).map((s: Body) => s.name);
+      expect(await names(token1)).toEqual(['bastion', 'cache', 'swept']);
+      expect(await names(token2)).toEqual([]);
+
+      // Served by dc1, but made by an admin: dc1 can neither change nor delete it.
+      await read(declare(token1, 'handmade', tls(7002)), 409);
+      await read(asConnector(token1, '/sockets/handmade', { method: 'DELETE' }), 409);
+      await read(asConnector(token2, '/sockets/swept', { method: 'DELETE' }), 409);
+      expect(await read(owner('/sockets/handmade'))).toEqual(handmade);
+
+      const removed = await asConnector(token1, '/sockets/swept', { method: 'DELETE' });
+      expect(removed.status).toBe(204);
+      await read(owner('/sockets/swept'), 404);
+      await read(asConnector(token1, '/sockets/swept', { method: 'DELETE' }), 404);
+      const deletions = (await read(owner('/audit?resource_type=socket&limit=500'))).items.filter(
+        (e: Body) => e.action === 'socket.delete' && e.details?.name === 'swept',
+      );
+      expect(deletions).toEqual([expect.objectContaining({ actor: 'connector:dc1' })]);
     });
   });
 }

@@ -8,6 +8,24 @@ export const ConnectorStatus = z
   .enum(['online', 'offline'])
   .openapi('ConnectorStatus', { description: '`online` when the connector reported in the last 60 s.' });
 
+export const ConnectorDiscoveryStatus = z
+  .object({
+    plugin: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[a-z0-9_-]+$/)
+      .openapi({ example: 'network' }),
+    last_run_at: Timestamp.nullable().openapi({ description: 'When the plugin last finished a run.' }),
+    error: z
+      .string()
+      .max(2000)
+      .nullable()
+      .openapi({ description: 'Why the last run failed; null if it did not.' }),
+    resources: z.number().int().min(0).openapi({ description: 'Resources the last run found.' }),
+  })
+  .openapi('ConnectorDiscoveryStatus', { description: 'A discovery plugin’s last run on the connector.' });
+
 export const Connector = z
   .object({
     id: Id,
@@ -20,6 +38,9 @@ export const Connector = z
     version: z.string().nullable().openapi({ description: 'The software version the connector reported.' }),
     proxies_connected: z.array(z.string()).openapi({
       description: 'The proxies the connector reported holding a tunnel to, as of `last_seen_at`.',
+    }),
+    discovery: z.array(ConnectorDiscoveryStatus).openapi({
+      description: 'The discovery plugins the connector runs, as of its last heartbeat.',
     }),
     created_at: Timestamp,
     updated_at: Timestamp,
@@ -87,6 +108,11 @@ export const ConnectorHeartbeat = z
       .array(DnsName)
       .max(100)
       .openapi({ description: 'Names of the proxies the connector holds a tunnel to.' }),
+    discovery: z
+      .array(ConnectorDiscoveryStatus)
+      .max(32)
+      .optional()
+      .openapi({ description: 'Each discovery plugin’s last run; absent leaves the last report as it was.' }),
   })
   .openapi('ConnectorHeartbeat');
 

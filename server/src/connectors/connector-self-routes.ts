@@ -1,7 +1,8 @@
 /**
  * /api/v1/connector: what a connector asks about itself, with its own token only: its configuration (sockets,
- * live proxies, the CA to verify them), heartbeats, and the sockets it declares itself (static sockets of
- * connector.yaml), which it owns.
+ * live proxies, the CA to verify them), heartbeats (with its discovery plugins' last runs), and the sockets it
+ * declares itself (static sockets of connector.yaml, discovered ones), which it owns: it lists, changes and
+ * deletes those, and no other.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
@@ -17,11 +18,12 @@ import { liveProxies } from '../proxies/proxy-store.js';
 import type { Services } from '../services.js';
 import { Socket } from '../sockets/socket-schemas.js';
 import { secretReferences, socketToApi } from '../sockets/socket-store.js';
-import { upsertConnectorSocket } from '../sockets/static-socket-store.js';
+import { deleteConnectorSocket, upsertConnectorSocket } from '../sockets/static-socket-store.js';
 import { Connector, ConnectorConfig, ConnectorHeartbeat, ConnectorSocketPut } from './connector-schemas.js';
 import {
   connectorSockets,
   connectorToApi,
+  declaredSockets,
   findConnectorWithOrg,
   recordHeartbeat,
 } from './connector-store.js';
@@ -88,6 +90,30 @@ const putConnectorSocket = createRoute({
     201: jsonResponse(Socket, 'The socket, created.', true),
     ...errors(400, 401, 403, 409, 413, 415),
   },
+});
+
+const listConnectorSockets = createRoute({
+  tags,
+  method: 'get',
+  path: '/connector/sockets',
+  operationId: 'listConnectorSockets',
+  summary: 'List the sockets the connector declared',
+  description:
+    'The sockets this connector created through `PUT /connector/sockets/{name}` (connector.yaml, ' +
+    'discovery): the ones it may change and delete. Sockets made by anyone else are not listed.',
+  responses: { 200: jsonResponse(z.array(Socket), 'The sockets, by name.'), ...errors(401, 403) },
+});
+const deleteConnectorSocketRoute = createRoute({
+  tags,
+  method: 'delete',
+  path: '/connector/sockets/{name}',
+  operationId: 'deleteConnectorSocket',
+  summary: 'Delete a socket the connector declared',
+  description:
+    'Only a socket this connector declared: any other socket of that name (made by an admin or another ' +
+    'connector) is a 409 and stays as it is.',
+  request: { params: SocketNameParams },
+  responses: { 204: { description: 'Deleted.' }, ...errors(401, 403, 404, 409) },
 });
 
 export function connectorSelfRoutes(services: Services) {
@@ -162,6 +188,22 @@ export function connectorSelfRoutes(services: Services) {
     if (!created) return c.json(socket, 200);
     c.header('Location', `/api/v1/sockets/${socket.id}`);
     return c.json(socket, 201);
+  });
+
+  app.openapi(listConnectorSockets, async (c) => {
+    const { orgId, connectorId } = authorizeConnector(c);
+    const rows = await declaredSockets(db, orgId, connectorId);
+    return c.json(
+      rows.map((row) => Socket.parse(socketToApi(row, baseDomain))),
+      200,
+    );
+  });
+
+  app.openapi(deleteConnectorSocketRoute, async (c) => {
+    const principal = authorizeConnector(c);
+    const { name } = c.req.valid('param');
+    await mutate(c, services, (trx, audit) => deleteConnectorSocket(trx, audit, principal, name));
+    return c.body(null, 204);
   });
 
   return app;

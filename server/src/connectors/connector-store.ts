@@ -1,7 +1,7 @@
 /** Connector rows: the API shape (status from the last report) and the sockets a connector serves. */
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { describedRows } from '../platform/db/named-rows.js';
-import type { ConnectorsTable, Database } from '../platform/db/schema.js';
+import type { ConnectorsTable, Database, DiscoveryStatusEntry } from '../platform/db/schema.js';
 import type { SocketRow } from '../sockets/socket-store.js';
 import { Connector } from './connector-schemas.js';
 
@@ -71,7 +71,11 @@ export async function touchConnector(db: Kysely<Database>, connectorId: string):
 export function recordHeartbeat(
   db: Kysely<Database>,
   connectorId: string,
-  report: { version: string; proxies_connected: string[] },
+  report: {
+    version: string;
+    proxies_connected: string[];
+    discovery?: DiscoveryStatusEntry[] | undefined;
+  },
 ): Promise<ConnectorRow | undefined> {
   return db
     .updateTable('connectors')
@@ -79,6 +83,7 @@ export function recordHeartbeat(
       last_seen_at: new Date(),
       version_reported: report.version,
       proxies_connected: JSON.stringify([...new Set(report.proxies_connected)]),
+      ...(report.discovery && { discovery_status: JSON.stringify(report.discovery) }),
     })
     .where('id', '=', connectorId)
     .returningAll()
@@ -95,6 +100,7 @@ export function connectorToApi(row: ConnectorRow) {
     last_seen_at: lastSeen?.toISOString() ?? null,
     version: row.version_reported,
     proxies_connected: row.proxies_connected,
+    discovery: row.discovery_status ?? [],
     created_at: new Date(row.created_at).toISOString(),
     updated_at: new Date(row.updated_at).toISOString(),
   });
@@ -113,6 +119,23 @@ export function connectorSockets(
     .select('o.name as org_name')
     .where('s.org_id', '=', orgId)
     .where(sql<boolean>`s.connector_ids @> ${JSON.stringify([connectorId])}::jsonb`)
+    .orderBy('s.name')
+    .execute();
+}
+
+/** The sockets the connector declared itself (connector.yaml, discovery), by name. */
+export function declaredSockets(
+  db: Kysely<Database>,
+  orgId: string,
+  connectorId: string,
+): Promise<SocketRow[]> {
+  return db
+    .selectFrom('sockets as s')
+    .innerJoin('organizations as o', 'o.id', 's.org_id')
+    .selectAll('s')
+    .select('o.name as org_name')
+    .where('s.org_id', '=', orgId)
+    .where('s.declared_by_connector_id', '=', connectorId)
     .orderBy('s.name')
     .execute();
 }

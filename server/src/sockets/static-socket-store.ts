@@ -12,7 +12,13 @@ import type { Principal } from '../platform/http/env.js';
 import type { Audit } from '../platform/http/mutation.js';
 import { ApiError } from '../platform/http/problem.js';
 import { newId } from '../platform/ids.js';
-import { findSocket, hostKeyResetOnMove, type SocketRow, upstreamColumns } from './socket-store.js';
+import {
+  deleteSocket,
+  findSocket,
+  hostKeyResetOnMove,
+  type SocketRow,
+  upstreamColumns,
+} from './socket-store.js';
 
 type Declaration = z.infer<typeof ConnectorSocketPut>;
 
@@ -47,6 +53,7 @@ export async function upsertConnectorSocket(
         socket_type: declared.socket_type,
         recording_enabled: declared.socket_type !== 'http',
         connector_ids: JSON.stringify([connectorId]),
+        declared_by_connector_id: connectorId,
         ...fields,
       })
       .execute();
@@ -59,8 +66,8 @@ export async function upsertConnectorSocket(
     return { row: await findSocket(trx, orgId, id), created: true };
   }
 
-  if (!existing.connector_ids.includes(connectorId)) {
-    throw new ApiError('conflict', `socket ${name} exists and is not served by this connector`);
+  if (existing.declared_by_connector_id !== connectorId) {
+    throw new ApiError('conflict', `socket ${name} exists and was not declared by this connector`);
   }
   if (existing.socket_type !== declared.socket_type) {
     throw new ApiError(
@@ -99,6 +106,31 @@ export async function upsertConnectorSocket(
     details: { name, fields: changed, connector_id: connectorId },
   });
   return { row: await findSocket(trx, orgId, existing.id), created: false };
+}
+
+/**
+ * Deletes a socket the connector declared; a socket made by anyone else (an admin, another connector) is a
+ * 409 and stays as it is.
+ */
+export async function deleteConnectorSocket(
+  trx: Kysely<Database>,
+  audit: Audit,
+  connector: Principal & { connectorId: string },
+  name: string,
+): Promise<void> {
+  const { orgId, connectorId } = connector;
+  const existing = await findSocket(trx, orgId, name);
+  if (existing.name !== name) throw new ApiError('not_found', `socket ${name} not found`);
+  if (existing.declared_by_connector_id !== connectorId) {
+    throw new ApiError('conflict', `socket ${name} was not declared by this connector`);
+  }
+  await deleteSocket(trx, existing);
+  await audit({
+    action: 'socket.delete',
+    resource_type: 'socket',
+    resource_id: existing.id,
+    details: { name, connector_id: connectorId },
+  });
 }
 
 /** Equal as JSON values, whatever the order of object keys (jsonb reorders them). */

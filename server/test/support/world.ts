@@ -440,6 +440,9 @@ function connectorRequests(_w: World): [string, OperationRequest][] {
     ['getConnectorConfig', {}],
     ['streamConnectorEvents', {}],
     ['reportConnectorHeartbeat', { body: { version: '0.1.0', proxies_connected: [] } }],
+    ['listConnectorSockets', {}],
+    // A name no socket has: the operation is allowed, and finds nothing to delete.
+    ['deleteConnectorSocket', { path: { name: fresh('never-declared') } }],
     [
       'putConnectorSocket',
       {

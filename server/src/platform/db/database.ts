@@ -23,6 +23,7 @@ import * as sessionLeases from './migrations/0013-session-leases.js';
 import * as sessionAttempts from './migrations/0014-session-attempts.js';
 import * as webIdentity from './migrations/0015-web-identity.js';
 import * as identityProviders from './migrations/0016-identity-providers.js';
+import * as connectorDiscovery from './migrations/0017-connector-discovery.js';
 import type { Database } from './schema.js';
 
 export type Store = Kysely<Database>;
@@ -51,6 +52,7 @@ const migrations: Record<string, Migration> = {
   '0014-session-attempts': sessionAttempts,
   '0015-web-identity': webIdentity,
   '0016-identity-providers': identityProviders,
+  '0017-connector-discovery': connectorDiscovery,
 };
 
 export async function openStore(options: StoreOptions): Promise<Store> {

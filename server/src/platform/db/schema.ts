@@ -123,6 +123,8 @@ export interface SocketsTable {
   /** ssh sockets: the upstream's host key (OpenSSH public key line), trusted on first use. */
   ssh_host_key: Defaulted<string | null>;
   ssh_host_key_trusted_at: Defaulted<Date | null>;
+  /** The connector that declared the socket (connector.yaml, discovery): it alone may change or delete it. */
+  declared_by_connector_id: Defaulted<string | null>;
 }
 
 export interface PoliciesTable {
@@ -145,6 +147,13 @@ export interface PolicySocketsTable {
   created_at: Defaulted<Date>;
 }
 
+export interface DiscoveryStatusEntry {
+  plugin: string;
+  last_run_at: string | null;
+  error: string | null;
+  resources: number;
+}
+
 export interface ConnectorsTable {
   id: string;
   org_id: string;
@@ -154,6 +163,8 @@ export interface ConnectorsTable {
   last_seen_at: Timestamp | null;
   /** Names of the proxies the connector last reported tunnels to. */
   proxies_connected: ColumnType<string[], string | undefined, string>;
+  /** The discovery runs the connector last reported, one per plugin. */
+  discovery_status: ColumnType<DiscoveryStatusEntry[], string | undefined, string>;
   created_at: Defaulted<Date>;
   updated_at: Defaulted<Date>;
   version: ColumnType<number, number | undefined, number>;

@@ -1,0 +1,25 @@
+/** Discovery: plugins that find resources, and the reconciler that keeps the connector's sockets in line. */
+export {
+  DISCOVERY_TAG,
+  type DiscoveredResource,
+  type DiscoveryPlugin,
+  type DiscoveryStatus,
+} from './discovery-plugin.js';
+export {
+  type ConfiguredPlugin,
+  DiscoveryRunner,
+  type DiscoveryRunnerOptions,
+  planDiscovery,
+  runPlugins,
+} from './discovery-runner.js';
+export { NetworkPlugin, type NetworkSettings, parseNetworkSettings } from './network-plugin.js';
+export { configuredPlugins } from './plugin-config.js';
+export { applySettings, type CommonSettings, globToRegExp, socketName } from './resource-filter.js';
+export { classifyService, type ServiceKind } from './service-classifier.js';
+export {
+  applyChanges,
+  type ChangeKind,
+  ownedSockets,
+  type PlannedChange,
+  planChanges,
+} from './socket-reconciler.js';
