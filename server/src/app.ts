@@ -3,7 +3,6 @@
  * OpenAPI document and its reference, and health endpoints.
  */
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
 import { HTTPException } from 'hono/http-exception';
 import { identityProviderButtons, oidcLoginRoutes } from './identity-providers/oidc-login-routes.js';
 import { RelyingParty } from './identity-providers/oidc-relying-party.js';
@@ -11,6 +10,7 @@ import { JWKS_PATH } from './identity-tokens/jwks-routes.js';
 import { PUBLIC_API_PATHS } from './login/device-login-routes.js';
 import { devicePageRoutes } from './login/device-page.js';
 import { authenticate } from './platform/auth/authenticate.js';
+import { apiDocsRoutes } from './platform/http/api-docs.js';
 import { limitBody } from './platform/http/body-limit.js';
 import type { AppEnv } from './platform/http/env.js';
 import { healthRoutes } from './platform/http/health.js';
@@ -98,7 +98,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.route('/', loginPageRoutes(services, { loginOptions: identityProviderButtons(services) }));
   app.route('/', oidcLoginRoutes(services, new RelyingParty((sealed) => services.secrets.open(sealed))));
   app.get('/api/openapi.json', (c) => c.json(openApiDocument(app)));
-  app.get('/api/docs', Scalar({ url: '/api/openapi.json', pageTitle: 'Border0 API reference' }));
+  app.route('/', apiDocsRoutes('Border0 API reference'));
   app.route('/', healthRoutes(services.db));
 
   app.notFound((c) => sendProblem(c, new ApiError('not_found', `no route ${c.req.method} ${c.req.path}`)));
