@@ -22,7 +22,9 @@ import { isChunkUpload } from './recordings/proxy-recording-routes.js';
 import { apiRouters } from './routers.js';
 import type { Services } from './services.js';
 import { COOKIE_API_PATHS } from './web-login/account-security-routes.js';
+import { authenticateLoginCookie, usesLoginCookie } from './web-login/login-cookie-auth.js';
 import { loginPageRoutes } from './web-login/login-page.js';
+import { portalRoutes } from './web-login/portal-routes.js';
 
 export const API_INFO = {
   title: 'Border0 API',
@@ -41,6 +43,8 @@ export interface AppOptions {
   defaultMetrics?: boolean;
   /** Where request metrics are counted; served on the operations address (see operations-app.ts), not here. */
   metrics?: Metrics;
+  /** The built portal (portal/dist): served at `/` when given. */
+  portalDir?: string;
 }
 
 export function createApp(services: Services, options: AppOptions = {}) {
@@ -79,7 +83,12 @@ export function createApp(services: Services, options: AppOptions = {}) {
   // Logging out everywhere also takes the browser login cookie (its route checks it and the CSRF header).
   const byCookie = (c: import('hono').Context) =>
     COOKIE_API_PATHS.has(c.req.path) && c.req.header('authorization') === undefined;
-  app.use('/api/v1/*', (c, next) => (isPublic(c.req.path) || byCookie(c) ? next() : requireToken(c, next)));
+  // The portal's requests: the browser login cookie, same-origin only, CSRF header on changes.
+  const byLogin = authenticateLoginCookie(services.db);
+  app.use('/api/v1/*', (c, next) => {
+    if (isPublic(c.req.path) || byCookie(c)) return next();
+    return usesLoginCookie(c) ? byLogin(c, next) : requireToken(c, next);
+  });
   // After authentication, so that a request without a valid token is refused before its body is examined.
   app.use('/api/v1/*', guardInput());
   app.use('/device', guardInput());
@@ -100,6 +109,7 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.get('/api/openapi.json', (c) => c.json(openApiDocument(app)));
   app.route('/', apiDocsRoutes('Border0 API reference'));
   app.route('/', healthRoutes(services.db));
+  if (options.portalDir !== undefined) app.route('/', portalRoutes(services, options.portalDir));
 
   app.notFound((c) => sendProblem(c, new ApiError('not_found', `no route ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {
