@@ -2,11 +2,13 @@
  * Builds the `border0` command into dist/: the CLI and the workspace packages it runs (server, proxies,
  * connector, SDK, protocol, geoip) bundled from their TypeScript by esbuild, split at dynamic imports so that
  * a command loads only what it runs; npm packages stay imports, resolved from this package's dependencies.
+ * The built portal (portal/dist, built first by the root's build) is copied into dist/portal, which
+ * `border0 start` serves at `/`.
  * Runs on `pnpm install` (the root's prepare), `pnpm build`, and before the tests that start the CLI.
  *
  *   node cli/build.mjs
  */
-import { rmSync } from 'node:fs';
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -36,5 +38,7 @@ await build({
     },
   ],
 });
+const portal = join(here, '..', 'portal', 'dist');
+if (existsSync(join(portal, 'index.html'))) cpSync(portal, join(outdir, 'portal'), { recursive: true });
 if (process.argv.includes('--verbose'))
   process.stdout.write(`border0 built into ${outdir} in ${Date.now() - started} ms\n`);

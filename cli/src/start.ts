@@ -4,7 +4,8 @@
  * command starts without loading it.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { configPath, withOrganization } from './config.js';
 import { contextOf } from './context.js';
@@ -83,6 +84,7 @@ export function registerStartCommand(program: Command): void {
         geoipDatabase: process.env.BORDER0_GEOIP_DATABASE,
         geoipOverrides: parseCountryOverrides(process.env.BORDER0_GEOIP_OVERRIDES),
         metricsListen: options.metricsListen ?? process.env.BORDER0_METRICS_LISTEN,
+        portalDir: builtPortal(),
         logger,
       });
       const url = dialable(server.url);
@@ -107,6 +109,7 @@ export function registerStartCommand(program: Command): void {
       const lines = [
         'Border0 is running.',
         `  API:        ${url}`,
+        `  Portal:     ${url}/`,
         `  Reference:  ${url}/api/docs`,
         `  OpenAPI:    ${url}/api/openapi.json`,
         ...(server.metricsUrl ? [`  Metrics:    ${server.metricsUrl}/metrics`] : []),
@@ -165,4 +168,10 @@ export function registerStartCommand(program: Command): void {
       await dataPlane?.close();
       await server.close();
     });
+}
+
+/** The portal the build copied beside this file (cli/build.mjs), when there is one. */
+function builtPortal(): string | undefined {
+  const dir = fileURLToPath(new URL('./portal/', import.meta.url));
+  return existsSync(join(dir, 'index.html')) ? dir : undefined;
 }

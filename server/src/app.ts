@@ -3,7 +3,6 @@
  * OpenAPI document and its reference, and health endpoints.
  */
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
 import { HTTPException } from 'hono/http-exception';
 import { identityProviderButtons, oidcLoginRoutes } from './identity-providers/oidc-login-routes.js';
 import { RelyingParty } from './identity-providers/oidc-relying-party.js';
@@ -11,6 +10,7 @@ import { JWKS_PATH } from './identity-tokens/jwks-routes.js';
 import { PUBLIC_API_PATHS } from './login/device-login-routes.js';
 import { devicePageRoutes } from './login/device-page.js';
 import { authenticate } from './platform/auth/authenticate.js';
+import { apiDocsRoutes } from './platform/http/api-docs.js';
 import { limitBody } from './platform/http/body-limit.js';
 import type { AppEnv } from './platform/http/env.js';
 import { healthRoutes } from './platform/http/health.js';
@@ -22,7 +22,9 @@ import { isChunkUpload } from './recordings/proxy-recording-routes.js';
 import { apiRouters } from './routers.js';
 import type { Services } from './services.js';
 import { COOKIE_API_PATHS } from './web-login/account-security-routes.js';
+import { authenticateLoginCookie, usesLoginCookie } from './web-login/login-cookie-auth.js';
 import { loginPageRoutes } from './web-login/login-page.js';
+import { portalRoutes } from './web-login/portal-routes.js';
 
 export const API_INFO = {
   title: 'Border0 API',
@@ -44,6 +46,8 @@ export interface AppOptions {
   defaultMetrics?: boolean;
   /** Where request metrics are counted; served on the operations address (see operations-app.ts), not here. */
   metrics?: Metrics;
+  /** The built portal (portal/dist): served at `/` when given. */
+  portalDir?: string;
 }
 
 export function createApp(services: Services, options: AppOptions = {}) {
@@ -82,7 +86,12 @@ export function createApp(services: Services, options: AppOptions = {}) {
   // Logging out everywhere also takes the browser login cookie (its route checks it and the CSRF header).
   const byCookie = (c: import('hono').Context) =>
     COOKIE_API_PATHS.has(c.req.path) && c.req.header('authorization') === undefined;
-  app.use('/api/v1/*', (c, next) => (isPublic(c.req.path) || byCookie(c) ? next() : requireToken(c, next)));
+  // The portal's requests: the browser login cookie, same-origin only, CSRF header on changes.
+  const byLogin = authenticateLoginCookie(services.db);
+  app.use('/api/v1/*', (c, next) => {
+    if (isPublic(c.req.path) || byCookie(c)) return next();
+    return usesLoginCookie(c) ? byLogin(c, next) : requireToken(c, next);
+  });
   // After authentication, so that a request without a valid token is refused before its body is examined.
   app.use('/api/v1/*', guardInput());
   app.use('/device', guardInput());
@@ -101,8 +110,9 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.route('/', loginPageRoutes(services, { loginOptions: identityProviderButtons(services) }));
   app.route('/', oidcLoginRoutes(services, new RelyingParty((sealed) => services.secrets.open(sealed))));
   app.get('/api/openapi.json', (c) => c.json(openApiDocument(app)));
-  app.get('/api/docs', Scalar({ url: '/api/openapi.json', pageTitle: 'Border0 API reference' }));
+  app.route('/', apiDocsRoutes('Border0 API reference'));
   app.route('/', healthRoutes(services.db));
+  if (options.portalDir !== undefined) app.route('/', portalRoutes(services, options.portalDir));
 
   app.notFound((c) => sendProblem(c, new ApiError('not_found', `no route ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

@@ -54,6 +54,8 @@ export interface ServerOptions {
    * when absent. The API's own address never serves metrics.
    */
   metricsListen?: string | undefined;
+  /** The built portal (portal/dist) to serve at `/`; none when absent. */
+  portalDir?: string | undefined;
   /** Bounds on slow or idle clients of both addresses (DEFAULT_HTTP_TIMEOUTS otherwise). */
   httpTimeouts?: Partial<HttpTimeouts> | undefined;
   /**
@@ -155,7 +157,10 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     passwordFile: inMemory ? undefined : join(dataDir, 'admin-password'),
   });
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
-  const app = createApp(services, { metrics });
+  const app = createApp(services, {
+    metrics,
+    ...(options.portalDir !== undefined && { portalDir: options.portalDir }),
+  });
   const listeners: Listener[] = [];
   try {
     const address = { host: options.host ?? '127.0.0.1', port: options.port ?? 6080 };

@@ -31,6 +31,33 @@ describe('served documents and health', () => {
     expect(await res.text()).toContain('/api/openapi.json');
   });
 
+  it('loads the reference only from this origin: its scripts are same-origin paths, its CSP says so', async () => {
+    const res = await h.request('/api/docs', { token: null });
+    const html = await res.text();
+    const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const tag of scripts) expect(tag).toMatch(/\ssrc="\/api\/docs\/assets\/[\w.-]+"/);
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).not.toMatch(/<link\b/);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/script-src 'self';/);
+    expect(csp).toMatch(/default-src 'none'/);
+    for (const src of html.matchAll(/\ssrc="([^"]+)"/g)) {
+      const asset = await h.request(src[1]!, { token: null });
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('content-type')).toMatch(/^text\/javascript/);
+      const code = await asset.text();
+      // The page's script imports the bundle beside it: that must be served from here too.
+      for (const imported of code.matchAll(/from '\.\/([\w.-]+)'/g)) {
+        const bundle = await h.request(`/api/docs/assets/${imported[1]}`, { token: null });
+        expect(bundle.status).toBe(200);
+        const text = await bundle.text();
+        expect(text.length).toBeGreaterThan(100_000);
+        expect(text).not.toContain('https://cdn.redoc.ly/');
+      }
+    }
+  });
+
   it('answers /healthz and /readyz', async () => {
     expect(await (await h.request('/healthz', { token: null })).json()).toEqual({ status: 'ok' });
     expect(await (await h.request('/readyz', { token: null })).json()).toEqual({ status: 'ready' });

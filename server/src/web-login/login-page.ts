@@ -34,6 +34,7 @@ import {
   revokeLoginSession,
   startLoginSession,
 } from './login-session-store.js';
+import { portalReturn } from './portal-routes.js';
 import { callbackUrl, type ReturnTarget, returnTarget } from './return-to.js';
 import { hasTotp, useTotpCode } from './totp-store.js';
 import { issueWebLoginCode } from './web-session-store.js';
@@ -122,6 +123,9 @@ export function loginContinuation(services: Services) {
       });
       return c.redirect(callbackUrl(target, code), 303);
     }
+    // The portal on this host (portal-routes.ts sends a visitor without a login here).
+    const portalPage = portalReturn(c.req.url, returnTo);
+    if (portalPage !== undefined) return c.redirect(portalPage, 303);
     const note = returnTo
       ? 'The address you came from is not an HTTP socket of an organization you belong to: you stay here.'
       : undefined;
