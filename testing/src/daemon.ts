@@ -45,8 +45,7 @@ export function daemon(
 
 /**
  * `border0 client tls <socket> --listen` on a free port, through the proxy at `proxyPort` (else one the client
- * finds); resolves with the
- * port once it listens.
+ * finds); resolves with the port once it listens.
  */
 export async function clientListener(
   children: ChildProcess[],
