@@ -7,9 +7,10 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { clientCredentials } from './client-certificate.js';
-import { listenThroughProxy, openThroughProxy, parseHostPort, socketNameOf } from './client-tls.js';
+import { listenThroughProxy, openThroughProxy, socketNameOf } from './client-tls.js';
 import { contextOf } from './context.js';
 import { CliError, UsageError } from './errors.js';
+import { PROXY_OPTION_HELP, parseHostPort, proxyTargets, reachableProxy } from './proxy-discovery.js';
 import { visible } from './terminal-text.js';
 
 const CLIENTS: Record<string, 'postgres' | 'mysql'> = {
@@ -42,7 +43,7 @@ export function registerClientDbCommand(group: Command): void {
     .argument('<socket>', 'socket name, id or dnsname')
     .option('--listen <host:port>', 'listen here (default 127.0.0.1 on a free port)')
     .option('--exec <client>', 'start this client already connected: psql, pgcli, mysql, mariadb, mycli')
-    .option('--proxy <host:port>', 'the proxy (env BORDER0_PROXY; default 127.0.0.1:8443)')
+    .option('--proxy <host:port>', PROXY_OPTION_HELP)
     .argument('[args...]', 'more arguments for the --exec client (after --)')
     .action(
       async (
@@ -53,10 +54,6 @@ export function registerClientDbCommand(group: Command): void {
       ) => {
         const ctx = contextOf(command);
         const client = ctx.client();
-        const proxy = parseHostPort(
-          options.proxy ?? process.env.BORDER0_PROXY ?? '127.0.0.1:8443',
-          '--proxy',
-        );
         if (options.exec !== undefined && !CLIENTS[options.exec]) {
           throw new UsageError(`--exec must be one of ${Object.keys(CLIENTS).join(', ')}`);
         }
@@ -76,6 +73,7 @@ export function registerClientDbCommand(group: Command): void {
         }
         const credentials = () => clientCredentials(client, ctx.configDir, org.name, ctx.identity());
         // Every connection of this listener goes to the same proxy: a cancel must reach the proxy of its session.
+        const proxy = await reachableProxy(await proxyTargets(client, options.proxy));
         const server = await listenThroughProxy(
           options.listen ? parseHostPort(options.listen, '--listen') : { host: '127.0.0.1', port: 0 },
           () => credentials().then((current) => openThroughProxy(proxy, socket.dnsname, current)),

@@ -15,6 +15,7 @@ import { socketNameOf } from './client-tls.js';
 import { type Context, contextOf } from './context.js';
 import { CliError } from './errors.js';
 import { printDone } from './output.js';
+import { PROXY_OPTION_HELP } from './proxy-discovery.js';
 
 /** A word for sh (OpenSSH runs ProxyCommand with the user's shell), with ssh's % tokens escaped. */
 const quote = (word: string) => `'${word.replaceAll("'", `'\\''`).replaceAll('%', '%%')}'`;
@@ -61,7 +62,7 @@ export function registerClientSshCommands(group: Command): void {
     )
     .argument('<target>', '[user@]socket (name or dnsname)')
     .argument('[command...]', 'a command to run instead of a shell')
-    .option('--proxy <host:port>', 'the proxy (env BORDER0_PROXY; default 127.0.0.1:8443)')
+    .option('--proxy <host:port>', PROXY_OPTION_HELP)
     .allowUnknownOption(false)
     .action(async (target: string, words: string[], options: { proxy?: string }, command: Command) => {
       const ctx = contextOf(command);
@@ -105,7 +106,7 @@ export function registerClientSshCommands(group: Command): void {
     .description(
       'Write an ssh config file so that plain ssh, scp and sftp reach this organization’s ssh sockets',
     )
-    .option('--proxy <host:port>', 'the proxy (env BORDER0_PROXY; default 127.0.0.1:8443)')
+    .option('--proxy <host:port>', PROXY_OPTION_HELP)
     .option('--install', 'also add an Include line for it to ~/.ssh/config')
     .action(async (options: { proxy?: string; install?: boolean }, command: Command) => {
       const ctx = contextOf(command);

@@ -12,22 +12,15 @@ import { bridgeDuplex, CLIENT_ALPN, checkProxyIdentity } from '@border0/protocol
 import type { Command } from 'commander';
 import { type ClientCredentials, clientCredentials } from './client-certificate.js';
 import { contextOf } from './context.js';
-import { CliError, UsageError } from './errors.js';
+import { CliError } from './errors.js';
+import {
+  PROXY_OPTION_HELP,
+  type ProxyTarget,
+  parseHostPort,
+  proxyTargets,
+  reachableProxy,
+} from './proxy-discovery.js';
 import { visible } from './terminal-text.js';
-
-export interface ProxyTarget {
-  host: string;
-  port: number;
-}
-
-/** `host:port` or `[v6]:port`. */
-export function parseHostPort(text: string, flag: string): ProxyTarget {
-  const match = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(text);
-  const port = Number(match?.[2]);
-  if (!match || port < 1 || port > 65535)
-    throw new UsageError(`${flag} must be host:port, not ${JSON.stringify(text)}`);
-  return { host: match[1]!, port };
-}
 
 /**
  * Opens a TLS connection to the proxy for `dnsname` and waits for the proxy's verdict line; resolves with the
@@ -169,14 +162,16 @@ export function registerClientTlsCommand(group: Command): void {
     .description('Connect to a socket through the proxy: a local listener, or standard input and output')
     .argument('<socket>', 'socket name, id or dnsname (<socket>-<org>.<domain>, as ssh passes %h)')
     .option('--listen <host:port>', 'listen here and forward each connection (default: stdin/stdout)')
-    .option('--proxy <host:port>', 'the proxy (env BORDER0_PROXY; default 127.0.0.1:8443)')
+    .option('--proxy <host:port>', PROXY_OPTION_HELP)
     .action(async (socketRef: string, options: { listen?: string; proxy?: string }, command: Command) => {
       const ctx = contextOf(command);
       const client = ctx.client();
-      const proxy = parseHostPort(options.proxy ?? process.env.BORDER0_PROXY ?? '127.0.0.1:8443', '--proxy');
-      const org = await client.get('/api/v1/organizations/{organization}', {
-        params: { path: { organization: 'current' } },
-      });
+      const [proxies, org] = await Promise.all([
+        proxyTargets(client, options.proxy),
+        client.get('/api/v1/organizations/{organization}', { params: { path: { organization: 'current' } } }),
+      ]);
+      // A listener keeps to the proxy it found first; each ssh ProxyCommand finds one for its connection.
+      const proxy = await reachableProxy(proxies);
       const socket = await client.get('/api/v1/sockets/{socket}', {
         params: { path: { socket: socketNameOf(socketRef, org.name) } },
       });

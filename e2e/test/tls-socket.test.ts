@@ -94,6 +94,9 @@ describe('a TLS socket through proxy and connector', () => {
   it('carries an allowed user to the upstream', async () => {
     local = await clientListener(children, env, 'cache', proxyPort);
     expect(await untilPong(local, 15_000)).toBe('PONG');
+    // Not told which proxy: the client asks the API for the live ones and takes one it can reach.
+    const found = await clientListener(children, { ...env, BORDER0_PROXY: '' }, 'cache');
+    expect(await untilPong(found, 15_000)).toBe('PONG');
   });
 
   it('refuses an identity no policy allows, says why, and records a denied session', async () => {

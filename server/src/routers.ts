@@ -14,6 +14,7 @@ import { invitationRoutes } from './members/invitation-routes.js';
 import { memberRoutes } from './members/member-routes.js';
 import { organizationRoutes } from './organizations/organization-routes.js';
 import { policyRoutes } from './policies/policy-routes.js';
+import { clientProxyRoutes } from './proxies/client-proxy-routes.js';
 import { proxyDatabaseRoutes } from './proxies/proxy-database-routes.js';
 import { proxyEventRoutes } from './proxies/proxy-event-routes.js';
 import { proxyHttpRoutes } from './proxies/proxy-http-routes.js';
@@ -49,6 +50,7 @@ export function apiRouters(services: Services) {
     sessionRoutes(services),
     recordingRoutes(services),
     clientCertificateRoutes(services),
+    clientProxyRoutes(services),
     auditRoutes(services),
     proxyRoutes(services),
     proxySessionRoutes(services),

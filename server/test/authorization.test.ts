@@ -30,6 +30,7 @@ const CLIENT_ALLOWED = new Set([
   'listSockets',
   'getSocket',
   'getCertificateAuthorities',
+  'listClientProxies',
   ...['issueClientCertificate', 'issueSshCertificate'],
 ]);
 

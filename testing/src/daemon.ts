@@ -44,26 +44,19 @@ export function daemon(
 }
 
 /**
- * `border0 client tls <socket> --listen` on a free port, through the proxy at `proxyPort`; resolves with the
- * port once it listens.
+ * `border0 client tls <socket> --listen` on a free port, through the proxy at `proxyPort` (else one the client
+ * finds); resolves with the port once it listens.
  */
 export async function clientListener(
   children: ChildProcess[],
   env: Record<string, string>,
   socket: string,
-  proxyPort: number,
+  proxyPort?: number,
 ): Promise<number> {
   const port = await freePort();
-  const args = [
-    BIN,
-    'client',
-    'tls',
-    socket,
-    '--listen',
-    `127.0.0.1:${port}`,
-    '--proxy',
-    `127.0.0.1:${proxyPort}`,
-  ];
+  const args = [BIN, 'client', 'tls', socket, '--listen', `127.0.0.1:${port}`];
+  // Without a port, the client finds a live proxy by itself.
+  if (proxyPort !== undefined) args.push('--proxy', `127.0.0.1:${proxyPort}`);
   await daemon(children, process.execPath, args, env, /is at 127\.0\.0\.1/);
   return port;
 }

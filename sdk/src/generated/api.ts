@@ -138,6 +138,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/client/proxies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the proxies a client may connect through
+         * @description The proxies that reported in the last 60 s, with the address clients reach them at. Readable by whoever may list the sockets.
+         */
+        get: operations["listClientProxies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/client/ssh-certificates": {
         parameters: {
             query?: never;
@@ -1663,6 +1683,17 @@ export interface components {
              * @example 3600
              */
             ttl_seconds?: number;
+        };
+        ClientProxy: {
+            /** @example web */
+            name: string;
+            /** @example proxy-1.example.net:8443 */
+            public_address: string;
+            region: string | null;
+        };
+        /** @description Live proxies: the asked region first, then by name. */
+        ClientProxyList: {
+            items: components["schemas"]["ClientProxy"][];
         };
         Connector: {
             /**
@@ -3869,6 +3900,58 @@ export interface operations {
             };
             /** @description The `Idempotency-Key` was used for a different request. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listClientProxies: {
+        parameters: {
+            query?: {
+                /** @description Proxies of this region first (the client’s own, when it knows it). */
+                region?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The proxies. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientProxyList"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

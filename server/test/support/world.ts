@@ -367,6 +367,7 @@ export function validRequests(w: World): [operationId: string, request: Operatio
     ...proxyRequests(w),
     ...connectorRequests(w),
     ['getCertificateAuthorities', {}],
+    ['listClientProxies', { query: { region: 'eu' } }],
     ['issueClientCertificate', { body: { csr: w.csrPem, ttl_seconds: 3600 } }],
     ['issueSshCertificate', { body: { public_key: w.sshPublicKey, ttl_seconds: 3600 } }],
     ['listAuditEntries', { query: { resource_type: 'socket' } }],
