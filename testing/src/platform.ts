@@ -40,10 +40,15 @@ export async function startPlatform(
   child.stderr!.on('data', (chunk) => {
     out += chunk;
   });
+  // Asked to stop, then killed if it has not within 10 s: a test never hangs on a platform that will not stop.
   const stop = () =>
     new Promise<number | null>((resolve) => {
       if (child.exitCode !== null) return resolve(child.exitCode);
-      child.once('exit', (code) => resolve(code));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
       child.kill('SIGTERM');
     });
   const url = await new Promise<string>((resolve, reject) => {
