@@ -28,7 +28,7 @@ const TYPES: Record<string, string> = {
 };
 
 /** Paths the portal never answers: they belong to the API and the server's own pages. */
-export const NOT_PORTAL = /^\/(api|login|logout|device|healthz|readyz|\.well-known)(\/|$)/;
+export const NOT_PORTAL = /^\/(api|login|logout|device|healthz|readyz|metrics|\.well-known)(\/|$)/;
 
 /** `returnTo` when it is a portal page of this origin (`req`'s), as a path to redirect to; else undefined. */
 export function portalReturn(requestUrl: string, returnTo: string): string | undefined {
