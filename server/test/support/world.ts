@@ -437,17 +437,17 @@ function proxyRequests(w: World): [string, OperationRequest][] {
 
 /** A connector's own operations, with `w`'s connector token. */
 function connectorRequests(_w: World): [string, OperationRequest][] {
+  // Declared, then deleted: in this order each succeeds (asked the other way round, the delete finds nothing).
+  const declared = fresh('static');
   return [
     ['getConnectorConfig', {}],
     ['streamConnectorEvents', {}],
     ['reportConnectorHeartbeat', { body: { version: '0.1.0', proxies_connected: [] } }],
     ['listConnectorSockets', {}],
-    // A name no socket has: the operation is allowed, and finds nothing to delete.
-    ['deleteConnectorSocket', { path: { name: fresh('never-declared') } }],
     [
       'putConnectorSocket',
       {
-        path: { name: fresh('static') },
+        path: { name: declared },
         body: {
           socket_type: 'tls',
           upstream_configuration: { type: 'tls', hostname: '127.0.0.1', port: 6380 },
@@ -455,6 +455,7 @@ function connectorRequests(_w: World): [string, OperationRequest][] {
         },
       },
     ],
+    ['deleteConnectorSocket', { path: { name: declared } }],
   ];
 }
 
