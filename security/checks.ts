@@ -478,6 +478,47 @@ export const CHECKS: SecurityCheck[] = [
     replace: '    if (false) {',
     tests: [connector('test/data-connections.test.ts')],
   },
+  // Logins through an identity provider.
+  {
+    id: 'oidc-state-bound-to-browser',
+    what: 'an identity-provider login completes only in the browser that started it (state cookie)',
+    file: 'server/src/identity-providers/oidc-login-routes.ts',
+    find: '    if (!sameText(state, cookieState)) {',
+    replace: '    if (false) {',
+    tests: [server('src/identity-providers/identity-providers.test.ts', 'state')],
+  },
+  {
+    id: 'oidc-state-once',
+    what: 'an identity-provider login state is taken once',
+    file: 'server/src/identity-providers/oidc-login-state-store.ts',
+    find: "    .where('used_at', 'is', null)\n",
+    replace: '',
+    tests: [server('src/identity-providers/identity-providers.test.ts', 'state')],
+  },
+  {
+    id: 'oidc-email-verified',
+    what: 'an email the identity provider marks unverified logs nobody in',
+    file: 'server/src/identity-providers/oidc-login-routes.ts',
+    find: "    if (claims.email_verified === false || claims.email_verified === 'false') {",
+    replace: '    if (false) {',
+    tests: [server('src/identity-providers/identity-providers.test.ts', 'unverified')],
+  },
+  {
+    id: 'oidc-provider-of-socket-org',
+    what: 'a socket’s login goes only through identity providers of the socket’s organization',
+    file: 'server/src/identity-providers/oidc-login-routes.ts',
+    find: '    if (target && target.orgId !== provider.org_id) {',
+    replace: '    if (false) {',
+    tests: [server('src/identity-providers/identity-providers.test.ts', 'another organization')],
+  },
+  {
+    id: 'oidc-invitation-required',
+    what: 'an unknown email joins an organization through its identity provider only with an invitation',
+    file: 'server/src/identity-providers/oidc-member.ts',
+    find: "      if (!invitation) return { ok: false, reason: 'not_invited' };",
+    replace: '',
+    tests: [server('src/identity-providers/identity-providers.test.ts', 'without an invitation')],
+  },
   // Secrets that stay on the connector's host.
   {
     id: 'connector-secret-allow-list',
