@@ -3,9 +3,8 @@
  * `border0 session show`, one row per request. Paths are chosen by the client: they are shown on one line with
  * control characters made visible.
  */
-import { CliError } from './errors.js';
+import { jsonLogLines, oneLine } from './json-log.js';
 import type { Column } from './output.js';
-import { visible } from './terminal-text.js';
 
 export interface HttpLogLine {
   t: number;
@@ -22,32 +21,13 @@ export interface HttpLogLine {
 
 const MAX_PATH = 80;
 
-function oneLine(text: string, max: number): string {
-  const flat = visible(String(text).replace(/[\r\n\t]+/g, ' '));
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
 /** The request lines of an access log (the header is checked and skipped). */
-export async function* httpLogLines(lines: AsyncIterable<string>): AsyncGenerator<HttpLogLine> {
-  let header = true;
-  let number = 0;
-  for await (const text of lines) {
-    number++;
-    if (text.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw new CliError(`the access log is damaged at line ${number}`);
-    }
-    if (header) {
-      header = false;
-      if ((value as { version?: unknown }).version !== 1) throw new CliError('not an access log');
-      continue;
-    }
-    const line = value as HttpLogLine;
-    if (typeof line.t === 'number' && typeof line.path === 'string') yield line;
-  }
+export function httpLogLines(lines: AsyncIterable<string>): AsyncGenerator<HttpLogLine> {
+  return jsonLogLines<HttpLogLine>(
+    lines,
+    'access log',
+    (v) => typeof v.t === 'number' && typeof v.path === 'string',
+  );
 }
 
 export const HTTP_LOG_COLUMNS: Column<HttpLogLine>[] = [

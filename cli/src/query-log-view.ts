@@ -3,8 +3,7 @@
  * `border0 session show`, a timeline in `border0 session replay`. Statement texts and errors are chosen by
  * the client or the database: they are shown on one line with control characters made visible.
  */
-import { CliError } from './errors.js';
-import { visible } from './terminal-text.js';
+import { jsonLogLines, oneLine } from './json-log.js';
 
 export interface QueryLogLine {
   t: number;
@@ -23,12 +22,6 @@ export interface QueryLogLine {
 
 const MAX_SHOWN = 160;
 
-/** One line of text: newlines and tabs as spaces, control characters visible, long texts cut. */
-function oneLine(text: string, max = MAX_SHOWN): string {
-  const flat = visible(text.replace(/[\r\n\t]+/g, ' '));
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
 /** How a statement ended, in a few words. */
 export function outcomeOf(line: QueryLogLine): string {
   if (line.refused !== undefined) return `REFUSED: ${oneLine(line.refused, 100)}`;
@@ -39,26 +32,12 @@ export function outcomeOf(line: QueryLogLine): string {
 }
 
 /** The statement lines of a query log (the header is checked and skipped). */
-export async function* queryLogLines(lines: AsyncIterable<string>): AsyncGenerator<QueryLogLine> {
-  let header = true;
-  let number = 0;
-  for await (const text of lines) {
-    number++;
-    if (text.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw new CliError(`the query log is damaged at line ${number}`);
-    }
-    if (header) {
-      header = false;
-      if ((value as { version?: unknown }).version !== 1) throw new CliError('not a query log');
-      continue;
-    }
-    const line = value as QueryLogLine;
-    if (typeof line.t === 'number' && typeof line.statement === 'string') yield line;
-  }
+export function queryLogLines(lines: AsyncIterable<string>): AsyncGenerator<QueryLogLine> {
+  return jsonLogLines<QueryLogLine>(
+    lines,
+    'query log',
+    (v) => typeof v.t === 'number' && typeof v.statement === 'string',
+  );
 }
 
 /** `[  12.345] shop  query  select 1  → 1 row, 0.4 ms` */
@@ -66,7 +45,7 @@ export function timelineLine(line: QueryLogLine): string {
   const params = line.params?.length
     ? `  [${line.params.map((p) => (p === null ? 'NULL' : oneLine(p, 40))).join(', ')}]`
     : '';
-  return `[${line.t.toFixed(3).padStart(9)}] ${oneLine(line.db, 30)}  ${line.kind}  ${oneLine(line.statement)}${params}  → ${outcomeOf(line)}`;
+  return `[${line.t.toFixed(3).padStart(9)}] ${oneLine(line.db, 30)}  ${line.kind}  ${oneLine(line.statement, MAX_SHOWN)}${params}  → ${outcomeOf(line)}`;
 }
 
 /** Plays the statements at their pace (or at once), one line each. */
