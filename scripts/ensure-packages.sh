@@ -12,11 +12,13 @@
 #   chromium       the browser the end-to-end web login tests drive with playwright-core (never a downloaded build)
 #   wrk            the HTTP load generator of the HTTP socket benchmark
 #   nginx          the reverse proxy the HTTP socket benchmark compares with (run as a child, its own config)
+#   iperf3         the bulk TCP load of the data plane benchmark (direct, ssh -L, stunnel, a TLS socket)
+#   stunnel        the plain TLS tunnel the data plane benchmark compares with (Debian package stunnel4)
 set -euo pipefail
 declare -A package_of=([openssl]=openssl [ssh-keygen]=openssh-client [ssh]=openssh-client [scp]=openssh-client
   [sftp]=openssh-client [sshd]=openssh-server [redis-server]=redis-server [redis-cli]=redis-tools
   [psql]=postgresql-client [pgbench]=postgresql-contrib [pgbouncer]=pgbouncer [chromium]=chromium
-  [sysbench]=sysbench [wrk]=wrk [nginx]=nginx)
+  [sysbench]=sysbench [wrk]=wrk [nginx]=nginx [iperf3]=iperf3 [stunnel]=stunnel4)
 missing=()
 for tool in "${!package_of[@]}"; do
   # sbin tools (sshd) are not on every user's PATH: look there too.
