@@ -30,6 +30,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@border0/sdk';
 import { BIN, border0, daemon, freePort, startPlatform, stopChild } from '@border0/testing';
+import { emit, ratio, row } from './report.js';
 import { median, round } from './stats.js';
 
 function flag(name: string, fallback: number): number {
@@ -358,6 +359,24 @@ async function main() {
       2,
     ),
   );
+  const rows = Object.entries(results).flatMap(([name, byPath]) =>
+    PATHS.map((path) => row(name, path, 'requests/s', byPath[path])),
+  );
+  emit({
+    benchmark: 'http',
+    method:
+      `wrk -t 2 (-c 1 and -c 32) for a 100-byte and a 1 MB response, ${seconds} s each, ${runs} runs per path ` +
+      `alternating: directly to the upstream (${upstreamKind}), through nginx as a reverse proxy, through ` +
+      'http-proxy-3 alone in one Node process, and through an HTTP socket (border0 proxy start → data ' +
+      'connection → border0 connector start, a bearer token, a policy deciding every request).',
+    rows,
+    ratios: Object.keys(results).flatMap((name) => [
+      ratio(rows, name, 'border0', 'nginx', '≥ 0.7'),
+      ratio(rows, name, 'border0', 'direct'),
+      ratio(rows, name, 'node', 'nginx'),
+    ]),
+    extra: { socket_errors: errors, load_average: load },
+  });
 }
 
 function fileOf(size: string): string {
