@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { type Border0Client, createClient } from '@border0/sdk';
 import { BIN, daemon, freePort, type Platform, startPlatform, stopChild } from '@border0/testing';
 
+/** `border0 start` on a machine busy with other work may take long to migrate its store: never a failure. */
+export const START_DEADLINE_MS = 120_000;
+
 export interface Deployment {
   api: Platform;
   admin: Border0Client;
@@ -35,7 +38,7 @@ export async function deploy(
   const nodeArgs = options.nodeArgs ?? [];
   const daemons: ChildProcess[] = [];
   const env: Record<string, string> = { BORDER0_CONFIG_DIR: join(work, 'config') };
-  const api = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env);
+  const api = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env, START_DEADLINE_MS);
   const stop = async () => {
     await Promise.all(daemons.map((child) => stopChild(child)));
     await api.stop();

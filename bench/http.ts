@@ -30,6 +30,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@border0/sdk';
 import { BIN, border0, daemon, freePort, startPlatform, stopChild } from '@border0/testing';
+import { START_DEADLINE_MS } from './deployment.js';
 import { emit, ratio, row } from './report.js';
 import { median, round } from './stats.js';
 
@@ -236,7 +237,7 @@ async function main() {
 
   // border0: API, proxy (with its loopback HTTP listener) and connector as their own processes.
   const env: Record<string, string> = { BORDER0_CONFIG_DIR: join(work, 'config'), BORDER0_LOG_LEVEL: 'warn' };
-  const api = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env);
+  const api = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env, START_DEADLINE_MS);
   undo.push(() => api.stop());
   env.BORDER0_API_URL = api.url;
   const admin = createClient({

@@ -33,6 +33,7 @@ import {
   startSshd,
   stopChild,
 } from '@border0/testing';
+import { START_DEADLINE_MS } from './deployment.js';
 import { emit, ratio, row } from './report.js';
 import { median, round } from './stats.js';
 
@@ -172,7 +173,7 @@ async function main() {
 
   // border0: API, proxy and connector as their own processes.
   const env: Record<string, string> = { BORDER0_CONFIG_DIR: join(work, 'config') };
-  const api = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env);
+  const api = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env, START_DEADLINE_MS);
   undo.push(() => api.stop());
   env.BORDER0_API_URL = api.url;
   const admin = createClient({

@@ -42,6 +42,7 @@ import {
   stopChild,
   waitUntil,
 } from '@border0/testing';
+import { START_DEADLINE_MS } from './deployment.js';
 import { killGroup, quote } from './process-control.js';
 import { emit, type Row, ratio, row } from './report.js';
 import { median, percentile, round } from './stats.js';
@@ -292,7 +293,11 @@ async function setUp(): Promise<Setup> {
   const env: Record<string, string> = { BORDER0_CONFIG_DIR: join(work, 'config') };
   const daemons: ChildProcess[] = [];
   undo.push(() => Promise.all(daemons.map((child) => stopChild(child))));
-  const api: Platform = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env);
+  const api: Platform = await startPlatform(
+    ['--data-dir', join(work, 'data'), '--no-proxy'],
+    env,
+    START_DEADLINE_MS,
+  );
   undo.push(() => api.stop());
   env.BORDER0_API_URL = api.url;
   const admin = createClient({
