@@ -156,37 +156,39 @@ describe('packed tarballs', () => {
 });
 
 describe('installed with npm into an empty folder', () => {
-  const project = tempDir('npm-project');
-  const env = { BORDER0_CONFIG_DIR: join(project, 'config') };
-  const installedBin = join(project, 'node_modules', '.bin', 'border0');
+  let project: string | undefined;
   let platform: Platform | undefined;
 
   afterAll(async () => {
     await platform?.stop();
-    rmSync(project, { recursive: true, force: true });
+    if (project) rmSync(project, { recursive: true, force: true });
   });
 
   it('runs `border0 start`, `border0 socket ls` and an SDK script', async () => {
+    const folder = tempDir('npm-project');
+    project = folder;
+    const env = { BORDER0_CONFIG_DIR: join(folder, 'config') };
+    const installedBin = join(folder, 'node_modules', '.bin', 'border0');
     writeFileSync(
-      join(project, 'package.json'),
+      join(folder, 'package.json'),
       '{ "name": "try-border0", "private": true, "type": "module" }\n',
     );
     await run(
       'npm',
       ['install', '--no-audit', '--no-fund', '--prefer-offline', packed.sdk.tarball, packed.cli.tarball],
-      { cwd: project, env: npmEnv(), maxBuffer: 16 * 1024 * 1024, timeout: 150_000 },
+      { cwd: folder, env: npmEnv(), maxBuffer: 16 * 1024 * 1024, timeout: 150_000 },
     );
-    // One PGlite: the store's and the dialect's must be the same module.
+    // One PGlite (26 MB): no dependency's peer range pulls in a second one beside the CLI's.
     const { stdout: pglites } = await run('npm', ['ls', '--all', '--parseable', '@electric-sql/pglite'], {
-      cwd: project,
+      cwd: folder,
       env: npmEnv(),
     });
     expect(pglites.split('\n').filter(Boolean)).toHaveLength(1);
 
-    const installed = join(project, 'node_modules', '@border0', 'cli');
-    platform = await startPlatform(['--data-dir', join(project, 'data')], env, 60_000, {
+    const installed = join(folder, 'node_modules', '@border0', 'cli');
+    platform = await startPlatform(['--data-dir', join(folder, 'data')], env, 60_000, {
       bin: join(installed, 'bin', 'border0.js'),
-      cwd: project,
+      cwd: folder,
     });
     const url = platform.url;
 
@@ -200,14 +202,14 @@ describe('installed with npm into an empty folder', () => {
 
     // The installed bin (node_modules/.bin, through its shebang), logged in by the start.
     const cli = (args: string[]) =>
-      run(installedBin, args, { cwd: project, env: { ...npmEnv(), ...env }, timeout: 30_000 });
+      run(installedBin, args, { cwd: folder, env: { ...npmEnv(), ...env }, timeout: 30_000 });
     await cli(['socket', 'create', '--name', 'web', '--type', 'http', '--upstream', 'http://127.0.0.1:3000']);
     const listed = JSON.parse((await cli(['socket', 'ls', '--output', 'json'])).stdout) as { name: string }[];
     expect(listed.map((socket) => socket.name)).toEqual(['web']);
 
     // An SDK script, as an integrator writes it: ESM, the package's own name, the policy engine by subpath.
     writeFileSync(
-      join(project, 'list-sockets.mjs'),
+      join(folder, 'list-sockets.mjs'),
       `import { createClient } from '@border0/sdk';
 import { compilePolicy } from '@border0/sdk/policy';
 const b0 = createClient({ baseUrl: process.env.BORDER0_API_URL, token: process.env.BORDER0_TOKEN });
@@ -216,9 +218,9 @@ for await (const socket of b0.paginate('/api/v1/sockets')) names.push(socket.nam
 console.log(JSON.stringify({ names, policyEngine: typeof compilePolicy }));
 `,
     );
-    const token = readFileSync(join(project, 'data', 'admin-token'), 'utf8').trim();
+    const token = readFileSync(join(folder, 'data', 'admin-token'), 'utf8').trim();
     const sdk = await run(process.execPath, ['list-sockets.mjs'], {
-      cwd: project,
+      cwd: folder,
       env: { ...npmEnv(), BORDER0_API_URL: url, BORDER0_TOKEN: token },
       timeout: 30_000,
     });
@@ -226,7 +228,7 @@ console.log(JSON.stringify({ names, policyEngine: typeof compilePolicy }));
 
     // The same in TypeScript, checked against the published declarations: a wrong path is a type error.
     writeFileSync(
-      join(project, 'typed.ts'),
+      join(folder, 'typed.ts'),
       `import { createClient, type Schema } from '@border0/sdk';
 import { compilePolicy } from '@border0/sdk/policy';
 const b0 = createClient({ baseUrl: 'http://127.0.0.1:6080' });
@@ -237,7 +239,7 @@ export const compile: typeof compilePolicy = compilePolicy;
 `,
     );
     writeFileSync(
-      join(project, 'tsconfig.json'),
+      join(folder, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: {
           strict: true,
@@ -254,7 +256,7 @@ export const compile: typeof compilePolicy = compilePolicy;
     );
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     const typeErrors = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], {
-      cwd: project,
+      cwd: folder,
       timeout: 60_000,
     }).then(
       () => '',
