@@ -5,8 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, type Migration, Migrator, PostgresDialect } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { PGliteDialect } from './kysely-pglite-dialect.js';
 import * as initial from './migrations/0001-initial.js';
 import * as recordingsBySession from './migrations/0002-recordings-by-session.js';
 import * as certificateAuthorities from './migrations/0003-certificate-authorities.js';
