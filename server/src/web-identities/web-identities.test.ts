@@ -223,6 +223,26 @@ for (const dialect of DIALECTS) {
       expect((await trust({ claims: { repository: 'acme/app' } })).status).toBe(201);
     });
 
+    it('limits exchanges per address and minute, with Retry-After', async () => {
+      // As the Node server hands requests over: with the peer's socket.
+      const from = (remoteAddress: string) =>
+        h.app.fetch(
+          new Request('http://test/api/v1/auth/web-identity', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ organization: h.orgName, service_account: 'deploy', token: 'not-a-jwt' }),
+          }),
+          { incoming: { socket: { remoteAddress } } },
+        );
+      const statuses: number[] = [];
+      for (let i = 0; i < 30; i++) statuses.push((await from('203.0.113.30')).status);
+      expect(new Set(statuses)).toEqual(new Set([401]));
+      const limited = await from('203.0.113.30');
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await from('203.0.113.31')).status).toBe(401);
+    });
+
     it('keeps an admin from trusting issuers for an owner’s account', async () => {
       await h.request('/api/v1/service-accounts', {
         method: 'POST',
