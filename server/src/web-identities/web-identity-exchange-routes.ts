@@ -95,7 +95,10 @@ export function webIdentityExchangeRoutes(services: Services) {
       services.db,
       org.id,
       body.service_account,
-    ).catch(() => undefined);
+    ).catch((error: unknown) => {
+      if (error instanceof ApiError && error.kind === 'not_found') return undefined;
+      throw error;
+    });
     if (!account) throw await refuse('unknown_service_account', {});
     const named = { service_account: account.name, service_account_id: account.id };
     const trusts = await webIdentitiesOf(services.db, org.id, account.id);
