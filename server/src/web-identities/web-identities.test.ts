@@ -223,6 +223,20 @@ for (const dialect of DIALECTS) {
       expect((await trust({ claims: { repository: 'acme/app' } })).status).toBe(201);
     });
 
+    it('refuses a deleted service account, whose exchanged tokens stop working with it', async () => {
+      await h.request('/api/v1/service-accounts', {
+        method: 'POST',
+        json: { name: 'gone', role: 'read_only' },
+      });
+      expect((await trust({}, 'gone')).status).toBe(201);
+      const token = await ci.token('acme-app', AUDIENCE);
+      const { access_token } = await read(exchange(token, { service_account: 'gone' }));
+      expect((await h.request('/api/v1/sockets', { token: access_token })).status).toBe(200);
+      expect((await h.request('/api/v1/service-accounts/gone', { method: 'DELETE' })).status).toBe(204);
+      expect((await h.request('/api/v1/sockets', { token: access_token })).status).toBe(401);
+      await expectRefused(await exchange(token, { service_account: 'gone' }), 'unknown_service_account');
+    });
+
     it('limits exchanges per address and minute, with Retry-After', async () => {
       // As the Node server hands requests over: with the peer's socket.
       const from = (remoteAddress: string) =>
