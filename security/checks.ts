@@ -666,4 +666,35 @@ export const CHECKS: SecurityCheck[] = [
     replace: "      verify: 'none',",
     tests: [e2e('test/http-upstream-tls.test.ts', 'refuses an upstream signed by another CA')],
   },
+  {
+    id: 'web-identity-issuer',
+    what: 'a web identity token is checked only against issuers the service account trusts, and never fetched otherwise',
+    file: 'server/src/web-identities/web-identity-verifier.ts',
+    find: '    const candidates = trusts.filter((t) => t.issuer === issuer);',
+    replace: '    const candidates = trusts;',
+    tests: [
+      server(
+        'src/web-identities/web-identities.test.ts',
+        'refuses a token of an issuer the account does not trust',
+      ),
+    ],
+  },
+  {
+    id: 'web-identity-audience',
+    what: 'a web identity token is exchanged only when its `aud` names the audience the trust names',
+    file: 'server/src/web-identities/web-identity-verifier.ts',
+    find: '    const byAudience = candidates.filter((t) => audiences(claims).includes(t.audience));',
+    replace: '    const byAudience = candidates;',
+    tests: [server('src/web-identities/web-identities.test.ts', 'refuses a token for another audience')],
+  },
+  {
+    id: 'web-identity-subject',
+    what: 'a web identity token is exchanged only when its `sub` matches the trust’s subject',
+    file: 'server/src/web-identities/web-identity-verifier.ts',
+    find: '    const bySubject = byAudience.filter((t) => claimMatches(t.subject, claims.sub));',
+    replace: '    const bySubject = byAudience;',
+    tests: [
+      server('src/web-identities/web-identities.test.ts', 'refuses a token whose subject or required claim'),
+    ],
+  },
 ];

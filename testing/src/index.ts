@@ -8,6 +8,7 @@ export { clientListener, daemon } from './daemon.js';
 export { type EventuallyOptions, eventually, waitUntil } from './eventually.js';
 export { freePort } from './free-port.js';
 export { createMariaDbDatabase, MARIADB_ADMIN_URL } from './mariadb.js';
+export { startTestCiIssuer, type TestCiIssuer } from './oidc-ci-issuer.js';
 export { startTestIdp, type TestIdp, type TestIdpUser } from './oidc-idp.js';
 export { personLogin } from './person-login.js';
 export { type Platform, type PlatformBinary, startPlatform } from './platform.js';
