@@ -12,6 +12,13 @@ export {
   planDiscovery,
   runPlugins,
 } from './discovery-runner.js';
+export {
+  DEFAULT_DOCKER_SOCKET,
+  DockerPlugin,
+  type DockerSettings,
+  parseDockerSettings,
+  resourceOfContainer,
+} from './docker-plugin.js';
 export { NetworkPlugin, type NetworkSettings, parseNetworkSettings } from './network-plugin.js';
 export { configuredPlugins } from './plugin-config.js';
 export { applySettings, type CommonSettings, globToRegExp, socketName } from './resource-filter.js';

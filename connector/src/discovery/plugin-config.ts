@@ -3,10 +3,12 @@
  * plugin's settings may also hold the common `include`, `exclude` and `tags` (resource-filter.ts).
  */
 import type { ConfiguredPlugin } from './discovery-runner.js';
+import { DockerPlugin, parseDockerSettings } from './docker-plugin.js';
 import { NetworkPlugin, parseNetworkSettings } from './network-plugin.js';
 import type { CommonSettings } from './resource-filter.js';
 
 const FACTORIES: Record<string, (settings: unknown) => ConfiguredPlugin['plugin']> = {
+  docker: (settings) => new DockerPlugin(parseDockerSettings(settings)),
   network: (settings) => new NetworkPlugin(parseNetworkSettings(settings)),
 };
 
