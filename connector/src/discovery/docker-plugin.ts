@@ -21,7 +21,7 @@
  *   docker:
  *     socket: /var/run/docker.sock
  *     interval_seconds: 30
- *     upstream: { postgres: { authentication_type: username_and_password, username: app, password: ${from:env:PGPASSWORD} } }
+ *     upstream: { postgres: { authentication_type: username_and_password, username: app, password: "${from:env:PGPASSWORD}" } }
  */
 import type Docker from 'dockerode';
 import type { DiscoveredResource, DiscoveryPlugin, SocketType, UpstreamInput } from './discovery-plugin.js';
