@@ -24,8 +24,8 @@
  *     upstream: { postgres: { authentication_type: username_and_password, username: app, password: "${from:env:PGPASSWORD}" } }
  */
 import type Docker from 'dockerode';
-import type { DiscoveredResource, DiscoveryPlugin, SocketType, UpstreamInput } from './discovery-plugin.js';
-import { socketName } from './resource-filter.js';
+import type { DiscoveredResource, DiscoveryPlugin } from './discovery-plugin.js';
+import { labelledResource, portOf, prefixedTags, type UpstreamSettings } from './labelled-resource.js';
 
 export interface DockerSettings {
   /** The engine's unix socket (default /var/run/docker.sock). */
@@ -33,7 +33,7 @@ export interface DockerSettings {
   /** The resync interval (default 30 s); events trigger runs in between. */
   interval_seconds?: number | undefined;
   /** Upstream settings merged into what is found, e.g. credentials: `ssh`, `postgres`, `mysql`. */
-  upstream?: Partial<Record<'ssh' | 'postgres' | 'mysql', Record<string, unknown>>> | undefined;
+  upstream?: UpstreamSettings | undefined;
 }
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
@@ -47,7 +47,6 @@ export const LABEL = {
   tagPrefix: 'border0.tag.',
 } as const;
 
-const SOCKET_TYPES: readonly string[] = ['http', 'ssh', 'database', 'tls'] satisfies SocketType[];
 /** The engine events after which the set of running, labelled containers may differ. */
 const EVENTS = ['start', 'die', 'destroy'];
 
@@ -62,12 +61,6 @@ export function parseDockerSettings(raw: unknown): DockerSettings {
     throw new Error('discovery.docker.interval_seconds: expected a positive number');
   }
   return settings;
-}
-
-function port(text: string | undefined): number | undefined {
-  if (text === undefined || !/^\d{1,5}$/.test(text.trim())) return undefined;
-  const value = Number(text);
-  return value >= 1 && value <= 65535 ? value : undefined;
 }
 
 /** Where the proxy's connector reaches the container's `containerPort`, or undefined when it cannot. */
@@ -91,72 +84,39 @@ function address(
 /** The socket of a labelled container, or undefined when its labels do not make one (left out, not guessed). */
 export function resourceOfContainer(
   container: Docker.ContainerInfo,
-  upstream: DockerSettings['upstream'] = {},
+  upstream: UpstreamSettings = {},
 ): DiscoveredResource | undefined {
   const labels = container.Labels ?? {};
-  const type = labels[LABEL.type]?.trim().toLowerCase();
-  if (!type || !SOCKET_TYPES.includes(type)) return undefined;
-  const socketType = type as SocketType;
+  const type = labels[LABEL.type];
   const containerName = (container.Names?.[0] ?? container.Id.slice(0, 12)).replace(/^\//, '');
   const exposed = [
     ...new Set((container.Ports ?? []).filter((p) => p.Type === 'tcp').map((p) => p.PrivatePort)),
   ];
+  const unlabelled = labels[LABEL.port] === undefined;
   const containerPort =
-    port(labels[LABEL.port]) ??
-    (labels[LABEL.port] === undefined && exposed.length === 1 ? exposed[0] : undefined) ??
-    (labels[LABEL.port] === undefined && socketType === 'ssh' ? 22 : undefined);
+    portOf(labels[LABEL.port]) ??
+    (unlabelled && exposed.length === 1 ? exposed[0] : undefined) ??
+    (unlabelled && type === 'ssh' ? 22 : undefined);
   if (containerPort === undefined) return undefined;
   const at = address(container, containerPort);
   if (!at) return undefined;
-
-  let upstreamConfiguration: Record<string, unknown>;
-  switch (socketType) {
-    case 'http': {
-      const scheme = labels[LABEL.httpScheme] === 'https' ? 'https' : 'http';
-      upstreamConfiguration = { type: 'http', scheme, ...at };
-      break;
-    }
-    case 'ssh':
-      upstreamConfiguration = {
-        type: 'ssh',
-        ...at,
-        authentication_type: 'border0_certificate',
-        username_provider: 'prompt_client',
-        ...upstream.ssh,
-      };
-      break;
-    case 'database': {
-      const protocol = labels[LABEL.databaseProtocol]?.trim().toLowerCase();
-      if (protocol !== 'postgres' && protocol !== 'mysql') return undefined;
-      upstreamConfiguration = {
-        type: 'database',
-        protocol,
-        ...at,
-        authentication_type: 'no_auth',
-        ...upstream[protocol],
-      };
-      break;
-    }
-    default:
-      upstreamConfiguration = { type: 'tls', ...at };
-  }
-  const tags: Record<string, string> = {
-    'border0.discovery.container': containerName.slice(0, 255),
-    'border0.discovery.image': (container.Image ?? '').slice(0, 255),
-  };
-  for (const [key, value] of Object.entries(labels)) {
-    const tag = key.startsWith(LABEL.tagPrefix) ? key.slice(LABEL.tagPrefix.length) : '';
-    if (tag) tags[tag] = value.slice(0, 255);
-  }
-  const description = labels[LABEL.description]?.slice(0, 2000);
-  return {
-    name: socketName(labels[LABEL.name] ?? containerName),
-    socketType,
-    upstream: upstreamConfiguration as UpstreamInput,
-    tags,
-    source: `docker://${containerName}`,
-    ...(description && { description }),
-  };
+  return labelledResource(
+    {
+      type,
+      name: labels[LABEL.name] ?? containerName,
+      ...at,
+      databaseProtocol: labels[LABEL.databaseProtocol],
+      httpScheme: labels[LABEL.httpScheme],
+      description: labels[LABEL.description],
+      tags: {
+        'border0.discovery.container': containerName.slice(0, 255),
+        'border0.discovery.image': (container.Image ?? '').slice(0, 255),
+        ...prefixedTags(labels, LABEL.tagPrefix),
+      },
+      source: `docker://${containerName}`,
+    },
+    upstream,
+  );
 }
 
 export class DockerPlugin implements DiscoveryPlugin {
