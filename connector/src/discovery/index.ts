@@ -19,6 +19,14 @@ export {
   parseDockerSettings,
   resourceOfContainer,
 } from './docker-plugin.js';
+export {
+  KubernetesPlugin,
+  type KubernetesSettings,
+  parseKubernetesSettings,
+  resourceOfPod,
+  resourceOfService,
+} from './kubernetes-plugin.js';
+export { labelledResource, type UpstreamSettings } from './labelled-resource.js';
 export { NetworkPlugin, type NetworkSettings, parseNetworkSettings } from './network-plugin.js';
 export { configuredPlugins } from './plugin-config.js';
 export { applySettings, type CommonSettings, globToRegExp, socketName } from './resource-filter.js';

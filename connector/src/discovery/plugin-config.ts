@@ -4,11 +4,13 @@
  */
 import type { ConfiguredPlugin } from './discovery-runner.js';
 import { DockerPlugin, parseDockerSettings } from './docker-plugin.js';
+import { KubernetesPlugin, parseKubernetesSettings } from './kubernetes-plugin.js';
 import { NetworkPlugin, parseNetworkSettings } from './network-plugin.js';
 import type { CommonSettings } from './resource-filter.js';
 
 const FACTORIES: Record<string, (settings: unknown) => ConfiguredPlugin['plugin']> = {
   docker: (settings) => new DockerPlugin(parseDockerSettings(settings)),
+  kubernetes: (settings) => new KubernetesPlugin(parseKubernetesSettings(settings)),
   network: (settings) => new NetworkPlugin(parseNetworkSettings(settings)),
 };
 
