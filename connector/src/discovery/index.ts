@@ -1,5 +1,11 @@
 /** Discovery: plugins that find resources, and the reconciler that keeps the connector's sockets in line. */
 export {
+  AwsEc2Plugin,
+  type AwsEc2Settings,
+  parseAwsEc2Settings,
+  resourceOfInstance,
+} from './aws-ec2-plugin.js';
+export {
   DISCOVERY_TAG,
   type DiscoveredResource,
   type DiscoveryPlugin,
