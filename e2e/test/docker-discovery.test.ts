@@ -36,6 +36,7 @@ let httpPort: number;
 let connectorToken: string;
 let serviceToken: string;
 let configFile: string;
+let connectorOutput: (() => string) | undefined;
 
 /** GET / of a socket through the proxy's loopback HTTP listener, with the service account's token. */
 function throughProxy(socket: string): Promise<{ status: number; body: string }> {
@@ -88,7 +89,8 @@ beforeAll(async () => {
 
   const dataDir = tempDir('docker-discovery');
   env = { BORDER0_CONFIG_DIR: tempDir('docker-discovery-config') };
-  api = await startPlatform(['--data-dir', dataDir, '--no-proxy'], env);
+  // A loaded machine (other suites at once) can take over 30 s to start the platform.
+  api = await startPlatform(['--data-dir', dataDir, '--no-proxy'], env, 60_000);
   env.BORDER0_API_URL = api.url;
   admin = createClient({
     baseUrl: api.url,
@@ -161,6 +163,18 @@ afterAll(async () => {
 const socketOrNull = (name: string) =>
   admin.get('/api/v1/sockets/{socket}', { params: { path: { socket: name } } }).catch(() => null);
 
+/** The connector, started once (by whichever test runs first, so that each also runs alone). */
+async function startConnector(): Promise<void> {
+  if (connectorOutput) return;
+  ({ output: connectorOutput } = await startDaemon(
+    children,
+    process.execPath,
+    [BIN, 'connector', 'start', '--token', connectorToken, '--config', configFile],
+    env,
+    /connector lab serves/,
+  ));
+}
+
 describe('docker discovery through the connector', () => {
   it('prints what a dry run would create for a running labelled container, and creates nothing', async () => {
     await dockerd.docker(['start', 'web']);
@@ -179,13 +193,7 @@ describe('docker discovery through the connector', () => {
 
   it('makes a socket of a container within 5 s of its start, reachable through the proxy, and removes it when it stops', async () => {
     const handmade = await socketOrNull('handmade');
-    await startDaemon(
-      children,
-      process.execPath,
-      [BIN, 'connector', 'start', '--token', connectorToken, '--config', configFile],
-      env,
-      /connector lab serves/,
-    );
+    await startConnector();
     // The connector's first run (nothing labelled is running) is done before the container starts.
     await eventually(
       () => border0(['connector', 'ls', '--output', 'json'], env),
@@ -229,5 +237,35 @@ describe('docker discovery through the connector', () => {
     expect(Date.now() - stopped).toBeLessThan(5_000);
     // The admin's socket, served by the same connector and pointing at the same container, is as it was.
     expect(await socketOrNull('handmade')).toEqual(handmade);
+  });
+
+  it('re-reads its discovery settings when connector.yaml changes, keeping the running plugins when the new ones are bad', async () => {
+    await startConnector();
+    await dockerd.docker(['start', 'web']);
+    await eventually(
+      () => socketOrNull('shop'),
+      (s) => s !== null,
+      5_000,
+      { intervalMs: 100 },
+    );
+    const settings = (extra: string[]) =>
+      writeFileSync(configFile, ['discovery:', '  docker:', ...extra, ''].join('\n'));
+    settings([`    socket: ${dockerd.socketPath}`, '    interval_seconds: [60]']);
+    await eventually(
+      () => connectorOutput?.() ?? '',
+      (out) => out.includes('discovery.docker.interval_seconds: expected a positive number'),
+      5_000,
+    );
+    expect(await socketOrNull('shop')).not.toBeNull();
+
+    settings([`    socket: ${dockerd.socketPath}`, '    interval_seconds: 60', '    exclude: [shop]']);
+    await eventually(
+      () => socketOrNull('shop'),
+      (s) => s === null,
+      5_000,
+      { intervalMs: 100 },
+    );
+    expect(connectorOutput?.()).toContain(`discovery: docker (from ${configFile})`);
+    await dockerd.docker(['stop', '--time', '1', 'web']);
   });
 });
