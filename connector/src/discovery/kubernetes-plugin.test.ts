@@ -4,8 +4,8 @@
  * shape of the Kubernetes API reference): annotated services and running pods become sockets, lists are read
  * page by page through `continue`, and an API error says what Kubernetes said.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import type { IncomingMessage, Server } from 'node:http';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -45,6 +45,8 @@ function answer(request: IncomingMessage): { status: number; body: string } {
 
 describe('kubernetes discovery', () => {
   let server: Server;
+  let inCluster: Server;
+  let inClusterRoot: string;
   let kubeconfig: string;
   const requests: string[] = [];
   const signal = new AbortController().signal;
@@ -52,12 +54,23 @@ describe('kubernetes discovery', () => {
   beforeAll(async () => {
     // The API server speaks HTTPS with a certificate of its own CA, as a cluster's does.
     const pki = await createTestPki('kubernetes.test');
-    server = createServer({ cert: pki.certPem, key: pki.keyPem }, (request, response) => {
+    const handle = (request: IncomingMessage, response: ServerResponse) => {
       requests.push(request.url ?? '');
       const { status, body } = answer(request);
       response.writeHead(status, { 'content-type': 'application/json' }).end(body);
-    });
+    };
+    server = createServer({ cert: pki.certPem, key: pki.keyPem }, handle);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    // In a cluster, the API is at KUBERNETES_SERVICE_HOST:PORT, trusted through the service account's ca.crt.
+    const local = await createTestPki('localhost');
+    inCluster = createServer({ cert: local.certPem, key: local.keyPem }, handle);
+    await new Promise<void>((resolve) => inCluster.listen(0, 'localhost', resolve));
+    inClusterRoot = tempDir('in-cluster');
+    const account = join(inClusterRoot, 'var/run/secrets/kubernetes.io/serviceaccount');
+    mkdirSync(account, { recursive: true });
+    writeFileSync(join(account, 'ca.crt'), local.caPem);
+    writeFileSync(join(account, 'token'), TOKEN);
+    writeFileSync(join(account, 'namespace'), 'border0');
     const { port } = server.address() as AddressInfo;
     kubeconfig = join(tempDir('kubeconfig'), 'config');
     writeFileSync(
@@ -82,7 +95,10 @@ describe('kubernetes discovery', () => {
       ].join('\n'),
     );
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) => inCluster.close(() => resolve()));
+  });
 
   it('makes sockets of the annotated services and running pods of a namespace, reading every page', async () => {
     requests.length = 0;
@@ -158,6 +174,27 @@ describe('kubernetes discovery', () => {
     await expect(plugin.discover(signal)).rejects.toThrow(
       'kubernetes: listing services in namespace payroll: 403 Forbidden: services is forbidden: User "system:serviceaccount:border0:connector" cannot list resource "services"',
     );
+  });
+
+  it('authenticates in the cluster with the service account token and CA', async () => {
+    const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };
+    process.env.KUBERNETES_SERVICE_HOST = 'localhost';
+    process.env.KUBERNETES_SERVICE_PORT = String((inCluster.address() as AddressInfo).port);
+    try {
+      const plugin = new KubernetesPlugin(
+        { in_cluster: true, namespaces: ['shop'] },
+        { clusterPathPrefix: inClusterRoot },
+      );
+      expect((await plugin.discover(signal)).map((r) => r.name)).toContain('checkout-shop');
+    } finally {
+      for (const [key, value] of [
+        ['KUBERNETES_SERVICE_HOST', saved.host],
+        ['KUBERNETES_SERVICE_PORT', saved.port],
+      ] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
   });
 
   it('uses the kubeconfig context it is given', async () => {

@@ -174,10 +174,13 @@ export class KubernetesPlugin implements DiscoveryPlugin {
   readonly name = 'kubernetes';
   readonly intervalMs: number;
   readonly #settings: KubernetesSettings;
+  readonly #clusterPathPrefix: string | undefined;
   #api: Promise<CoreV1Api> | undefined;
 
-  constructor(settings: KubernetesSettings) {
+  /** `clusterPathPrefix`: where the service account's files are, under another root (tests). */
+  constructor(settings: KubernetesSettings, options: { clusterPathPrefix?: string } = {}) {
     this.#settings = settings;
+    this.#clusterPathPrefix = options.clusterPathPrefix;
     this.intervalMs = (settings.interval_seconds ?? 30) * 1000;
   }
 
@@ -185,7 +188,7 @@ export class KubernetesPlugin implements DiscoveryPlugin {
   #client(): Promise<CoreV1Api> {
     this.#api ??= import('@kubernetes/client-node').then((k8s) => {
       const config: KubeConfig = new k8s.KubeConfig();
-      if (this.#settings.in_cluster) config.loadFromCluster();
+      if (this.#settings.in_cluster) config.loadFromCluster(this.#clusterPathPrefix);
       else if (this.#settings.kubeconfig) config.loadFromFile(this.#settings.kubeconfig);
       else config.loadFromDefault();
       if (this.#settings.context) config.setCurrentContext(this.#settings.context);
