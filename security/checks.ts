@@ -528,6 +528,23 @@ export const CHECKS: SecurityCheck[] = [
     replace: '    if (false) {',
     tests: [connector('src/secrets/secret-answer.test.ts'), connector('test/tunnel-traffic.test.ts')],
   },
+  // Discovery: a connector's plugins only ever change the sockets they made themselves.
+  {
+    id: 'discovery-never-updates-others',
+    what: "discovery never updates a socket it did not make (an admin's, a static one, another plugin's)",
+    file: 'connector/src/discovery/socket-reconciler.ts',
+    find: '      if (owner !== plugin) {',
+    replace: '      if (false) {',
+    tests: [connector('src/discovery/socket-reconciler.test.ts')],
+  },
+  {
+    id: 'discovery-never-deletes-others',
+    what: 'discovery deletes only sockets carrying a discovery tag',
+    file: 'connector/src/discovery/socket-reconciler.ts',
+    find: '    if (!plugin || wanted.has(socket.name)) continue;',
+    replace: '    if (wanted.has(socket.name)) continue;',
+    tests: [connector('src/discovery/socket-reconciler.test.ts')],
+  },
   // Database sockets: every statement decided on what it does, nothing unreadable passes.
   {
     id: 'db-startup-database-decided',

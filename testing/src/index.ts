@@ -5,6 +5,7 @@
 export { BIN, border0, type CliResult, ROOT } from './border0-cli.js';
 export { cutBytes } from './cut-bytes.js';
 export { clientListener, daemon } from './daemon.js';
+export { type Dockerd, startDockerd } from './dockerd.js';
 export { type EventuallyOptions, eventually, waitUntil } from './eventually.js';
 export { freePort } from './free-port.js';
 export { createMariaDbDatabase, MARIADB_ADMIN_URL } from './mariadb.js';
