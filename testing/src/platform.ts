@@ -30,7 +30,7 @@ export interface PlatformBinary {
 export async function startPlatform(
   args: string[],
   env: Record<string, string>,
-  deadlineMs = 30_000,
+  deadlineMs = 90_000,
   binary: PlatformBinary = { bin: BIN, cwd: ROOT },
 ): Promise<Platform> {
   const child = spawn(
