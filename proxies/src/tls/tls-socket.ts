@@ -16,7 +16,10 @@ export async function carryTlsSession(ctx: ConnectionContext, admitted: Admitted
   opening.catch(() => {});
   // Admitted is logged in for a TLS socket: its protocol is the upstream's own.
   const { id: sessionId, log } = await admitted.openSession().catch((error: unknown) => {
-    opening.then((channel) => channel.destroy(), () => {});
+    opening.then(
+      (channel) => channel.destroy(),
+      () => {},
+    );
     throw error;
   });
   const report = new SessionReport(ctx.client, sessionId, log);
