@@ -3,7 +3,11 @@ import { diffEntry } from './diff.js';
 import { entryOf, type Names } from './resource-kinds.js';
 
 const $ = '$';
-const names: Names = { connectors: new Map([['c1', 'lab']]), sockets: new Map([['s1', 'web']]) };
+const names: Names = {
+  connectors: new Map([['c1', 'lab']]),
+  sockets: new Map([['s1', 'web']]),
+  groups: new Map([['g1', 'ops']]),
+};
 
 const socket = {
   id: 's1',
@@ -98,6 +102,19 @@ describe('diffEntry', () => {
       { path: 'document', before: policy.document, after: document },
     ]);
     expect(diffEntry({ document }, { document: structuredClone(document) })).toEqual([]);
+  });
+
+  it('reads a policy’s groups by name, since ids differ between organizations', () => {
+    const document = { permissions: {}, condition: { who: { group: ['g1'], email: ['a@x.dev'] } } };
+    const policy = entryOf(
+      'policy',
+      { name: 'p', description: null, document, org_wide: false, tag_rules: [], socket_ids: [] },
+      names,
+    );
+    expect(policy.document).toEqual({
+      permissions: {},
+      condition: { who: { group: ['ops'], email: ['a@x.dev'] } },
+    });
   });
 
   it('reads a stored secret as a reference and drops read-only upstream fields', () => {

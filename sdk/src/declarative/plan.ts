@@ -94,7 +94,7 @@ export async function readOrganization(client: Border0Client): Promise<Organizat
   return {
     organization: { id: organization.id, name: organization.name },
     items,
-    names: { connectors: byId('connector'), sockets: byId('socket') },
+    names: { connectors: byId('connector'), sockets: byId('socket'), groups: byId('group') },
   };
 }
 

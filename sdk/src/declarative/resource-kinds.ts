@@ -40,6 +40,7 @@ const COLLECTION: Record<Kind, string> = {
 export interface Names {
   connectors: Map<string, string>;
   sockets: Map<string, string>;
+  groups: Map<string, string>;
 }
 
 /** An API item, loosely: each kind reads its own fields. */
@@ -137,13 +138,42 @@ export function entryOf(kind: Kind, item: Item, names: Names): Entry {
       return compact({
         name: p.name,
         description: p.description,
-        document: p.document,
+        document: withGroups(p.document as unknown as Entry, (id) => names.groups.get(id) ?? id),
         org_wide: p.org_wide || undefined,
         tag_rules: p.tag_rules,
         sockets: namesOf(p.socket_ids, names.sockets),
       });
     }
   }
+}
+
+/**
+ * A policy document's `condition.who.group` names groups by id in the API and by name in a file (ids differ
+ * between organizations): the document with each group mapped.
+ */
+async function withGroupsAsync(document: Entry, map: (group: string) => Promise<string>): Promise<Entry> {
+  const groups = groupsOf(document);
+  if (!groups) return document;
+  return withGroups(
+    document,
+    new Map(await Promise.all(groups.map(async (g) => [g, await map(g)] as const))),
+  );
+}
+
+function groupsOf(document: Entry): string[] | undefined {
+  const who = (document.condition as Entry | undefined)?.who as Entry | undefined;
+  return Array.isArray(who?.group) ? (who.group as string[]) : undefined;
+}
+
+function withGroups(document: Entry, map: Map<string, string> | ((group: string) => string)): Entry {
+  const groups = groupsOf(document);
+  if (!groups) return document;
+  const lookup = typeof map === 'function' ? map : (g: string) => map.get(g) ?? g;
+  const condition = document.condition as Entry;
+  return {
+    ...document,
+    condition: { ...condition, who: { ...(condition.who as Entry), group: groups.map(lookup) } },
+  };
 }
 
 /** What an entry sends to the API: secrets resolved from `env`, connector names as ids. */
@@ -156,6 +186,10 @@ async function bodyOf(
 ): Promise<Entry> {
   const { members: _members, connectors, ...body } = entry;
   if (kind === 'group') return body;
+  if (kind === 'policy' && entry.document) {
+    const idOf = async (group: string) => String(((await client.get(itemPath('group', group))) as Item).id);
+    return { ...entry, document: await withGroupsAsync(entry.document as Entry, idOf) };
+  }
   if (kind !== 'socket') return entry;
   const result: Entry = { ...body };
   if (body.upstream_configuration) {
