@@ -63,6 +63,11 @@ describe('parseDocument', () => {
     expect(problems(ssh(`${$}{from:env:BOX_PASSWORD}`))).toEqual([]);
   });
 
+  it('takes an email with a one-label domain, as the API does', () => {
+    expect(problems({ members: [{ email: 'admin@localhost', role: 'owner' }] })).toEqual([]);
+    expect(problems({ members: [{ email: 'admin', role: 'owner' }] })[0]).toMatch(/^members\[0\]\.email: /);
+  });
+
   it('takes an empty file as an empty document', () => {
     expect(parseDocument(null)).toEqual({});
   });

@@ -18,7 +18,8 @@ const Name = z
 const Description = z.string().max(2000);
 const Role = z.enum(['owner', 'admin', 'member', 'read_only']);
 const Tags = z.record(z.string(), z.string().max(255));
-const Email = z.email().max(254);
+/** The API's rule (browsers'): a one-label domain such as `admin@localhost` is an address. */
+const Email = z.email({ pattern: z.regexes.html5Email }).max(254);
 
 const Upstream = z
   .looseObject({ type: z.enum(['http', 'ssh', 'database', 'tls']) })
