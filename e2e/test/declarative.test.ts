@@ -88,10 +88,21 @@ const file = () => join(dir, 'resources.yaml');
 const write = (value: unknown, path = file()) => writeFileSync(path, stringify(value));
 const run = (args: string[], extra: Record<string, string> = {}) => border0(args, { ...env, ...extra });
 
+let appliedOnce = false;
+/** The file applied once, by the first test or, when a test runs alone, by that test. */
+async function applyFirstFile() {
+  write(resources(8080));
+  const applied = await run(['apply', '-f', file(), '--yes']);
+  appliedOnce = true;
+  return applied;
+}
+const ensureApplied = async () => {
+  if (!appliedOnce) expect((await applyFirstFile()).code).toBe(0);
+};
+
 describe('border0 plan / apply / export', () => {
   it('applies a file, then plans no change', async () => {
-    write(resources(8080));
-    const applied = await run(['apply', '-f', file(), '--yes']);
+    const applied = await applyFirstFile();
     expect(applied.stderr).toBe('');
     expect(applied.code).toBe(0);
     expect(applied.stdout).toContain('created group engineers');
@@ -103,6 +114,7 @@ describe('border0 plan / apply / export', () => {
   });
 
   it('plans exactly the one field changed in the file', async () => {
+    await ensureApplied();
     write(resources(8081));
     const planned = await run(['plan', '-f', file(), '--detailed-exitcode']);
     expect(planned.code).toBe(2);
@@ -114,6 +126,8 @@ describe('border0 plan / apply / export', () => {
   });
 
   it('reports a socket an admin edited after the plan as a conflict, and does not overwrite it', async () => {
+    await ensureApplied();
+    write(resources(8081));
     const saved = join(dir, 'plan.json');
     expect((await run(['plan', '-f', file(), '--out', saved])).code).toBe(0);
     await admin.modify('/api/v1/sockets/{socket}', { params: { path: { socket: 'web' } } }, () => ({
@@ -128,6 +142,7 @@ describe('border0 plan / apply / export', () => {
   });
 
   it('exports with secrets as references; the export applied onto a second organization plans empty there', async () => {
+    await ensureApplied();
     const exported = join(dir, 'exported.yaml');
     const result = await run(['export', '-o', exported]);
     expect(result.code).toBe(0);
@@ -147,6 +162,7 @@ describe('border0 plan / apply / export', () => {
   });
 
   it('prunes a socket removed from the file, never a socket an admin made', async () => {
+    await ensureApplied();
     await admin.post('/api/v1/sockets', {
       body: {
         name: 'by-hand',

@@ -70,6 +70,15 @@ const summary = (p: Awaited<ReturnType<typeof plan>>) =>
 
 describe('declarative plan and apply', () => {
   let state: DeclarativeState | undefined;
+  /** The document applied once, by the first test or, when a test runs alone, by that test. */
+  async function applied(): Promise<DeclarativeState> {
+    if (!state) {
+      const result = await apply(b0, document(), { env });
+      expect(result.failure).toBeUndefined();
+      state = result.state;
+    }
+    return state;
+  }
 
   it('applies a document of every kind, in dependency order, and plans nothing after', async () => {
     const first = await plan(b0, document());
@@ -95,6 +104,7 @@ describe('declarative plan and apply', () => {
   });
 
   it('shows exactly the field the file changed, and applies it', async () => {
+    await applied();
     const changed = document();
     changed.sockets![0]!.tags = { env: 'staging' };
     const p = await plan(b0, changed, { state });
@@ -111,8 +121,9 @@ describe('declarative plan and apply', () => {
   });
 
   it('reports a socket an admin changed since the plan as a conflict and leaves the admin’s change', async () => {
+    await applied();
     const changed = document();
-    changed.sockets![0]!.tags = { env: 'prod' };
+    changed.sockets![0]!.tags = { env: 'conflict' };
     const p = await plan(b0, changed, { state });
     expect(summary(p)).toEqual(['update socket web: tags.env']);
     await b0.modify('/api/v1/sockets/{socket}', { params: { path: { socket: 'web' } } }, () => ({
@@ -122,10 +133,39 @@ describe('declarative plan and apply', () => {
     expect(result.failure).toMatchObject({ conflict: true, change: { kind: 'socket', name: 'web' } });
     expect(result.failure!.message).toMatch(/^conflict: socket web changed since the plan/);
     const web = await b0.get('/api/v1/sockets/{socket}', { params: { path: { socket: 'web' } } });
-    expect(web).toMatchObject({ description: 'edited by hand', tags: { env: 'staging' } });
+    expect(web.description).toBe('edited by hand');
+    expect(web.tags.env).not.toBe('conflict');
+  });
+
+  it('sends If-Match, so a change made between its last read and its write is a conflict too', async () => {
+    await applied();
+    const changed = document();
+    changed.sockets![0]!.tags = { env: 'qa' };
+    const p = await plan(b0, changed, { state });
+    // The admin's edit lands after apply's check and before its PATCH reaches the server.
+    let edited = false;
+    const racing = createClient({
+      baseUrl: 'http://test',
+      token: h.ownerToken,
+      fetch: async (request) => {
+        if (request.method === 'PATCH' && !edited) {
+          edited = true;
+          await b0.modify('/api/v1/sockets/{socket}', { params: { path: { socket: 'web' } } }, () => ({
+            tags: { env: 'edited' },
+          }));
+        }
+        return h.fetch(request);
+      },
+    });
+    const result = await apply(racing, p, { env, state });
+    expect(edited).toBe(true);
+    expect(result.failure).toMatchObject({ conflict: true, change: { kind: 'socket', name: 'web' } });
+    const web = await b0.get('/api/v1/sockets/{socket}', { params: { path: { socket: 'web' } } });
+    expect(web.tags).toEqual({ env: 'edited' });
   });
 
   it('exports secrets as references only, and the export applies onto another organization with no change after', async () => {
+    await applied();
     const exported = await exportDocument(b0);
     const text = JSON.stringify(exported);
     expect(text).not.toContain(SECRET);
@@ -140,6 +180,7 @@ describe('declarative plan and apply', () => {
   });
 
   it('prunes what the file managed and no longer names, never what an admin made', async () => {
+    await applied();
     await b0.post('/api/v1/sockets', {
       body: {
         name: 'by-hand',
@@ -150,9 +191,8 @@ describe('declarative plan and apply', () => {
     const smaller = document();
     smaller.sockets = smaller.sockets!.filter((s) => s.name !== 'db');
     smaller.policies![0]!.sockets = ['web'];
-    smaller.sockets![0]!.tags = { env: 'staging' }; // as the socket is since the conflict above
     const pruning = await plan(b0, smaller, { state, prune: true });
-    expect(pruning.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual([
+    expect(pruning.changes.map((c) => `${c.action} ${c.kind} ${c.name}`).slice(-2)).toEqual([
       'update policy ops-web',
       'delete socket db',
     ]);
