@@ -87,6 +87,9 @@ export function registerDeclarativeCommands(program: Command): void {
         });
         printPlan(ctx, planned, flags.file!);
         if (planned.changes.length === 0) return;
+        if (!flags.yes && !process.stdin.isTTY) {
+          throw new UsageError('standard input is not a terminal to ask on: add --yes to apply this plan');
+        }
         if (!flags.yes && !(await confirmed())) throw new CliError('apply cancelled: nothing was changed');
       }
       const result = await apply(client, planned, { state: readState(statePath) });

@@ -103,6 +103,18 @@ describe('declarative plan and apply', () => {
     expect(group.members.map((m) => m.email)).toEqual(['dana@acme.dev']);
   });
 
+  it('refuses to start when a secret’s environment variable is not set, before changing anything', async () => {
+    await applied();
+    const more = document();
+    more.connectors!.push({ name: 'first-in-order' });
+    more.sockets!.push({ ...more.sockets![1]!, name: 'db2' });
+    await expect(apply(b0, more, { env: {}, state })).rejects.toThrow(
+      'sockets[2].upstream_configuration.password: the environment variable DB_PASSWORD that it names is not set',
+    );
+    const connectors = (await b0.get('/api/v1/connectors')).items.map((c) => c.name);
+    expect(connectors).not.toContain('first-in-order');
+  });
+
   it('shows exactly the field the file changed, and applies it', async () => {
     await applied();
     const changed = document();

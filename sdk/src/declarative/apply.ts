@@ -26,6 +26,7 @@ import {
   loose,
   patchBody,
 } from './resource-kinds.js';
+import { resolveSecret, SECRET_FIELDS } from './secret-reference.js';
 
 export interface ApplyOptions extends PlanOptions {
   /** Where secret references are resolved; default `process.env`. */
@@ -76,6 +77,7 @@ export async function apply(
     );
   }
   const env = options.env ?? (typeof process === 'undefined' ? {} : process.env);
+  checkSecrets(planned, env);
   const record: ManagedRecord = structuredClone(planned.managed);
   const keep = (change: { kind: PlannedChange['kind']; name: string }, id: string) => {
     record[change.kind] = { ...record[change.kind], [id]: change.name };
@@ -113,6 +115,22 @@ export async function apply(
   };
   const notApplied = planned.changes.slice(applied.length + (failure ? 1 : 0));
   return { plan: planned, applied, ...(failure && { failure }), notApplied, state };
+}
+
+/** Every secret the plan sends is in `env`, before anything is changed: else an error naming the field. */
+function checkSecrets(planned: Plan, env: Record<string, string | undefined>): void {
+  for (const change of planned.changes) {
+    const upstream = change.entry?.upstream_configuration as Record<string, unknown> | undefined;
+    const sent =
+      change.action === 'create' || change.diffs.some((d) => d.path.startsWith('upstream_configuration'));
+    if (!upstream || !sent) continue;
+    for (const field of SECRET_FIELDS) {
+      const reference = upstream[field];
+      if (typeof reference === 'string') {
+        resolveSecret(reference, env, `${change.path ?? change.name}.upstream_configuration.${field}`);
+      }
+    }
+  }
 }
 
 function isPlan(value: Plan | ResourcesDocument): value is Plan {
