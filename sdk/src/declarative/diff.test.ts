@@ -117,6 +117,24 @@ describe('diffEntry', () => {
     });
   });
 
+  it('finds no change in a policy that states the API’s defaults (version, org_wide, no tag rules or sockets)', () => {
+    const policy = entryOf(
+      'policy',
+      {
+        name: 'p',
+        description: null,
+        version: 'v2',
+        document: {},
+        org_wide: false,
+        tag_rules: [],
+        socket_ids: [],
+      },
+      names,
+    );
+    const desired = { name: 'p', version: 'v2', document: {}, org_wide: false, tag_rules: [], sockets: [] };
+    expect(diffEntry(desired, policy)).toEqual([]);
+  });
+
   it('reads a stored secret as a reference and drops read-only upstream fields', () => {
     expect(current.upstream_configuration).toEqual({
       type: 'ssh',

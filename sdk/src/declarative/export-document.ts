@@ -6,7 +6,7 @@
 import type { Border0Client } from '../client.js';
 import type { ResourcesDocument } from './document.js';
 import { readOrganization } from './plan.js';
-import { entryOf, KINDS, LIST_OF } from './resource-kinds.js';
+import { compact, entryOf, KINDS, LIST_OF } from './resource-kinds.js';
 
 /**
  * @example
@@ -16,7 +16,7 @@ export async function exportDocument(client: Border0Client): Promise<ResourcesDo
   const snapshot = await readOrganization(client);
   const document: Record<string, unknown[]> = {};
   for (const kind of KINDS) {
-    const entries = snapshot.items[kind].map((item) => entryOf(kind, item, snapshot.names));
+    const entries = snapshot.items[kind].map((item) => compact(entryOf(kind, item, snapshot.names)));
     if (entries.length > 0) document[LIST_OF[kind]] = entries;
   }
   return document as ResourcesDocument;

@@ -130,7 +130,7 @@ export async function plan(
   const deletes: PlannedChange[] = [];
   for (const kind of KINDS) {
     const list = LIST_OF[kind];
-    const entries = (document[list] ?? []) as Entry[];
+    const entries = ((document[list] ?? []) as Entry[]).map((entry) => ({ ...entry }));
     const existing = new Map(snapshot.items[kind].map((item) => [keyOfItem(kind, item), item]));
     for (const [index, entry] of entries.entries()) {
       const name = keyOfEntry(kind, entry);
@@ -141,6 +141,8 @@ export async function plan(
         continue;
       }
       const id = idOfItem(kind, item);
+      // A member is found by email whatever its case; the address as stored is no change.
+      if (kind === 'member') entry.email = item.email;
       if (diffEntry(entry, entryOf(kind, item, snapshot.names)).length === 0) {
         unchanged.push({ kind, name, id });
         continue;

@@ -68,8 +68,8 @@ export const keyOfItem = (kind: Kind, item: Item) =>
   kind === 'member' ? String(item.email).toLowerCase() : String(item.name);
 export const idOfItem = (kind: Kind, item: Item) => String(kind === 'member' ? item.user_id : item.id);
 
-/** Leaves out what says nothing: null, undefined, empty lists and maps. */
-function compact(entry: Entry): Entry {
+/** Leaves out what says nothing: null, undefined, empty lists and maps (for `export`, not for comparing). */
+export function compact(entry: Entry): Entry {
   return Object.fromEntries(
     Object.entries(entry).filter(
       ([, v]) =>
@@ -101,11 +101,11 @@ export function entryOf(kind: Kind, item: Item, names: Names): Entry {
   switch (kind) {
     case 'connector': {
       const c = item as unknown as S['Connector'];
-      return compact({ name: c.name, description: c.description });
+      return { name: c.name, description: c.description };
     }
     case 'service_account': {
       const a = item as unknown as S['ServiceAccount'];
-      return compact({ name: a.name, description: a.description, role: a.role });
+      return { name: a.name, description: a.description, role: a.role };
     }
     case 'member': {
       const m = item as unknown as S['Member'];
@@ -113,15 +113,15 @@ export function entryOf(kind: Kind, item: Item, names: Names): Entry {
     }
     case 'group': {
       const g = item as unknown as S['Group'];
-      return compact({
+      return {
         name: g.name,
         description: g.description,
         members: g.members.map((m) => m.email).sort(),
-      });
+      };
     }
     case 'socket': {
       const s = item as unknown as S['Socket'];
-      return compact({
+      return {
         name: s.name,
         display_name: s.display_name,
         description: s.description,
@@ -131,18 +131,19 @@ export function entryOf(kind: Kind, item: Item, names: Names): Entry {
         recording_input_enabled: s.recording_input_enabled,
         connectors: namesOf(s.connector_ids, names.connectors),
         upstream_configuration: upstreamEntry(s.name, s.upstream_configuration as unknown as Item),
-      });
+      };
     }
     case 'policy': {
       const p = item as unknown as S['Policy'];
-      return compact({
+      return {
         name: p.name,
         description: p.description,
         document: withGroups(p.document as unknown as Entry, (id) => names.groups.get(id) ?? id),
-        org_wide: p.org_wide || undefined,
+        version: p.version,
+        org_wide: p.org_wide,
         tag_rules: p.tag_rules,
         sockets: namesOf(p.socket_ids, names.sockets),
-      });
+      };
     }
   }
 }
