@@ -205,6 +205,11 @@ export function formatPlan(planned: Plan, file: string): string[] {
 }
 
 function printPlan(ctx: Context, planned: Plan, file: string): void {
+  if (planned.prune && Object.keys(planned.managed).length === 0) {
+    console.error(
+      `note: no record of what ${file} manages in ${planned.organization.name} (its state file): --prune deletes nothing`,
+    );
+  }
   if (ctx.output === 'json') printJson(planned);
   else for (const line of formatPlan(planned, file)) printLine(line);
 }
