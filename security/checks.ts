@@ -714,4 +714,20 @@ export const CHECKS: SecurityCheck[] = [
       server('src/web-identities/web-identities.test.ts', 'refuses a token whose subject or required claim'),
     ],
   },
+  {
+    id: 'declarative-secrets-are-references',
+    what: 'a resources file holds write-only secrets as environment references (from:env:NAME), never as values',
+    file: 'sdk/src/declarative/document.ts',
+    find: '      if (value !== undefined && !isSecretReference(value)) {',
+    replace: '      if (value !== undefined && value === null) {',
+    tests: [sdk('src/declarative/document.test.ts', 'refuses a literal secret')],
+  },
+  {
+    id: 'declarative-apply-if-match',
+    what: 'apply writes with the ETag of its plan (If-Match): a concurrent change is a conflict, not overwritten',
+    file: 'sdk/src/declarative/apply.ts',
+    find: '  if (body) await api.patch(itemPath(kind, id), { body, headers: ifMatch(change.etag) });',
+    replace: '  if (body) await api.patch(itemPath(kind, id), { body });',
+    tests: [server('test/declarative.test.ts', 'sends If-Match')],
+  },
 ];
