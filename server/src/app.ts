@@ -17,6 +17,7 @@ import { healthRoutes } from './platform/http/health.js';
 import { guardInput } from './platform/http/input-guard.js';
 import { createMetrics, type Metrics } from './platform/http/metrics.js';
 import { ApiError, fieldErrorsFromIssues, sendProblem } from './platform/http/problem.js';
+import { addProblemExamples } from './platform/http/problem-examples.js';
 import { assignRequestIds } from './platform/http/request-id.js';
 import { isChunkUpload } from './recordings/proxy-recording-routes.js';
 import { apiRouters } from './routers.js';
@@ -143,12 +144,13 @@ export type App = ReturnType<typeof createApp>;
 
 /** The OpenAPI 3.1 document of this server: what spec/openapi.yaml must equal. */
 export function openApiDocument(app: OpenAPIHono<AppEnv>): Record<string, unknown> {
-  return app.getOpenAPI31Document({
+  const document = app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: { ...API_INFO },
     servers: [{ url: '/', description: 'This server' }],
     security: [{ bearerAuth: [] }],
   }) as unknown as Record<string, unknown>;
+  return addProblemExamples(document);
 }
 
 function validationHook(result: { success: boolean; target: string; error?: z.ZodError }): undefined {
