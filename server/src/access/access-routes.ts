@@ -36,7 +36,14 @@ const checkAccessRoute = createRoute({
     'policy by policy.',
   tags: ['Access'],
   ...IDEMPOTENT,
-  request: { body: jsonBody(AccessCheck) },
+  request: {
+    body: jsonBody(AccessCheck, {
+      socket: 'grafana',
+      identity: { service_account: 'deploy-bot' },
+      action: { type: 'http' },
+      ip: '203.0.113.7',
+    }),
+  },
   responses: {
     200: jsonResponse(AccessDecision, 'The decision, allowed or not, with its explanation.'),
     ...errors(400, 401, 403, 413, 415),
@@ -52,7 +59,16 @@ const testPolicyRoute = createRoute({
     'Decides with this one policy alone, as if it applied to the socket, and says whether it does.',
   tags: ['Policies'],
   ...IDEMPOTENT,
-  request: { params: refParams('policy', 'Policy id or name.'), body: jsonBody(PolicyTest) },
+  request: {
+    params: refParams('policy', 'Policy id or name.'),
+    body: jsonBody(PolicyTest, {
+      socket: 'grafana',
+      identity: { email: 'alice@acme.dev' },
+      action: { type: 'http' },
+      ip: '203.0.113.7',
+      time: '2026-11-26T09:30:00.000Z',
+    }),
+  },
   responses: {
     200: jsonResponse(PolicyTestResult, 'What this policy alone decides.'),
     ...errors(400, 401, 403, 404, 413, 415),

@@ -50,7 +50,13 @@ const issueClientCertificate = createRoute({
     'account’s token. Valid for at most one hour, for TLS client authentication only.',
   tags,
   ...IDEMPOTENT,
-  request: { headers: IdempotencyHeaders, body: jsonBody(ClientCertificateRequest) },
+  request: {
+    headers: IdempotencyHeaders,
+    body: jsonBody(ClientCertificateRequest, {
+      csr: '-----BEGIN CERTIFICATE REQUEST-----\nMIIBDzCBtgIBADAUMRIwEAYDVQQDDAlhbGljZUBhY21lMFkw…\n-----END CERTIFICATE REQUEST-----\n',
+      ttl_seconds: 3600,
+    }),
+  },
   responses: { 201: jsonResponse(ClientCertificate, 'The certificate and its CA.'), ...issueErrors },
 });
 
@@ -64,7 +70,14 @@ const issueSshCertificate = createRoute({
     'account’s token. Valid for at most one hour.',
   tags,
   ...IDEMPOTENT,
-  request: { headers: IdempotencyHeaders, body: jsonBody(SshCertificateRequest) },
+  request: {
+    headers: IdempotencyHeaders,
+    body: jsonBody(SshCertificateRequest, {
+      public_key:
+        'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl alice@laptop',
+      ttl_seconds: 3600,
+    }),
+  },
   responses: { 201: jsonResponse(SshCertificate, 'The certificate and the CA key.'), ...issueErrors },
 });
 

@@ -20,6 +20,7 @@ const routes = resourceRoutes({
   item: Connector,
   create: ConnectorCreate,
   update: ConnectorUpdate,
+  examples: { create: { name: 'office-lan' }, update: { name: 'office-lan-2' } },
   page: ConnectorPage,
   operations: {
     ...standardOperations('Connector', 'Connectors'),

@@ -71,7 +71,13 @@ const reportConnectorHeartbeat = createRoute({
   operationId: 'reportConnectorHeartbeat',
   summary: 'Report that the connector is alive',
   description: 'A connector that reported in the last 60 s is `online`.',
-  request: { body: jsonBody(ConnectorHeartbeat) },
+  request: {
+    body: jsonBody(ConnectorHeartbeat, {
+      version: '0.1.0',
+      proxies_connected: ['eu-1'],
+      discovery: [{ plugin: 'docker', last_run_at: '2026-11-26T08:00:00.000Z', error: null, resources: 3 }],
+    }),
+  },
   responses: { 200: jsonResponse(Connector, 'The connector.'), ...errors(400, 401, 403, 413, 415) },
 });
 const putConnectorSocket = createRoute({
@@ -84,7 +90,20 @@ const putConnectorSocket = createRoute({
     'The socket is served by this connector alone (`connector_ids` = [this one]). Repeating the same ' +
     'declaration changes nothing. A socket of that name that this connector does not serve, or of another ' +
     'type, is a 409.',
-  request: { params: SocketNameParams, body: jsonBody(ConnectorSocketPut) },
+  request: {
+    params: SocketNameParams,
+    body: jsonBody(ConnectorSocketPut, {
+      socket_type: 'ssh',
+      upstream_configuration: {
+        type: 'ssh',
+        hostname: '10.0.1.30',
+        port: 22,
+        authentication_type: 'border0_certificate',
+        username: 'ubuntu',
+      },
+      tags: { discovered_by: 'docker' },
+    }),
+  },
   responses: {
     200: jsonResponse(Socket, 'The socket, updated or unchanged.', true),
     201: jsonResponse(Socket, 'The socket, created.', true),

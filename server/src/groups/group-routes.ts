@@ -46,6 +46,7 @@ const routes = resourceRoutes({
   item: Group,
   create: GroupCreate,
   update: GroupUpdate,
+  examples: { create: { name: 'engineers' }, update: { name: 'platform-engineers' } },
   page: GroupPage,
   operations: standardOperations('Group', 'Groups'),
 });
@@ -58,7 +59,11 @@ const addGroupMember = createRoute({
   description: 'The person must already be a member of the organization.',
   tags,
   ...IDEMPOTENT,
-  request: { params: GroupParams, headers: IdempotencyHeaders, body: jsonBody(GroupMemberAdd) },
+  request: {
+    params: GroupParams,
+    headers: IdempotencyHeaders,
+    body: jsonBody(GroupMemberAdd, { email: 'bob@acme.dev' }),
+  },
   responses: {
     200: jsonResponse(Group, 'The group with its new member.', true),
     ...errors(400, 401, 403, 404, 409, 413, 415, 422),

@@ -38,6 +38,18 @@ const routes = resourceRoutes({
   item: IdentityProvider,
   create: IdentityProviderCreate,
   update: IdentityProviderUpdate,
+  examples: {
+    create: {
+      name: 'google',
+      display_name: 'Google Workspace',
+      issuer: 'https://accounts.google.com',
+      client_id: '1234567890-abc123.apps.googleusercontent.com',
+      client_secret: 'GOCSPX-3xAmPlE5eCrEt',
+      scopes: ['openid', 'email', 'profile'],
+      groups_claim: 'groups',
+    },
+    update: { display_name: 'Google', enabled: false },
+  },
   page: IdentityProviderPage,
   operations: {
     ...standardOperations('IdentityProvider', 'IdentityProviders'),

@@ -45,7 +45,7 @@ const startLogin = createRoute({
     'client polls `POST /auth/token` every `interval` seconds. Takes no token.',
   tags,
   security: [],
-  request: { body: jsonBody(DeviceAuthorizationRequest) },
+  request: { body: jsonBody(DeviceAuthorizationRequest, { organization: 'acme' }) },
   responses: {
     200: { description: 'Started.', content: { 'application/json': { schema: DeviceAuthorization } } },
     ...errors(400, 413, 415, 429),
@@ -67,13 +67,21 @@ const requestToken = createRoute({
     '`invalid_grant` otherwise. Takes no bearer token.',
   tags,
   security: [],
-  request: { body: jsonBody(DeviceTokenRequest) },
+  request: {
+    body: jsonBody(DeviceTokenRequest, {
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      device_code: 'GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS',
+    }),
+  },
   responses: {
     200: { description: 'Approved: the token.', content: { 'application/json': { schema: DeviceToken } } },
     400: {
       description: 'Not (yet) approved (RFC 8628 error), or an invalid request (problem).',
       content: {
-        'application/json': { schema: DeviceTokenError },
+        'application/json': {
+          schema: DeviceTokenError,
+          example: { error: 'authorization_pending', error_description: 'waiting for the person to approve' },
+        },
         ...ERROR_RESPONSES[400].content,
       },
     },
@@ -91,7 +99,7 @@ const revokeToken = createRoute({
     'access tokens stop working at once. Answers 204 also for unknown tokens. Takes no bearer token.',
   tags,
   security: [],
-  request: { body: jsonBody(TokenRevocationRequest) },
+  request: { body: jsonBody(TokenRevocationRequest, { token: 'b0r_8f3k2j5h7g9d1s4a6q0w2e4r6t8y' }) },
   responses: { 204: { description: 'The login (if any) ended.' }, ...errors(400, 413, 415, 429) },
 });
 

@@ -26,7 +26,10 @@ const setMemberPassword = createRoute({
     '(`POST /members`). A member who joined with their own account (an accepted invitation) sets their own ' +
     '(403 here). Only an owner may set an owner’s password.',
   tags,
-  request: { params: refParams('member', 'User id or email.', 254), body: jsonBody(PasswordSet) },
+  request: {
+    params: refParams('member', 'User id or email.', 254),
+    body: jsonBody(PasswordSet, { password: 'correct horse battery staple' }),
+  },
   responses: { 204: { description: 'Set.' }, ...errors(400, 401, 403, 404, 413, 415) },
 });
 
@@ -39,7 +42,12 @@ const changeMyPassword = createRoute({
     'With a person’s token and, once the account has a password, the current one (a wrong one is refused ' +
     'with 403). People in several organizations set their password here.',
   tags,
-  request: { body: jsonBody(PasswordChange) },
+  request: {
+    body: jsonBody(PasswordChange, {
+      current_password: 'correct horse battery staple',
+      password: 'a longer and newer passphrase',
+    }),
+  },
   responses: { 204: { description: 'Changed.' }, ...errors(400, 401, 403, 413, 415) },
 });
 

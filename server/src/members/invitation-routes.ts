@@ -66,7 +66,10 @@ const createInvitationRoute = createRoute({
     'role is at most what the caller may grant.',
   tags,
   ...IDEMPOTENT,
-  request: { headers: IdempotencyHeaders, body: jsonBody(InvitationCreate) },
+  request: {
+    headers: IdempotencyHeaders,
+    body: jsonBody(InvitationCreate, { email: 'carol@acme.dev', role: 'member' }),
+  },
   responses: {
     201: jsonResponse(InvitationCreated, 'The invitation, with its code (shown once).'),
     ...errors(400, 401, 403, 413, 415, 422),
@@ -92,7 +95,7 @@ const acceptInvitation = createRoute({
     'With a person’s token (of any organization they belong to) whose email is the invitation’s: the account ' +
     'becomes a member of the inviting organization with the invitation’s role. Audited there.',
   tags,
-  request: { body: jsonBody(InvitationAccept) },
+  request: { body: jsonBody(InvitationAccept, { code: 'inv_6q1Yt3kP9zX2cV7bN4mL' }) },
   responses: {
     200: jsonResponse(InvitationAccepted, 'The organization joined.'),
     ...errors(400, 401, 403, 404, 409, 413, 415),

@@ -29,6 +29,7 @@ const routes = resourceRoutes({
   item: Member,
   create: MemberCreate,
   update: MemberUpdate,
+  examples: { create: { email: 'bob@acme.dev', role: 'member' }, update: { role: 'admin' } },
   page: MemberPage,
   listQuery: MemberListQuery,
   operations: {

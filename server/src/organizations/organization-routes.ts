@@ -39,6 +39,7 @@ const routes = resourceRoutes({
   created: OrganizationCreated,
   create: OrganizationCreate,
   update: OrganizationUpdate,
+  examples: { create: { name: 'acme', display_name: 'Acme Inc.' }, update: { display_name: 'Acme Corp.' } },
   page: pageOf(Organization, 'OrganizationPage'),
   operations: {
     list: { operationId: 'listOrganizations', summary: 'List the organizations the caller belongs to' },

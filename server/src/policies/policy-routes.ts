@@ -52,6 +52,25 @@ const routes = resourceRoutes({
   item: Policy,
   create: PolicyCreate,
   update: PolicyUpdate,
+  examples: {
+    create: {
+      name: 'engineers-ssh',
+      document: {
+        permissions: {
+          ssh: { shell: {}, sftp: {}, allowed_usernames: ['ubuntu'], max_session_duration_seconds: 3600 },
+          database: { allowed_databases: [{ database: 'app', allowed_query_types: ['read_only'] }] },
+        },
+        condition: {
+          who: { email: ['alice@acme.dev'] },
+          where: { allowed_ip: ['0.0.0.0/0', '::/0'] },
+          when: { time_of_day_after: '08:00 Europe/Amsterdam', time_of_day_before: '18:00 Europe/Amsterdam' },
+        },
+      },
+      tag_rules: [{ env: 'prod' }],
+      sockets: ['grafana'],
+    },
+    update: { tag_rules: [{ env: 'prod' }, { team: 'observability' }] },
+  },
   page: pageOf(Policy, 'PolicyPage'),
   listQuery: PolicyListQuery,
   operations: standardOperations('Policy', 'Policies'),
@@ -65,7 +84,11 @@ const attachPolicySocket = createRoute({
   tags,
   description: 'Attaching a socket that is already attached changes nothing.',
   ...IDEMPOTENT,
-  request: { params: PolicyParams, headers: IdempotencyHeaders, body: jsonBody(PolicyAttach) },
+  request: {
+    params: PolicyParams,
+    headers: IdempotencyHeaders,
+    body: jsonBody(PolicyAttach, { socket: 'grafana' }),
+  },
   responses: {
     200: jsonResponse(Policy, 'The policy, with the socket attached.', true),
     ...errors(400, 401, 403, 404, 413, 415, 422),

@@ -32,7 +32,12 @@ const identify = createRoute({
     'upstream and how long it may be reused.',
   // Reads (and signs a fresh identity token): safe to repeat.
   ...IDEMPOTENT,
-  request: { body: jsonBody(HttpIdentityRequest) },
+  request: {
+    body: jsonBody(HttpIdentityRequest, {
+      host: 'grafana-acme.border0.example',
+      web_session_token: 'b0ws_Zk3m9Q2xV7pL4tR8yN1c',
+    }),
+  },
   responses: {
     200: jsonResponse(HttpIdentity, 'Who it is.'),
     ...errors(400, 401, 403, 404, 413, 415),
@@ -49,7 +54,12 @@ const createWebSession = createRoute({
     'The code of `/.border0/callback?code=…` is one-time, lives 60 s and is bound to the host it was issued ' +
     'for: any other use is a 401 and spends it. The web session token ends with the browser login (logout, ' +
     'logout everywhere, its expiry) and when the person leaves the organization.',
-  request: { body: jsonBody(WebSessionRequest) },
+  request: {
+    body: jsonBody(WebSessionRequest, {
+      code: 'b0wc_Jd8sK2mX5qP9vL3tR7yN',
+      host: 'grafana-acme.border0.example',
+    }),
+  },
   responses: {
     201: jsonResponse(WebSession, 'The web session.'),
     ...errors(400, 401, 403, 413, 415),

@@ -54,7 +54,14 @@ const registerProxyRoute = createRoute({
     `${PROXY_HEARTBEAT_SECONDS} s; \`BORDER0_PROXY_HEARTBEAT_SECONDS\` of the server), and re-assert the live ` +
     'sessions carried with `POST /proxy/sessions/live`: connectors are offered the proxies registered in the ' +
     'last 60 s, and live sessions unheard of for `session_lease_seconds` are ended.',
-  request: { body: jsonBody(ProxyRegistration) },
+  request: {
+    body: jsonBody(ProxyRegistration, {
+      name: 'eu-1',
+      public_address: 'proxy-1.example.net:8443',
+      region: 'eu-west',
+      version: '0.1.0',
+    }),
+  },
   responses: { 200: jsonResponse(ProxyRegistered, 'The registration.'), ...writeErrors },
 });
 const getProxySocket = createRoute({
@@ -97,7 +104,12 @@ const issueProxyCertificate = createRoute({
   description:
     'Signs the request’s key with the platform CA for `*.<base domain>` and `<base domain>`, valid 90 days.',
   ...IDEMPOTENT,
-  request: { headers: IdempotencyHeaders, body: jsonBody(ProxyCertificateRequest) },
+  request: {
+    headers: IdempotencyHeaders,
+    body: jsonBody(ProxyCertificateRequest, {
+      csr: '-----BEGIN CERTIFICATE REQUEST-----\nMIIBDzCBtgIBADAUMRIwEAYDVQQDDAlwcm94eS1ldS0x…\n-----END CERTIFICATE REQUEST-----\n',
+    }),
+  },
   responses: { 201: jsonResponse(ProxyCertificate, 'The certificate.'), ...writeErrors, ...errors(422) },
 });
 const authenticateConnector = createRoute({
@@ -111,7 +123,7 @@ const authenticateConnector = createRoute({
     'token is unknown, revoked or expired, or is not a connector’s.',
   // Changes nothing but the connector's last-seen time: safe to repeat.
   ...IDEMPOTENT,
-  request: { body: jsonBody(ConnectorAuthenticationRequest) },
+  request: { body: jsonBody(ConnectorAuthenticationRequest, { token: 'b0c_5tG8kL2mQ9xV3pR7yN1cZ4' }) },
   responses: { 200: jsonResponse(ConnectorAuthentication, 'The connector.'), ...writeErrors },
 });
 

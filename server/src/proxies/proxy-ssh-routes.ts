@@ -42,7 +42,13 @@ const getSshUpstream = createRoute({
     'unless the socket lets the client pick it (`username_provider: prompt_client`), then `login_name`. For ' +
     '`border0_certificate` sockets send `public_key`: the answer carries a certificate for it, signed by the ' +
     'organization’s upstream CA (`ssh_upstream_ca_public_key` of `GET /client/ca`), valid for 5 minutes.',
-  request: { params: SessionParams, body: jsonBody(SshUpstreamRequest) },
+  request: {
+    params: SessionParams,
+    body: jsonBody(SshUpstreamRequest, {
+      login_name: 'ubuntu',
+      public_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl',
+    }),
+  },
   responses: {
     200: jsonResponse(SshUpstreamCredentials, 'The login.'),
     ...errors(400, 401, 403, 404, 409, 413, 415),
@@ -58,7 +64,12 @@ const reportSshHostKey = createRoute({
   description:
     'Keeps the key when the socket has none yet (`first_use`, audited); answers `known` when it is the ' +
     'one kept, and 409 when it differs: the proxy must then refuse the upstream.',
-  request: { params: SessionParams, body: jsonBody(SshHostKeyReport) },
+  request: {
+    params: SessionParams,
+    body: jsonBody(SshHostKeyReport, {
+      host_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHX6ZxKp5bN2mCqL8vR3tY7wD1fG4hJ9kS0aE6uI2oPq',
+    }),
+  },
   responses: {
     200: jsonResponse(SshHostKeyVerdict, 'The key is trusted.'),
     ...errors(400, 401, 403, 404, 409, 413, 415),

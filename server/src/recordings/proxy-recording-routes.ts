@@ -55,7 +55,11 @@ const createProxyRecording = createRoute({
   summary: 'Start a recording of a live session',
   description: 'A session that has ended takes no new recording (409).',
   ...IDEMPOTENT,
-  request: { params: SessionParams, headers: IdempotencyHeaders, body: jsonBody(RecordingCreate) },
+  request: {
+    params: SessionParams,
+    headers: IdempotencyHeaders,
+    body: jsonBody(RecordingCreate, { format: 'asciicast-v2', started_at: '2026-11-26T08:00:00.000Z' }),
+  },
   responses: {
     201: jsonResponse(Recording, 'The new recording.'),
     ...errors(400, 401, 403, 404, 409, 413, 415, 422),
@@ -76,7 +80,13 @@ const putProxyRecordingChunk = createRoute({
     params: ChunkParams,
     body: {
       required: true,
-      content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } },
+      content: {
+        'application/octet-stream': {
+          schema: z.string().openapi({ format: 'binary' }),
+          // The bytes of an asciicast v2 recording: one event line.
+          example: '[0.248, "o", "ubuntu@web:~$ "]\n',
+        },
+      },
     },
   },
   responses: {

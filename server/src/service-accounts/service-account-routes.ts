@@ -33,6 +33,7 @@ const routes = resourceRoutes({
   item: ServiceAccount,
   create: ServiceAccountCreate,
   update: ServiceAccountUpdate,
+  examples: { create: { name: 'deploy-bot', role: 'member' }, update: { role: 'read_only' } },
   page: ServiceAccountPage,
   operations: {
     ...standardOperations('ServiceAccount', 'ServiceAccounts'),

@@ -50,7 +50,17 @@ const createProxySession = createRoute({
   operationId: 'createProxySession',
   summary: 'Report a new session',
   ...IDEMPOTENT,
-  request: { headers: IdempotencyHeaders, body: jsonBody(ProxySessionCreate) },
+  request: {
+    headers: IdempotencyHeaders,
+    body: jsonBody(ProxySessionCreate, {
+      socket_id: '0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e',
+      user_email: 'alice@acme.dev',
+      client_ip: '203.0.113.7',
+      client_port: 52814,
+      country: 'NL',
+      result: 'allowed',
+    }),
+  },
   responses: { 201: jsonResponse(Session, 'The new session.'), ...errors(400, 401, 403, 413, 415, 422) },
 });
 const updateProxySession = createRoute({
@@ -60,7 +70,10 @@ const updateProxySession = createRoute({
   operationId: 'updateProxySession',
   summary: 'Report progress of a session',
   description: 'Byte counts are totals that never decrease; an ended session takes no more reports (409).',
-  request: { params: SessionParams, body: jsonBody(SessionUpdate) },
+  request: {
+    params: SessionParams,
+    body: jsonBody(SessionUpdate, { bytes_in: 18230, bytes_out: 402113, ended: true, result: 'allowed' }),
+  },
   responses: { 200: jsonResponse(Session, 'The session.'), ...errors(400, 401, 403, 404, 409, 413, 415) },
 });
 
@@ -72,7 +85,15 @@ const addProxySessionEvent = createRoute({
   summary: 'Report an event of a session',
   description: 'What happened inside a session: a command run, a channel refused, a file operation.',
   ...IDEMPOTENT,
-  request: { params: SessionParams, headers: IdempotencyHeaders, body: jsonBody(SessionEventCreate) },
+  request: {
+    params: SessionParams,
+    headers: IdempotencyHeaders,
+    body: jsonBody(SessionEventCreate, {
+      type: 'ssh.exec',
+      time: '2026-11-26T08:01:12.000Z',
+      data: { command: 'uptime' },
+    }),
+  },
   responses: {
     201: jsonResponse(SessionEvent, 'The event.'),
     ...errors(400, 401, 403, 404, 413, 415, 422),
@@ -92,7 +113,7 @@ const renewProxySessions = createRoute({
     'those it does not know as this proxy’s. A live session neither re-asserted nor reported on for ' +
     '`session_lease_seconds` (3.5 heartbeats) is ended by the control plane with its open recordings: its ' +
     'proxy stopped, restarted, was cut off, or lost its end report.',
-  request: { body: jsonBody(ProxyLiveSessions) },
+  request: { body: jsonBody(ProxyLiveSessions, { session_ids: ['0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e'] }) },
   responses: {
     200: jsonResponse(ProxySessionsToEnd, 'The sessions to end.'),
     ...errors(400, 401, 403, 413, 415),

@@ -47,6 +47,16 @@ const routes = resourceRoutes({
   item: Socket,
   create: SocketCreate,
   update: SocketUpdate,
+  examples: {
+    create: {
+      name: 'grafana',
+      display_name: 'Grafana',
+      socket_type: 'http',
+      tags: { env: 'prod', team: 'observability' },
+      upstream_configuration: { type: 'http', scheme: 'http', hostname: '10.0.1.20', port: 3000 },
+    },
+    update: { display_name: 'Grafana (prod)', tags: { env: 'prod' }, recording_enabled: true },
+  },
   page: pageOf(Socket, 'SocketPage'),
   listQuery: SocketListQuery,
   operations: standardOperations('Socket', 'Sockets'),

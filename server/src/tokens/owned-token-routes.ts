@@ -165,7 +165,11 @@ export function addOwnedTokenRoutes(app: OpenAPIHono<AppEnv>, services: Services
     summary: `Create a token for a ${spec.noun}`,
     tags,
     ...IDEMPOTENT,
-    request: { params: OwnerParams, headers: IdempotencyHeaders, body: jsonBody(TokenCreate) },
+    request: {
+      params: OwnerParams,
+      headers: IdempotencyHeaders,
+      body: jsonBody(TokenCreate, { name: 'ci deploy', expires_at: '2027-01-01T00:00:00.000Z' }),
+    },
     responses: {
       201: jsonResponse(TokenCreated, 'The new token with its secret, shown once.'),
       ...errors(400, 401, 403, 404, 413, 415, 422),

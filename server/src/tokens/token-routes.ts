@@ -47,7 +47,14 @@ const createToken = createRoute({
     'stops working when the caller leaves the organization.',
   tags,
   ...IDEMPOTENT,
-  request: { headers: IdempotencyHeaders, body: jsonBody(AdminTokenCreate) },
+  request: {
+    headers: IdempotencyHeaders,
+    body: jsonBody(AdminTokenCreate, {
+      name: 'terraform',
+      role: 'admin',
+      expires_at: '2027-01-01T00:00:00.000Z',
+    }),
+  },
   responses: {
     201: jsonResponse(TokenCreated, 'The new token with its secret, shown once.'),
     ...errors(400, 401, 403, 413, 415, 422),

@@ -41,7 +41,14 @@ const exchange = createRoute({
     'no bearer token; rate limited per client address.',
   tags: ['Service accounts'],
   security: [],
-  request: { body: jsonBody(WebIdentityExchange) },
+  request: {
+    body: jsonBody(WebIdentityExchange, {
+      organization: 'acme',
+      service_account: 'deploy-bot',
+      token:
+        'eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJpc3MiOiJodHRwczovL3Rva2VuLmFjdGlvbnMuZ2l0aHVidXNlcmNvbnRlbnQuY29tIn0.c2ln',
+    }),
+  },
   responses: {
     200: jsonResponse(WebIdentityToken, 'The service account token.'),
     ...errors(400, 401, 413, 415, 429),

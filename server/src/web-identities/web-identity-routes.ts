@@ -62,7 +62,17 @@ const create = createRoute({
     'Nothing is fetched from the issuer until the first exchange. At most 20 per account.',
   tags,
   ...IDEMPOTENT,
-  request: { params: AccountParams, headers: IdempotencyHeaders, body: jsonBody(WebIdentityCreate) },
+  request: {
+    params: AccountParams,
+    headers: IdempotencyHeaders,
+    body: jsonBody(WebIdentityCreate, {
+      name: 'github-main',
+      issuer: 'https://token.actions.githubusercontent.com',
+      audience: 'https://border0.example.com',
+      subject: 'repo:acme/app:ref:refs/heads/main',
+      claims: { repository: 'acme/app' },
+    }),
+  },
   responses: {
     201: jsonResponse(WebIdentity, 'The trusted web identity.'),
     ...errors(400, 401, 403, 404, 409, 413, 415),

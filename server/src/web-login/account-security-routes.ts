@@ -39,7 +39,7 @@ const startTotp = createRoute({
     'With a person’s token and the account’s current password (403 when wrong). Answers the secret once; ' +
     'the second factor is in force after `POST /me/totp/confirm`. 409 when one is already confirmed.',
   tags,
-  request: { body: jsonBody(TotpEnrolmentRequest) },
+  request: { body: jsonBody(TotpEnrolmentRequest, { password: 'correct horse battery staple' }) },
   responses: { 201: jsonResponse(TotpEnrolment, 'Started.'), ...errors(400, 401, 403, 409, 413, 415) },
 });
 
@@ -51,7 +51,7 @@ const confirmTotp = createRoute({
   description:
     'From then on the browser login asks for a code. 403 for a wrong code; 409 when none is pending.',
   tags,
-  request: { body: jsonBody(TotpCode) },
+  request: { body: jsonBody(TotpCode, { code: '492039' }) },
   responses: { 204: { description: 'Confirmed.' }, ...errors(400, 401, 403, 409, 413, 415) },
 });
 
@@ -62,7 +62,7 @@ const deleteTotp = createRoute({
   summary: 'Remove the TOTP second factor',
   description: 'With the account’s current password (403 when wrong). 404 when the account has none.',
   tags,
-  request: { body: jsonBody(TotpRemoval) },
+  request: { body: jsonBody(TotpRemoval, { password: 'correct horse battery staple' }) },
   responses: { 204: { description: 'Removed.' }, ...errors(400, 401, 403, 404, 413, 415) },
 });
 

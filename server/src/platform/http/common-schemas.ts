@@ -125,9 +125,13 @@ export const etagHeader = {
   ETag: { description: 'The version of the resource, for `If-Match`.', schema: { type: 'string' as const } },
 };
 
-export const jsonBody = <T extends z.ZodTypeAny>(schema: T) => ({
+/**
+ * A JSON request body and its example, which the reference shows: required, so that every body has one;
+ * openapi.test.ts checks that the route's own schema accepts it.
+ */
+export const jsonBody = <T extends z.ZodTypeAny>(schema: T, example: z.input<T>) => ({
   required: true,
-  content: { 'application/json': { schema } },
+  content: { 'application/json': { schema, example } },
 });
 
 export const jsonResponse = <T extends z.ZodTypeAny>(schema: T, description: string, withEtag = false) => ({

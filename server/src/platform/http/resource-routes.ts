@@ -68,6 +68,8 @@ export function resourceRoutes<
   created?: Created;
   create: Create;
   update: Update;
+  /** The request bodies' examples, shown in the reference. */
+  examples: { create: z.input<Create>; update: z.input<Update> };
   page: Page;
   /** Filters of list, besides paging. */
   listQuery?: Query;
@@ -105,7 +107,7 @@ export function resourceRoutes<
         path,
         ...docs(op, `Create ${aNoun}`),
         ...IDEMPOTENT,
-        request: { headers: IdempotencyHeaders, body: jsonBody(spec.create) },
+        request: { headers: IdempotencyHeaders, body: jsonBody(spec.create, spec.examples.create) },
         responses: {
           201: jsonResponse((spec.created ?? spec.item) as Created, op.response ?? `The new ${noun}.`, true),
           ...problems(op, [400, 401, 403, 409, 413, 415, 422], true),
@@ -127,7 +129,7 @@ export function resourceRoutes<
         method: 'patch',
         path: itemPath,
         ...docs(op, `Update ${aNoun}`),
-        request: { params, headers: IfMatchHeaders, body: jsonBody(spec.update) },
+        request: { params, headers: IfMatchHeaders, body: jsonBody(spec.update, spec.examples.update) },
         responses: {
           200: jsonResponse(spec.item, op.response ?? `The updated ${noun}.`, true),
           ...problems(op, [400, 401, 403, 404, 409, 412, 413, 415], true),
