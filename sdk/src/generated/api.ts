@@ -3632,6 +3632,18 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "socket": "grafana",
+                 *       "identity": {
+                 *         "service_account": "deploy-bot"
+                 *       },
+                 *       "action": {
+                 *         "type": "http"
+                 *       },
+                 *       "ip": "203.0.113.7"
+                 *     }
+                 */
                 "application/json": components["schemas"]["AccessCheck"];
             };
         };
@@ -3767,6 +3779,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "organization": "acme"
+                 *     }
+                 */
                 "application/json": components["schemas"]["DeviceAuthorizationRequest"];
             };
         };
@@ -3827,6 +3844,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "token": "b0r_8f3k2j5h7g9d1s4a6q0w2e4r6t8y"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TokenRevocationRequest"];
             };
         };
@@ -3885,6 +3907,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+                 *       "device_code": "GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS"
+                 *     }
+                 */
                 "application/json": components["schemas"]["DeviceTokenRequest"];
             };
         };
@@ -3904,6 +3932,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "authorization_pending",
+                     *       "error_description": "waiting for the person to approve"
+                     *     }
+                     */
                     "application/json": components["schemas"]["DeviceTokenError"];
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -3946,6 +3980,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "organization": "acme",
+                 *       "service_account": "deploy-bot",
+                 *       "token": "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJpc3MiOiJodHRwczovL3Rva2VuLmFjdGlvbnMuZ2l0aHVidXNlcmNvbnRlbnQuY29tIn0.c2ln"
+                 *     }
+                 */
                 "application/json": components["schemas"]["WebIdentityExchange"];
             };
         };
@@ -4060,6 +4101,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "csr": "-----BEGIN CERTIFICATE REQUEST-----\nMIIBDzCBtgIBADAUMRIwEAYDVQQDDAlhbGljZUBhY21lMFkw…\n-----END CERTIFICATE REQUEST-----\n",
+                 *       "ttl_seconds": 3600
+                 *     }
+                 */
                 "application/json": components["schemas"]["ClientCertificateRequest"];
             };
         };
@@ -4195,6 +4242,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl alice@laptop",
+                 *       "ttl_seconds": 3600
+                 *     }
+                 */
                 "application/json": components["schemas"]["SshCertificateRequest"];
             };
         };
@@ -4355,6 +4408,22 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "version": "0.1.0",
+                 *       "proxies_connected": [
+                 *         "eu-1"
+                 *       ],
+                 *       "discovery": [
+                 *         {
+                 *           "plugin": "docker",
+                 *           "last_run_at": "2026-11-26T08:00:00.000Z",
+                 *           "error": null,
+                 *           "resources": 3
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ConnectorHeartbeat"];
             };
         };
@@ -4469,6 +4538,21 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "socket_type": "ssh",
+                 *       "upstream_configuration": {
+                 *         "type": "ssh",
+                 *         "hostname": "10.0.1.30",
+                 *         "port": 22,
+                 *         "authentication_type": "border0_certificate",
+                 *         "username": "ubuntu"
+                 *       },
+                 *       "tags": {
+                 *         "discovered_by": "docker"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["ConnectorSocketPut"];
             };
         };
@@ -4678,6 +4762,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "office-lan"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ConnectorCreate"];
             };
         };
@@ -4891,6 +4980,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "office-lan-2"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ConnectorUpdate"];
             };
         };
@@ -5063,6 +5157,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "ci deploy",
+                 *       "expires_at": "2027-01-01T00:00:00.000Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TokenCreate"];
             };
         };
@@ -5261,6 +5361,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "engineers"
+                 *     }
+                 */
                 "application/json": components["schemas"]["GroupCreate"];
             };
         };
@@ -5474,6 +5579,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "platform-engineers"
+                 *     }
+                 */
                 "application/json": components["schemas"]["GroupUpdate"];
             };
         };
@@ -5580,6 +5690,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "bob@acme.dev"
+                 *     }
+                 */
                 "application/json": components["schemas"]["GroupMemberAdd"];
             };
         };
@@ -5801,6 +5916,21 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "google",
+                 *       "display_name": "Google Workspace",
+                 *       "issuer": "https://accounts.google.com",
+                 *       "client_id": "1234567890-abc123.apps.googleusercontent.com",
+                 *       "client_secret": "GOCSPX-3xAmPlE5eCrEt",
+                 *       "scopes": [
+                 *         "openid",
+                 *         "email",
+                 *         "profile"
+                 *       ],
+                 *       "groups_claim": "groups"
+                 *     }
+                 */
                 "application/json": components["schemas"]["IdentityProviderCreate"];
             };
         };
@@ -6014,6 +6144,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "display_name": "Google",
+                 *       "enabled": false
+                 *     }
+                 */
                 "application/json": components["schemas"]["IdentityProviderUpdate"];
             };
         };
@@ -6171,6 +6307,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "carol@acme.dev",
+                 *       "role": "member"
+                 *     }
+                 */
                 "application/json": components["schemas"]["InvitationCreate"];
             };
         };
@@ -6310,6 +6452,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "code": "inv_6q1Yt3kP9zX2cV7bN4mL"
+                 *     }
+                 */
                 "application/json": components["schemas"]["InvitationAccept"];
             };
         };
@@ -6439,6 +6586,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "current_password": "correct horse battery staple",
+                 *       "password": "a longer and newer passphrase"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PasswordChange"];
             };
         };
@@ -6508,6 +6661,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "password": "correct horse battery staple"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TotpEnrolmentRequest"];
             };
         };
@@ -6588,6 +6746,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "password": "correct horse battery staple"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TotpRemoval"];
             };
         };
@@ -6666,6 +6829,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "code": "492039"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TotpCode"];
             };
         };
@@ -6804,6 +6972,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "bob@acme.dev",
+                 *       "role": "member"
+                 *     }
+                 */
                 "application/json": components["schemas"]["MemberCreate"];
             };
         };
@@ -7026,6 +7200,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "role": "admin"
+                 *     }
+                 */
                 "application/json": components["schemas"]["MemberUpdate"];
             };
         };
@@ -7120,6 +7299,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "password": "correct horse battery staple"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PasswordSet"];
             };
         };
@@ -7255,6 +7439,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "acme",
+                 *       "display_name": "Acme Inc."
+                 *     }
+                 */
                 "application/json": components["schemas"]["OrganizationCreate"];
             };
         };
@@ -7406,6 +7596,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "display_name": "Acme Corp."
+                 *     }
+                 */
                 "application/json": components["schemas"]["OrganizationUpdate"];
             };
         };
@@ -7601,6 +7796,58 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "engineers-ssh",
+                 *       "document": {
+                 *         "permissions": {
+                 *           "ssh": {
+                 *             "shell": {},
+                 *             "sftp": {},
+                 *             "allowed_usernames": [
+                 *               "ubuntu"
+                 *             ],
+                 *             "max_session_duration_seconds": 3600
+                 *           },
+                 *           "database": {
+                 *             "allowed_databases": [
+                 *               {
+                 *                 "database": "app",
+                 *                 "allowed_query_types": [
+                 *                   "read_only"
+                 *                 ]
+                 *               }
+                 *             ]
+                 *           }
+                 *         },
+                 *         "condition": {
+                 *           "who": {
+                 *             "email": [
+                 *               "alice@acme.dev"
+                 *             ]
+                 *           },
+                 *           "where": {
+                 *             "allowed_ip": [
+                 *               "0.0.0.0/0",
+                 *               "::/0"
+                 *             ]
+                 *           },
+                 *           "when": {
+                 *             "time_of_day_after": "08:00 Europe/Amsterdam",
+                 *             "time_of_day_before": "18:00 Europe/Amsterdam"
+                 *           }
+                 *         }
+                 *       },
+                 *       "tag_rules": [
+                 *         {
+                 *           "env": "prod"
+                 *         }
+                 *       ],
+                 *       "sockets": [
+                 *         "grafana"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["PolicyCreate"];
             };
         };
@@ -7814,6 +8061,18 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "tag_rules": [
+                 *         {
+                 *           "env": "prod"
+                 *         },
+                 *         {
+                 *           "team": "observability"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["PolicyUpdate"];
             };
         };
@@ -7920,6 +8179,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "socket": "grafana"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PolicyAttach"];
             };
         };
@@ -8066,6 +8330,19 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "socket": "grafana",
+                 *       "identity": {
+                 *         "email": "alice@acme.dev"
+                 *       },
+                 *       "action": {
+                 *         "type": "http"
+                 *       },
+                 *       "ip": "203.0.113.7",
+                 *       "time": "2026-11-26T09:30:00.000Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PolicyTest"];
             };
         };
@@ -8149,6 +8426,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "csr": "-----BEGIN CERTIFICATE REQUEST-----\nMIIBDzCBtgIBADAUMRIwEAYDVQQDDAlwcm94eS1ldS0x…\n-----END CERTIFICATE REQUEST-----\n"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ProxyCertificateRequest"];
             };
         };
@@ -8229,6 +8511,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "token": "b0c_5tG8kL2mQ9xV3pR7yN1cZ4"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ConnectorAuthenticationRequest"];
             };
         };
@@ -8340,6 +8627,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "host": "grafana-acme.border0.example",
+                 *       "web_session_token": "b0ws_Zk3m9Q2xV7pL4tR8yN1c"
+                 *     }
+                 */
                 "application/json": components["schemas"]["HttpIdentityRequest"];
             };
         };
@@ -8480,6 +8773,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "eu-1",
+                 *       "public_address": "proxy-1.example.net:8443",
+                 *       "region": "eu-west",
+                 *       "version": "0.1.0"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ProxyRegistration"];
             };
         };
@@ -8554,6 +8855,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "socket_id": "0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e",
+                 *       "user_email": "alice@acme.dev",
+                 *       "client_ip": "203.0.113.7",
+                 *       "client_port": 52814,
+                 *       "country": "NL",
+                 *       "result": "allowed"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ProxySessionCreate"];
             };
         };
@@ -8636,6 +8947,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "bytes_in": 18230,
+                 *       "bytes_out": 402113,
+                 *       "ended": true,
+                 *       "result": "allowed"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SessionUpdate"];
             };
         };
@@ -8790,6 +9109,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "type": "ssh.exec",
+                 *       "time": "2026-11-26T08:01:12.000Z",
+                 *       "data": {
+                 *         "command": "uptime"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["SessionEventCreate"];
             };
         };
@@ -8884,6 +9212,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "format": "asciicast-v2",
+                 *       "started_at": "2026-11-26T08:00:00.000Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RecordingCreate"];
             };
         };
@@ -8987,6 +9321,7 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /** @example [0.248, "o", "ubuntu@web:~$ "] */
                 "application/octet-stream": Uint8Array | Blob;
             };
         };
@@ -9137,6 +9472,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "host_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHX6ZxKp5bN2mCqL8vR3tY7wD1fG4hJ9kS0aE6uI2oPq"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SshHostKeyReport"];
             };
         };
@@ -9228,6 +9568,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "login_name": "ubuntu",
+                 *       "public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SshUpstreamRequest"];
             };
         };
@@ -9317,6 +9663,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "session_ids": [
+                 *         "0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ProxyLiveSessions"];
             };
         };
@@ -9488,6 +9841,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "code": "b0wc_Jd8sK2mX5qP9vL3tR7yN",
+                 *       "host": "grafana-acme.border0.example"
+                 *     }
+                 */
                 "application/json": components["schemas"]["WebSessionRequest"];
             };
         };
@@ -9616,6 +9975,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "deploy-bot",
+                 *       "role": "member"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ServiceAccountCreate"];
             };
         };
@@ -9829,6 +10194,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "role": "read_only"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ServiceAccountUpdate"];
             };
         };
@@ -10001,6 +10371,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "ci deploy",
+                 *       "expires_at": "2027-01-01T00:00:00.000Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TokenCreate"];
             };
         };
@@ -10214,6 +10590,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "github-main",
+                 *       "issuer": "https://token.actions.githubusercontent.com",
+                 *       "audience": "https://border0.example.com",
+                 *       "subject": "repo:acme/app:ref:refs/heads/main",
+                 *       "claims": {
+                 *         "repository": "acme/app"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["WebIdentityCreate"];
             };
         };
@@ -10809,6 +11196,23 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "grafana",
+                 *       "display_name": "Grafana",
+                 *       "socket_type": "http",
+                 *       "tags": {
+                 *         "env": "prod",
+                 *         "team": "observability"
+                 *       },
+                 *       "upstream_configuration": {
+                 *         "type": "http",
+                 *         "scheme": "http",
+                 *         "hostname": "10.0.1.20",
+                 *         "port": 3000
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["SocketCreate"];
             };
         };
@@ -11022,6 +11426,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "display_name": "Grafana (prod)",
+                 *       "tags": {
+                 *         "env": "prod"
+                 *       },
+                 *       "recording_enabled": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["SocketUpdate"];
             };
         };
@@ -11294,6 +11707,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "terraform",
+                 *       "role": "admin",
+                 *       "expires_at": "2027-01-01T00:00:00.000Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["AdminTokenCreate"];
             };
         };
