@@ -6,9 +6,10 @@ import type { Store } from '../../src/platform/db/database.js';
 import { LocalEventBus } from '../../src/platform/events/event-bus.js';
 import type { RecordingStorage } from '../../src/recordings/storage.js';
 
-export async function generatedDocument(): Promise<Record<string, unknown>> {
-  // Building the document touches no table nor recording: they are needed only to satisfy the type.
-  const app = createApp(
+/** An app whose routes describe the API: building its document touches no table nor recording. */
+export function documentedApp() {
+  // The store and the recordings are needed only to satisfy the type.
+  return createApp(
     {
       db: undefined as unknown as Store,
       secrets: new SecretBox(Buffer.alloc(32)),
@@ -20,5 +21,8 @@ export async function generatedDocument(): Promise<Record<string, unknown>> {
     },
     { defaultMetrics: false },
   );
-  return openApiDocument(app);
+}
+
+export async function generatedDocument(): Promise<Record<string, unknown>> {
+  return openApiDocument(documentedApp());
 }

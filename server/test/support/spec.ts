@@ -116,14 +116,17 @@ export function checkResponse(
     return [
       `${op.operationId}: ${status} answered ${mediaType}, the spec says ${Object.keys(declared.content).join(', ')}`,
     ];
-  const key = `${op.operationId} ${status} ${mediaType}`;
+  return schemaErrors(media.schema, body).map((e) => `${op.operationId} ${status}: ${e}`);
+}
+
+/** Checks a value against a schema of the spec (which may refer to its components); empty when it conforms. */
+export function schemaErrors(schema: unknown, value: unknown): string[] {
+  const key = JSON.stringify(schema);
   let validate = validators.get(key);
   if (!validate) {
-    validate = ajv.compile(rebase(media.schema) as object);
+    validate = ajv.compile(rebase(schema) as object);
     validators.set(key, validate);
   }
-  if (validate(body)) return [];
-  return (validate.errors ?? []).map(
-    (e) => `${op.operationId} ${status}: ${e.instancePath || '(body)'} ${e.message}`,
-  );
+  if (validate(value)) return [];
+  return (validate.errors ?? []).map((e) => `${e.instancePath || '(body)'} ${e.message}`);
 }
