@@ -39,6 +39,8 @@ export const PROBLEM_EXAMPLES = {
     'forbidden',
     'this token may not do this (needs sockets:write; the member role and the token’s own role decide)',
   ),
+  ProxyOnly: example('Not a proxy’s token', 'forbidden', 'only a proxy token may do this'),
+  ConnectorOnly: example('Not a connector’s token', 'forbidden', 'only a connector token may do this'),
   NotFound: example('Nothing by this id or name', 'not_found', 'socket web not found'),
   Conflict: example('The name is taken', 'conflict', 'name: already exists', [
     { field: 'name', message: 'already exists' },
@@ -82,15 +84,21 @@ export const PROBLEM_EXAMPLES = {
 
 type ExampleName = keyof typeof PROBLEM_EXAMPLES;
 
-/** The examples of a problem response, by status; a 400 depends on whether the operation takes a JSON body. */
-function examplesFor(status: string, takesJson: boolean): ExampleName[] {
+/** Whose token the operations of a tag take, when not an organization's: a 403 says so. */
+const FORBIDDEN_BY_TAG: Record<string, ExampleName> = { Proxy: 'ProxyOnly', Connector: 'ConnectorOnly' };
+
+/**
+ * The examples of a problem response, by status: a 400 depends on whether the operation takes a JSON body,
+ * a 403 on whose token it takes.
+ */
+function examplesFor(status: string, takesJson: boolean, tag: string | undefined): ExampleName[] {
   switch (status) {
     case '400':
       return takesJson ? ['InvalidBody', 'MalformedJson'] : ['InvalidParameters'];
     case '401':
       return ['Unauthenticated'];
     case '403':
-      return ['Forbidden'];
+      return [FORBIDDEN_BY_TAG[tag ?? ''] ?? 'Forbidden'];
     case '404':
       return ['NotFound'];
     case '409':
@@ -119,6 +127,7 @@ interface MediaObject {
   examples?: Record<string, unknown>;
 }
 interface OperationObject {
+  tags?: string[];
   requestBody?: { content?: Record<string, unknown> };
   responses?: Record<string, { content?: Record<string, MediaObject> }>;
 }
@@ -137,7 +146,7 @@ export function addProblemExamples(document: Record<string, unknown>): Record<st
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         const media = response.content?.[PROBLEM_MEDIA];
         if (!media || media.example !== undefined || media.examples !== undefined) continue;
-        const names = examplesFor(status, takesJson);
+        const names = examplesFor(status, takesJson, operation.tags?.[0]);
         if (names.length === 0) continue;
         for (const name of names) used.add(name);
         media.examples = Object.fromEntries(
