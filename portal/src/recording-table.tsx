@@ -29,9 +29,10 @@ const cell = (value: unknown): string => {
 const COLUMNS: Record<string, [string, (line: Line) => unknown][]> = {
   'query-log': [
     ['At (s)', (l) => l.t],
-    ['Database', (l) => l.database],
+    // The proxies write `db` and `params` (RecordingCreate in the spec); older logs `database`, `parameters`.
+    ['Database', (l) => l.db ?? l.database],
     ['Statement', (l) => l.statement],
-    ['Parameters', (l) => l.parameters],
+    ['Parameters', (l) => l.params ?? l.parameters],
     ['Type', (l) => l.query_type],
     ['Rows', (l) => l.rows],
     ['Took (ms)', (l) => l.duration_ms],
