@@ -16,13 +16,9 @@ const listOf = (text: string): string[] | undefined => {
   return items.length ? items : undefined;
 };
 
-/** Drops keys whose value is undefined or an empty object, so the document stays as small as written. */
-function prune<T extends Record<string, unknown>>(value: T): T | undefined {
-  const kept = Object.entries(value).filter(
-    ([, v]) =>
-      v !== undefined && !(v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0),
-  );
-  return kept.length ? (Object.fromEntries(kept) as T) : undefined;
+/** Drops the keys whose value is undefined. Empty objects stay: `shell: {}` is what allows a shell. */
+function defined<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 function ListArea(props: {
@@ -100,16 +96,19 @@ export function PolicyBuilder(props: {
   const where = doc.condition.where ?? {};
   const when = doc.condition.when ?? {};
   const permissions = doc.permissions;
-  const setCondition = (key: 'who' | 'where' | 'when', value: Record<string, unknown>) =>
+  // A condition part left with no field is dropped (the builder never writes an empty `who`).
+  const setCondition = (key: 'who' | 'where' | 'when', value: Record<string, unknown>) => {
+    const part = defined(value);
     props.onChange({
       ...doc,
-      condition: prune({ ...doc.condition, [key]: prune(value) }) ?? {},
+      condition: defined({ ...doc.condition, [key]: Object.keys(part).length ? part : undefined }),
     });
+  };
   const setPermission = (key: keyof Doc['permissions'], value: object | undefined) =>
-    props.onChange({ ...doc, permissions: prune({ ...permissions, [key]: value }) ?? {} });
+    props.onChange({ ...doc, permissions: defined({ ...permissions, [key]: value }) });
   const ssh = permissions.ssh;
   const setSsh = (change: Record<string, unknown>) =>
-    setPermission('ssh', prune({ ...(ssh ?? {}), ...change }) ?? {});
+    setPermission('ssh', defined({ ...(ssh ?? {}), ...change }));
 
   return (
     <div className="builder">
@@ -248,9 +247,7 @@ export function PolicyBuilder(props: {
               path="permissions.ssh.exec.commands"
               value={ssh.exec?.commands}
               errors={errors}
-              onChange={(commands) =>
-                setSsh({ exec: ssh.exec || commands ? (prune({ commands }) ?? {}) : undefined })
-              }
+              onChange={(commands) => setSsh({ exec: commands ? { commands } : ssh.exec ? {} : undefined })}
             />
             <ListArea
               label="Upstream user names"

@@ -4,7 +4,7 @@
  * statements for databases, the requests for HTTP; a live session can be terminated.
  */
 import type { Schema } from '@border0/sdk';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { api } from './api.js';
 import { SubmitError, useSubmission } from './form.js';
 import { RecordingTable } from './recording-table.js';
@@ -253,9 +253,15 @@ function Terminate({ session, onDone }: { session: Session; onDone: () => void }
 
 export function SessionDetail({ id }: { id: string }) {
   const [live, setLive] = useState(true);
+  useEffect(() => setLive(true), [id]);
   const loaded = usePolled(() => loadSession(id), [id], live ? REFRESH_MS : undefined);
-  // Stop reading again once the session has ended.
-  if (loaded.state === 'ready' && !loaded.data.session.live && live) setLive(false);
+  // Stop reading again once the session and its recordings have ended (a recording's end follows the
+  // session's by moments, and turns its live terminal into a replay).
+  const settled =
+    loaded.state === 'ready' &&
+    !loaded.data.session.live &&
+    loaded.data.recordings.every((r) => r.ended_at !== null);
+  if (settled && live) setLive(false);
   return (
     <section aria-labelledby="session-title">
       <p>
