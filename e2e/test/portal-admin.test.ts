@@ -46,6 +46,8 @@ let browser: Browser;
 let page: Page;
 let refused: string[];
 const dialogs: string[] = [];
+/** What the page said went wrong: script errors and refusals by its Content Security Policy. */
+const consoleErrors: string[] = [];
 let socketId: string;
 let proxyToken: string;
 
@@ -140,6 +142,10 @@ beforeAll(async () => {
   const offline = await offlineContext(browser);
   refused = offline.refused;
   page = await offline.context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
   page.on('dialog', (dialog) => {
     dialogs.push(dialog.message());
     void dialog.dismiss();
@@ -154,8 +160,11 @@ afterAll(async () => {
 });
 
 describe('the portal’s admin views', () => {
-  it('logs in and shows the dashboard', async () => {
+  it('logs in and shows the dashboard, under a CSP that allows WebAssembly but no script eval', async () => {
     await open('/dashboard');
+    const csp = (await page.request.get(`${api.url}/dashboard`)).headers()['content-security-policy'] ?? '';
+    const scripts = csp.split(';').map((directive) => directive.trim());
+    expect(scripts.find((d) => d.startsWith('script-src '))).toBe("script-src 'self' 'wasm-unsafe-eval'");
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
     await page.getByText('Connectors online').waitFor();
     await expect.poll(() => page.locator('.tile').first().textContent()).toMatch(/^0\s*Sockets$/);
@@ -440,5 +449,7 @@ describe('the portal’s admin views', () => {
     await page.screenshot({ path: join(SHOTS, 'admin-phone-audit.png') });
     await page.setViewportSize({ width: 1280, height: 800 });
     expect(refused).toEqual([]);
+    // Nothing failed in the page along the way: no script error, nothing its CSP refused.
+    expect(consoleErrors.filter((e) => !/status of (400|404)/.test(e))).toEqual([]);
   });
 });
