@@ -169,7 +169,8 @@ async function reportHttpSession(name: string, result: 'allowed' | 'denied', req
 beforeAll(async () => {
   const work = tempDir('portal-admin');
   env = { BORDER0_CONFIG_DIR: join(work, 'config') };
-  api = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env);
+  // A minute to start: the suites share a busy machine.
+  api = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env, 60_000);
   env.BORDER0_API_URL = api.url;
   const read = (name: string) => readFileSync(join(work, 'data', name), 'utf8').trim();
   password = read('admin-password');
