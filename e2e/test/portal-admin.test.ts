@@ -242,7 +242,7 @@ describe('the portal’s admin views', () => {
     await page.screenshot({ path: join(SHOTS, 'admin-dashboard.png') });
   });
 
-  it('creates an SSH socket in the form, showing the API’s field errors beside the fields', async () => {
+  it('creates and edits an SSH socket in the form, showing the API’s field errors beside the fields', async () => {
     await open('/sockets');
     await page.getByRole('link', { name: 'New socket' }).click();
     await page.getByRole('heading', { name: 'New socket' }).waitFor();
@@ -274,6 +274,23 @@ describe('the portal’s admin views', () => {
       upstream_configuration: { port: sshd.port, username_provider: 'prompt_client' },
     });
     expect(socket.connector_ids).toHaveLength(1);
+
+    // Edited in the same form: a description and a tag, the rest kept.
+    await page.getByRole('link', { name: 'Edit socket' }).click();
+    await page.getByRole('heading', { name: 'Edit socket' }).waitFor();
+    expect(await page.getByLabel('Port', { exact: true }).inputValue()).toBe(String(sshd.port));
+    await page.getByLabel('Description', { exact: true }).fill('the lab box');
+    await page.getByLabel('Tags', { exact: true }).fill('env=lab');
+    await page.getByRole('button', { name: 'Save socket' }).click();
+    await page.waitForURL(`${api.url}/sockets/${socketId}`);
+    await page.getByText('the lab box').waitFor();
+    expect(
+      await admin.get('/api/v1/sockets/{socket}', { params: { path: { socket: 'box' } } }),
+    ).toMatchObject({
+      description: 'the lab box',
+      tags: { env: 'lab' },
+      upstream_configuration: { port: sshd.port, authentication_type: 'border0_certificate' },
+    });
   });
 
   it('creates a policy: the document is checked as it is typed, the builder edits it, the socket shows it', async () => {

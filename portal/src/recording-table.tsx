@@ -50,17 +50,38 @@ const COLUMNS: Record<string, [string, (line: Line) => unknown][]> = {
   ],
 };
 
+/**
+ * Where each line falls in the session, as a bar from its start (`t`) over its duration: the timeline. Set
+ * through the CSSOM (React's style), which the portal's CSP allows; decoration only, the numbers are cells.
+ */
+function TimelineBar({ row, span }: { row: Line; span: number }) {
+  const at = Number(row.t) || 0;
+  const took = (Number(row.duration_ms) || 0) / 1000;
+  return (
+    <td className="timeline" aria-hidden="true">
+      <span
+        className="timeline-bar"
+        style={{ marginLeft: `${(at / span) * 100}%`, width: `max(2px, ${(took / span) * 100}%)` }}
+      />
+    </td>
+  );
+}
+
 export function RecordingTable({ format, text }: { format: 'query-log' | 'http-log'; text: string }) {
   const { rows } = parseLogLines(text);
   const columns = COLUMNS[format]!;
   const label = format === 'query-log' ? 'Statements' : 'Requests';
   if (rows.length === 0) return <p className="note">No {label.toLowerCase()} were recorded.</p>;
+  const span = Math.max(0.001, ...rows.map((r) => (Number(r.t) || 0) + (Number(r.duration_ms) || 0) / 1000));
   return (
     <div className="table-wrap">
       <table className="log">
         <caption>{label}</caption>
         <thead>
           <tr>
+            <th scope="col" className="timeline">
+              <span className="sr-only">Timeline</span>
+            </th>
             {columns.map(([name]) => (
               <th key={name} scope="col">
                 {name}
@@ -71,6 +92,7 @@ export function RecordingTable({ format, text }: { format: 'query-log' | 'http-l
         <tbody>
           {rows.map((row, i) => (
             <tr key={i}>
+              <TimelineBar row={row} span={span} />
               {columns.map(([name, value]) => (
                 <td key={name}>{cell(value(row))}</td>
               ))}
