@@ -458,6 +458,14 @@ describe('the portal’s admin views', () => {
     await page.getByRole('heading', { name: /^lab/ }).waitFor();
     await page.getByText('Sockets served: box').waitFor();
     await page.getByText(/Proxies connected: p1/).waitFor();
+    await page.getByLabel('New token name').fill('spare');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.getByText(/^The token, shown once: b0/).waitFor();
+    const spare = page.getByRole('listitem').filter({ hasText: /^spare: expires/ });
+    await spare.waitFor();
+    await page.getByRole('button', { name: 'Revoke token spare' }).click();
+    await page.getByRole('button', { name: /^Confirm: revoke spare/ }).click();
+    await spare.waitFor({ state: 'detached' });
     await page.screenshot({ path: join(SHOTS, 'admin-connectors.png') });
 
     await open('/members');

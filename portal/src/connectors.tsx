@@ -38,8 +38,10 @@ function Tokens({ connector }: { connector: Schema<'Connector'> }) {
       setRound((r) => r + 1);
     });
   };
+  const [revoking, setRevoking] = useState<string>();
   const revoke = (id: string) =>
     submission.run(async () => {
+      setRevoking(undefined);
       await api.delete('/api/v1/connectors/{connector}/tokens/{token_id}', {
         params: { path: { ...path, token_id: id } },
       });
@@ -59,9 +61,19 @@ function Tokens({ connector }: { connector: Schema<'Connector'> }) {
             {items.map((t) => (
               <li key={t.id}>
                 {t.name}: expires {when(t.expires_at) || 'never'}, last used {when(t.last_used_at) || 'never'}{' '}
-                <button type="button" onClick={() => revoke(t.id)} aria-label={`Revoke token ${t.name}`}>
-                  Revoke
-                </button>
+                {revoking === t.id ? (
+                  <button type="button" className="danger" onClick={() => revoke(t.id)}>
+                    Confirm: revoke {t.name} (the connector using it is cut off)
+                  </button>
+                ) : (
+                  <button
+                    type="button"
+                    onClick={() => setRevoking(t.id)}
+                    aria-label={`Revoke token ${t.name}`}
+                  >
+                    Revoke
+                  </button>
+                )}
               </li>
             ))}
           </ul>
