@@ -240,6 +240,12 @@ describe('the portal’s admin views', () => {
     await page.getByText('Connectors online').waitFor();
     await expect.poll(() => page.locator('.tile').first().textContent()).toMatch(/^0\s*Sockets$/);
     await page.screenshot({ path: join(SHOTS, 'admin-dashboard.png') });
+    // An error in words: the problem+json's title, status and detail.
+    await open('/policies/00000000-0000-4000-8000-000000000000');
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /^Could not load the policy\. Not found \(404\): .*not found/ })
+      .waitFor();
   });
 
   it('creates and edits an SSH socket in the form, showing the API’s field errors beside the fields', async () => {
@@ -415,14 +421,20 @@ describe('the portal’s admin views', () => {
     expect(await page.title()).toBe('Border0');
 
     // An HTTP session whose access log holds markup in its paths, reported as a proxy reports it.
+    // The second path holds what server/test/support/hostile-text.ts fuzzes with (NUL, a lone surrogate half),
+    // a right-to-left override, and an SVG with a handler.
+    const odd = '/nul\u0000/half\ud800/rtl\u202e/<svg onload=alert(4)>';
     const httpSession = await reportHttpSession('web', 'allowed', [
       { t: 0.2, method: 'GET', path: `/search?q=${MARKUP}`, status: 200, bytes_in: 0, bytes_out: 10 },
+      { t: 0.4, method: 'POST', path: odd, status: 404, bytes_in: 3, bytes_out: 0 },
     ]);
     await open(`/sessions/${httpSession}`);
     await page
       .getByRole('table', { name: 'Requests' })
       .getByText(`/search?q=${MARKUP}`, { exact: true })
       .waitFor();
+    await page.getByRole('table', { name: 'Requests' }).getByText('<svg onload=alert(4)>').waitFor();
+    expect(await page.locator('main svg[onload]').count()).toBe(0);
     await nothingRan();
   });
 
