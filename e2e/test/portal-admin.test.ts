@@ -481,9 +481,23 @@ describe('the portal’s admin views', () => {
     await page.screenshot({ path: join(SHOTS, 'admin-connectors.png') });
 
     await open('/members');
-    await page.getByRole('cell', { name: OWNER }).waitFor();
+    await page.getByRole('cell', { name: OWNER, exact: true }).waitFor();
     await page.getByRole('button', { name: 'Add member' }).click();
     expect(await errorOf('Email')).toMatch(/email/i);
+    await page.getByLabel('Email', { exact: true }).fill('bob@localhost');
+    await page.getByRole('button', { name: 'Add member' }).click();
+    await page.getByRole('cell', { name: 'bob@localhost', exact: true }).waitFor();
+    await page.getByLabel('Role of bob@localhost').selectOption('read_only');
+    await expect
+      .poll(
+        async () =>
+          (await admin.get('/api/v1/members/{member}', { params: { path: { member: 'bob@localhost' } } }))
+            .role,
+      )
+      .toBe('read_only');
+    await page.getByRole('button', { name: 'Remove bob@localhost' }).click();
+    await page.getByRole('button', { name: 'Confirm: remove bob@localhost' }).click();
+    await page.getByRole('cell', { name: 'bob@localhost', exact: true }).waitFor({ state: 'detached' });
     await page.screenshot({ path: join(SHOTS, 'admin-members.png') });
 
     await open('/groups');

@@ -55,6 +55,63 @@ function RoleSelect({
   );
 }
 
+/** One member's row: the role changes at once (the API refuses what the caller may not grant), removal asks twice. */
+function MemberRow({ member, onChange }: { member: Schema<'Member'>; onChange: () => void }) {
+  const submission = useSubmission();
+  const [removing, setRemoving] = useState(false);
+  const path = { member: member.user_id };
+  return (
+    <tr>
+      <td>{member.email}</td>
+      <td>{member.display_name ?? ''}</td>
+      <td>
+        <select
+          aria-label={`Role of ${member.email}`}
+          value={member.role}
+          disabled={submission.busy}
+          onChange={(e) =>
+            submission.run(async () => {
+              await api.patch('/api/v1/members/{member}', {
+                params: { path },
+                body: { role: e.target.value as Schema<'Role'> },
+              });
+              onChange();
+            })
+          }
+        >
+          {ROLES.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
+        </select>
+        <SubmitError submission={submission} />
+      </td>
+      <td>{when(member.created_at)}</td>
+      <td>
+        {removing ? (
+          <button
+            type="button"
+            className="danger"
+            onClick={() =>
+              submission.run(async () => {
+                await api.delete('/api/v1/members/{member}', { params: { path } });
+                onChange();
+              })
+            }
+          >
+            Confirm: remove {member.email}
+          </button>
+        ) : (
+          <button type="button" onClick={() => setRemoving(true)} aria-label={`Remove ${member.email}`}>
+            Remove
+          </button>
+        )}
+      </td>
+    </tr>
+  );
+}
+
 export function Members() {
   const [round, setRound] = useState(0);
   const loaded = useApi(
@@ -101,16 +158,14 @@ export function Members() {
                   <th scope="col">Name</th>
                   <th scope="col">Role</th>
                   <th scope="col">Since</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
                 {items.map((m) => (
-                  <tr key={m.user_id}>
-                    <td>{m.email}</td>
-                    <td>{m.display_name ?? ''}</td>
-                    <td>{m.role}</td>
-                    <td>{when(m.created_at)}</td>
-                  </tr>
+                  <MemberRow key={m.user_id} member={m} onChange={() => setRound((r) => r + 1)} />
                 ))}
               </tbody>
             </table>
