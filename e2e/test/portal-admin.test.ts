@@ -363,7 +363,8 @@ describe('the portal’s admin views', () => {
     // The list follows the platform: the live session appears without a reload.
     const row = page.locator('tbody tr', { hasText: 'box' }).filter({ hasText: 'live' });
     await row.waitFor({ timeout: 30_000 });
-    expect(run.output()).toMatch(/tick-/);
+    // The session is listed from its start; the command's output follows within moments.
+    await expect.poll(() => run.output(), { timeout: 15_000 }).toMatch(/tick-/);
     await page.screenshot({ path: join(SHOTS, 'admin-sessions-live.png') });
     await row.getByRole('link').click();
     await page.getByText('Terminal, live').waitFor();
