@@ -526,7 +526,11 @@ describe('the portal’s admin views', () => {
   it('is usable from the keyboard and fits a phone’s width on every admin page', async () => {
     const socketId = await ensureBox();
     await open('/dashboard');
+    // The skip link is the first stop of the keyboard, and takes it to the page's content.
+    await page.locator('main h1').waitFor();
+    await page.locator('body').focus();
     await page.keyboard.press('Tab');
+    expect(await page.evaluate<string>('document.activeElement?.textContent ?? ""')).toBe('Skip to content');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.evaluate<string | undefined>('document.activeElement?.id')).toBe('main');
     await page.setViewportSize({ width: 390, height: 844 });
