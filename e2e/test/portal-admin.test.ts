@@ -297,6 +297,30 @@ describe('the portal’s admin views', () => {
       tags: { env: 'lab' },
       upstream_configuration: { port: sshd.port, authentication_type: 'border0_certificate' },
     });
+
+    // What the form does not show survives an edit in it: an HTTP upstream's headers and TLS settings.
+    const site = await admin.post('/api/v1/sockets', {
+      body: {
+        name: 'site',
+        socket_type: 'http',
+        upstream_configuration: {
+          type: 'http',
+          scheme: 'https',
+          hostname: '127.0.0.1',
+          port: 8443,
+          headers: { 'x-team': 'ops' },
+          tls: { verify: 'ca' },
+        },
+      },
+    });
+    await open(`/sockets/${site.id}/edit`);
+    await page.getByLabel('Port', { exact: true }).fill('9443');
+    await page.getByRole('button', { name: 'Save socket' }).click();
+    await page.waitForURL(`${api.url}/sockets/${site.id}`);
+    expect(
+      (await admin.get('/api/v1/sockets/{socket}', { params: { path: { socket: 'site' } } }))
+        .upstream_configuration,
+    ).toMatchObject({ port: 9443, scheme: 'https', headers: { 'x-team': 'ops' }, tls: { verify: 'ca' } });
   });
 
   it('creates a policy: the document is checked as it is typed, the builder edits it, the socket shows it', async () => {

@@ -76,6 +76,36 @@ function tagsOf(text: string): Record<string, string> {
 const port = (v: string) => (v.trim() === '' ? (undefined as never) : Number(v));
 const optional = (v: string | undefined) => (v?.trim() ? v.trim() : undefined);
 
+/** Upstream fields the form shows; the others (an HTTP socket's headers and TLS, a database's TLS) are kept. */
+const UPSTREAM_FIELDS = [
+  'hostname',
+  'port',
+  'scheme',
+  'host_header',
+  'authentication_type',
+  'username',
+  'username_provider',
+  'password',
+  'private_key',
+  'protocol',
+  'database',
+];
+/** What the API answers but never takes back. */
+const READ_ONLY = ['password_set', 'private_key_set', 'host_key'];
+
+/**
+ * The upstream to send: the form's fields over what the socket has that the form does not show, so an edit
+ * never drops settings made elsewhere (an upstream is replaced whole; an omitted secret stays stored).
+ */
+function upstreamWithKept(v: Values, existing: Socket | undefined): Schema<'UpstreamConfigurationInput'> {
+  const kept = Object.fromEntries(
+    Object.entries(existing?.upstream_configuration ?? {}).filter(
+      ([key]) => !UPSTREAM_FIELDS.includes(key) && !READ_ONLY.includes(key),
+    ),
+  );
+  return { ...kept, ...upstreamOf(v) } as Schema<'UpstreamConfigurationInput'>;
+}
+
 function upstreamOf(v: Values): Schema<'UpstreamConfigurationInput'> {
   const base = { hostname: v.hostname?.trim() ?? '', port: port(v.port ?? '') };
   switch (v.socket_type) {
@@ -184,7 +214,7 @@ export function SocketForm({ existing }: { existing?: Socket }) {
         recording_enabled: values.recording_enabled === 'true',
         tags: tagsOf(values.tags ?? ''),
         connector_ids: chosenConnectors,
-        upstream_configuration: upstreamOf(values),
+        upstream_configuration: upstreamWithKept(values, existing),
       };
       let saved: Socket;
       if (existing) {
@@ -349,18 +379,5 @@ export function SocketForm({ existing }: { existing?: Socket }) {
 
 /** Where a form value goes in the request body, for the API's field errors. */
 function fieldPath(key: string): string {
-  const upstream = [
-    'hostname',
-    'port',
-    'scheme',
-    'host_header',
-    'authentication_type',
-    'username',
-    'username_provider',
-    'password',
-    'private_key',
-    'protocol',
-    'database',
-  ];
-  return upstream.includes(key) ? `upstream_configuration.${key}` : key;
+  return UPSTREAM_FIELDS.includes(key) ? `upstream_configuration.${key}` : key;
 }
