@@ -30,6 +30,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@border0/sdk';
 import { BIN, border0, daemon, freePort, startPlatform, stopChild } from '@border0/testing';
+import { START_DEADLINE_MS } from './deployment.js';
+import { emit, ratio, row } from './report.js';
 import { median, round } from './stats.js';
 
 function flag(name: string, fallback: number): number {
@@ -235,7 +237,7 @@ async function main() {
 
   // border0: API, proxy (with its loopback HTTP listener) and connector as their own processes.
   const env: Record<string, string> = { BORDER0_CONFIG_DIR: join(work, 'config'), BORDER0_LOG_LEVEL: 'warn' };
-  const api = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env);
+  const api = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env, START_DEADLINE_MS);
   undo.push(() => api.stop());
   env.BORDER0_API_URL = api.url;
   const admin = createClient({
@@ -358,6 +360,24 @@ async function main() {
       2,
     ),
   );
+  const rows = Object.entries(results).flatMap(([name, byPath]) =>
+    PATHS.map((path) => row(name, path, 'requests/s', byPath[path])),
+  );
+  emit({
+    benchmark: 'http',
+    method:
+      `wrk -t 2 (-c 1 and -c 32) for a 100-byte and a 1 MB response, ${seconds} s each, ${runs} runs per path ` +
+      `alternating: directly to the upstream (${upstreamKind}), through nginx as a reverse proxy, through ` +
+      'http-proxy-3 alone in one Node process, and through an HTTP socket (border0 proxy start → data ' +
+      'connection → border0 connector start, a bearer token, a policy deciding every request).',
+    rows,
+    ratios: Object.keys(results).flatMap((name) => [
+      ratio(rows, name, 'border0', 'nginx', '≥ 0.7'),
+      ratio(rows, name, 'border0', 'direct'),
+      ratio(rows, name, 'node', 'nginx'),
+    ]),
+    extra: { socket_errors: errors, load_average: load },
+  });
 }
 
 function fileOf(size: string): string {

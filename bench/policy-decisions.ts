@@ -20,6 +20,7 @@ import { type Decision, OrganizationAccess } from '@border0/sdk/policy';
 import { PolicyCache } from '../proxies/src/control-plane/policy-cache.js';
 import { OrganizationAccessCache } from '../server/src/access/organization-access-cache.js';
 import { organization } from './policy-org.js';
+import { emit, ratio, row } from './report.js';
 import { median } from './stats.js';
 
 const arg = (name: string, fallback: string) => {
@@ -149,3 +150,30 @@ for (const name of only) {
     );
   }
 }
+
+const decisionRows = only.flatMap((name) =>
+  sizes.map((size) =>
+    row(`${name} decisions`, `${size} policies`, 'decisions/s', results.get(`${name}/${size}`)!),
+  ),
+);
+emit({
+  benchmark: 'policy-decisions',
+  method:
+    `decisions per second on one core, ${seconds} s per measurement, ${rounds} interleaved rounds, an ` +
+    `organization of 1,000 sockets with ${sizes.join(', ')} policies (bench/policy-org.ts); proxy: ` +
+    'PolicyCache.decide; server: what POST /api/v1/access/check does once the policy data is read.',
+  rows: decisionRows,
+  // Slowdown against the smallest organization: the inverse of the rate ratio.
+  ratios: only.flatMap((name) =>
+    sizes.slice(1).map((size) => {
+      const r = ratio(
+        decisionRows,
+        `${name} decisions`,
+        `${sizes[0]} policies`,
+        `${size} policies`,
+        name === 'proxy' && size >= 10_000 ? '≤ 3' : undefined,
+      );
+      return { ...r, name: `${name}: × slower with ${size} than with ${sizes[0]} policies` };
+    }),
+  ),
+});

@@ -33,6 +33,8 @@ import {
   startSshd,
   stopChild,
 } from '@border0/testing';
+import { START_DEADLINE_MS } from './deployment.js';
+import { emit, ratio, row } from './report.js';
 import { median, round } from './stats.js';
 
 function flag(name: string, fallback: number): number {
@@ -171,7 +173,7 @@ async function main() {
 
   // border0: API, proxy and connector as their own processes.
   const env: Record<string, string> = { BORDER0_CONFIG_DIR: join(work, 'config') };
-  const api = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env);
+  const api = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env, START_DEADLINE_MS);
   undo.push(() => api.stop());
   env.BORDER0_API_URL = api.url;
   const admin = createClient({
@@ -368,6 +370,24 @@ async function main() {
       2,
     ),
   );
+  const rows = Object.entries(results).flatMap(([name, byPath]) =>
+    PATHS.map((path) => row(name, path, 'tps', byPath[path])),
+  );
+  emit({
+    benchmark: 'postgres',
+    method:
+      `pgbench -S (simple and prepared, -c 1 and -c 16) and sysbench oltp_point_select / oltp_read_only (16 ` +
+      `threads), ${seconds} s each, ${runs} runs per path alternating: direct, PgBouncer (session pool), ssh -L, ` +
+      'border0 client db → border0 proxy start → border0 connector start (every query type allowed), and ' +
+      'border0-ro (read_only: every statement parsed and decided).',
+    rows,
+    ratios: Object.keys(results).flatMap((name) => [
+      ratio(rows, name, 'border0', 'direct'),
+      ratio(rows, name, 'border0', 'ssh -L'),
+      ratio(rows, name, 'border0', 'pgbouncer'),
+    ]),
+    extra: { border0_cpu_ms_per_1000_transactions: cpuTable },
+  });
 }
 
 /** User + system CPU clock ticks of each process so far (/proc/<pid>/stat fields 14 and 15). */

@@ -42,7 +42,9 @@ import {
   stopChild,
   waitUntil,
 } from '@border0/testing';
+import { START_DEADLINE_MS } from './deployment.js';
 import { killGroup, quote } from './process-control.js';
+import { emit, type Row, ratio, row } from './report.js';
 import { median, percentile, round } from './stats.js';
 
 const MB = 1024 * 1024;
@@ -291,7 +293,11 @@ async function setUp(): Promise<Setup> {
   const env: Record<string, string> = { BORDER0_CONFIG_DIR: join(work, 'config') };
   const daemons: ChildProcess[] = [];
   undo.push(() => Promise.all(daemons.map((child) => stopChild(child))));
-  const api: Platform = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env);
+  const api: Platform = await startPlatform(
+    ['--data-dir', join(work, 'data'), '--no-proxy'],
+    env,
+    START_DEADLINE_MS,
+  );
   undo.push(() => api.stop());
   env.BORDER0_API_URL = api.url;
   const admin = createClient({
@@ -737,7 +743,57 @@ async function main(): Promise<void> {
         ? ': other work shared the machine, the figures are less reliable'
         : ''),
   );
-  console.log(`\n${JSON.stringify(json)}`);
+  const rows: Row[] = [];
+  for (const direction of DIRECTIONS) {
+    for (const path of PATHS) {
+      rows.push(
+        row(
+          `scp ${direction}`,
+          path,
+          'MB/s',
+          transfers[path][direction].seconds.map((s) => sizeMb / s),
+        ),
+      );
+    }
+  }
+  for (const path of PATHS) rows.push(row('keystroke echo', path, 'ms', echoes[path], [0.5, 0.99]));
+  for (const path of PATHS)
+    rows.push(
+      row(
+        'connection setup',
+        path,
+        'ms',
+        setupTimes[path].map((s) => s * 1000),
+      ),
+    );
+  rows.push(
+    row(
+      'CLI start (border0 --help)',
+      'border0',
+      'ms',
+      setupTimes.cli.map((s) => s * 1000),
+    ),
+  );
+  emit({
+    benchmark: 'ssh',
+    method:
+      `scp of ${sizeMb} MB each way, ${runs} runs per path alternating (wall time of one scp process, setup ` +
+      `included); keystroke echo of ${keystrokes} keystrokes one at a time in \`ssh -tt\` running cat; ` +
+      `\`ssh <path> true\`, ${setups} times. Paths: direct to sshd, \`ssh -J\` through a second sshd, and the ` +
+      'config of `border0 client ssh-config` (ProxyCommand border0 client tls) through `border0 proxy start` and ' +
+      '`border0 connector start`, each its own process.',
+    rows,
+    ratios: [
+      ratio(rows, 'scp upload', 'border0', 'jump', '≥ 0.8'),
+      ratio(rows, 'scp download', 'border0', 'jump', '≥ 0.8'),
+      ratio(rows, 'keystroke echo', 'border0', 'jump', '≤ 1.3'),
+      ratio(rows, 'keystroke echo', 'border0', 'jump', undefined, 'p99'),
+      ratio(rows, 'connection setup', 'border0', 'jump', '≤ 1.5'),
+      ratio(rows, 'scp upload', 'border0', 'direct'),
+      ratio(rows, 'scp download', 'border0', 'direct'),
+    ],
+    extra: { ciphers, other_processes_cpu_share: json.other_processes_cpu_share, scp_cpu: scp },
+  });
 }
 
 async function cleanUp(): Promise<void> {

@@ -4,9 +4,10 @@
  * a command loads only what it runs; npm packages stay imports, resolved from this package's dependencies.
  * The built portal (portal/dist, built first by the root's build) is copied into dist/portal, which
  * `border0 start` serves at `/`.
- * Runs on `pnpm install` (the root's prepare), `pnpm build`, and before the tests that start the CLI.
+ * Runs on `pnpm install` (the root's prepare), `pnpm build`, before the tests that start the CLI, and on
+ * `pnpm pack` (prepack, with --require-portal: a published CLI without its portal would serve no `/`).
  *
- *   node cli/build.mjs
+ *   node cli/build.mjs [--require-portal] [--verbose]
  */
 import { cpSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -40,5 +41,7 @@ await build({
 });
 const portal = join(here, '..', 'portal', 'dist');
 if (existsSync(join(portal, 'index.html'))) cpSync(portal, join(outdir, 'portal'), { recursive: true });
+else if (process.argv.includes('--require-portal'))
+  throw new Error(`no built portal in ${portal}: run \`pnpm --filter @border0/portal run build\` first`);
 if (process.argv.includes('--verbose'))
   process.stdout.write(`border0 built into ${outdir} in ${Date.now() - started} ms\n`);

@@ -12,11 +12,16 @@
 #   chromium       the browser the end-to-end web login tests drive with playwright-core (never a downloaded build)
 #   wrk            the HTTP load generator of the HTTP socket benchmark
 #   nginx          the reverse proxy the HTTP socket benchmark compares with (run as a child, its own config)
+#   iperf3         the bulk TCP load of the data plane benchmark (direct, ssh -L, stunnel, a TLS socket)
+#   stunnel        the plain TLS tunnel the data plane benchmark compares with (Debian package stunnel4)
+#   dockerd, docker  the real Docker Engine of the Docker discovery tests, one private daemon per test file (docker.io)
+#   busybox        static (busybox-static): the root filesystem of the images those tests import (no registry here)
 set -euo pipefail
 declare -A package_of=([openssl]=openssl [ssh-keygen]=openssh-client [ssh]=openssh-client [scp]=openssh-client
   [sftp]=openssh-client [sshd]=openssh-server [redis-server]=redis-server [redis-cli]=redis-tools
   [psql]=postgresql-client [pgbench]=postgresql-contrib [pgbouncer]=pgbouncer [chromium]=chromium
-  [sysbench]=sysbench [wrk]=wrk [nginx]=nginx)
+  [sysbench]=sysbench [wrk]=wrk [nginx]=nginx [iperf3]=iperf3 [stunnel]=stunnel4 [dockerd]=docker.io
+  [docker]=docker.io)
 missing=()
 for tool in "${!package_of[@]}"; do
   # sbin tools (sshd) are not on every user's PATH: look there too.
@@ -27,6 +32,8 @@ declare -A module_of=([psycopg2]=python3-psycopg2 [pymysql]=python3-pymysql)
 for module in "${!module_of[@]}"; do
   /usr/bin/python3 -c "import $module" >/dev/null 2>&1 || missing+=("${module_of[$module]}")
 done
+# A dynamic busybox (Debian's busybox) cannot run in an image without a libc: the static one is needed.
+{ [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; } || missing+=(busybox-static)
 [ ${#missing[@]} -eq 0 ] && exit 0
 # One package brings several tools: name each once.
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)

@@ -528,6 +528,23 @@ export const CHECKS: SecurityCheck[] = [
     replace: '    if (false) {',
     tests: [connector('src/secrets/secret-answer.test.ts'), connector('test/tunnel-traffic.test.ts')],
   },
+  // Discovery: a connector's plugins only ever change the sockets they made themselves.
+  {
+    id: 'discovery-never-updates-others',
+    what: "discovery never updates a socket it did not make (an admin's, a static one, another plugin's)",
+    file: 'connector/src/discovery/socket-reconciler.ts',
+    find: '      if (owner !== plugin) {',
+    replace: '      if (false) {',
+    tests: [connector('src/discovery/socket-reconciler.test.ts')],
+  },
+  {
+    id: 'discovery-never-deletes-others',
+    what: 'discovery deletes only sockets carrying a discovery tag',
+    file: 'connector/src/discovery/socket-reconciler.ts',
+    find: '    if (!plugin || wanted.has(socket.name)) continue;',
+    replace: '    if (wanted.has(socket.name)) continue;',
+    tests: [connector('src/discovery/socket-reconciler.test.ts')],
+  },
   // Database sockets: every statement decided on what it does, nothing unreadable passes.
   {
     id: 'db-startup-database-decided',
@@ -665,6 +682,53 @@ export const CHECKS: SecurityCheck[] = [
     find: "      verify: upstream.tls?.verify ?? 'full',",
     replace: "      verify: 'none',",
     tests: [e2e('test/http-upstream-tls.test.ts', 'refuses an upstream signed by another CA')],
+  },
+  {
+    id: 'web-identity-issuer',
+    what: 'a web identity token is checked only against issuers the service account trusts, and never fetched otherwise',
+    file: 'server/src/web-identities/web-identity-verifier.ts',
+    find: '    const candidates = trusts.filter((t) => t.issuer === issuer);',
+    replace: '    const candidates = trusts;',
+    tests: [
+      server(
+        'src/web-identities/web-identities.test.ts',
+        'refuses a token of an issuer the account does not trust',
+      ),
+    ],
+  },
+  {
+    id: 'web-identity-audience',
+    what: 'a web identity token is exchanged only when its `aud` names the audience the trust names',
+    file: 'server/src/web-identities/web-identity-verifier.ts',
+    find: '    const byAudience = candidates.filter((t) => audiences(claims).includes(t.audience));',
+    replace: '    const byAudience = candidates;',
+    tests: [server('src/web-identities/web-identities.test.ts', 'refuses a token for another audience')],
+  },
+  {
+    id: 'web-identity-subject',
+    what: 'a web identity token is exchanged only when its `sub` matches the trust’s subject',
+    file: 'server/src/web-identities/web-identity-verifier.ts',
+    find: '    const bySubject = byAudience.filter((t) => claimMatches(t.subject, claims.sub));',
+    replace: '    const bySubject = byAudience;',
+    tests: [
+      server('src/web-identities/web-identities.test.ts', 'refuses a token whose subject or required claim'),
+    ],
+  },
+  {
+    id: 'declarative-secrets-are-references',
+    what: 'a resources file holds write-only secrets as environment references (from:env:NAME), never as values',
+    file: 'sdk/src/declarative/document.ts',
+    find: '      if (value !== undefined && !isSecretReference(value)) {',
+    replace: '      if (value !== undefined && value === null) {',
+    tests: [sdk('src/declarative/document.test.ts', 'refuses a literal secret')],
+  },
+  {
+    id: 'declarative-apply-if-match',
+    what: 'apply writes with the ETag of its plan (If-Match): a concurrent change is a conflict, not overwritten',
+    file: 'sdk/src/declarative/apply.ts',
+    find: '  if (body) await api.patch(itemPath(kind, id), { body, headers: ifMatch(change.etag) });',
+    replace: '  if (body) await api.patch(itemPath(kind, id), { body });',
+    tests: [server('test/declarative.test.ts', 'sends If-Match')],
   },
   {
     id: 'portal-recorded-text-as-text',

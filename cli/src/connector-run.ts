@@ -3,7 +3,7 @@
  * ones from connector.yaml) and `border0 socket connect`, a one-socket connector for any machine.
  */
 import { readFileSync, watch } from 'node:fs';
-import type { ConfiguredPlugin } from '@border0/connector';
+import type { ConfiguredPlugin, ConnectorHandle } from '@border0/connector';
 import { type Border0Client, createClient } from '@border0/sdk';
 import type { Command } from 'commander';
 import { parse } from 'yaml';
@@ -76,7 +76,7 @@ async function declareSockets(client: Border0Client, sockets: StaticSocket[]): P
 async function runUntilSignal(
   apiUrl: string,
   token: string,
-  onStarted?: (client: Border0Client) => Promise<void>,
+  onStarted?: (connector: ConnectorHandle) => Promise<void>,
   discovery?: ConfiguredPlugin[],
 ) {
   const { startConnector } = await import('@border0/connector');
@@ -86,7 +86,7 @@ async function runUntilSignal(
     pino.destination(2),
   );
   const connector = await startConnector({ apiUrl, token, log, discovery });
-  await onStarted?.(connector.client);
+  await onStarted?.(connector);
   const config = connector.config();
   printLine(
     `connector ${config.connector.name} serves ${config.sockets.map((s) => s.dnsname).join(', ') || 'no socket yet'}` +
@@ -103,7 +103,10 @@ export function registerConnectorStartCommand(connector: Command): void {
     .command('start')
     .description('Run a connector: hold tunnels to the proxies and reach the upstreams of its sockets')
     .option('--token <token>', 'the connector token (env BORDER0_CONNECTOR_TOKEN)')
-    .option('--config <file>', 'static sockets to declare (connector.yaml), applied again when it changes')
+    .option(
+      '--config <file>',
+      'connector.yaml: static sockets and discovery plugins, applied again when it changes',
+    )
     .action(async (options: { token?: string; config?: string }, command: Command) => {
       const ctx = contextOf(command);
       // --token is also the program's global option: commander may hand it to either.
@@ -113,16 +116,26 @@ export function registerConnectorStartCommand(connector: Command): void {
         process.env.BORDER0_CONNECTOR_TOKEN;
       if (!token) throw new UsageError('give the connector token: --token or BORDER0_CONNECTOR_TOKEN');
       const file = options.config;
-      // Discovery settings are read once, at start; static sockets again whenever the file changes.
-      const plugins = file
-        ? await discoveryPlugins(readConnectorFile(readFileSync(file, 'utf8')).discovery)
-        : [];
+      // Static sockets are declared again, and the discovery plugins replaced, whenever the file changes.
+      let discoverySettings = file ? readConnectorFile(readFileSync(file, 'utf8')).discovery : undefined;
+      const plugins = await discoveryPlugins(discoverySettings);
       await runUntilSignal(
         ctx.settings.apiUrl,
         token,
-        async (client) => {
+        async (connector) => {
           if (!file) return;
-          const apply = () => declareSockets(client, readConnectorFile(readFileSync(file, 'utf8')).sockets);
+          const apply = async () => {
+            const read = readConnectorFile(readFileSync(file, 'utf8'));
+            await declareSockets(connector.client, read.sockets);
+            if (JSON.stringify(read.discovery) === JSON.stringify(discoverySettings)) return;
+            // Bad new settings throw here, before anything stops: the running plugins carry on.
+            const next = await discoveryPlugins(read.discovery);
+            discoverySettings = read.discovery;
+            await connector.setDiscovery(next);
+            printLine(
+              `discovery: ${next.map((p) => p.plugin.name).join(', ') || 'no plugin'} (from ${file})`,
+            );
+          };
           await apply();
           watch(
             file,

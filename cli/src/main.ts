@@ -7,6 +7,7 @@ import { registerAuditCommands } from './audit.js';
 import { registerAuthCommands } from './auth.js';
 import { registerClientCommands } from './client.js';
 import { registerConnectorCommands } from './connector.js';
+import { registerDeclarativeCommands } from './declarative.js';
 import { describeFailure } from './errors.js';
 import { registerGroupCommands } from './group.js';
 import { registerIdentityProviderCommands } from './identity-provider.js';
@@ -59,6 +60,7 @@ export function buildProgram(): Command {
   registerConnectorCommands(program);
   registerSessionCommands(program);
   registerAuditCommands(program);
+  registerDeclarativeCommands(program);
   registerClientCommands(program);
   registerProxyCommands(program);
   return program;

@@ -307,6 +307,45 @@ describe('border0 against a running API', () => {
     expect(JSON.parse(result.stdout)).toHaveLength(2);
   });
 
+  it('makes a service account trust an issuer, lists and removes it, and refuses a token it did not sign', async () => {
+    const added = await json(
+      'service-account',
+      'trust',
+      'add',
+      'ci',
+      '--issuer',
+      'https://token.actions.githubusercontent.com',
+      '--audience',
+      'https://border0.test',
+      '--subject',
+      'repo:acme/app:*',
+      '--claim',
+      'repository=acme/app',
+    );
+    expect(added).toMatchObject({
+      name: 'token-actions-githubusercontent-com',
+      claims: { repository: 'acme/app' },
+    });
+    const listed = await json('service-account', 'trust', 'ls', 'ci');
+    expect(listed.map((t: { id: string }) => t.id)).toEqual([added.id]);
+    const job = { BORDER0_API_URL: api.server.url, BORDER0_CONFIG_DIR: join(configDir, 'job') };
+    // Without the account to log in as: a usage error, before calling the API.
+    const usage = await runCli(['login', '--web-identity-token', 'eyJ.x.y'], job);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/^error: a web identity login names its service account[^\n]*\n$/);
+    // A token no trusted issuer signed: one line, exit 1, and nothing stored.
+    const refused = await runCli(['login', '--org', 'local', '--service-account', 'ci'], {
+      ...job,
+      BORDER0_WEB_IDENTITY_TOKEN: 'not-a-jwt',
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^error: [^\n]*the web identity token was refused[^\n]*\n$/);
+    expect((await runCli(['socket', 'ls'], job)).code).not.toBe(0);
+    const removed = await border0('service-account', 'trust', 'rm', 'ci', added.name);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(await json('service-account', 'trust', 'ls', 'ci')).toEqual([]);
+  });
+
   it('lists sessions reported by a proxy', async () => {
     const sdk = createClient({ baseUrl: api.server.url, token: api.token });
     const proxy = createClient({ baseUrl: api.server.url, token: api.server.proxyToken! });

@@ -31,7 +31,12 @@ export interface ConnectorHandle {
   client: Border0Client;
   pool: TunnelPool;
   /** The discovery runner, when plugins are configured. */
-  discovery: DiscoveryRunner | undefined;
+  readonly discovery: DiscoveryRunner | undefined;
+  /**
+   * Replaces the discovery plugins (connector.yaml changed): the running ones stop, the new ones run now, and
+   * the sockets of plugins no longer configured are removed (all discovered sockets, for an empty list).
+   */
+  setDiscovery(plugins: ConfiguredPlugin[]): Promise<void>;
   /** The latest configuration. */
   config(): Schema<'ConnectorConfig'>;
   /** Fetches the configuration now (after a socket change, say). */
@@ -122,21 +127,30 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
   // Change events (a new proxy, a changed socket) take effect within moments, not at the next round.
   const events = new EventStream({ client, stream: 'connector', log, onEvent: refreshSoon }).start();
   log.info({ connector: config.connector.name, sockets: config.sockets.length }, 'connector started');
-  if (options.discovery?.length) {
+  const startDiscovery = (plugins: ConfiguredPlugin[]) => {
     discovery = new DiscoveryRunner({
       client,
-      plugins: options.discovery,
+      plugins,
       log: log.child({ part: 'discovery' }),
       onChanged: refreshSoon,
     });
     // The first run finishes in the background; its sockets come with the next configuration fetch.
     void discovery.start().then(() => heartbeat());
-  }
+  };
+  if (options.discovery?.length) startDiscovery(options.discovery);
 
   return {
     client,
     pool,
-    discovery,
+    get discovery() {
+      return discovery;
+    },
+    async setDiscovery(plugins) {
+      const previous = discovery;
+      discovery = undefined;
+      await previous?.close();
+      startDiscovery(plugins);
+    },
     config: () => config,
     refresh,
     async close() {

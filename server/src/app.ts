@@ -21,6 +21,7 @@ import { assignRequestIds } from './platform/http/request-id.js';
 import { isChunkUpload } from './recordings/proxy-recording-routes.js';
 import { apiRouters } from './routers.js';
 import type { Services } from './services.js';
+import { WEB_IDENTITY_PATH } from './web-identities/web-identity-exchange-routes.js';
 import { COOKIE_API_PATHS } from './web-login/account-security-routes.js';
 import { authenticateLoginCookie, usesLoginCookie } from './web-login/login-cookie-auth.js';
 import { loginPageRoutes } from './web-login/login-page.js';
@@ -81,8 +82,9 @@ export function createApp(services: Services, options: AppOptions = {}) {
   app.use('/api/v1/*', requireJsonBody);
   const requireToken = authenticate(services);
   // Device login starts without a token (exactly its operations, nothing under them); upstream apps read an
-  // organization's JWKS without one.
-  const isPublic = (path: string) => PUBLIC_API_PATHS.has(path) || JWKS_PATH.test(path);
+  // organization's JWKS without one; a CI job trades its OIDC token for a service account's with none.
+  const isPublic = (path: string) =>
+    PUBLIC_API_PATHS.has(path) || JWKS_PATH.test(path) || path === WEB_IDENTITY_PATH;
   // Logging out everywhere also takes the browser login cookie (its route checks it and the CSRF header).
   const byCookie = (c: import('hono').Context) =>
     COOKIE_API_PATHS.has(c.req.path) && c.req.header('authorization') === undefined;

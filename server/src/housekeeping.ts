@@ -1,6 +1,7 @@
 /**
  * Periodic work of every instance: clean-up of rows that only expire (device login codes, the tokens of
- * ended logins), and the end of live sessions whose proxy stopped renewing them (sessions/session-lease-store.ts).
+ * ended logins and of web identity exchanges), and the end of live sessions whose proxy stopped renewing
+ * them (sessions/session-lease-store.ts).
  * Every instance runs it; each round is safe alongside the same round elsewhere over one store.
  */
 import type { Logger } from 'pino';
@@ -8,6 +9,7 @@ import { sweepOidcLogins } from './identity-providers/oidc-login-state-store.js'
 import { sweepExpiredDeviceLogins } from './login/device-login-store.js';
 import type { Store } from './platform/db/database.js';
 import { endLapsedSessions, sessionLeaseMs } from './sessions/session-lease-store.js';
+import { sweepExpiredWebIdentityTokens } from './web-identities/web-identity-store.js';
 import { sweepEndedLoginSessions } from './web-login/login-session-store.js';
 
 export const HOUSEKEEPING_INTERVAL_MS = 10 * 60 * 1000;
@@ -67,6 +69,11 @@ export function startHousekeeping(db: Store, logger: Logger, options: Housekeepi
       await sweepEndedLoginSessions(db)
         .then((deleted) => {
           if (deleted > 0) logger.info({ deleted }, 'ended browser logins swept');
+        })
+        .catch((error: unknown) => logger.warn({ err: error }, 'housekeeping failed; next round retries'));
+      await sweepExpiredWebIdentityTokens(db)
+        .then((deleted) => {
+          if (deleted > 0) logger.info({ deleted }, 'expired web identity tokens swept');
         })
         .catch((error: unknown) => logger.warn({ err: error }, 'housekeeping failed; next round retries'));
       await sweepOidcLogins(db)

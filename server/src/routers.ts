@@ -28,6 +28,8 @@ import { proxySessionRoutes } from './sessions/proxy-session-routes.js';
 import { sessionRoutes } from './sessions/session-routes.js';
 import { socketRoutes } from './sockets/socket-routes.js';
 import { tokenRoutes } from './tokens/token-routes.js';
+import { webIdentityExchangeRoutes } from './web-identities/web-identity-exchange-routes.js';
+import { webIdentityRoutes } from './web-identities/web-identity-routes.js';
 import { accountSecurityRoutes } from './web-login/account-security-routes.js';
 
 export function apiRouters(services: Services) {
@@ -42,6 +44,8 @@ export function apiRouters(services: Services) {
     groupRoutes(services),
     identityProviderRoutes(services),
     serviceAccountRoutes(services),
+    webIdentityRoutes(services),
+    webIdentityExchangeRoutes(services),
     tokenRoutes(services),
     socketRoutes(services),
     policyRoutes(services),

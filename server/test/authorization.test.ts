@@ -16,8 +16,17 @@ function fill(path: string, params: Record<string, string> = {}): string {
   return path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? 'missing'));
 }
 
-/** Operations that take no token (device login, an organization's JWKS): the only ones that answer without one. */
-const PUBLIC = new Set(['startDeviceLogin', 'requestDeviceToken', 'revokeLogin', 'getOrganizationJwks']);
+/**
+ * Operations that take no token (device login, an organization's JWKS, the exchange of a web identity token):
+ * the only ones that answer without one.
+ */
+const PUBLIC = new Set([
+  'startDeviceLogin',
+  'requestDeviceToken',
+  'revokeLogin',
+  'getOrganizationJwks',
+  'exchangeWebIdentityToken',
+]);
 const needsToken = operations.filter((o) => o.caller !== 'public');
 
 /** Questions asked with POST that change nothing: read_only may ask them. */
@@ -128,6 +137,8 @@ describe('authorization of every operation (pglite)', () => {
     expect((await call('startDeviceLogin', null)).status).toBe(200);
     expect((await call('requestDeviceToken', null)).status).toBe(400);
     expect((await call('getOrganizationJwks', null)).status).toBe(200);
+    // The world's web identity token is not one an issuer signed: refused.
+    expect((await call('exchangeWebIdentityToken', null)).status).toBe(401);
   });
 
   it('lets read_only read everything and change nothing', async () => {

@@ -4,6 +4,7 @@
  * Each operation is called with the token of its caller: an organization's, a proxy's or a connector's.
  */
 import { createClient } from '@border0/sdk';
+import { startTestCiIssuer, type TestCiIssuer } from '@border0/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, DIALECTS, type Harness } from './harness.js';
 import { Browser, callbackOf } from './support/browser.js';
@@ -11,7 +12,7 @@ import { approvedDeviceCode } from './support/device-login.js';
 import { invitationOf } from './support/invitation.js';
 import { recordingFetch } from './support/recording-fetch.js';
 import { operations } from './support/spec.js';
-import { binaryBody, buildWorld, validRequests, WORLD_PASSWORD } from './support/world.js';
+import { binaryBody, buildWorld, validRequests, WORLD_AUDIENCE, WORLD_PASSWORD } from './support/world.js';
 
 for (const dialect of DIALECTS) {
   describe(`API contract (${dialect})`, () => {
@@ -19,7 +20,11 @@ for (const dialect of DIALECTS) {
     beforeAll(async () => {
       h = await createHarness(dialect);
     });
-    afterAll(() => h?.close());
+    let ci: TestCiIssuer | undefined;
+    afterAll(async () => {
+      await ci?.close();
+      await h?.close();
+    });
 
     it('answers every operation as the spec says, through the SDK', { timeout: 60_000 }, async () => {
       const { fetch, log } = recordingFetch(async (request) => h.app.fetch(request));
@@ -48,6 +53,11 @@ for (const dialect of DIALECTS) {
         `http://${world.httpHost}/`,
       );
       world.webLoginCode = callbackOf(login.res).code;
+      // A CI system's issuer: the world's service account trusts it, and `exchangeWebIdentityToken` trades
+      // its job's token.
+      ci = await startTestCiIssuer({ jobs: { 'world-job': { repository: 'acme/app' } } });
+      world.webIdentityIssuer = ci.issuer;
+      world.webIdentityToken = await ci.token('world-job', WORLD_AUDIENCE);
       const clients = {
         // Device login takes no token: one sent along is ignored.
         public: b0,

@@ -113,6 +113,7 @@ describe('x-idempotent: what clients may repeat', () => {
       'getSshUpstreamCredentials',
       'getDatabaseUpstreamCredentials',
       'endProxyRecording',
+      'exchangeWebIdentityToken',
     ];
     const marked = posts.filter((op) => op['x-idempotent']).map((op) => op.operationId);
     expect(marked.filter((id) => oneTime.includes(id))).toEqual([]);

@@ -5,12 +5,14 @@
 export { BIN, border0, type CliResult, ROOT } from './border0-cli.js';
 export { cutBytes } from './cut-bytes.js';
 export { clientListener, daemon } from './daemon.js';
+export { type Dockerd, startDockerd } from './dockerd.js';
 export { type EventuallyOptions, eventually, waitUntil } from './eventually.js';
 export { freePort } from './free-port.js';
 export { createMariaDbDatabase, MARIADB_ADMIN_URL } from './mariadb.js';
+export { startTestCiIssuer, type TestCiIssuer } from './oidc-ci-issuer.js';
 export { startTestIdp, type TestIdp, type TestIdpUser } from './oidc-idp.js';
 export { personLogin } from './person-login.js';
-export { type Platform, startPlatform } from './platform.js';
+export { type Platform, type PlatformBinary, startPlatform } from './platform.js';
 export { createPostgresDatabase, POSTGRES_ADMIN_URL } from './postgres.js';
 export { CLUSTER_PASSWORDS, type PostgresCluster, startPostgresCluster } from './postgres-cluster.js';
 export { runPythonDbApi } from './python-db-api.js';

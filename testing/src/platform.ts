@@ -12,6 +12,14 @@ export interface Platform {
   stop(): Promise<number | null>;
 }
 
+/** Which `border0` to start: the workspace's by default, or another install of it (e.g. from the npm package). */
+export interface PlatformBinary {
+  /** The `border0` script to run with Node. */
+  bin: string;
+  /** Its working directory. */
+  cwd: string;
+}
+
 /**
  * Starts `border0 start --port 0 --proxy-port 0 --http-port 0 ...args` with a clean BORDER0_* environment plus `env`;
  * resolves once it prints its API address, and fails (having stopped it) when it exits or stays silent.
@@ -22,13 +30,14 @@ export interface Platform {
 export async function startPlatform(
   args: string[],
   env: Record<string, string>,
-  deadlineMs = 30_000,
+  deadlineMs = 90_000,
+  binary: PlatformBinary = { bin: BIN, cwd: ROOT },
 ): Promise<Platform> {
   const child = spawn(
     process.execPath,
-    [BIN, 'start', '--port', '0', '--proxy-port', '0', '--http-port', '0', ...args],
+    [binary.bin, 'start', '--port', '0', '--proxy-port', '0', '--http-port', '0', ...args],
     {
-      cwd: ROOT,
+      cwd: binary.cwd,
       env: { ...cleanEnv(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },

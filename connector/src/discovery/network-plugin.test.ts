@@ -130,8 +130,30 @@ describe('network discovery', () => {
     });
   });
 
-  it('expands IPv4 ranges and refuses bad targets and ports, naming the field', () => {
+  it('finds a service on an IPv6 range', async () => {
+    const v6 = createHttpServer((_req, res) => res.end('hello over IPv6'));
+    await new Promise<void>((resolve) => v6.listen(0, '::1', resolve));
+    try {
+      const port = (v6.address() as AddressInfo).port;
+      const plugin = new NetworkPlugin(
+        parseNetworkSettings({ targets: [{ target: '::1/128', ports: [port] }] }),
+      );
+      const found = await plugin.discover(new AbortController().signal);
+      expect(found.map((r) => [r.name, r.upstream, r.source])).toEqual([
+        [`http-1-${port}`, { type: 'http', scheme: 'http', hostname: '::1', port }, `tcp://[::1]:${port}`],
+      ]);
+    } finally {
+      await close(v6);
+    }
+  });
+
+  it('expands IPv4 and IPv6 ranges and refuses bad targets and ports, naming the field', () => {
     expect(expandTarget('10.1.2.3/30')).toEqual(['10.1.2.0', '10.1.2.1', '10.1.2.2', '10.1.2.3']);
+    expect(expandTarget('fd00::7/126')).toEqual(['fd00::4', 'fd00::5', 'fd00::6', 'fd00::7']);
+    expect(expandTarget('2001:db8:0:0:1::/127')).toEqual(['2001:db8:0:0:1::', '2001:db8::1:0:0:1']);
+    expect(expandTarget('2001:db8::/112')).toHaveLength(65_536);
+    expect(() => expandTarget('fd00::/64')).toThrow(/18446744073709551616 addresses, more than/);
+    expect(() => expandTarget('fd00::/129')).toThrow(/not an IPv4 or IPv6 range/);
     expect(expandTarget('db.internal')).toEqual(['db.internal']);
     expect(() => expandTarget('10.0.0.0/8')).toThrow(/more than/);
     expect(() => parseNetworkSettings({ targets: [{ target: '10.0.0.1', ports: [0] }] })).toThrow(

@@ -16,7 +16,7 @@ import { socketName } from './resource-filter.js';
 import { classifyService, type ServiceKind } from './service-classifier.js';
 
 export interface NetworkTarget {
-  /** An IPv4 range (`10.0.0.0/24`), an address, or a host name. */
+  /** An IPv4 or IPv6 range (`10.0.0.0/24`, `fd00::/120`), an address, or a host name. */
   target: string;
   ports: number[];
 }
@@ -41,18 +41,62 @@ function ipv4ToNumber(address: string): number {
 
 const numberToIpv4 = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 
-/** The addresses of a target: every address of an IPv4 range (network and broadcast too), or the one host. */
+/** An IPv6 address (checked with isIP first) as a 128-bit number; an embedded IPv4 tail is read too. */
+function ipv6ToBigInt(address: string): bigint {
+  let text = address;
+  const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (tail) {
+    const v4 = ipv4ToNumber(tail[1]!);
+    text = `${text.slice(0, -tail[1]!.length)}${(v4 >>> 16).toString(16)}:${(v4 & 0xffff).toString(16)}`;
+  }
+  const [head = '', rest] = text.split('::');
+  const left = head ? head.split(':') : [];
+  const right = rest ? rest.split(':') : [];
+  const groups =
+    rest === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  return groups.reduce((n, group) => (n << 16n) | BigInt(Number.parseInt(group, 16)), 0n);
+}
+
+/** A 128-bit number as an IPv6 address in its canonical short form (RFC 5952). */
+function bigIntToIpv6(value: bigint): string {
+  const groups = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn));
+  // The longest run of two or more zero groups (the first of equals) becomes `::`.
+  let best = { at: -1, length: 1 };
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > best.length) best = { at: i, length: j - i };
+    i = j === i ? i + 1 : j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best.at < 0) return hex.join(':');
+  return `${hex.slice(0, best.at).join(':')}::${hex.slice(best.at + best.length).join(':')}`;
+}
+
+/**
+ * The addresses of a target: every address of an IPv4 or IPv6 range (network and broadcast too), or the one
+ * host (an address or a name).
+ */
 export function expandTarget(target: string): string[] {
-  const range = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(target.trim());
+  const range = /^([0-9A-Fa-f.:]+)\/(\d{1,3})$/.exec(target.trim());
   if (range) {
     const [, base, bitsText] = range;
+    const family = isIP(base!);
     const bits = Number(bitsText);
-    if (isIP(base!) !== 4 || bits > 32) throw new Error(`network: ${target} is not an IPv4 range`);
-    const size = 2 ** (32 - bits);
-    if (size > MAX_PROBES)
-      throw new Error(`network: ${target} has ${size} addresses, more than ${MAX_PROBES}`);
-    const first = ipv4ToNumber(base!) - (ipv4ToNumber(base!) % size);
-    return Array.from({ length: size }, (_, i) => numberToIpv4(first + i));
+    const width = family === 6 ? 128 : 32;
+    if (family === 0 || bits > width) throw new Error(`network: ${target} is not an IPv4 or IPv6 range`);
+    if (width - bits > 16 || 2 ** (width - bits) > MAX_PROBES) {
+      throw new Error(
+        `network: ${target} has ${2n ** BigInt(width - bits)} addresses, more than ${MAX_PROBES}`,
+      );
+    }
+    const size = 2 ** (width - bits);
+    if (family === 4) {
+      const first = ipv4ToNumber(base!) - (ipv4ToNumber(base!) % size);
+      return Array.from({ length: size }, (_, i) => numberToIpv4(first + i));
+    }
+    const first = ipv6ToBigInt(base!) & ~(BigInt(size) - 1n);
+    return Array.from({ length: size }, (_, i) => bigIntToIpv6(first + BigInt(i)));
   }
   const host = target.trim();
   if (!host || /[\s/]/.test(host))

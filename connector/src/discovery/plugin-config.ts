@@ -2,11 +2,17 @@
  * The `discovery:` map of connector.yaml, from plugin name to its settings, made into plugins. Each
  * plugin's settings may also hold the common `include`, `exclude` and `tags` (resource-filter.ts).
  */
+import { AwsEc2Plugin, parseAwsEc2Settings } from './aws-ec2-plugin.js';
 import type { ConfiguredPlugin } from './discovery-runner.js';
+import { DockerPlugin, parseDockerSettings } from './docker-plugin.js';
+import { KubernetesPlugin, parseKubernetesSettings } from './kubernetes-plugin.js';
 import { NetworkPlugin, parseNetworkSettings } from './network-plugin.js';
 import type { CommonSettings } from './resource-filter.js';
 
 const FACTORIES: Record<string, (settings: unknown) => ConfiguredPlugin['plugin']> = {
+  aws_ec2: (settings) => new AwsEc2Plugin(parseAwsEc2Settings(settings)),
+  docker: (settings) => new DockerPlugin(parseDockerSettings(settings)),
+  kubernetes: (settings) => new KubernetesPlugin(parseKubernetesSettings(settings)),
   network: (settings) => new NetworkPlugin(parseNetworkSettings(settings)),
 };
 

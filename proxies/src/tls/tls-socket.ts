@@ -10,12 +10,22 @@ import { TunnelError } from '../tunnel/tunnel-error.js';
 
 export async function carryTlsSession(ctx: ConnectionContext, admitted: AdmittedClient): Promise<void> {
   const { tls, lookup } = admitted;
+  // The channel opens while the session is recorded (two round trips at once, not one after the other); no
+  // byte crosses before both are done, and a channel whose session could not be recorded is closed.
+  const opening = ctx.tunnels.openChannel(lookup.socket.dnsname, admitted.origin);
+  opening.catch(() => {});
   // Admitted is logged in for a TLS socket: its protocol is the upstream's own.
-  const { id: sessionId, log } = await admitted.openSession();
+  const { id: sessionId, log } = await admitted.openSession().catch((error: unknown) => {
+    opening.then(
+      (channel) => channel.destroy(),
+      () => {},
+    );
+    throw error;
+  });
   const report = new SessionReport(ctx.client, sessionId, log);
-  let channel: Awaited<ReturnType<ConnectionContext['tunnels']['openChannel']>>;
+  let channel: Awaited<typeof opening>;
   try {
-    channel = await ctx.tunnels.openChannel(lookup.socket.dnsname, admitted.origin);
+    channel = await opening;
   } catch (error) {
     const reason = error instanceof TunnelError ? error.message : 'the connector could not be reached';
     await report.end({ result: 'failed', reason });

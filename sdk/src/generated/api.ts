@@ -98,6 +98,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/web-identity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange an OIDC token for a service account token
+         * @description Trades a signed OIDC token (JWT) of an issuer the service account trusts (its web identities) for a token of the account that lives 15 minutes, whatever the OIDC token's own expiry. The token must be signed with an asymmetric algorithm by a key of the issuer’s JWKS (found through OIDC discovery), be within its `nbf` and `exp` (30 seconds of clock skew), name the trust’s audience in `aud`, and carry a `sub` and claims that match the trust. Any refusal is the same 401. Takes no bearer token; rate limited per client address.
+         */
+        post: operations["exchangeWebIdentityToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/client/ca": {
         parameters: {
             query?: never;
@@ -1289,6 +1309,47 @@ export interface paths {
         post?: never;
         /** Revoke a token of a service account */
         delete: operations["deleteServiceAccountToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service-accounts/{service_account}/web-identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the web identities a service account trusts */
+        get: operations["listServiceAccountWebIdentities"];
+        put?: never;
+        /**
+         * Trust an OIDC issuer’s tokens for a service account
+         * @description Tokens of `issuer` whose `aud` names `audience`, whose `sub` matches `subject` and whose other claims match `claims` are then exchanged for short-lived tokens of the account (`POST /auth/web-identity`). Nothing is fetched from the issuer until the first exchange. At most 20 per account.
+         */
+        post: operations["createServiceAccountWebIdentity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service-accounts/{service_account}/web-identities/{web_identity}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Stop trusting a web identity
+         * @description Its tokens are no longer exchanged, and the tokens exchanged through it stop working at once.
+         */
+        delete: operations["deleteServiceAccountWebIdentity"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3448,6 +3509,96 @@ export interface components {
         /** @description Secrets are never returned; `*_set` says whether one is stored. */
         UpstreamConfiguration: components["schemas"]["HttpUpstream"] | components["schemas"]["SshUpstream"] | components["schemas"]["DatabaseUpstream"] | components["schemas"]["TlsUpstream"];
         UpstreamConfigurationInput: components["schemas"]["HttpUpstreamInput"] | components["schemas"]["SshUpstreamInput"] | components["schemas"]["DatabaseUpstreamInput"] | components["schemas"]["TlsUpstreamInput"];
+        /** @description An OIDC issuer the service account trusts: a token it signed whose `aud` names `audience`, whose `sub` matches `subject` and whose other claims match `claims` is exchanged for a token of the account. */
+        WebIdentity: {
+            audience: string;
+            claims: {
+                [key: string]: string;
+            };
+            /**
+             * Format: date-time
+             * @example 2026-11-26T08:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+             */
+            id: string;
+            issuer: string;
+            /** @example web */
+            name: string;
+            subject: string;
+        };
+        WebIdentityCreate: {
+            /**
+             * @description What the token’s `aud` must name (exactly).
+             * @example https://border0.example.com
+             */
+            audience: string;
+            /**
+             * @description Further claims the token must carry, each a string matching its pattern.
+             * @example {
+             *       "repository": "acme/app"
+             *     }
+             */
+            claims?: {
+                [key: string]: string;
+            };
+            /**
+             * @description The issuer (`iss`) exactly, an https URL; its keys are found through OIDC discovery.
+             * @example https://token.actions.githubusercontent.com
+             */
+            issuer: string;
+            /** @example web */
+            name: string;
+            /**
+             * @description What the token’s `sub` must be; `*` stands for any run of characters.
+             * @example repo:acme/app:ref:refs/heads/main
+             */
+            subject: string;
+        };
+        WebIdentityExchange: {
+            /**
+             * @description The organization of the service account (its name).
+             * @example web
+             */
+            organization: string;
+            /**
+             * @description The service account’s id or name.
+             * @example deploy-bot
+             */
+            service_account: string;
+            /**
+             * @description The OIDC token (a signed JWT) of a trusted issuer.
+             * @example eyJhbGciOi…
+             */
+            token: string;
+        };
+        WebIdentityPage: {
+            items: components["schemas"]["WebIdentity"][];
+            /** @description Pass as `cursor` for the next page; null at the end. */
+            next_cursor: string | null;
+        };
+        WebIdentityToken: {
+            /** @description A service account token, for `Authorization: Bearer`. */
+            access_token: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-26T08:00:00.000Z
+             */
+            expires_at: string;
+            /**
+             * @description Seconds the token lives.
+             * @example 900
+             */
+            expires_in: number;
+            organization: string;
+            role: components["schemas"]["Role"];
+            service_account: string;
+            /** @enum {string} */
+            token_type: "Bearer";
+        };
         WebSession: {
             /**
              * Format: date-time
@@ -3754,6 +3905,77 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeviceTokenError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address; `Retry-After` says when to try again. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exchangeWebIdentityToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebIdentityExchange"];
+            };
+        };
+        responses: {
+            /** @description The service account token. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebIdentityToken"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -9874,6 +10096,219 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listServiceAccountWebIdentities: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Items per page. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Service account id or name. */
+                service_account: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of web identities. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebIdentityPage"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createServiceAccountWebIdentity: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a create safely: the same key and body return the first result. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description Service account id or name. */
+                service_account: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebIdentityCreate"];
+            };
+        };
+        responses: {
+            /** @description The trusted web identity. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebIdentity"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with an existing resource. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteServiceAccountWebIdentity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Service account id or name. */
+                service_account: string;
+                /** @description Web identity id or name (within the service account). */
+                web_identity: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
             204: {
                 headers: {
                     [name: string]: unknown;

@@ -39,6 +39,7 @@ export const IDEMPOTENT_OPERATIONS: Readonly<Partial<Record<Key, IdempotentOpera
   'POST /api/v1/proxy/sessions/{session_id}/recordings': { operationId: 'createProxyRecording', idempotencyKey: true },
   'POST /api/v1/service-accounts': { operationId: 'createServiceAccount', idempotencyKey: true },
   'POST /api/v1/service-accounts/{service_account}/tokens': { operationId: 'createServiceAccountToken', idempotencyKey: true },
+  'POST /api/v1/service-accounts/{service_account}/web-identities': { operationId: 'createServiceAccountWebIdentity', idempotencyKey: true },
   'POST /api/v1/sockets': { operationId: 'createSocket', idempotencyKey: true },
   'POST /api/v1/tokens': { operationId: 'createToken', idempotencyKey: true },
 };

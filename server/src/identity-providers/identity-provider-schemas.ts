@@ -12,7 +12,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 export const isLoopbackIssuer = (issuer: URL) => issuer.protocol === 'http:' && LOOPBACK.has(issuer.hostname);
 
 /** An issuer: an https URL (http only on loopback) without query, fragment or credentials. */
-const Issuer = z
+export const Issuer = z
   .string()
   .max(2048)
   .refine((text) => {

@@ -16,6 +16,8 @@ export interface TokenRequest {
   expiresAt?: Date | null;
   /** The device login that issues it (see login/login-token-store.ts). */
   loginId?: string | null;
+  /** The trusted web identity it was exchanged through (see web-identities/): it goes with it. */
+  webIdentityId?: string | null;
 }
 
 export async function issueToken(db: Kysely<Database>, request: TokenRequest) {
@@ -34,6 +36,7 @@ export async function issueToken(db: Kysely<Database>, request: TokenRequest) {
     created_at: new Date(),
     last_used_at: null,
     login_id: request.loginId ?? null,
+    web_identity_id: request.webIdentityId ?? null,
   };
   await db.insertInto('tokens').values(row).execute();
   return { row, secret };

@@ -23,6 +23,14 @@ export interface World {
   invitationId: string;
   serviceAccountId: string;
   serviceAccountTokenId: string;
+  /** A web identity the service account trusts (an issuer that is never reached). */
+  webIdentityId: string;
+  /**
+   * A CI issuer's URL, and a token of its job `world-job` for audience `WORLD_AUDIENCE` (set by the contract
+   * test, which runs such an issuer); unknown otherwise, when `exchangeWebIdentityToken` is refused.
+   */
+  webIdentityIssuer?: string;
+  webIdentityToken?: string;
   adminTokenId: string;
   connectorId: string;
   connectorTokenId: string;
@@ -110,6 +118,15 @@ export async function buildWorld(b0: Border0Client, tag: string, proxy: Border0C
     params: { path: { service_account: account.id } },
     body: { name: 'ci' },
   });
+  const webIdentity = await b0.post('/api/v1/service-accounts/{service_account}/web-identities', {
+    params: { path: { service_account: account.id } },
+    body: {
+      name: 'github',
+      issuer: 'https://ci.example.com',
+      audience: WORLD_AUDIENCE,
+      subject: 'repo:acme/*',
+    },
+  });
   const adminToken = await b0.post('/api/v1/tokens', { body: { name: `automation-${tag}`, role: 'admin' } });
   const connectorToken = await b0.post('/api/v1/connectors/{connector}/tokens', {
     params: { path: { connector: connector.id } },
@@ -189,6 +206,7 @@ export async function buildWorld(b0: Border0Client, tag: string, proxy: Border0C
     invitationId: invitation.id,
     serviceAccountId: account.id,
     serviceAccountTokenId: accountToken.id,
+    webIdentityId: webIdentity.id,
     adminTokenId: adminToken.id,
     connectorId: connector.id,
     connectorTokenId: connectorToken.id,
@@ -246,6 +264,9 @@ const accessQuestion = (w: World) => ({
  * so that it succeeds for a person whose password it already is (or who has none yet) and is refused for others.
  */
 export const WORLD_PASSWORD = 'correct horse battery staple';
+
+/** The audience of the world's web identities. */
+export const WORLD_AUDIENCE = 'https://border0.test';
 
 let counter = 0;
 const fresh = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
@@ -320,6 +341,30 @@ export function validRequests(w: World): [operationId: string, request: Operatio
     ['updateServiceAccount', { path: account, body: { description: 'CI pipelines' } }],
     ['listServiceAccountTokens', { path: account }],
     ['createServiceAccountToken', { path: account, body: { name: 'deploy' } }],
+    ['listServiceAccountWebIdentities', { path: account }],
+    [
+      'createServiceAccountWebIdentity',
+      {
+        path: account,
+        body: {
+          name: fresh('ci'),
+          issuer: w.webIdentityIssuer ?? 'https://ci.example.com',
+          audience: WORLD_AUDIENCE,
+          subject: 'world-job',
+          claims: { repository: 'acme/app' },
+        },
+      },
+    ],
+    [
+      'exchangeWebIdentityToken',
+      {
+        body: {
+          organization: w.orgName,
+          service_account: w.serviceAccountId,
+          token: w.webIdentityToken ?? 'not-a-web-identity-token',
+        },
+      },
+    ],
     ['listTokens', {}],
     ['createToken', { body: { name: fresh('script'), role: 'read_only' } }],
     ['listSockets', { query: { socket_type: 'database', tag: 'env:prod' } }],
@@ -374,6 +419,7 @@ export function validRequests(w: World): [operationId: string, request: Operatio
     ['removeGroupMember', { path: { ...group, member: w.memberEmail } }],
     ['detachPolicySocket', { path: { ...policy, ...socket } }],
     ['deleteServiceAccountToken', { path: { ...account, token_id: w.serviceAccountTokenId } }],
+    ['deleteServiceAccountWebIdentity', { path: { ...account, web_identity: w.webIdentityId } }],
     ['deleteConnectorToken', { path: { ...connector, token_id: w.connectorTokenId } }],
     ['deleteToken', { path: { token_id: w.adminTokenId } }],
     ['revokeInvitation', { path: { invitation_id: w.invitationId } }],
@@ -466,6 +512,7 @@ const TABLES = [
   'groups',
   'group_members',
   'service_accounts',
+  'service_account_web_identities',
   'tokens',
   'sockets',
   'policies',

@@ -5,8 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, type Migration, Migrator, PostgresDialect } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { PGliteDialect } from './kysely-pglite-dialect.js';
 import * as initial from './migrations/0001-initial.js';
 import * as recordingsBySession from './migrations/0002-recordings-by-session.js';
 import * as certificateAuthorities from './migrations/0003-certificate-authorities.js';
@@ -24,6 +24,7 @@ import * as sessionAttempts from './migrations/0014-session-attempts.js';
 import * as webIdentity from './migrations/0015-web-identity.js';
 import * as identityProviders from './migrations/0016-identity-providers.js';
 import * as connectorDiscovery from './migrations/0017-connector-discovery.js';
+import * as serviceAccountWebIdentities from './migrations/0018-service-account-web-identities.js';
 import type { Database } from './schema.js';
 
 export type Store = Kysely<Database>;
@@ -53,6 +54,7 @@ const migrations: Record<string, Migration> = {
   '0015-web-identity': webIdentity,
   '0016-identity-providers': identityProviders,
   '0017-connector-discovery': connectorDiscovery,
+  '0018-service-account-web-identities': serviceAccountWebIdentities,
 };
 
 export async function openStore(options: StoreOptions): Promise<Store> {

@@ -99,6 +99,21 @@ export interface TokensTable {
   created_at: Defaulted<Date>;
   /** The device login that issued this access token, if any (see refresh_tokens). */
   login_id: Defaulted<string | null>;
+  /** The service account's trusted web identity this token was exchanged through, if any. */
+  web_identity_id: Defaulted<string | null>;
+}
+
+/** An OIDC issuer a service account trusts: its tokens with matching claims are exchanged for the account's. */
+export interface ServiceAccountWebIdentitiesTable {
+  id: string;
+  org_id: string;
+  service_account_id: string;
+  name: string;
+  issuer: string;
+  audience: string;
+  subject: string;
+  claims: Json<Record<string, string>>;
+  created_at: Defaulted<Date>;
 }
 
 export interface SocketsTable {
@@ -420,6 +435,7 @@ export interface Database {
   groups: GroupsTable;
   group_members: GroupMembersTable;
   service_accounts: ServiceAccountsTable;
+  service_account_web_identities: ServiceAccountWebIdentitiesTable;
   tokens: TokensTable;
   sockets: SocketsTable;
   policies: PoliciesTable;

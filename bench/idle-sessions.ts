@@ -1,0 +1,210 @@
+/**
+ * Idle tunneled sessions: what each costs the proxy and the connector in memory, how fast new sessions open,
+ * and how long one takes to open, with the platform deployed as a user deploys it (`border0 start
+ * --no-proxy`, `border0 proxy start`, `border0 connector start`, each its own process).
+ *
+ *   pnpm bench idle-sessions [--sessions 1000,10000] [--concurrency 32]
+ *
+ * Sessions are TLS socket sessions opened by this process straight to the proxy with a client certificate
+ * (what `border0 client tls` does), to an upstream (a child process) that accepts and stays silent: each is
+ * a client connection on the proxy, a data connection between connector and proxy, and an upstream
+ * connection on the connector. They open `--concurrency` at a time up to each count, then sit idle for 3 s
+ * before the resident memory (VmRSS) of the proxy and the connector is read; per-session memory is the growth
+ * from before the first session, divided by the sessions open. Every session's time from connect to the
+ * proxy's `OK` line is a sample of session setup; sessions per second is the opening rate of the last step.
+ */
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import { checkProxyIdentity } from '@border0/protocol';
+import { CLIENT_ALPN, parseStatusLine } from '@border0/proxies';
+import { stopChild } from '@border0/testing';
+import { type Credentials, clientCredentials } from './client-credentials.js';
+import { deploy, residentBytes } from './deployment.js';
+import { emit, flag, type Row, row } from './report.js';
+
+const sizesAt = process.argv.indexOf('--sessions');
+const SIZES = (sizesAt === -1 ? '1000,10000' : process.argv[sizesAt + 1]!).split(',').map(Number);
+if (SIZES.some((n) => !Number.isInteger(n) || n < 1))
+  throw new Error('--sessions takes counts, e.g. 1000,10000');
+const concurrency = flag('concurrency', 32);
+/** Descriptors each process may hold: two per session on the proxy and the connector, and here. */
+const DESCRIPTORS = Math.max(...SIZES) * 2 + 4096;
+
+/** The child process: an upstream that accepts and holds connections silently. */
+function runUpstream(): void {
+  const held = new Set<Socket>();
+  const server = createServer((socket) => {
+    held.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => held.delete(socket));
+  });
+  server.listen(0, '127.0.0.1', () => process.send!((server.address() as AddressInfo).port));
+  process.once('disconnect', () => process.exit(0));
+}
+
+/** Lets `pid` hold `count` open files (root may raise a running process's limits). */
+function allowDescriptors(pid: number | undefined, count = DESCRIPTORS): void {
+  execFileSync('prlimit', ['--pid', String(pid), `--nofile=${count}:${count}`]);
+}
+
+/** A session through the proxy: resolves with the socket once the proxy said OK, and the milliseconds. */
+function openSession(proxyPort: number, dnsname: string, credentials: Credentials) {
+  return new Promise<{ socket: TLSSocket; ms: number }>((resolve, reject) => {
+    const begin = process.hrtime.bigint();
+    const socket = tlsConnect({
+      host: '127.0.0.1',
+      port: proxyPort,
+      servername: dnsname,
+      key: credentials.key,
+      cert: credentials.cert,
+      ca: credentials.platformCa,
+      checkServerIdentity: checkProxyIdentity,
+      ALPNProtocols: [CLIENT_ALPN],
+    });
+    let buffer = Buffer.alloc(0);
+    const fail = (error: Error) => {
+      socket.destroy();
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      const status = parseStatusLine(buffer);
+      if (!status) return;
+      socket.off('data', onData);
+      if (!status.allowed) return fail(new Error(`access denied: ${status.detail}`));
+      resolve({ socket, ms: Number(process.hrtime.bigint() - begin) / 1e6 });
+    };
+    socket.on('data', onData);
+    socket.once('error', fail);
+    socket.once('close', () => reject(new Error(`closed before OK (${buffer.toString('utf8')})`)));
+  });
+}
+
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function main(): Promise<void> {
+  allowDescriptors(process.pid);
+  const work = mkdtempSync(join(tmpdir(), 'border0-bench-idle-'));
+  const children: ChildProcess[] = [];
+  const opened: TLSSocket[] = [];
+  const deployment = await deploy(work);
+  try {
+    const upstream = fork(fileURLToPath(import.meta.url), ['--upstream'], { stdio: 'inherit' });
+    children.push(upstream);
+    allowDescriptors(upstream.pid);
+    const upstreamPort = await new Promise<number>((resolve) =>
+      upstream.once('message', (m) => resolve(m as number)),
+    );
+    const socket = await deployment.admin.post('/api/v1/sockets', {
+      body: {
+        name: 'idle',
+        socket_type: 'tls',
+        connector_ids: [deployment.connectorId],
+        upstream_configuration: { type: 'tls', hostname: '127.0.0.1', port: upstreamPort },
+      },
+    });
+    await deployment.admin.post('/api/v1/policies', {
+      body: {
+        name: 'bench-idle',
+        org_wide: true,
+        document: { permissions: { tls: {} }, condition: { who: { email: ['admin@localhost'] } } },
+      },
+    });
+    const connector = await deployment.startConnector();
+    allowDescriptors(deployment.proxy.pid);
+    allowDescriptors(connector.pid);
+    const credentials = await clientCredentials(deployment.api.url, deployment.adminToken);
+
+    // One session opened and closed first: caches, code paths and the data connection pool are warm.
+    (await openSession(deployment.proxyPort, socket.dnsname, credentials)).socket.destroy();
+    await settle(3000);
+    const base = { proxy: residentBytes(deployment.proxy.pid), connector: residentBytes(connector.pid) };
+    const setupMs: number[] = [];
+    const steps: { sessions: number; perSecond: number; proxy: number; connector: number }[] = [];
+    for (const size of SIZES) {
+      const begin = Date.now();
+      const before = opened.length;
+      const worker = async () => {
+        while (opened.length < size) {
+          const slot = opened.length;
+          opened.push(undefined as unknown as TLSSocket);
+          const session = await openSession(deployment.proxyPort, socket.dnsname, credentials);
+          opened[slot] = session.socket;
+          setupMs.push(session.ms);
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      const perSecond = ((size - before) * 1000) / (Date.now() - begin);
+      await settle(3000);
+      const step = {
+        sessions: size,
+        perSecond,
+        proxy: residentBytes(deployment.proxy.pid),
+        connector: residentBytes(connector.pid),
+      };
+      steps.push(step);
+      console.log(
+        `${size} idle sessions: proxy ${((step.proxy - base.proxy) / size / 1024).toFixed(1)} KiB each ` +
+          `(RSS ${(step.proxy / 2 ** 20).toFixed(0)} MiB), connector ` +
+          `${((step.connector - base.connector) / size / 1024).toFixed(1)} KiB each; ` +
+          `${perSecond.toFixed(0)} sessions/s opening`,
+      );
+    }
+
+    const rows: Row[] = [row('session setup', 'border0', 'ms', setupMs, [0.5, 0.99])];
+    for (const step of steps) {
+      rows.push(
+        row(`memory per idle session at ${step.sessions}`, 'proxy', 'KiB', [
+          (step.proxy - base.proxy) / step.sessions / 1024,
+        ]),
+      );
+      rows.push(
+        row(`memory per idle session at ${step.sessions}`, 'connector', 'KiB', [
+          (step.connector - base.connector) / step.sessions / 1024,
+        ]),
+      );
+      rows.push(
+        row(`new sessions per second up to ${step.sessions}`, 'border0', 'sessions/s', [step.perSecond]),
+      );
+    }
+    const largest = steps.at(-1)!;
+    const perSession = (largest.proxy - base.proxy) / largest.sessions / 1024;
+    emit({
+      benchmark: 'idle-sessions',
+      method:
+        `TLS socket sessions opened ${concurrency} at a time straight to border0 proxy start with a client ` +
+        `certificate, up to ${SIZES.join(' and ')}, to a silent upstream through border0 connector start; ` +
+        'resident memory (VmRSS) of each process 3 s after each step, growth from before the first session ' +
+        'divided by the sessions open.',
+      rows,
+      ratios: [
+        {
+          name: `proxy KiB per idle session at ${largest.sessions}`,
+          value: Number(perSession.toFixed(1)),
+          target: '≤ 20',
+          met: perSession <= 20,
+        },
+      ],
+      extra: { base_rss_bytes: base },
+    });
+  } finally {
+    for (const session of opened) session?.destroy();
+    await Promise.all(children.map((child) => stopChild(child)));
+    await deployment.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes('--upstream')) runUpstream();
+else
+  main()
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    })
+    .finally(() => process.exit());

@@ -1,0 +1,271 @@
+/**
+ * Docker discovery end to end, every part its own process (API, proxy, connector) and a real Docker Engine (a
+ * private dockerd started here; the image is imported from busybox-static, no registry): `border0 connector
+ * discover --dry-run` names a labelled container and creates nothing; once the connector runs, a labelled
+ * container that starts becomes a socket within 5 s (the engine's events, not the 60 s resync) that a service
+ * account reaches through the proxy; when the container stops, its socket goes; a socket an admin made for the
+ * same connector and the same upstream is never touched.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { join } from 'node:path';
+import { type Border0Client, createClient } from '@border0/sdk';
+import {
+  BIN,
+  border0,
+  type Dockerd,
+  eventually,
+  freePort,
+  type Platform,
+  daemon as startDaemon,
+  startDockerd,
+  startPlatform,
+  tempDir,
+} from '@border0/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const IMAGE = 'border0-busybox:e2e';
+const children: ChildProcess[] = [];
+let api: Platform;
+let admin: Border0Client;
+let env: Record<string, string>;
+let dockerd: Dockerd;
+let appPort: number;
+let httpPort: number;
+let connectorToken: string;
+let serviceToken: string;
+let configFile: string;
+let connectorOutput: (() => string) | undefined;
+
+/** GET / of a socket through the proxy's loopback HTTP listener, with the service account's token. */
+function throughProxy(socket: string): Promise<{ status: number; body: string }> {
+  // node:http, since fetch drops a Host header it is given.
+  return new Promise((resolve) => {
+    const request = httpGet(
+      {
+        host: '127.0.0.1',
+        port: httpPort,
+        path: '/',
+        headers: { host: `${socket}-local.localhost:${httpPort}`, authorization: `Bearer ${serviceToken}` },
+      },
+      (response) => {
+        let body = '';
+        response.on('data', (chunk) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
+    request.once('error', () => resolve({ status: 0, body: '' }));
+  });
+}
+
+beforeAll(async () => {
+  dockerd = await startDockerd();
+  await dockerd.importBusybox(IMAGE, 'hello from a container\n');
+  appPort = await freePort();
+  // The web app: busybox httpd on the host's network, labelled for border0. Created now, started by the tests.
+  await dockerd.docker([
+    'create',
+    '--network',
+    'host',
+    '--name',
+    'web',
+    '--label',
+    'border0.socket.type=http',
+    '--label',
+    `border0.socket.port=${appPort}`,
+    '--label',
+    'border0.socket.name=shop',
+    '--label',
+    'border0.tag.team=lab',
+    IMAGE,
+    'httpd',
+    '-f',
+    '-p',
+    `127.0.0.1:${appPort}`,
+    '-h',
+    '/www',
+  ]);
+
+  const dataDir = tempDir('docker-discovery');
+  env = { BORDER0_CONFIG_DIR: tempDir('docker-discovery-config') };
+  // A loaded machine (other suites at once) can take over 30 s to start the platform.
+  api = await startPlatform(['--data-dir', dataDir, '--no-proxy'], env, 60_000);
+  env.BORDER0_API_URL = api.url;
+  admin = createClient({
+    baseUrl: api.url,
+    token: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim(),
+  });
+  httpPort = await freePort();
+  const proxyToken = readFileSync(join(dataDir, 'proxy-token'), 'utf8').trim();
+  const proxyPort = await freePort();
+  await startDaemon(
+    children,
+    process.execPath,
+    [
+      BIN,
+      'proxy',
+      'start',
+      '--token',
+      proxyToken,
+      '--port',
+      String(proxyPort),
+      '--name',
+      'p1',
+      '--http-port',
+      String(httpPort),
+    ],
+    { ...env, BORDER0_LOG_LEVEL: 'warn' },
+    /HTTP sockets on loopback/,
+  );
+  const connector = await admin.post('/api/v1/connectors', { body: { name: 'lab' } });
+  connectorToken = (
+    await admin.post('/api/v1/connectors/{connector}/tokens', {
+      params: { path: { connector: connector.id } },
+      body: { name: 'lab' },
+    })
+  ).token as string;
+  // Made by an admin, served by the same connector, pointing at the same container: discovery must leave it be.
+  await admin.post('/api/v1/sockets', {
+    body: {
+      name: 'handmade',
+      socket_type: 'http',
+      connector_ids: [connector.id],
+      upstream_configuration: { type: 'http', hostname: '127.0.0.1', port: appPort },
+    },
+  });
+  expect((await border0(['service-account', 'create', 'batch', '--role', 'client'], env)).code).toBe(0);
+  serviceToken = JSON.parse(
+    (await border0(['service-account', 'token', 'create', 'batch', '--output', 'json'], env)).stdout,
+  ).token as string;
+  await admin.post('/api/v1/policies', {
+    body: {
+      name: 'web-for-batch',
+      org_wide: true,
+      document: { permissions: { http: {} }, condition: { who: { service_account: ['batch'] } } },
+    },
+  });
+  configFile = join(tempDir('docker-discovery-yaml'), 'connector.yaml');
+  writeFileSync(
+    configFile,
+    ['discovery:', '  docker:', `    socket: ${dockerd.socketPath}`, '    interval_seconds: 60', ''].join(
+      '\n',
+    ),
+  );
+}, 120_000);
+
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await api?.stop();
+  await dockerd?.stop();
+});
+
+const socketOrNull = (name: string) =>
+  admin.get('/api/v1/sockets/{socket}', { params: { path: { socket: name } } }).catch(() => null);
+
+/** The connector, started once (by whichever test runs first, so that each also runs alone). */
+async function startConnector(): Promise<void> {
+  if (connectorOutput) return;
+  ({ output: connectorOutput } = await startDaemon(
+    children,
+    process.execPath,
+    [BIN, 'connector', 'start', '--token', connectorToken, '--config', configFile],
+    env,
+    /connector lab serves/,
+  ));
+}
+
+describe('docker discovery through the connector', () => {
+  it('prints what a dry run would create for a running labelled container, and creates nothing', async () => {
+    await dockerd.docker(['start', 'web']);
+    try {
+      const dry = await border0(
+        ['connector', 'discover', '--config', configFile, '--dry-run', '--token', connectorToken],
+        env,
+      );
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout.trim()).toBe('would create shop (docker: http, docker://web)');
+      expect(await socketOrNull('shop')).toBeNull();
+    } finally {
+      await dockerd.docker(['stop', '--time', '1', 'web']);
+    }
+  });
+
+  it('makes a socket of a container within 5 s of its start, reachable through the proxy, and removes it when it stops', async () => {
+    const handmade = await socketOrNull('handmade');
+    await startConnector();
+    // The connector's first run (nothing labelled is running) is done before the container starts.
+    await eventually(
+      () => border0(['connector', 'ls', '--output', 'json'], env),
+      (r) => /"last_run_at": "/.test(r.stdout),
+      20_000,
+    );
+    const started = Date.now();
+    await dockerd.docker(['start', 'web']);
+    const socket = await eventually(
+      () => socketOrNull('shop'),
+      (s) => s !== null,
+      5_000,
+      { intervalMs: 100 },
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(socket).toMatchObject({
+      socket_type: 'http',
+      tags: {
+        'border0.discovery': 'docker',
+        'border0.discovery.container': 'web',
+        'border0.discovery.image': IMAGE,
+        team: 'lab',
+      },
+      upstream_configuration: { type: 'http', scheme: 'http', hostname: '127.0.0.1', port: appPort },
+    });
+    const answer = await eventually(
+      () => throughProxy('shop'),
+      (r) => r.status === 200,
+      15_000,
+    );
+    expect(answer.body).toBe('hello from a container\n');
+
+    const stopped = Date.now();
+    await dockerd.docker(['stop', '--time', '1', 'web']);
+    await eventually(
+      () => socketOrNull('shop'),
+      (s) => s === null,
+      5_000,
+      { intervalMs: 100 },
+    );
+    expect(Date.now() - stopped).toBeLessThan(5_000);
+    // The admin's socket, served by the same connector and pointing at the same container, is as it was.
+    expect(await socketOrNull('handmade')).toEqual(handmade);
+  });
+
+  it('re-reads its discovery settings when connector.yaml changes, keeping the running plugins when the new ones are bad', async () => {
+    await startConnector();
+    await dockerd.docker(['start', 'web']);
+    await eventually(
+      () => socketOrNull('shop'),
+      (s) => s !== null,
+      5_000,
+      { intervalMs: 100 },
+    );
+    const settings = (extra: string[]) =>
+      writeFileSync(configFile, ['discovery:', '  docker:', ...extra, ''].join('\n'));
+    settings([`    socket: ${dockerd.socketPath}`, '    interval_seconds: [60]']);
+    await eventually(
+      () => connectorOutput?.() ?? '',
+      (out) => out.includes('discovery.docker.interval_seconds: expected a positive number'),
+      5_000,
+    );
+    expect(await socketOrNull('shop')).not.toBeNull();
+
+    settings([`    socket: ${dockerd.socketPath}`, '    interval_seconds: 60', '    exclude: [shop]']);
+    await eventually(
+      () => socketOrNull('shop'),
+      (s) => s === null,
+      5_000,
+      { intervalMs: 100 },
+    );
+    expect(connectorOutput?.()).toContain(`discovery: docker (from ${configFile})`);
+    await dockerd.docker(['stop', '--time', '1', 'web']);
+  });
+});
