@@ -169,8 +169,7 @@ async function reportHttpSession(name: string, result: 'allowed' | 'denied', req
 beforeAll(async () => {
   const work = tempDir('portal-admin');
   env = { BORDER0_CONFIG_DIR: join(work, 'config') };
-  // A minute to start: the suites share a busy machine.
-  api = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env, 60_000);
+  api = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env);
   env.BORDER0_API_URL = api.url;
   const read = (name: string) => readFileSync(join(work, 'data', name), 'utf8').trim();
   password = read('admin-password');
@@ -221,7 +220,7 @@ beforeAll(async () => {
     dialogs.push(dialog.message());
     void dialog.dismiss();
   });
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
