@@ -730,4 +730,23 @@ export const CHECKS: SecurityCheck[] = [
     replace: '  if (body) await api.patch(itemPath(kind, id), { body });',
     tests: [server('test/declarative.test.ts', 'sends If-Match')],
   },
+  {
+    id: 'portal-recorded-text-as-text',
+    what: 'the portal shows recorded statements and request paths as text, never as markup',
+    file: 'portal/src/recording-table.tsx',
+    find: '                <td key={name}>{cell(value(row))}</td>',
+    replace: '                <td key={name} dangerouslySetInnerHTML={{ __html: cell(value(row)) }} />',
+    tests: [
+      e2e('test/portal-admin.test.ts', 'replays hostile terminal output and request paths as text'),
+      e2e('test/portal.test.ts', 'markup in a statement runs nothing'),
+    ],
+  },
+  {
+    id: 'portal-csp-no-script-eval',
+    what: 'the portal runs only its own scripts: its CSP allows WebAssembly, never JavaScript eval',
+    file: 'server/src/web-login/portal-routes.ts',
+    find: "script-src 'self' 'wasm-unsafe-eval';",
+    replace: "script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval' 'unsafe-inline';",
+    tests: [e2e('test/portal-admin.test.ts', 'under a CSP that allows WebAssembly but no script eval')],
+  },
 ];

@@ -1,4 +1,5 @@
 /** The portal's frame: navigation, the page for the current path, and logging out. */
+import { ADMIN_PAGES, adminPage } from './admin-routes.js';
 import { csrfToken } from './api.js';
 import { MyResources } from './resources.js';
 import { follow, useLocation } from './router.js';
@@ -9,6 +10,7 @@ const PAGES = [
   ['/', 'My resources'],
   ['/sockets', 'Sockets'],
   ['/sessions', 'Sessions'],
+  ...ADMIN_PAGES,
 ] as const;
 
 function Page({ url }: { url: URL }) {
@@ -18,6 +20,8 @@ function Page({ url }: { url: URL }) {
   if (path === '/sessions') return <Sessions query={url.searchParams} />;
   const session = path.match(/^\/sessions\/([0-9a-f-]{36})$/i);
   if (session) return <SessionDetail id={session[1]!} />;
+  const admin = adminPage(path);
+  if (admin) return admin;
   return (
     <section>
       <h1>Not found</h1>

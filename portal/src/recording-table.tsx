@@ -29,9 +29,10 @@ const cell = (value: unknown): string => {
 const COLUMNS: Record<string, [string, (line: Line) => unknown][]> = {
   'query-log': [
     ['At (s)', (l) => l.t],
-    ['Database', (l) => l.database],
+    // The proxies write `db` and `params` (RecordingCreate in the spec); older logs `database`, `parameters`.
+    ['Database', (l) => l.db ?? l.database],
     ['Statement', (l) => l.statement],
-    ['Parameters', (l) => l.parameters],
+    ['Parameters', (l) => l.params ?? l.parameters],
     ['Type', (l) => l.query_type],
     ['Rows', (l) => l.rows],
     ['Took (ms)', (l) => l.duration_ms],
@@ -49,17 +50,38 @@ const COLUMNS: Record<string, [string, (line: Line) => unknown][]> = {
   ],
 };
 
+/**
+ * Where each line falls in the session, as a bar from its start (`t`) over its duration: the timeline. Set
+ * through the CSSOM (React's style), which the portal's CSP allows; decoration only, the numbers are cells.
+ */
+function TimelineBar({ row, span }: { row: Line; span: number }) {
+  const at = Number(row.t) || 0;
+  const took = (Number(row.duration_ms) || 0) / 1000;
+  return (
+    <td className="timeline" aria-hidden="true">
+      <span
+        className="timeline-bar"
+        style={{ marginLeft: `${(at / span) * 100}%`, width: `max(2px, ${(took / span) * 100}%)` }}
+      />
+    </td>
+  );
+}
+
 export function RecordingTable({ format, text }: { format: 'query-log' | 'http-log'; text: string }) {
   const { rows } = parseLogLines(text);
   const columns = COLUMNS[format]!;
   const label = format === 'query-log' ? 'Statements' : 'Requests';
   if (rows.length === 0) return <p className="note">No {label.toLowerCase()} were recorded.</p>;
+  const span = Math.max(0.001, ...rows.map((r) => (Number(r.t) || 0) + (Number(r.duration_ms) || 0) / 1000));
   return (
     <div className="table-wrap">
       <table className="log">
         <caption>{label}</caption>
         <thead>
           <tr>
+            <th scope="col" className="timeline">
+              <span className="sr-only">Timeline</span>
+            </th>
             {columns.map(([name]) => (
               <th key={name} scope="col">
                 {name}
@@ -70,6 +92,7 @@ export function RecordingTable({ format, text }: { format: 'query-log' | 'http-l
         <tbody>
           {rows.map((row, i) => (
             <tr key={i}>
+              <TimelineBar row={row} span={span} />
               {columns.map(([name, value]) => (
                 <td key={name}>{cell(value(row))}</td>
               ))}

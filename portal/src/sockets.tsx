@@ -1,6 +1,7 @@
-/** Sockets: every socket of the organization, filtered by type and name. */
+/** Sockets: every socket of the organization, filtered by type and name; each opens its page. */
 import { useState } from 'react';
 import { api } from './api.js';
+import { follow } from './router.js';
 import { Load } from './states.js';
 import { useApi } from './use-api.js';
 
@@ -23,6 +24,11 @@ export function Sockets() {
   return (
     <section aria-labelledby="sockets-title">
       <h1 id="sockets-title">Sockets</h1>
+      <p>
+        <a className="button" href="/sockets/new" onClick={(e) => follow(e, '/sockets/new')}>
+          New socket
+        </a>
+      </p>
       <form className="filters" onSubmit={(e) => e.preventDefault()}>
         <label>
           Type
@@ -64,7 +70,11 @@ export function Sockets() {
                 <tbody>
                   {shown.map((s) => (
                     <tr key={s.id}>
-                      <td>{s.name}</td>
+                      <td>
+                        <a href={`/sockets/${s.id}`} onClick={(e) => follow(e, `/sockets/${s.id}`)}>
+                          {s.name}
+                        </a>
+                      </td>
                       <td>{s.socket_type}</td>
                       <td>{s.dnsname}</td>
                       <td>{s.recording_enabled ? 'on' : 'off'}</td>

@@ -3,6 +3,8 @@
  * page path that is not the API's, the login's or the device page's. A visitor without a browser login is
  * sent to `/login?return_to=<the page>`. index.html carries this browser's CSRF token (the `border0_csrf`
  * cookie's value, which is HttpOnly) for the portal's changes; a strict CSP lets it load only this origin.
+ * `'wasm-unsafe-eval'` lets the session player compile its terminal emulator (WebAssembly shipped in the
+ * bundle); it allows no JavaScript eval.
  */
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -14,7 +16,7 @@ import { csrfToken, loginCookie } from './browser-cookies.js';
 import { findLoginSession } from './login-session-store.js';
 
 export const PORTAL_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+  "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
   "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 const TYPES: Record<string, string> = {
