@@ -1,9 +1,13 @@
 /** The portal's frame: navigation, the page for the current path, and logging out. */
+import { lazy, Suspense } from 'react';
 import { csrfToken } from './api.js';
 import { MyResources } from './resources.js';
 import { follow, useLocation } from './router.js';
 import { SessionDetail, Sessions } from './sessions.js';
 import { Sockets } from './sockets.js';
+
+// xterm is most of the portal's code: loaded when a terminal opens.
+const WebTerminal = lazy(() => import('./terminal.js').then((m) => ({ default: m.WebTerminal })));
 
 const PAGES = [
   ['/', 'My resources'],
@@ -18,6 +22,14 @@ function Page({ url }: { url: URL }) {
   if (path === '/sessions') return <Sessions query={url.searchParams} />;
   const session = path.match(/^\/sessions\/([0-9a-f-]{36})$/i);
   if (session) return <SessionDetail id={session[1]!} />;
+  const terminal = path.match(/^\/terminal\/([a-z0-9-]{1,63})$/);
+  if (terminal) {
+    return (
+      <Suspense fallback={<p className="note">Loading the terminal…</p>}>
+        <WebTerminal key={terminal[1]} socket={terminal[1]!} />
+      </Suspense>
+    );
+  }
   return (
     <section>
       <h1>Not found</h1>

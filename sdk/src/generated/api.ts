@@ -3564,6 +3564,8 @@ export interface components {
             host: string;
         };
         WebTerminalHolder: {
+            /** @description The browser’s address when the ticket was issued: decide with it. */
+            client_ip: string | null;
             /**
              * Format: date-time
              * @example 2026-11-26T08:00:00.000Z

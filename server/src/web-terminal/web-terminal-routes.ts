@@ -84,6 +84,10 @@ const WebTerminalHolder = z
     ticket_id: z
       .string()
       .openapi({ description: 'Take each ticket once: remember this until `expires_at`.' }),
+    client_ip: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The browser’s address when the ticket was issued: decide with it.' }),
     expires_at: Timestamp,
   })
   .openapi('WebTerminalHolder');
@@ -143,6 +147,7 @@ export function webTerminalRoutes(services: Services) {
         identity.email !== undefined
           ? { email: identity.email }
           : { service_account: identity.service_account! },
+      ip,
     });
     c.header('cache-control', 'no-store');
     return c.json(
@@ -177,6 +182,7 @@ export function webTerminalRoutes(services: Services) {
           ? { user_email: verified.subject.email }
           : { service_account: verified.subject.service_account }),
         ticket_id: verified.id,
+        client_ip: verified.ip,
         expires_at: verified.expiresAt.toISOString(),
       }),
       200,

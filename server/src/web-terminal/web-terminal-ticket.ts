@@ -4,7 +4,7 @@
  * socket, so only that proxy can redeem it, and that proxy takes each ticket once (its `jti`).
  */
 import { randomUUID } from 'node:crypto';
-import { createLocalJWKSet, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Kysely } from 'kysely';
 import {
   IDENTITY_TOKEN_ALGORITHM,
@@ -18,17 +18,39 @@ export const WEB_TERMINAL_TICKET_TTL_SECONDS = 60;
 
 export type TerminalSubject = { email: string } | { service_account: string };
 
-const audienceOf = (proxy: string, host: string) => `border0-web-terminal:${proxy}:${host}`;
+const AUDIENCE_PREFIX = 'border0-web-terminal:';
+const audienceOf = (proxy: string, host: string) => `${AUDIENCE_PREFIX}${proxy}:${host}`;
+
+/** The proxy and host a ticket names, unverified: where to take it (the proxy verifies it). */
+export function ticketTarget(ticket: string): { proxy: string; host: string } | undefined {
+  try {
+    const { aud } = decodeJwt(ticket);
+    const audience = typeof aud === 'string' ? aud : undefined;
+    if (!audience?.startsWith(AUDIENCE_PREFIX)) return undefined;
+    const [proxy, host] = audience.slice(AUDIENCE_PREFIX.length).split(':');
+    return proxy && host ? { proxy, host } : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export async function signTerminalTicket(
   db: Kysely<Database>,
   secrets: SecretBox,
-  input: { orgId: string; issuer: string; proxy: string; host: string; subject: TerminalSubject },
+  input: {
+    orgId: string;
+    issuer: string;
+    proxy: string;
+    host: string;
+    subject: TerminalSubject;
+    /** The browser's address: the proxy decides with it (the connection to the proxy may come through the API). */
+    ip: string | undefined;
+  },
 ): Promise<{ ticket: string; expiresAt: Date }> {
   const key = await organizationSigningKey(db, secrets, input.orgId);
   const issuedAt = Math.floor(Date.now() / 1000);
   const expiresAt = issuedAt + WEB_TERMINAL_TICKET_TTL_SECONDS;
-  const ticket = await new SignJWT({ ...input.subject })
+  const ticket = await new SignJWT({ ...input.subject, ...(input.ip && { ip: input.ip }) })
     .setProtectedHeader({ alg: IDENTITY_TOKEN_ALGORITHM, kid: key.kid, typ: 'JWT' })
     .setIssuer(input.issuer)
     .setSubject(
@@ -42,7 +64,7 @@ export async function signTerminalTicket(
   return { ticket, expiresAt: new Date(expiresAt * 1000) };
 }
 
-export type VerifiedTicket = { subject: TerminalSubject; id: string; expiresAt: Date };
+export type VerifiedTicket = { subject: TerminalSubject; id: string; expiresAt: Date; ip: string | null };
 
 /**
  * The ticket's subject when the organization's key signed it, for this proxy and host, and it has not expired.
@@ -66,7 +88,12 @@ export async function verifyTerminalTicket(
           ? { service_account: payload.service_account }
           : undefined;
     if (!subject) return undefined;
-    return { subject, id: payload.jti!, expiresAt: new Date(payload.exp! * 1000) };
+    return {
+      subject,
+      id: payload.jti!,
+      expiresAt: new Date(payload.exp! * 1000),
+      ip: typeof payload.ip === 'string' ? payload.ip : null,
+    };
   } catch (error) {
     if (error instanceof joseErrors.JOSEError) return undefined;
     throw error;
