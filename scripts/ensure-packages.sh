@@ -12,11 +12,12 @@
 #   chromium       the browser the end-to-end web login tests drive with playwright-core (never a downloaded build)
 #   wrk            the HTTP load generator of the HTTP socket benchmark
 #   nginx          the reverse proxy the HTTP socket benchmark compares with (run as a child, its own config)
+#   Xvfb           the X display `border0 desktop` opens its Chromium app window on in the e2e test (xvfb)
 set -euo pipefail
 declare -A package_of=([openssl]=openssl [ssh-keygen]=openssh-client [ssh]=openssh-client [scp]=openssh-client
   [sftp]=openssh-client [sshd]=openssh-server [redis-server]=redis-server [redis-cli]=redis-tools
   [psql]=postgresql-client [pgbench]=postgresql-contrib [pgbouncer]=pgbouncer [chromium]=chromium
-  [sysbench]=sysbench [wrk]=wrk [nginx]=nginx)
+  [sysbench]=sysbench [wrk]=wrk [nginx]=nginx [Xvfb]=xvfb)
 missing=()
 for tool in "${!package_of[@]}"; do
   # sbin tools (sshd) are not on every user's PATH: look there too.

@@ -7,6 +7,7 @@ import { registerAuditCommands } from './audit.js';
 import { registerAuthCommands } from './auth.js';
 import { registerClientCommands } from './client.js';
 import { registerConnectorCommands } from './connector.js';
+import { registerDesktopCommand } from './desktop.js';
 import { describeFailure } from './errors.js';
 import { registerGroupCommands } from './group.js';
 import { registerIdentityProviderCommands } from './identity-provider.js';
@@ -60,6 +61,7 @@ export function buildProgram(): Command {
   registerSessionCommands(program);
   registerAuditCommands(program);
   registerClientCommands(program);
+  registerDesktopCommand(program);
   registerProxyCommands(program);
   return program;
 }
