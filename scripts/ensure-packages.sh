@@ -16,12 +16,13 @@
 #   stunnel        the plain TLS tunnel the data plane benchmark compares with (Debian package stunnel4)
 #   dockerd, docker  the real Docker Engine of the Docker discovery tests, one private daemon per test file (docker.io)
 #   busybox        static (busybox-static): the root filesystem of the images those tests import (no registry here)
+#   Xvfb           the X display `border0 desktop` opens its Chromium app window on in the e2e test (xvfb)
 set -euo pipefail
 declare -A package_of=([openssl]=openssl [ssh-keygen]=openssh-client [ssh]=openssh-client [scp]=openssh-client
   [sftp]=openssh-client [sshd]=openssh-server [redis-server]=redis-server [redis-cli]=redis-tools
   [psql]=postgresql-client [pgbench]=postgresql-contrib [pgbouncer]=pgbouncer [chromium]=chromium
   [sysbench]=sysbench [wrk]=wrk [nginx]=nginx [iperf3]=iperf3 [stunnel]=stunnel4 [dockerd]=docker.io
-  [docker]=docker.io)
+  [docker]=docker.io [Xvfb]=xvfb)
 missing=()
 for tool in "${!package_of[@]}"; do
   # sbin tools (sshd) are not on every user's PATH: look there too.

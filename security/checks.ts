@@ -749,4 +749,28 @@ export const CHECKS: SecurityCheck[] = [
     replace: "script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval' 'unsafe-inline';",
     tests: [e2e('test/portal-admin.test.ts', 'under a CSP that allows WebAssembly but no script eval')],
   },
+  {
+    id: 'my-sockets-default-deny',
+    what: 'My resources lists only the sockets the policies let the caller use now',
+    file: 'server/src/sockets/my-socket-routes.ts',
+    find: '      if (!decision.allowed || !decision.permissions) continue;',
+    replace: '      if (!decision) continue;',
+    tests: [server('src/sockets/my-sockets.test.ts', 'lists what the policies allow')],
+  },
+  {
+    id: 'web-terminal-ticket-audience',
+    what: 'a web terminal ticket is redeemed only by the proxy and for the host it names',
+    file: 'server/src/web-terminal/web-terminal-ticket.ts',
+    find: '      audience: audienceOf(input.proxy, input.host),\n',
+    replace: '',
+    tests: [server('src/web-terminal/web-terminal.test.ts', 'only the named proxy redeems')],
+  },
+  {
+    id: 'web-terminal-ticket-once',
+    what: 'a web terminal ticket opens one terminal',
+    file: 'proxies/src/ssh/web-terminal.ts',
+    find: '      if (this.#taken.has(holder.ticket_id)) return undefined;',
+    replace: '',
+    tests: [e2e('test/web-terminal.test.ts', 'takes a ticket once')],
+  },
 ];

@@ -8,6 +8,7 @@ import { registerAuthCommands } from './auth.js';
 import { registerClientCommands } from './client.js';
 import { registerConnectorCommands } from './connector.js';
 import { registerDeclarativeCommands } from './declarative.js';
+import { registerDesktopCommand } from './desktop.js';
 import { describeFailure } from './errors.js';
 import { registerGroupCommands } from './group.js';
 import { registerIdentityProviderCommands } from './identity-provider.js';
@@ -62,6 +63,7 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerDeclarativeCommands(program);
   registerClientCommands(program);
+  registerDesktopCommand(program);
   registerProxyCommands(program);
   return program;
 }

@@ -125,7 +125,21 @@ describe('the portal', () => {
     await page.getByRole('heading', { name: 'Sockets' }).waitFor();
   });
 
+  it('says so when no socket is open to the person (no policy yet)', async () => {
+    await open('/');
+    await page.getByText('No socket is open to you now.', { exact: false }).waitFor();
+    expect(await page.locator('.card').count()).toBe(0);
+  });
+
   it('shows My resources with connect instructions per socket type', async () => {
+    // What the policies let the owner use, and only that: the API decides each socket.
+    await admin.post('/api/v1/policies', {
+      body: {
+        name: 'owner-uses-db-and-web',
+        org_wide: true,
+        document: { permissions: { database: {}, http: {} }, condition: { who: { email: [OWNER] } } },
+      },
+    });
     await open('/sessions');
     await page.getByRole('link', { name: 'My resources' }).click();
     await page.getByRole('heading', { name: 'My resources' }).waitFor();

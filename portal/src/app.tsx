@@ -1,10 +1,15 @@
 /** The portal's frame: navigation, the page for the current path, and logging out. */
+
+import { lazy, Suspense } from 'react';
 import { ADMIN_PAGES, adminPage } from './admin-routes.js';
 import { csrfToken } from './api.js';
 import { MyResources } from './resources.js';
 import { follow, useLocation } from './router.js';
 import { SessionDetail, Sessions } from './sessions.js';
 import { Sockets } from './sockets.js';
+
+// xterm is most of the portal's code: loaded when a terminal opens.
+const WebTerminal = lazy(() => import('./terminal.js').then((m) => ({ default: m.WebTerminal })));
 
 const PAGES = [
   ['/', 'My resources'],
@@ -22,6 +27,14 @@ function Page({ url }: { url: URL }) {
   if (session) return <SessionDetail id={session[1]!} />;
   const admin = adminPage(path);
   if (admin) return admin;
+  const terminal = path.match(/^\/terminal\/([a-z0-9-]{1,63})$/);
+  if (terminal) {
+    return (
+      <Suspense fallback={<p className="note">Loading the terminal…</p>}>
+        <WebTerminal key={terminal[1]} socket={terminal[1]!} />
+      </Suspense>
+    );
+  }
   return (
     <section>
       <h1>Not found</h1>

@@ -1,30 +1,15 @@
-/** "My resources": the sockets this person may use, and how to connect to each, per socket type. */
+/**
+ * "My resources": the sockets this person may use now (the API decides each with the policies), how to connect
+ * to each, and a terminal in the browser for the ssh sockets whose policies allow a shell.
+ */
 import { api } from './api.js';
 import { Load } from './states.js';
 import { useApi } from './use-api.js';
 
-type Socket = Awaited<ReturnType<typeof listSockets>>[number];
-const listSockets = async () =>
-  (await api.get('/api/v1/sockets', { params: { query: { limit: 500 } } })).items;
-
-/** The commands or address that reach a socket, as text (never markup built from the socket's fields). */
-export function connectInstructions(socket: Socket): string[] {
-  switch (socket.socket_type) {
-    case 'database':
-      return [`border0 client db ${socket.name}`];
-    case 'ssh':
-      return ['border0 client ssh-config', `ssh <user>@${socket.dnsname}`];
-    case 'http':
-      return [`https://${socket.dnsname}/`];
-    case 'tls':
-      return [`border0 client tls ${socket.name} --listen 127.0.0.1:<port>`];
-    default:
-      return [];
-  }
-}
+const listMySockets = async () => (await api.get('/api/v1/me/sockets')).items;
 
 export function MyResources() {
-  const loaded = useApi(listSockets, []);
+  const loaded = useApi(listMySockets, []);
   return (
     <section aria-labelledby="resources-title">
       <h1 id="resources-title">My resources</h1>
@@ -32,7 +17,7 @@ export function MyResources() {
         loaded={loaded}
         what="your sockets"
         empty={(items) => items.length === 0}
-        emptyText="No sockets are published to you yet."
+        emptyText="No socket is open to you now. An administrator grants access with a policy."
       >
         {(items) => (
           <ul className="cards">
@@ -42,8 +27,24 @@ export function MyResources() {
                   {socket.display_name || socket.name} <span className="badge">{socket.socket_type}</span>
                 </h2>
                 {socket.description ? <p>{socket.description}</p> : null}
-                <p className="note">Connect with:</p>
-                {connectInstructions(socket).map((line) => (
+                <p className="note">
+                  Address: <code>{socket.connect.dnsname}</code>
+                </p>
+                {socket.connect.url ? (
+                  <p>
+                    <a href={socket.connect.url}>{socket.connect.url}</a>
+                  </p>
+                ) : null}
+                {socket.connect.web_terminal ? (
+                  <p>
+                    {/* A page load of its own: the terminal page has its own CSP (server portal-routes.ts). */}
+                    <a className="button" href={`/terminal/${socket.name}`}>
+                      Open a terminal
+                    </a>
+                  </p>
+                ) : null}
+                {socket.connect.commands.length > 0 ? <p className="note">Connect with:</p> : null}
+                {socket.connect.commands.map((line) => (
                   <pre key={line}>
                     <code>{line}</code>
                   </pre>

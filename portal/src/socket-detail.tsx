@@ -1,12 +1,28 @@
 /** One socket: its DNS name and how to connect, the policies that apply to it and why, editing, deleting. */
+import type { Schema } from '@border0/sdk';
 import { useState } from 'react';
 import { api } from './api.js';
 import { SubmitError, useSubmission } from './form.js';
-import { connectInstructions } from './resources.js';
 import { follow, navigate } from './router.js';
 import { SocketForm } from './socket-form.js';
 import { Load } from './states.js';
 import { useApi } from './use-api.js';
+
+/** How a person reaches this socket with the CLI (the admin's view; members get theirs from /me/sockets). */
+function connectInstructions(socket: Schema<'Socket'>): string[] {
+  switch (socket.socket_type) {
+    case 'database':
+      return [`border0 client db ${socket.name}`];
+    case 'ssh':
+      return ['border0 client ssh-config', `ssh <user>@${socket.dnsname}`];
+    case 'http':
+      return [`https://${socket.dnsname}/`];
+    case 'tls':
+      return [`border0 client tls ${socket.name} --listen 127.0.0.1:<port>`];
+    default:
+      return [];
+  }
+}
 
 const VIA = { org_wide: 'every socket', attached: 'attached to this socket', tag_rule: 'by tags' } as const;
 

@@ -22,6 +22,7 @@ import type { HttpSessionOptions } from './http/http-sessions.js';
 import { HttpSocketFront } from './http/http-socket.js';
 import { sessionBody } from './session/client-admission.js';
 import { RefusalReports } from './session/refusal-reports.js';
+import { WebTerminals } from './ssh/web-terminal.js';
 import { TunnelServer } from './tunnel/tunnel-server.js';
 
 export interface ProxyOptions {
@@ -140,7 +141,9 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const connection = { client, policies, tunnels, sessions, refusals, geo, log };
   const credentials = { key, cert, ca: await clientCas() };
   const limits = { ...defaultConnectionLimits(), ...options.connectionLimits };
+  const terminals = new WebTerminals(connection, options.name, log.child({ part: 'web-terminal' }));
   const http = new HttpSocketFront({
+    terminals,
     ctx: connection,
     directory,
     identities: options.httpIdentities ?? new ControlPlaneHttpIdentity(client),

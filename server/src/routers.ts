@@ -26,11 +26,13 @@ import { serviceAccountRoutes } from './service-accounts/service-account-routes.
 import type { Services } from './services.js';
 import { proxySessionRoutes } from './sessions/proxy-session-routes.js';
 import { sessionRoutes } from './sessions/session-routes.js';
+import { mySocketRoutes } from './sockets/my-socket-routes.js';
 import { socketRoutes } from './sockets/socket-routes.js';
 import { tokenRoutes } from './tokens/token-routes.js';
 import { webIdentityExchangeRoutes } from './web-identities/web-identity-exchange-routes.js';
 import { webIdentityRoutes } from './web-identities/web-identity-routes.js';
 import { accountSecurityRoutes } from './web-login/account-security-routes.js';
+import { webTerminalRoutes } from './web-terminal/web-terminal-routes.js';
 
 export function apiRouters(services: Services) {
   return [
@@ -50,6 +52,9 @@ export function apiRouters(services: Services) {
     socketRoutes(services),
     policyRoutes(services),
     accessRoutes(services),
+    // After the access routes: they name EffectivePermissions first, nullable as decisions have it.
+    mySocketRoutes(services),
+    webTerminalRoutes(services),
     connectorRoutes(services),
     sessionRoutes(services),
     recordingRoutes(services),

@@ -27,6 +27,7 @@ import {
   recordingStorageConfigFromEnv,
 } from './recordings/storage.js';
 import type { Services } from './services.js';
+import { attachTerminalRelay } from './web-terminal/terminal-relay.js';
 
 export interface ServerOptions {
   /** PostgreSQL URL; without it the embedded store lives in `dataDir`. */
@@ -177,6 +178,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     throw error;
   }
   const [api, operations] = listeners as [Listener, Listener | undefined];
+  attachTerminalRelay(api.server, services);
   const stopHousekeeping = startHousekeeping(db, logger, { heartbeatSeconds: proxyHeartbeatSeconds });
   logger.info({ url: api.url, metrics: operations?.url }, 'API listening');
   return {

@@ -37,6 +37,7 @@ const CLIENT_ALLOWED = new Set([
   'listOrganizations',
   'getOrganization',
   'listSockets',
+  'listMySockets',
   'getSocket',
   'getCertificateAuthorities',
   'listClientProxies',
@@ -59,8 +60,11 @@ const ACCOUNT_OPERATIONS: Record<string, number> = {
   logoutEverywhere: 200,
 };
 
-/** What using sockets takes, and changes state (an audit entry): a client may, read_only may not. */
-const ISSUING = new Set(['issueClientCertificate', 'issueSshCertificate']);
+/**
+ * What using sockets takes, and changes state (an audit entry; a terminal ticket may make the organization's
+ * signing key): a client may, read_only may not.
+ */
+const ISSUING = new Set(['issueClientCertificate', 'issueSshCertificate', 'openWebTerminal']);
 
 describe('authorization of every operation (pglite)', () => {
   let h: Harness;
@@ -185,6 +189,7 @@ describe('authorization of every operation (pglite)', () => {
           createProxyRecording: 201,
           // The world holds no login code here: an unknown one is refused.
           createWebSession: 401,
+          redeemWebTerminalTicket: 401,
         })[id] ?? (id === 'putProxyRecordingChunk' ? 204 : 200),
     );
   });

@@ -84,6 +84,7 @@ for (const dialect of DIALECTS) {
         });
         if (op!.streams) await response.body?.cancel();
         if (operationId === 'startTotpEnrolment') world.totpSecret = data?.secret;
+        if (operationId === 'openWebTerminal') world.webTerminal = data as never;
         expect(response.ok, operationId).toBe(true);
       }
       // The errors an integrator meets are part of the contract too.

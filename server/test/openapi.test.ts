@@ -85,7 +85,7 @@ describe('x-idempotent: what clients may repeat', () => {
   const takesKey = (op: Operation) =>
     (op.parameters ?? []).some((p) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key');
   /** Creates that spend something once: a repeat must not answer the first result again. */
-  const ONE_TIME_CREATES = ['startTotpEnrolment', 'createWebSession'];
+  const ONE_TIME_CREATES = ['startTotpEnrolment', 'createWebSession', 'openWebTerminal'];
 
   it('marks every create, and each marked create takes an Idempotency-Key', () => {
     const creates = posts.filter((op) => '201' in op.responses && !ONE_TIME_CREATES.includes(op.operationId));

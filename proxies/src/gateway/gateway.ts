@@ -113,7 +113,14 @@ export function createGateway(options: GatewayOptions): Gateway {
       .find(servername)
       .then(async (lookup) => {
         if (!lookup) return socket.destroy();
-        if (lookup.socket.socket_type === 'http') {
+        // A browser on an ssh socket: its terminal's WebSocket. Clients of the socket present a certificate
+        // (a border0 client also says so by ALPN); a browser presents none, and may offer no ALPN at all.
+        const browser =
+          lookup.socket.socket_type === 'ssh' &&
+          (socket.alpnProtocol === HTTP1_ALPN ||
+            (socket.alpnProtocol !== CLIENT_ALPN &&
+              Object.keys(socket.getPeerCertificate() ?? {}).length === 0));
+        if (lookup.socket.socket_type === 'http' || browser) {
           loggedIn();
           return options.http.acceptTls(socket, lookup);
         }

@@ -18,6 +18,7 @@ import type { SocketDirectory, SocketLookup } from '../control-plane/socket-dire
 import type { ClientIdentity } from '../gateway/client-identity.js';
 import type { ConnectionContext } from '../session/client-admission.js';
 import { UpstreamTlsError } from '../session/upstream-tls.js';
+import { WEB_TERMINAL_PATH, type WebTerminals } from '../ssh/web-terminal.js';
 import { TunnelError } from '../tunnel/tunnel-error.js';
 import type { HttpCredential, HttpIdentityLookup } from './http-identity.js';
 import { type HttpSession, type HttpSessionOptions, HttpSessions } from './http-sessions.js';
@@ -45,6 +46,8 @@ export interface HttpSocketOptions {
   sessions?: HttpSessionOptions | undefined;
   geo: CountryResolver;
   log: Logger;
+  /** Terminals in the browser on ssh sockets (`/.border0/terminal` on the socket's host). */
+  terminals?: WebTerminals | undefined;
 }
 
 /** Where a connection's requests go, and how the client reached the proxy. */
@@ -191,7 +194,8 @@ export class HttpSocketFront {
       label && !label.includes('.')
         ? await this.#options.directory.find(`${label}.${this.#options.baseDomain}`)
         : undefined;
-    if (lookup?.socket.socket_type !== 'http') {
+    // An ssh socket answers only its terminal's WebSocket (see #upgrade).
+    if (lookup?.socket.socket_type !== 'http' && lookup?.socket.socket_type !== 'ssh') {
       return answer(
         404,
         'No such socket',
@@ -206,6 +210,18 @@ export class HttpSocketFront {
     const target = await this.#target(request);
     if (!('lookup' in target)) return sendAnswer(request, response, target);
     const { lookup, route, host } = target;
+    if (lookup.socket.socket_type !== 'http') {
+      return sendAnswer(
+        request,
+        response,
+        answer(
+          404,
+          'Not here',
+          'not-http',
+          'an ssh socket: use an SSH client, or the terminal in the portal',
+        ),
+      );
+    }
     const url = () => new URL(request.url ?? '/', `${route.proto}://${host}`);
     // Parsed only when it may be the callback (its last segment is in any spelling of it): most requests
     // are not, and a URL per request is measurable.
@@ -275,6 +291,22 @@ export class HttpSocketFront {
     const target = await this.#target(request);
     if (!('lookup' in target)) return sendAnswerOnSocket(request, socket, target);
     const { lookup, route, host } = target;
+    if (lookup.socket.socket_type === 'ssh') {
+      const path = new URL(request.url ?? '/', 'http://terminal.invalid').pathname;
+      if (path !== WEB_TERMINAL_PATH || !this.#options.terminals) {
+        return sendAnswerOnSocket(
+          request,
+          socket,
+          answer(
+            404,
+            'Not here',
+            'not-http',
+            `an ssh socket answers WebSockets at ${WEB_TERMINAL_PATH} only`,
+          ),
+        );
+      }
+      return this.#options.terminals.accept(request, socket, head, lookup);
+    }
     const credential = requestCredential(request.headers);
     const admitted = await this.#admit(request, lookup, credential);
     if ('status' in admitted) return sendAnswerOnSocket(request, socket, admitted);

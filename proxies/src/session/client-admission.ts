@@ -64,11 +64,13 @@ export async function admitClient(
   lookup: SocketLookup,
   firstAction: AccessAction | undefined,
   loggedIn: () => void,
+  /** A client identified otherwise (a web terminal's ticket), from the address it came from. */
+  identified?: { identity: ClientIdentity; ip: string | null; port: number | null },
 ): Promise<AdmittedClient | undefined> {
   const { socket, organization } = lookup;
-  const ip = tls.remoteAddress ?? null;
-  const port = tls.remotePort ?? null;
-  const banner = tls.alpnProtocol === CLIENT_ALPN;
+  const ip = identified ? identified.ip : (tls.remoteAddress ?? null);
+  const port = identified ? identified.port : (tls.remotePort ?? null);
+  const banner = !identified && tls.alpnProtocol === CLIENT_ALPN;
   const country = ip ? ctx.geo.country(ip) : null;
   const log = ctx.log.child({ socket: socket.dnsname, ip });
   tls.on('error', (error) => log.debug({ err: error }, 'client connection error'));
@@ -96,7 +98,8 @@ export async function admitClient(
     return close(reason);
   };
 
-  const identity = tls.authorized ? clientIdentity(tls.getPeerCertificate()) : undefined;
+  const identity =
+    identified?.identity ?? (tls.authorized ? clientIdentity(tls.getPeerCertificate()) : undefined);
   if (!identity) {
     // Node says UNABLE_TO_GET_ISSUER_CERT also when no certificate came at all.
     const presented = Object.keys(tls.getPeerCertificate() ?? {}).length > 0;

@@ -593,6 +593,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/sockets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the sockets I may use
+         * @description Every socket of the organization that the policies let the caller use now, decided as a proxy admits a connection (ssh connect, database access, http, tls) for the caller’s current standing and groups, at this moment, from the address of this request; with the effective permissions and how to connect. A caller who may use nothing (a `read_only` member, a token whose role uses no sockets, no policy) gets an empty list.
+         */
+        get: operations["listMySockets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/sockets/{socket}/terminal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a ticket for a terminal in the browser
+         * @description For an ssh socket whose policies let the caller open a shell now (from the address of this request): a ticket for one terminal through a live proxy. 403 when no policy allows a shell, 409 when the socket is not an ssh socket or no proxy is live.
+         */
+        post: operations["openWebTerminal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/totp": {
         parameters: {
             query?: never;
@@ -1230,6 +1270,26 @@ export interface paths {
          * @description The code of `/.border0/callback?code=…` is one-time, lives 60 s and is bound to the host it was issued for: any other use is a 401 and spends it. The web session token ends with the browser login (logout, logout everywhere, its expiry) and when the person leaves the organization.
          */
         post: operations["createWebSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proxy/web-terminals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Find who a web terminal ticket is for
+         * @description Proxy tokens only. 401 when the ticket is not valid for this proxy and host (forged, expired, another host or proxy); 404 when `host` is not an ssh socket. Says who, not whether: the proxy decides.
+         */
+        post: operations["redeemWebTerminalTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2517,6 +2577,31 @@ export interface components {
         MemberUpdate: {
             role: components["schemas"]["Role"];
         };
+        MySocket: {
+            connect: components["schemas"]["SocketConnectInstructions"];
+            description: string | null;
+            display_name: string | null;
+            /**
+             * @description `<socket>-<org>.<base domain>`
+             * @example web-acme.localhost
+             */
+            dnsname: string;
+            /**
+             * Format: uuid
+             * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+             */
+            id: string;
+            /** @example web */
+            name: string;
+            permissions: components["schemas"]["EffectivePermissions"];
+            recording_enabled: boolean;
+            socket_type: components["schemas"]["SocketType"];
+            tags: components["schemas"]["Tags"];
+        };
+        /** @description The sockets the caller may use now, by name. */
+        MySocketList: {
+            items: components["schemas"]["MySocket"][];
+        };
         Organization: {
             /**
              * Format: date-time
@@ -3175,6 +3260,21 @@ export interface components {
             updated_at: string;
             upstream_configuration: components["schemas"]["UpstreamConfiguration"];
         };
+        SocketConnectInstructions: {
+            /**
+             * @description What to run (or open) to reach the socket, in order; `<...>` marks a value to choose.
+             * @example [
+             *       "border0 client db db"
+             *     ]
+             */
+            commands: string[];
+            /** @example db-acme.localhost */
+            dnsname: string;
+            /** @description For http sockets: the address to open in a browser. */
+            url: string | null;
+            /** @description ssh sockets whose policies allow a shell: the portal’s terminal can open one. */
+            web_terminal: boolean;
+        };
         SocketCreate: {
             connector_ids?: string[];
             description?: string;
@@ -3613,6 +3713,60 @@ export interface components {
             code: string;
             /** @example web-acme.border0.example */
             host: string;
+        };
+        WebTerminalHolder: {
+            /** @description The browser’s address when the ticket was issued: decide with it. */
+            client_ip: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-26T08:00:00.000Z
+             */
+            expires_at: string;
+            /**
+             * Format: uuid
+             * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+             */
+            organization_id: string;
+            /** @description Set for a service account: its name. */
+            service_account?: string;
+            /**
+             * Format: uuid
+             * @example 0192f5a4-3b7e-7c1a-9d2e-5f8a1b2c3d4e
+             */
+            socket_id: string;
+            /** @description Take each ticket once: remember this until `expires_at`. */
+            ticket_id: string;
+            /** @description Set for a person. */
+            user_email?: string;
+        };
+        WebTerminalRedeem: {
+            /** @example shell-acme.localhost */
+            host: string;
+            /**
+             * @description The redeeming proxy’s registered name.
+             * @example web
+             */
+            proxy: string;
+            ticket: string;
+        };
+        WebTerminalTicket: {
+            /**
+             * Format: date-time
+             * @example 2026-11-26T08:00:00.000Z
+             */
+            expires_at: string;
+            /**
+             * @description The proxy the ticket is for.
+             * @example web
+             */
+            proxy: string;
+            /** @description Send it as the first message; good once, for 60 s. */
+            ticket: string;
+            /**
+             * @description The WebSocket to open: on the socket’s host, at the proxy’s address.
+             * @example wss://shell-acme.localhost:8443/.border0/terminal
+             */
+            url: string;
         };
     };
     responses: never;
@@ -6643,6 +6797,107 @@ export interface operations {
             };
             /** @description The body is not JSON. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMySockets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sockets, by name. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MySocketList"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    openWebTerminal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Socket id or name. */
+                socket: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ticket and where to use it. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebTerminalTicket"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with an existing resource. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9882,6 +10137,93 @@ export interface operations {
             };
             /** @description The token may not do this. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large (over 1 MiB); the connection closes after this answer. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeemWebTerminalTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "host": "shell-acme.localhost",
+                 *       "proxy": "proxy-eu-1",
+                 *       "ticket": "eyJhbGciOiJFUzI1NiIsImtpZCI6IjAxOTNhIn0.eyJhdWQiOiJwcm94eS1ldS0xIn0.c2lnbmF0dXJl"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebTerminalRedeem"];
+            };
+        };
+        responses: {
+            /** @description Who the ticket is for. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebTerminalHolder"];
+                };
+            };
+            /** @description The request is invalid; `errors` names the fields. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    /** @description A Bearer challenge (RFC 6750): `Bearer realm="border0"`, with `error="invalid_token"` when the token sent is unknown, revoked or expired. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource in this organization. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

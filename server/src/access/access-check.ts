@@ -27,6 +27,11 @@ type DecisionBody = z.infer<typeof AccessDecision>;
 /** Keyed by organization and the digest of its policy data: a check never sees another's or stale data. */
 const accessCache = new OrganizationAccessCache();
 
+/** The organization's current policies and standing, as the proxies decide with them. */
+export async function accessFor(services: Services, orgId: string) {
+  return accessCache.accessFor(await loadPolicyData(services.db, orgId));
+}
+
 /**
  * Decides `body` over the organization's policies, or, for a what-if, over `only` as if it applied to the
  * socket whatever its targets say. Either way an identity without standing (not a member, a role that does

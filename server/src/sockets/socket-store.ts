@@ -69,6 +69,18 @@ export function listSockets(
     .execute();
 }
 
+/** Every socket of the organization, by name (for decisions over all of them). */
+export function allSockets(db: Kysely<Database>, orgId: string): Promise<SocketRow[]> {
+  return db
+    .selectFrom('sockets as s')
+    .innerJoin('organizations as o', 'o.id', 's.org_id')
+    .selectAll('s')
+    .select('o.name as org_name')
+    .where('s.org_id', '=', orgId)
+    .orderBy('s.name')
+    .execute();
+}
+
 export async function insertSocket(
   db: Kysely<Database>,
   secrets: SecretBox,

@@ -19,6 +19,12 @@ export const PORTAL_CSP =
   "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
   "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/**
+ * A terminal page (`/terminal/<socket>`, always loaded as a page of its own): xterm sizes its rows with a style
+ * element of its own. Scripts stay this origin's only; its WebSocket is this origin's relay.
+ */
+export const TERMINAL_CSP = PORTAL_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'");
+
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -82,7 +88,13 @@ export function portalRoutes(services: Services, portalDir: string) {
     return c.html(
       index.replace(/<meta charset="utf-8">/i, (charset) => `${charset}\n${meta}`),
       200,
-      { ...headers, 'cache-control': 'no-store' },
+      {
+        ...headers,
+        ...(c.req.path.startsWith('/terminal/') && {
+          'content-security-policy': TERMINAL_CSP,
+        }),
+        'cache-control': 'no-store',
+      },
     );
   });
   return app;

@@ -56,6 +56,9 @@ export interface World {
   serviceAccountToken: string;
   /** A login code for `httpHost` from the owner's browser login (set by the contract test); unknown otherwise. */
   webLoginCode?: string;
+  /** The ssh socket's host, and the ticket `openWebTerminal` answered (set by the contract test) for it. */
+  sshHost: string;
+  webTerminal?: { ticket: string; proxy: string };
   /** The secret `startTotpEnrolment` answered (set by the contract test), for `confirmTotpEnrolment`'s code. */
   totpSecret?: string;
 }
@@ -146,6 +149,17 @@ export async function buildWorld(b0: Border0Client, tag: string, proxy: Border0C
       },
     },
   });
+  // A live proxy, and anyone may open a shell on the ssh socket: what `openWebTerminal` needs.
+  await proxy.post('/api/v1/proxy/register', {
+    body: { name: `proxy-${tag}`, public_address: '127.0.0.1:8443', version: '0.1.0' },
+  });
+  await b0.post('/api/v1/policies', {
+    body: {
+      name: `shell-${tag}`,
+      sockets: [sshSocket.id],
+      document: { permissions: { ssh: { shell: {} } }, condition: {} },
+    },
+  });
   const sshSession = await proxy.post('/api/v1/proxy/sessions', {
     body: { socket_id: sshSocket.id, user_email: member.email, result: 'allowed' },
   });
@@ -219,6 +233,7 @@ export async function buildWorld(b0: Border0Client, tag: string, proxy: Border0C
     csrPem: (await createCsr()).csrPem,
     sshPublicKey: createSshKey().publicKeyLine,
     httpHost: httpSocket.dnsname,
+    sshHost: sshSocket.dnsname,
     serviceAccountToken: accountToken.token,
   };
 }
@@ -368,6 +383,7 @@ export function validRequests(w: World): [operationId: string, request: Operatio
     ['listTokens', {}],
     ['createToken', { body: { name: fresh('script'), role: 'read_only' } }],
     ['listSockets', { query: { socket_type: 'database', tag: 'env:prod' } }],
+    ['listMySockets', {}],
     [
       'createSocket',
       {
@@ -410,6 +426,22 @@ export function validRequests(w: World): [operationId: string, request: Operatio
     ['getSessionRecording', { path: recording }],
     ['terminateSession', { path: session }],
     ...proxyRequests(w),
+    // After registerProxy: the ticket names a live proxy.
+    ['openWebTerminal', { path: { socket: w.sshSocketId } }],
+    [
+      'redeemWebTerminalTicket',
+      {
+        body: {
+          host: w.sshHost,
+          get proxy() {
+            return w.webTerminal?.proxy ?? 'no-proxy';
+          },
+          get ticket() {
+            return w.webTerminal?.ticket ?? 'not-a-ticket';
+          },
+        },
+      },
+    ],
     ...connectorRequests(w),
     ['getCertificateAuthorities', {}],
     ['listClientProxies', { query: { region: 'eu' } }],
