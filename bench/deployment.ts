@@ -20,6 +20,8 @@ export interface Deployment {
   env: Record<string, string>;
   proxyPort: number;
   proxy: ChildProcess;
+  /** What the proxy wrote so far (its log), for a benchmark's error message. */
+  proxyOutput(): string;
   connectorId: string;
   /** Starts the connector (once the sockets it serves exist). */
   startConnector(): Promise<ChildProcess>;
@@ -81,6 +83,7 @@ export async function deploy(
       env,
       proxyPort,
       proxy: proxy.child,
+      proxyOutput: proxy.output,
       connectorId: connector.id,
       startConnector: async () =>
         (

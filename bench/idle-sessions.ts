@@ -14,7 +14,7 @@
  * proxy's `OK` line is a sample of session setup; sessions per second is the opening rate of the last step.
  */
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ import { CLIENT_ALPN, parseStatusLine } from '@border0/proxies';
 import { stopChild } from '@border0/testing';
 import { type Credentials, clientCredentials } from './client-credentials.js';
 import { deploy, residentBytes } from './deployment.js';
-import { emit, flag, type Row, row } from './report.js';
+import { emit, flag, profileArgs, type Row, row } from './report.js';
 
 const sizesAt = process.argv.indexOf('--sessions');
 const SIZES = (sizesAt === -1 ? '1000,10000' : process.argv[sizesAt + 1]!).split(',').map(Number);
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'border0-bench-idle-'));
   const children: ChildProcess[] = [];
   const opened: TLSSocket[] = [];
-  const deployment = await deploy(work);
+  const deployment = await deploy(work, { nodeArgs: profileArgs() });
   try {
     const upstream = fork(fileURLToPath(import.meta.url), ['--upstream'], { stdio: 'inherit' });
     children.push(upstream);
@@ -192,6 +192,10 @@ async function main(): Promise<void> {
       ],
       extra: { base_rss_bytes: base },
     });
+  } catch (error) {
+    writeFileSync(join(tmpdir(), 'border0-bench-idle-proxy.log'), deployment.proxyOutput());
+    const log = deployment.proxyOutput().split('\n').slice(-15).join('\n');
+    throw new Error(`${(error as Error).message}\nthe proxy's last lines:\n${log}`, { cause: error });
   } finally {
     for (const session of opened) session?.destroy();
     await Promise.all(children.map((child) => stopChild(child)));
