@@ -31,11 +31,17 @@ export interface Deployment {
 }
 
 /**
- * `nodeArgs` go before the CLI on each border0 process (e.g. `--cpu-prof`); `proxyArgs` after `proxy start`.
+ * `nodeArgs` go before the CLI on each border0 process (e.g. `--cpu-prof`); `proxyArgs` after `proxy start`;
+ * `proxyNodeArgs` and `proxyEnv` for the proxy alone (e.g. the memory probe).
  */
 export async function deploy(
   work: string,
-  options: { nodeArgs?: string[]; proxyArgs?: string[] } = {},
+  options: {
+    nodeArgs?: string[];
+    proxyArgs?: string[];
+    proxyNodeArgs?: string[];
+    proxyEnv?: Record<string, string>;
+  } = {},
 ): Promise<Deployment> {
   const nodeArgs = options.nodeArgs ?? [];
   const daemons: ChildProcess[] = [];
@@ -56,6 +62,7 @@ export async function deploy(
       process.execPath,
       [
         ...nodeArgs,
+        ...(options.proxyNodeArgs ?? []),
         BIN,
         'proxy',
         'start',
@@ -67,7 +74,7 @@ export async function deploy(
         'bench',
         ...(options.proxyArgs ?? []),
       ],
-      env,
+      { ...env, ...options.proxyEnv },
       /proxy bench listening/,
     );
     env.BORDER0_PROXY = `127.0.0.1:${proxyPort}`;

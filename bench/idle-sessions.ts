@@ -10,11 +10,12 @@
  * a client connection on the proxy, a data connection between connector and proxy, and an upstream
  * connection on the connector. They open `--concurrency` at a time up to each count, then sit idle for 3 s
  * before the resident memory (VmRSS) of the proxy and the connector is read; per-session memory is the growth
- * from before the first session, divided by the sessions open. Every session's time from connect to the
+ * from before the first session, divided by the sessions open (the proxy's after a full garbage collection:
+ * garbage is not what sessions keep). Every session's time from connect to the
  * proxy's `OK` line is a sample of session setup; sessions per second is the opening rate of the last step.
  */
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { checkProxyIdentity } from '@border0/protocol';
 import { CLIENT_ALPN, parseStatusLine } from '@border0/proxies';
-import { stopChild } from '@border0/testing';
+import { stopChild, waitUntil } from '@border0/testing';
 import { type Credentials, clientCredentials } from './client-credentials.js';
 import { deploy, residentBytes } from './deployment.js';
 import { emit, flag, profileArgs, type Row, row } from './report.js';
@@ -92,7 +93,29 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'border0-bench-idle-'));
   const children: ChildProcess[] = [];
   const opened: TLSSocket[] = [];
-  const deployment = await deploy(work, { nodeArgs: profileArgs() });
+  // The proxy writes its memory figures, after a full garbage collection when asked (memory-probe.cjs).
+  const memoryFile = join(work, 'proxy-memory.json');
+  const deployment = await deploy(work, {
+    nodeArgs: profileArgs(),
+    proxyNodeArgs: ['--expose-gc', '--require', fileURLToPath(new URL('memory-probe.cjs', import.meta.url))],
+    proxyEnv: { BORDER0_SOAK_MEMORY_FILE: memoryFile },
+  });
+  /** The proxy's resident memory after a full garbage collection (garbage is not what sessions keep). */
+  const proxyCollected = async () => {
+    const collected = `${memoryFile}.collected`;
+    rmSync(collected, { force: true });
+    process.kill(deployment.proxy.pid!, 'SIGUSR2');
+    await waitUntil(() => existsSync(collected), 10_000, 'the proxy to collect its garbage');
+    const sample = JSON.parse(readFileSync(collected, 'utf8')) as {
+      rss: number;
+      heapUsed: number;
+      external: number;
+    };
+    heaps.push({ heapUsed: sample.heapUsed, external: sample.external });
+    return sample.rss;
+  };
+  /** The proxy's JavaScript heap and memory outside it (Buffers, TLS), after each collection. */
+  const heaps: { heapUsed: number; external: number }[] = [];
   try {
     const upstream = fork(fileURLToPath(import.meta.url), ['--upstream'], { stdio: 'inherit' });
     children.push(upstream);
@@ -123,7 +146,7 @@ async function main(): Promise<void> {
     // One session opened and closed first: caches, code paths and the data connection pool are warm.
     (await openSession(deployment.proxyPort, socket.dnsname, credentials)).socket.destroy();
     await settle(3000);
-    const base = { proxy: residentBytes(deployment.proxy.pid), connector: residentBytes(connector.pid) };
+    const base = { proxy: await proxyCollected(), connector: residentBytes(connector.pid) };
     const setupMs: number[] = [];
     const steps: { sessions: number; perSecond: number; proxy: number; connector: number }[] = [];
     for (const size of SIZES) {
@@ -144,7 +167,7 @@ async function main(): Promise<void> {
       const step = {
         sessions: size,
         perSecond,
-        proxy: residentBytes(deployment.proxy.pid),
+        proxy: await proxyCollected(),
         connector: residentBytes(connector.pid),
       };
       steps.push(step);
@@ -152,7 +175,9 @@ async function main(): Promise<void> {
         `${size} idle sessions: proxy ${((step.proxy - base.proxy) / size / 1024).toFixed(1)} KiB each ` +
           `(RSS ${(step.proxy / 2 ** 20).toFixed(0)} MiB), connector ` +
           `${((step.connector - base.connector) / size / 1024).toFixed(1)} KiB each; ` +
-          `${perSecond.toFixed(0)} sessions/s opening`,
+          `${perSecond.toFixed(0)} sessions/s opening; the proxy's heap ` +
+          `${((heaps.at(-1)!.heapUsed - heaps[0]!.heapUsed) / size / 1024).toFixed(1)} KiB and external ` +
+          `${((heaps.at(-1)!.external - heaps[0]!.external) / size / 1024).toFixed(1)} KiB each`,
       );
     }
 
@@ -179,8 +204,8 @@ async function main(): Promise<void> {
       method:
         `TLS socket sessions opened ${concurrency} at a time straight to border0 proxy start with a client ` +
         `certificate, up to ${SIZES.join(' and ')}, to a silent upstream through border0 connector start; ` +
-        'resident memory (VmRSS) of each process 3 s after each step, growth from before the first session ' +
-        'divided by the sessions open.',
+        "resident memory of each process 3 s after each step (the proxy's after a full garbage collection), " +
+        'growth from before the first session divided by the sessions open.',
       rows,
       ratios: [
         {
