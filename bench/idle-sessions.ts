@@ -19,13 +19,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { checkProxyIdentity } from '@border0/protocol';
-import { CLIENT_ALPN, parseStatusLine } from '@border0/proxies';
 import { stopChild, waitUntil } from '@border0/testing';
-import { type Credentials, clientCredentials } from './client-credentials.js';
+import { clientCredentials } from './client-credentials.js';
 import { deploy, residentBytes } from './deployment.js';
+import { openProxySession } from './proxy-session.js';
 import { emit, flag, profileArgs, type Row, row } from './report.js';
 
 const sizesAt = process.argv.indexOf('--sessions');
@@ -51,39 +50,6 @@ function runUpstream(): void {
 /** Lets `pid` hold `count` open files (root may raise a running process's limits). */
 function allowDescriptors(pid: number | undefined, count = DESCRIPTORS): void {
   execFileSync('prlimit', ['--pid', String(pid), `--nofile=${count}:${count}`]);
-}
-
-/** A session through the proxy: resolves with the socket once the proxy said OK, and the milliseconds. */
-function openSession(proxyPort: number, dnsname: string, credentials: Credentials) {
-  return new Promise<{ socket: TLSSocket; ms: number }>((resolve, reject) => {
-    const begin = process.hrtime.bigint();
-    const socket = tlsConnect({
-      host: '127.0.0.1',
-      port: proxyPort,
-      servername: dnsname,
-      key: credentials.key,
-      cert: credentials.cert,
-      ca: credentials.platformCa,
-      checkServerIdentity: checkProxyIdentity,
-      ALPNProtocols: [CLIENT_ALPN],
-    });
-    let buffer = Buffer.alloc(0);
-    const fail = (error: Error) => {
-      socket.destroy();
-      reject(error);
-    };
-    const onData = (chunk: Buffer) => {
-      buffer = Buffer.concat([buffer, chunk]);
-      const status = parseStatusLine(buffer);
-      if (!status) return;
-      socket.off('data', onData);
-      if (!status.allowed) return fail(new Error(`access denied: ${status.detail}`));
-      resolve({ socket, ms: Number(process.hrtime.bigint() - begin) / 1e6 });
-    };
-    socket.on('data', onData);
-    socket.once('error', fail);
-    socket.once('close', () => reject(new Error(`closed before OK (${buffer.toString('utf8')})`)));
-  });
 }
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -144,7 +110,7 @@ async function main(): Promise<void> {
     const credentials = await clientCredentials(deployment.api.url, deployment.adminToken);
 
     // One session opened and closed first: caches, code paths and the data connection pool are warm.
-    (await openSession(deployment.proxyPort, socket.dnsname, credentials)).socket.destroy();
+    (await openProxySession(deployment.proxyPort, socket.dnsname, credentials)).socket.destroy();
     await settle(3000);
     const base = { proxy: await proxyCollected(), connector: residentBytes(connector.pid) };
     const setupMs: number[] = [];
@@ -156,9 +122,13 @@ async function main(): Promise<void> {
         while (opened.length < size) {
           const slot = opened.length;
           opened.push(undefined as unknown as TLSSocket);
-          const session = await openSession(deployment.proxyPort, socket.dnsname, credentials);
-          opened[slot] = session.socket;
-          setupMs.push(session.ms);
+          const { socket: session, marks } = await openProxySession(
+            deployment.proxyPort,
+            socket.dnsname,
+            credentials,
+          );
+          opened[slot] = session;
+          setupMs.push(Number(marks.status - marks.start) / 1e6);
         }
       };
       await Promise.all(Array.from({ length: concurrency }, worker));

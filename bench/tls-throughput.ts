@@ -16,16 +16,15 @@ import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { type AddressInfo, createServer, type Socket, connect as tcpConnect } from 'node:net';
 import { cpus } from 'node:os';
-import { connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { startConnector } from '@border0/connector';
-import { checkProxyIdentity } from '@border0/protocol';
-import { CLIENT_ALPN, parseStatusLine, startProxy } from '@border0/proxies';
+import { startProxy } from '@border0/proxies';
 import { createClient } from '@border0/sdk';
 import { startServer } from '@border0/server';
 import { waitUntil } from '@border0/testing';
 import { pino } from 'pino';
-import { type Credentials, clientCredentials } from './client-credentials.js';
+import { clientCredentials } from './client-credentials.js';
+import { openProxySession } from './proxy-session.js';
 import { median } from './stats.js';
 
 const MB = 1024 * 1024;
@@ -121,44 +120,6 @@ function openDirect(port: number): Promise<Opened> {
       socket.off('error', reject);
       resolve({ socket, early: Buffer.alloc(0) });
     });
-  });
-}
-
-/** TLS to the proxy for `dnsname` with ALPN border0-client; resolves after the `OK <session>` line. */
-function openThroughProxy(proxyPort: number, dnsname: string, credentials: Credentials): Promise<Opened> {
-  return new Promise((resolve, reject) => {
-    const socket = tlsConnect({
-      host: '127.0.0.1',
-      port: proxyPort,
-      servername: dnsname,
-      key: credentials.key,
-      cert: credentials.cert,
-      ca: credentials.platformCa,
-      checkServerIdentity: checkProxyIdentity,
-      ALPNProtocols: [CLIENT_ALPN],
-    });
-    let buffer = Buffer.alloc(0);
-    let handshake = 0n;
-    socket.once('secureConnect', () => {
-      handshake = process.hrtime.bigint();
-    });
-    const fail = (error: Error) => {
-      socket.destroy();
-      reject(error);
-    };
-    const onData = (chunk: Buffer) => {
-      buffer = Buffer.concat([buffer, chunk]);
-      const status = parseStatusLine(buffer);
-      if (!status) return;
-      socket.off('data', onData);
-      socket.off('error', fail);
-      socket.pause();
-      const marks = { handshake, status: process.hrtime.bigint() };
-      if (status.allowed) resolve({ socket, early: status.rest, marks });
-      else fail(new Error(`access denied: ${status.detail}`));
-    };
-    socket.on('data', onData);
-    socket.once('error', fail);
   });
 }
 
@@ -309,7 +270,7 @@ async function main(): Promise<void> {
   const credentials = await clientCredentials(server.url, adminToken);
 
   const direct = (name: keyof Ports) => () => openDirect(ports[name]);
-  const path = (name: keyof Ports) => () => openThroughProxy(proxy.port, dnsnames[name], credentials);
+  const path = (name: keyof Ports) => () => openProxySession(proxy.port, dnsnames[name], credentials);
 
   console.log(
     `TLS socket throughput on loopback, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown cpu'}), ` +
