@@ -253,9 +253,13 @@ function WebIdentities({ account }: { account: Schema<'ServiceAccount'> }) {
         <fieldset>
           <legend>Trust an issuer</legend>
           {input('name', 'Web identity name')}
-          {input('issuer', 'Issuer', 'The `iss` exactly: an https URL.')}
-          {input('audience', 'Audience', 'What the token’s `aud` must name.')}
-          {input('subject', 'Subject', 'What the token’s `sub` must be; * stands for any run of characters.')}
+          {input('issuer', 'Issuer', 'The issuer (iss) exactly: an https URL.')}
+          {input('audience', 'Audience', 'What the token’s audience (aud) must name.')}
+          {input(
+            'subject',
+            'Subject',
+            'What the token’s subject (sub) must be; * stands for any run of characters.',
+          )}
           {input('claims', 'Claims', 'Optional: one claim=pattern per line.')}
         </fieldset>
         <SubmitError submission={submission} />

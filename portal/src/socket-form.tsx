@@ -407,7 +407,7 @@ export function SocketForm({ existing }: { existing?: Socket }) {
           ? textarea(
               'headers',
               'Headers',
-              'One `Name: value` per line, sent to the upstream with every request.',
+              'One “Name: value” per line, sent to the upstream with every request.',
             )
           : null}
       </fieldset>
