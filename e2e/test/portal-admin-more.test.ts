@@ -148,6 +148,14 @@ describe('more of the portal’s admin views', () => {
 
     // Edit: the secret field starts empty and says one is stored; saved empty, the secret stays.
     await page.getByRole('button', { name: 'Edit corp' }).click();
+    // The edit form takes the focus, at its first field.
+    await expect
+      .poll(() =>
+        page.evaluate<string>(
+          '(document.activeElement instanceof HTMLInputElement && document.activeElement.value) || ""',
+        ),
+      )
+      .toBe('corp');
     const secret = page.getByLabel('Client secret', { exact: true });
     expect(await secret.inputValue()).toBe('');
     expect(await page.content()).not.toContain(SECRET);

@@ -3,7 +3,7 @@
  * says only whether one is stored; an edit with the field left empty keeps it.
  */
 import type { Schema } from '@border0/sdk';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { api } from './api.js';
 import { ConfirmButton, Field, SubmitError, useSubmission } from './form.js';
 import { Load } from './states.js';
@@ -29,6 +29,11 @@ function IdentityProviderForm(props: { existing?: Provider; onSaved: () => void;
   });
   const submission = useSubmission();
   const label = existing ? `Save ${existing.name}` : 'Add identity provider';
+  // Opened for an edit, the form takes the focus: a keyboard user lands in what they asked for.
+  const form = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (existing) form.current?.querySelector('input')?.focus();
+  }, [existing?.id]);
   const text = (
     key: 'name' | 'display_name' | 'issuer' | 'client_id' | 'scopes' | 'email_claim' | 'groups_claim',
     title: string,
@@ -86,6 +91,7 @@ function IdentityProviderForm(props: { existing?: Provider; onSaved: () => void;
   };
   return (
     <form
+      ref={form}
       className="form"
       onSubmit={submit}
       aria-label={existing ? `Edit ${existing.name}` : 'New identity provider'}
