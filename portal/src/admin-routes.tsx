@@ -3,8 +3,10 @@ import type { ReactElement } from 'react';
 import { AuditLog } from './audit.js';
 import { Connectors } from './connectors.js';
 import { Dashboard } from './dashboard.js';
-import { Groups, IdentityProviders, Members, ServiceAccounts } from './people.js';
+import { IdentityProviders } from './identity-providers.js';
+import { Groups, Members, ServiceAccounts } from './people.js';
 import { Policies, PolicyDetail, PolicyNew } from './policies.js';
+import { ServiceAccountDetail } from './service-account.js';
 import { SocketDetail, SocketEdit, SocketNew } from './socket-detail.js';
 
 export const ADMIN_PAGES = [
@@ -51,5 +53,7 @@ export function adminPage(path: string): ReactElement | undefined {
   if (editSocket) return <SocketEdit id={editSocket} />;
   const policy = match(`/policies/${ID}`);
   if (policy) return <PolicyDetail id={policy} />;
+  const serviceAccount = match(`/service-accounts/${ID}`);
+  if (serviceAccount) return <ServiceAccountDetail id={serviceAccount} />;
   return undefined;
 }

@@ -78,3 +78,44 @@ export function SubmitError({ submission }: { submission: Submission }) {
     </p>
   );
 }
+
+/**
+ * A destructive action that asks first: the first press shows "Confirm: …" and "Cancel" in its place (both
+ * reachable by keyboard, the confirm button focused), the second does it.
+ */
+export function ConfirmButton(props: {
+  label: string;
+  what: string;
+  confirm: string;
+  busy?: boolean;
+  onConfirm: () => void;
+}) {
+  const [asking, setAsking] = useState(false);
+  if (!asking) {
+    return (
+      <button type="button" onClick={() => setAsking(true)} aria-label={`${props.label} ${props.what}`}>
+        {props.label}
+      </button>
+    );
+  }
+  return (
+    <span className="confirm">
+      <button
+        type="button"
+        className="danger"
+        // biome-ignore lint/a11y/noAutofocus: the confirmation replaces the button that had the focus.
+        autoFocus
+        disabled={props.busy}
+        onClick={() => {
+          setAsking(false);
+          props.onConfirm();
+        }}
+      >
+        Confirm: {props.confirm}
+      </button>{' '}
+      <button type="button" onClick={() => setAsking(false)}>
+        Cancel
+      </button>
+    </span>
+  );
+}

@@ -2,7 +2,8 @@
 import type { Schema } from '@border0/sdk';
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { api } from './api.js';
-import { Field, type Submission, SubmitError, useSubmission } from './form.js';
+import { ConfirmButton, Field, type Submission, SubmitError, useSubmission } from './form.js';
+import { follow } from './router.js';
 import { when } from './sessions.js';
 import { Load } from './states.js';
 import { useApi } from './use-api.js';
@@ -176,6 +177,112 @@ export function Members() {
   );
 }
 
+/** One group: its members (each removable, asked twice), adding a member, renaming, deleting (asked twice). */
+function GroupCard({ group, onChange }: { group: Schema<'Group'>; onChange: () => void }) {
+  const changing = useSubmission();
+  const renaming = useSubmission();
+  const [email, setEmail] = useState('');
+  const [name, setName] = useState(group.name);
+  const path = { group: group.id };
+  return (
+    <>
+      <h2>{group.name}</h2>
+      <p className="note">Id for policies: {group.id}</p>
+      {group.members.length === 0 ? (
+        <p>Members: none</p>
+      ) : (
+        <ul className="members" aria-label={`Members of ${group.name}`}>
+          {group.members.map((m) => (
+            <li key={m.user_id}>
+              {m.email}{' '}
+              <ConfirmButton
+                label="Remove"
+                what={`${m.email} from ${group.name}`}
+                confirm={`remove ${m.email} from ${group.name}`}
+                busy={changing.busy}
+                onConfirm={() =>
+                  void changing.run(async () => {
+                    await api.delete('/api/v1/groups/{group}/members/{member}', {
+                      params: { path: { ...path, member: m.user_id } },
+                    });
+                    onChange();
+                  })
+                }
+              />
+            </li>
+          ))}
+        </ul>
+      )}
+      <form
+        className="filters"
+        aria-label={`Add a member to ${group.name}`}
+        onSubmit={(e) => {
+          e.preventDefault();
+          void changing.run(async () => {
+            await api.post('/api/v1/groups/{group}/members', {
+              params: { path },
+              body: { email: email.trim() },
+            });
+            setEmail('');
+            onChange();
+          });
+        }}
+      >
+        <Field label="Member email">
+          {({ id }) => (
+            <input id={id} type="email" value={email} onChange={(e) => setEmail(e.target.value)} />
+          )}
+        </Field>
+        <button type="submit" disabled={changing.busy}>
+          Add to group
+        </button>
+      </form>
+      <SubmitError submission={changing} />
+      <form
+        className="filters"
+        aria-label={`Rename ${group.name}`}
+        onSubmit={(e) => {
+          e.preventDefault();
+          void renaming.run(async () => {
+            await api.patch('/api/v1/groups/{group}', { params: { path }, body: { name: name.trim() } });
+            onChange();
+          });
+        }}
+      >
+        <Field label="Group name" error={renaming.fieldError('name')}>
+          {({ id, describedBy, invalid }) => (
+            <input
+              id={id}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              aria-describedby={describedBy}
+              aria-invalid={invalid || undefined}
+            />
+          )}
+        </Field>
+        <button type="submit" disabled={renaming.busy}>
+          Rename
+        </button>
+      </form>
+      <SubmitError submission={renaming} />
+      <p className="actions">
+        <ConfirmButton
+          label="Delete group"
+          what={group.name}
+          confirm={`delete group ${group.name}`}
+          busy={changing.busy}
+          onConfirm={() =>
+            void changing.run(async () => {
+              await api.delete('/api/v1/groups/{group}', { params: { path } });
+              onChange();
+            })
+          }
+        />
+      </p>
+    </>
+  );
+}
+
 export function Groups() {
   const [round, setRound] = useState(0);
   const loaded = useApi(
@@ -184,8 +291,6 @@ export function Groups() {
   );
   const [name, setName] = useState('');
   const submission = useSubmission();
-  const adding = useSubmission();
-  const [memberEmail, setMemberEmail] = useState<Record<string, string>>({});
   return (
     <section aria-labelledby="groups-title">
       <h1 id="groups-title">Groups</h1>
@@ -215,42 +320,12 @@ export function Groups() {
           <ul className="cards wide">
             {items.map((g) => (
               <li key={g.id} className="card">
-                <h2>{g.name}</h2>
-                <p className="note">Id for policies: {g.id}</p>
-                <p>Members: {g.members.map((m) => m.email).join(', ') || 'none'}</p>
-                <form
-                  className="filters"
-                  aria-label={`Add a member to ${g.name}`}
-                  onSubmit={(e) => {
-                    e.preventDefault();
-                    void adding.run(async () => {
-                      await api.post('/api/v1/groups/{group}/members', {
-                        params: { path: { group: g.id } },
-                        body: { email: (memberEmail[g.id] ?? '').trim() },
-                      });
-                      setMemberEmail((m) => ({ ...m, [g.id]: '' }));
-                      setRound((r) => r + 1);
-                    });
-                  }}
-                >
-                  <Field label="Member email">
-                    {({ id }) => (
-                      <input
-                        id={id}
-                        type="email"
-                        value={memberEmail[g.id] ?? ''}
-                        onChange={(e) => setMemberEmail((m) => ({ ...m, [g.id]: e.target.value }))}
-                      />
-                    )}
-                  </Field>
-                  <button type="submit">Add to group</button>
-                </form>
+                <GroupCard group={g} onChange={() => setRound((r) => r + 1)} />
               </li>
             ))}
           </ul>
         )}
       </Load>
-      <SubmitError submission={adding} />
     </section>
   );
 }
@@ -263,9 +338,8 @@ export function ServiceAccounts() {
   );
   const [name, setName] = useState('');
   const [role, setRole] = useState<Schema<'Role'>>('client');
-  const [token, setToken] = useState<string>();
   const submission = useSubmission();
-  const tokens = useSubmission();
+  const removing = useSubmission();
   return (
     <section aria-labelledby="service-accounts-title">
       <h1 id="service-accounts-title">Service accounts</h1>
@@ -291,12 +365,7 @@ export function ServiceAccounts() {
         </Field>
         <RoleSelect value={role} onChange={setRole} />
       </CreateForm>
-      {token ? (
-        <p role="status">
-          The new token, shown once: <code className="secret">{token}</code>
-        </p>
-      ) : null}
-      <SubmitError submission={tokens} />
+      <SubmitError submission={removing} />
       <Load loaded={loaded} what="service accounts" empty={(s) => s.length === 0}>
         {(items) => (
           <div className="table-wrap">
@@ -307,77 +376,40 @@ export function ServiceAccounts() {
                   <th scope="col">Name</th>
                   <th scope="col">Role</th>
                   <th scope="col">Created</th>
-                  <th scope="col">Token</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
                 {items.map((s) => (
                   <tr key={s.id}>
-                    <td>{s.name}</td>
+                    <td>
+                      <a
+                        href={`/service-accounts/${s.id}`}
+                        onClick={(e) => follow(e, `/service-accounts/${s.id}`)}
+                      >
+                        {s.name}
+                      </a>
+                    </td>
                     <td>{s.role}</td>
                     <td>{when(s.created_at)}</td>
                     <td>
-                      <button
-                        type="button"
-                        onClick={() =>
-                          tokens.run(async () => {
-                            const created = await api.post(
-                              '/api/v1/service-accounts/{service_account}/tokens',
-                              {
-                                params: { path: { service_account: s.id } },
-                                body: { name: `portal ${new Date().toISOString()}` },
-                              },
-                            );
-                            setToken(created.token);
+                      <ConfirmButton
+                        label="Delete"
+                        what={s.name}
+                        confirm={`delete ${s.name} and its tokens`}
+                        busy={removing.busy}
+                        onConfirm={() =>
+                          void removing.run(async () => {
+                            await api.delete('/api/v1/service-accounts/{service_account}', {
+                              params: { path: { service_account: s.id } },
+                            });
+                            setRound((r) => r + 1);
                           })
                         }
-                      >
-                        New token for {s.name}
-                      </button>
+                      />
                     </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </Load>
-    </section>
-  );
-}
-
-export function IdentityProviders() {
-  const loaded = useApi(
-    async () => (await api.get('/api/v1/identity-providers', { params: { query: { limit: 500 } } })).items,
-    [],
-  );
-  return (
-    <section aria-labelledby="idp-title">
-      <h1 id="idp-title">Identity providers</h1>
-      <p className="note">
-        OpenID Connect providers people log in with; add one with{' '}
-        <code>border0 identity-provider create</code>.
-      </p>
-      <Load loaded={loaded} what="identity providers" empty={(i) => i.length === 0}>
-        {(items) => (
-          <div className="table-wrap">
-            <table>
-              <caption className="sr-only">Identity providers</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Issuer</th>
-                  <th scope="col">Client id</th>
-                  <th scope="col">Enabled</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((i) => (
-                  <tr key={i.id}>
-                    <td>{i.display_name ?? i.name}</td>
-                    <td>{i.issuer}</td>
-                    <td>{i.client_id}</td>
-                    <td>{i.enabled ? 'yes' : 'no'}</td>
                   </tr>
                 ))}
               </tbody>

@@ -1,7 +1,7 @@
 /**
  * Creating and editing a socket: the common fields, then the upstream form of its type. The API validates;
- * its problem+json names the failing fields, shown beside them. Secrets are write-only: left empty on edit,
- * the stored one stays.
+ * its problem+json names the failing fields, shown beside them. Secrets (passwords, private keys) are
+ * write-only: the form never shows them, and left empty on edit the stored one stays.
  */
 import type { Schema } from '@border0/sdk';
 import { type FormEvent, useState } from 'react';
@@ -31,6 +31,7 @@ function valuesOf(socket: Socket | undefined): Values {
     return {
       socket_type: 'http',
       scheme: 'http',
+      tls_verify: 'full',
       port: '80',
       authentication_type: '',
       protocol: 'postgres',
@@ -40,6 +41,8 @@ function valuesOf(socket: Socket | undefined): Values {
   }
   const u = socket.upstream_configuration as Record<string, unknown>;
   const text = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+  const tls = (u.tls ?? {}) as Record<string, unknown>;
+  const databaseTls = tls.enabled ? text(tls.verify ?? 'full') : 'off';
   return {
     socket_type: socket.socket_type,
     name: socket.name,
@@ -59,7 +62,25 @@ function valuesOf(socket: Socket | undefined): Values {
     username_provider: text(u.username_provider ?? 'defined'),
     protocol: text(u.protocol ?? 'postgres'),
     database: text(u.database),
+    headers: Object.entries((u.headers ?? {}) as Record<string, string>)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\n'),
+    tls_verify: socket.socket_type === 'database' ? databaseTls : text(tls.verify ?? 'full'),
+    tls_ca_certificate: text(tls.ca_certificate),
+    tls_server_name: text(tls.server_name),
+    tls_client_certificate: text(tls.client_certificate),
   };
+}
+
+/** `Name: value` lines as HTTP headers; a line without `:` is passed on as is, for the API to name. */
+function headersOf(text: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const at = line.indexOf(':');
+    headers[(at === -1 ? line : line.slice(0, at)).trim()] = at === -1 ? '' : line.slice(at + 1).trim();
+  }
+  return headers;
 }
 
 /** `key=value` lines as tags; a line without `=` is passed on as is, for the API to name. */
@@ -76,8 +97,10 @@ function tagsOf(text: string): Record<string, string> {
 const port = (v: string) => (v.trim() === '' ? (undefined as never) : Number(v));
 const optional = (v: string | undefined) => (v?.trim() ? v.trim() : undefined);
 
-/** Upstream fields the form shows; the others (an HTTP socket's headers and TLS, a database's TLS) are kept. */
+/** Upstream fields the form shows; any others (set through the API by a newer client) are kept on edit. */
 const UPSTREAM_FIELDS = [
+  'headers',
+  'tls',
   'hostname',
   'port',
   'scheme',
@@ -92,6 +115,13 @@ const UPSTREAM_FIELDS = [
 ];
 /** What the API answers but never takes back. */
 const READ_ONLY = ['password_set', 'private_key_set', 'host_key'];
+/** Form values that stand for a field inside the upstream's `tls`. */
+const TLS_FIELDS: Record<string, string> = {
+  tls_verify: 'verify',
+  tls_ca_certificate: 'ca_certificate',
+  tls_server_name: 'server_name',
+  tls_client_certificate: 'client_certificate',
+};
 
 /**
  * The upstream to send: the form's fields over what the socket has that the form does not show, so an edit
@@ -128,6 +158,19 @@ function upstreamOf(v: Values): Schema<'UpstreamConfigurationInput'> {
         ...(optional(v.username) && { username: optional(v.username) }),
         ...(optional(v.password) && { password: v.password }),
         ...(optional(v.database) && { database: optional(v.database) }),
+        ...(optional(v.private_key) && { private_key: v.private_key }),
+        // TLS to the database: off, or on with how its certificate is verified.
+        ...(v.tls_verify &&
+          v.tls_verify !== 'off' && {
+            tls: {
+              enabled: true,
+              verify: v.tls_verify as never,
+              ...(optional(v.tls_ca_certificate) && { ca_certificate: v.tls_ca_certificate?.trim() }),
+              ...(optional(v.tls_client_certificate) && {
+                client_certificate: v.tls_client_certificate?.trim(),
+              }),
+            },
+          }),
       };
     case 'tls':
       return { type: 'tls', ...base };
@@ -137,6 +180,15 @@ function upstreamOf(v: Values): Schema<'UpstreamConfigurationInput'> {
         ...base,
         scheme: (v.scheme || 'http') as never,
         ...(optional(v.host_header) && { host_header: optional(v.host_header) }),
+        ...(optional(v.headers) && { headers: headersOf(v.headers ?? '') }),
+        // How the upstream's certificate is checked: https only.
+        ...(v.scheme === 'https' && {
+          tls: {
+            verify: (v.tls_verify || 'full') as never,
+            ...(optional(v.tls_ca_certificate) && { ca_certificate: v.tls_ca_certificate?.trim() }),
+            ...(optional(v.tls_server_name) && { server_name: optional(v.tls_server_name) }),
+          },
+        }),
       };
   }
 }
@@ -171,6 +223,23 @@ export function SocketForm({ existing }: { existing?: Socket }) {
           required={extra.required}
           aria-describedby={describedBy}
           aria-invalid={invalid || undefined}
+          autoComplete="off"
+        />
+      )}
+    </Field>
+  );
+  const textarea = (key: string, label: string, hint: string) => (
+    <Field label={label} error={submission.fieldError(fieldPath(key))} hint={hint}>
+      {({ id, describedBy, invalid }) => (
+        <textarea
+          id={id}
+          name={key}
+          rows={3}
+          value={values[key] ?? ''}
+          onChange={set(key)}
+          aria-describedby={describedBy}
+          aria-invalid={invalid || undefined}
+          spellCheck={false}
           autoComplete="off"
         />
       )}
@@ -262,6 +331,7 @@ export function SocketForm({ existing }: { existing?: Socket }) {
                         e.target.value === 'database' ? (v.protocol ?? 'postgres') : e.target.value
                       ] ?? '',
                     authentication_type: '',
+                    tls_verify: e.target.value === 'database' ? 'off' : 'full',
                   }))
                 }
               >
@@ -333,7 +403,53 @@ export function SocketForm({ existing }: { existing?: Socket }) {
             })
           : null}
         {type === 'database' ? input('database', 'Default database') : null}
+        {type === 'http'
+          ? textarea(
+              'headers',
+              'Headers',
+              'One “Name: value” per line, sent to the upstream with every request.',
+            )
+          : null}
       </fieldset>
+      {type === 'http' && values.scheme === 'https' ? (
+        <fieldset>
+          <legend>Upstream TLS</legend>
+          {select('tls_verify', 'Verify the certificate', ['full', 'ca', 'none'])}
+          <p className="note">
+            full: chains to a trusted CA and names the upstream; ca: the chain only; none: encrypted, not
+            verified.
+          </p>
+          {textarea('tls_ca_certificate', 'CA certificate', 'PEM; trusted instead of the public CAs.')}
+          {input('tls_server_name', 'Server name', {
+            hint: 'Sent in SNI and checked with full (default: the host header, else the host).',
+          })}
+        </fieldset>
+      ) : null}
+      {type === 'database' ? (
+        <fieldset>
+          <legend>Upstream TLS</legend>
+          {select('tls_verify', 'TLS to the database', ['off', 'full', 'ca', 'none'])}
+          <p className="note">
+            full: chains to a trusted CA and names the host; ca: the chain only; none: encrypted, not
+            verified.
+          </p>
+          {values.tls_verify && values.tls_verify !== 'off' ? (
+            <>
+              {textarea('tls_ca_certificate', 'CA certificate', 'PEM; trusted instead of the public CAs.')}
+              {textarea(
+                'tls_client_certificate',
+                'Client certificate',
+                'PEM, presented to the database; required with login by TLS.',
+              )}
+              {textarea(
+                'private_key',
+                'Client certificate private key',
+                `PEM, or a reference the connector resolves. ${secretHint ?? 'Write-only.'}`,
+              )}
+            </>
+          ) : null}
+        </fieldset>
+      ) : null}
       <fieldset>
         <legend>Connectors</legend>
         <Load
@@ -379,5 +495,6 @@ export function SocketForm({ existing }: { existing?: Socket }) {
 
 /** Where a form value goes in the request body, for the API's field errors. */
 function fieldPath(key: string): string {
+  if (TLS_FIELDS[key]) return `upstream_configuration.tls.${TLS_FIELDS[key]}`;
   return UPSTREAM_FIELDS.includes(key) ? `upstream_configuration.${key}` : key;
 }
