@@ -1,0 +1,209 @@
+/**
+ * A discovered socket's credentials as references, end to end, every part its own process (API, proxy,
+ * connector, `border0 client db`, psql): the network plugin finds a real PostgreSQL server that asks for a
+ * SCRAM-SHA-256 password, with `upstream.postgres.password: ${from:env:NAME}` in connector.yaml and the
+ * variable set only in the connector's environment; psql logs in and runs a query without anyone typing
+ * the password; the control plane holds the reference, never the password; a connector without the
+ * variable makes the login fail saying why.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Border0Client, createClient } from '@border0/sdk';
+import {
+  BIN,
+  CLUSTER_PASSWORDS,
+  eventually,
+  freePort,
+  type Platform,
+  type PostgresCluster,
+  daemon as startDaemon,
+  startPlatform,
+  startPostgresCluster,
+  stopChild,
+  tempDir,
+} from '@border0/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const children: ChildProcess[] = [];
+// Built from a `$` so that no linter takes it for a template.
+const $ = '$';
+/** Set only in the first connector's environment, never in this process's or the platform's. */
+const VARIABLE = 'BORDER0_E2E_DISCOVERED_PG_PASSWORD';
+const REFERENCE = `${$}{from:env:${VARIABLE}}`;
+
+let cluster: PostgresCluster;
+let api: Platform;
+let admin: Border0Client;
+let env: Record<string, string>;
+let proxyPort: number;
+let connectorToken: string;
+let configFile: string;
+let discovered: string;
+
+/** psql through a listener, with no password anywhere (PGPASSWORD empty, never prompted). */
+function psql(port: number, sql: string) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(
+      'psql',
+      ['-h', '127.0.0.1', '-p', String(port), '-U', 'nobody', '-d', 'shop', '-w', '-X', '-Atc', sql],
+      { env: { ...process.env, PGPASSWORD: '', PGCONNECT_TIMEOUT: '10' } },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.once('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+/** `border0 client db <socket> --listen` on a free port; resolves with the port. */
+async function listener(socket: string): Promise<number> {
+  const port = await freePort();
+  await startDaemon(
+    children,
+    process.execPath,
+    [BIN, 'client', 'db', socket, '--listen', `127.0.0.1:${port}`, '--proxy', `127.0.0.1:${proxyPort}`],
+    env,
+    /is at 127\.0\.0\.1/,
+  );
+  return port;
+}
+
+const startConnector = (extraEnv: Record<string, string>) =>
+  startDaemon(
+    children,
+    process.execPath,
+    [BIN, 'connector', 'start', '--token', connectorToken, '--config', configFile],
+    { ...env, ...extraEnv },
+    /connector lab serves/,
+  );
+
+const socketOrNull = (name: string) =>
+  admin.get('/api/v1/sockets/{socket}', { params: { path: { socket: name } } }).catch(() => null);
+
+beforeAll(async () => {
+  expect(process.env[VARIABLE], `${VARIABLE} must not be set for this test`).toBeUndefined();
+  cluster = await startPostgresCluster();
+  cluster.sql('create database shop');
+  cluster.sql(
+    'create table items (id int primary key, name text); insert into items values (1, $$apple$$)',
+    'shop',
+  );
+  const dataDir = tempDir('discovery-ref');
+  env = { BORDER0_CONFIG_DIR: tempDir('discovery-ref-config') };
+  api = await startPlatform(['--data-dir', dataDir, '--no-proxy'], env);
+  env.BORDER0_API_URL = api.url;
+  admin = createClient({
+    baseUrl: api.url,
+    token: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim(),
+  });
+  proxyPort = await freePort();
+  const proxyToken = readFileSync(join(dataDir, 'proxy-token'), 'utf8').trim();
+  await startDaemon(
+    children,
+    process.execPath,
+    [BIN, 'proxy', 'start', '--token', proxyToken, '--port', String(proxyPort), '--name', 'p1'],
+    env,
+    /proxy p1 listening/,
+  );
+  const connector = await admin.post('/api/v1/connectors', { body: { name: 'lab' } });
+  connectorToken = (
+    await admin.post('/api/v1/connectors/{connector}/tokens', {
+      params: { path: { connector: connector.id } },
+      body: { name: 'lab' },
+    })
+  ).token as string;
+  await admin.post('/api/v1/policies', {
+    body: {
+      name: 'discovered-databases',
+      org_wide: true,
+      document: {
+        permissions: {
+          database: { allowed_databases: [{ database: 'shop', allowed_query_types: ['all'] }] },
+        },
+        condition: { who: { email: ['admin@localhost'] } },
+      } as never,
+    },
+  });
+  discovered = `postgres-127-0-0-1-${cluster.port}`;
+  configFile = join(tempDir('discovery-ref-yaml'), 'connector.yaml');
+  writeFileSync(
+    configFile,
+    [
+      'discovery:',
+      '  network:',
+      '    interval_seconds: 2',
+      '    timeout_ms: 1000',
+      `    targets: [{ target: 127.0.0.1/32, ports: [${cluster.port}] }]`,
+      '    upstream:',
+      '      postgres:',
+      '        authentication_type: username_and_password',
+      `        username: ${cluster.roles.scram}`,
+      `        password: "${REFERENCE}"`,
+      '        database: shop',
+      '',
+    ].join('\n'),
+  );
+}, 120_000);
+
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await api?.stop();
+  cluster?.stop();
+});
+
+describe('a discovered socket whose password is a reference the connector resolves', () => {
+  it('logs psql in with the password only the connector holds; the control plane has the reference', async () => {
+    const first = await startConnector({ [VARIABLE]: CLUSTER_PASSWORDS.scram });
+    const socket = await eventually(
+      () => socketOrNull(discovered),
+      (s) => s !== null,
+      15_000,
+    );
+    expect(socket).toMatchObject({
+      socket_type: 'database',
+      tags: { 'border0.discovery': 'network', 'border0.discovery.service': 'postgres' },
+      upstream_configuration: {
+        protocol: 'postgres',
+        port: cluster.port,
+        authentication_type: 'username_and_password',
+        username: cluster.roles.scram,
+        password_set: true,
+      },
+    });
+    // Neither the password nor the reference is handed out to admins; only the connector learns the reference.
+    expect(socket!.upstream_configuration).not.toHaveProperty('password');
+    expect(JSON.stringify(socket)).not.toContain(CLUSTER_PASSWORDS.scram);
+    const asConnector = createClient({ baseUrl: api.url, token: connectorToken });
+    const config = await asConnector.get('/api/v1/connector/config');
+    const served = config.sockets.find((s) => s.name === discovered);
+    expect(served?.secret_references).toEqual([REFERENCE]);
+    expect(JSON.stringify(config)).not.toContain(CLUSTER_PASSWORDS.scram);
+
+    const port = await listener(discovered);
+    const ran = await eventually(
+      () => psql(port, 'select current_user, name from items'),
+      (r) => r.code === 0,
+      20_000,
+    );
+    expect(ran.stderr).toBe('');
+    expect(ran.stdout.trim()).toBe(`${cluster.roles.scram}|apple`);
+
+    // The same socket, served by a connector whose host lacks the variable: the login fails saying why,
+    // and the reference is never sent upstream as if it were the password.
+    await stopChild(first.child);
+    await startConnector({});
+    const refused = await eventually(
+      () => psql(port, 'select 1'),
+      (r) => /not set on the connector/.test(r.stderr),
+      20_000,
+    );
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(
+      new RegExp(
+        `FATAL: {2}border0: .*password: .*environment variable ${VARIABLE} is not set on the connector`,
+      ),
+    );
+  }, 90_000);
+});
