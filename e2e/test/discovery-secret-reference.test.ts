@@ -3,8 +3,9 @@
  * connector, `border0 client db`, psql): the network plugin finds a real PostgreSQL server that asks for a
  * SCRAM-SHA-256 password, with `upstream.postgres.password: ${from:env:NAME}` in connector.yaml and the
  * variable set only in the connector's environment; psql logs in and runs a query without anyone typing
- * the password; the control plane holds the reference, never the password; a connector without the
- * variable makes the login fail saying why.
+ * the password; the control plane holds the reference, never the password; another reference written into
+ * connector.yaml reaches the socket (and the connector's allow-list); a connector without the variable makes
+ * the login fail saying why.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -79,6 +80,36 @@ const startConnector = (extraEnv: Record<string, string>) =>
     /connector lab serves/,
   );
 
+/** connector.yaml: the network plugin finds the cluster, and logs in as its SCRAM role with `password`. */
+function writeConfig(password: string) {
+  writeFileSync(
+    configFile,
+    [
+      'discovery:',
+      '  network:',
+      '    interval_seconds: 2',
+      '    timeout_ms: 1000',
+      `    targets: [{ target: 127.0.0.1/32, ports: [${cluster.port}] }]`,
+      '    upstream:',
+      '      postgres:',
+      '        authentication_type: username_and_password',
+      `        username: ${cluster.roles.scram}`,
+      `        password: "${password}"`,
+      '        database: shop',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** The references the control plane lets the connector answer for on the discovered socket. */
+async function referencesOf(socket: string): Promise<string[] | undefined> {
+  const config = await createClient({ baseUrl: api.url, token: connectorToken }).get(
+    '/api/v1/connector/config',
+  );
+  expect(JSON.stringify(config)).not.toContain(CLUSTER_PASSWORDS.scram);
+  return config.sockets.find((s) => s.name === socket)?.secret_references;
+}
+
 const socketOrNull = (name: string) =>
   admin.get('/api/v1/sockets/{socket}', { params: { path: { socket: name } } }).catch(() => null);
 
@@ -128,23 +159,7 @@ beforeAll(async () => {
   });
   discovered = `postgres-127-0-0-1-${cluster.port}`;
   configFile = join(tempDir('discovery-ref-yaml'), 'connector.yaml');
-  writeFileSync(
-    configFile,
-    [
-      'discovery:',
-      '  network:',
-      '    interval_seconds: 2',
-      '    timeout_ms: 1000',
-      `    targets: [{ target: 127.0.0.1/32, ports: [${cluster.port}] }]`,
-      '    upstream:',
-      '      postgres:',
-      '        authentication_type: username_and_password',
-      `        username: ${cluster.roles.scram}`,
-      `        password: "${REFERENCE}"`,
-      '        database: shop',
-      '',
-    ].join('\n'),
-  );
+  writeConfig(REFERENCE);
 }, 120_000);
 
 afterAll(async () => {
@@ -154,7 +169,7 @@ afterAll(async () => {
 });
 
 describe('a discovered socket whose password is a reference the connector resolves', () => {
-  it('logs psql in with the password only the connector holds; the control plane has the reference', async () => {
+  it('logs psql in with the password only the connector holds, follows a changed reference, and says why an unset one fails', async () => {
     const first = await startConnector({ [VARIABLE]: CLUSTER_PASSWORDS.scram });
     const socket = await eventually(
       () => socketOrNull(discovered),
@@ -175,11 +190,7 @@ describe('a discovered socket whose password is a reference the connector resolv
     // Neither the password nor the reference is handed out to admins; only the connector learns the reference.
     expect(socket!.upstream_configuration).not.toHaveProperty('password');
     expect(JSON.stringify(socket)).not.toContain(CLUSTER_PASSWORDS.scram);
-    const asConnector = createClient({ baseUrl: api.url, token: connectorToken });
-    const config = await asConnector.get('/api/v1/connector/config');
-    const served = config.sockets.find((s) => s.name === discovered);
-    expect(served?.secret_references).toEqual([REFERENCE]);
-    expect(JSON.stringify(config)).not.toContain(CLUSTER_PASSWORDS.scram);
+    expect(await referencesOf(discovered)).toEqual([REFERENCE]);
 
     const port = await listener(discovered);
     const ran = await eventually(
@@ -190,9 +201,29 @@ describe('a discovered socket whose password is a reference the connector resolv
     expect(ran.stderr).toBe('');
     expect(ran.stdout.trim()).toBe(`${cluster.roles.scram}|apple`);
 
-    // The same socket, served by a connector whose host lacks the variable: the login fails saying why,
-    // and the reference is never sent upstream as if it were the password.
+    // Another reference in connector.yaml reaches the socket, so the connector may answer for it.
+    const passwordFile = join(tempDir('discovery-ref-secret'), 'password');
+    writeFileSync(passwordFile, `${CLUSTER_PASSWORDS.scram}\n`);
+    const fileReference = `${$}{from:file:${passwordFile}}`;
+    writeConfig(fileReference);
+    await eventually(
+      () => referencesOf(discovered),
+      (references) => references?.[0] === fileReference,
+      15_000,
+    );
+    // The connector learns the new reference with its next configuration fetch, moments later.
+    const again = await eventually(
+      () => psql(port, 'select current_user'),
+      (r) => r.code === 0,
+      15_000,
+    );
+    expect(again.stderr).toBe('');
+    expect(again.stdout.trim()).toBe(cluster.roles.scram);
+
+    // Back to the variable, on a connector whose host lacks it: the login fails saying why, and the
+    // reference is never sent upstream as if it were the password.
     await stopChild(first.child);
+    writeConfig(REFERENCE);
     await startConnector({});
     const refused = await eventually(
       () => psql(port, 'select 1'),
