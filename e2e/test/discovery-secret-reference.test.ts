@@ -5,7 +5,7 @@
  * variable set only in the connector's environment; psql logs in and runs a query without anyone typing
  * the password; the control plane holds the reference, never the password; another reference written into
  * connector.yaml reaches the socket (and the connector's allow-list); a connector without the variable makes
- * the login fail saying why.
+ * the login fail saying why. The same for MariaDB (the mysql client), whose user's password is checked.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { type Border0Client, createClient } from '@border0/sdk';
 import {
   BIN,
   CLUSTER_PASSWORDS,
+  createMariaDbDatabase,
   eventually,
   freePort,
   type Platform,
@@ -22,6 +23,7 @@ import {
   startPlatform,
   startPostgresCluster,
   stopChild,
+  type ThrowawayDatabase,
   tempDir,
 } from '@border0/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +34,11 @@ const $ = '$';
 /** Set only in the first connector's environment, never in this process's or the platform's. */
 const VARIABLE = 'BORDER0_E2E_DISCOVERED_PG_PASSWORD';
 const REFERENCE = `${$}{from:env:${VARIABLE}}`;
+/** The MariaDB user's password, likewise set only in the connectors' environment. */
+const MYSQL_VARIABLE = 'BORDER0_E2E_DISCOVERED_MYSQL_PASSWORD';
+
+let mariadb: ThrowawayDatabase;
+let connectorRunning = false;
 
 let cluster: PostgresCluster;
 let api: Platform;
@@ -71,14 +78,47 @@ async function listener(socket: string): Promise<number> {
   return port;
 }
 
-const startConnector = (extraEnv: Record<string, string>) =>
-  startDaemon(
+const startConnector = async (extraEnv: Record<string, string>) => {
+  const started = await startDaemon(
     children,
     process.execPath,
     [BIN, 'connector', 'start', '--token', connectorToken, '--config', configFile],
-    { ...env, ...extraEnv },
+    { ...env, [MYSQL_VARIABLE]: mariadb.password, ...extraEnv },
     /connector lab serves/,
   );
+  connectorRunning = true;
+  return started;
+};
+
+/** The mysql client through a listener, with no password anywhere. */
+function mysqlCli(port: number, sql: string) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(
+      'mysql',
+      [
+        '-h',
+        '127.0.0.1',
+        '-P',
+        String(port),
+        '-u',
+        'nobody',
+        '-D',
+        mariadb.database,
+        '--batch',
+        '-N',
+        '-e',
+        sql,
+      ],
+      { env: { ...process.env, MYSQL_PWD: '' } },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.once('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end();
+  });
+}
 
 /** connector.yaml: the network plugin finds the cluster, and logs in as its SCRAM role with `password`. */
 function writeConfig(password: string) {
@@ -89,13 +129,17 @@ function writeConfig(password: string) {
       '  network:',
       '    interval_seconds: 2',
       '    timeout_ms: 1000',
-      `    targets: [{ target: 127.0.0.1/32, ports: [${cluster.port}] }]`,
+      `    targets: [{ target: 127.0.0.1/32, ports: [${cluster.port}, ${mariadb.port}] }]`,
       '    upstream:',
       '      postgres:',
       '        authentication_type: username_and_password',
       `        username: ${cluster.roles.scram}`,
       `        password: "${password}"`,
       '        database: shop',
+      '      mysql:',
+      '        authentication_type: username_and_password',
+      `        username: ${mariadb.user}`,
+      `        password: "${$}{from:env:${MYSQL_VARIABLE}}"`,
       '',
     ].join('\n'),
   );
@@ -115,6 +159,7 @@ const socketOrNull = (name: string) =>
 
 beforeAll(async () => {
   expect(process.env[VARIABLE], `${VARIABLE} must not be set for this test`).toBeUndefined();
+  mariadb = await createMariaDbDatabase();
   cluster = await startPostgresCluster();
   cluster.sql('create database shop');
   cluster.sql(
@@ -151,7 +196,12 @@ beforeAll(async () => {
       org_wide: true,
       document: {
         permissions: {
-          database: { allowed_databases: [{ database: 'shop', allowed_query_types: ['all'] }] },
+          database: {
+            allowed_databases: [
+              { database: 'shop', allowed_query_types: ['all'] },
+              { database: mariadb.database, allowed_query_types: ['all'] },
+            ],
+          },
         },
         condition: { who: { email: ['admin@localhost'] } },
       } as never,
@@ -166,6 +216,7 @@ afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
   await api?.stop();
   cluster?.stop();
+  await mariadb?.drop();
 });
 
 describe('a discovered socket whose password is a reference the connector resolves', () => {
@@ -237,4 +288,23 @@ describe('a discovered socket whose password is a reference the connector resolv
       ),
     );
   }, 90_000);
+
+  it('logs the mysql client into MariaDB with a password only the connector holds', async () => {
+    if (!connectorRunning) await startConnector({});
+    const socket = `mysql-127-0-0-1-${mariadb.port}`;
+    await eventually(
+      () => referencesOf(socket),
+      (references) => references !== undefined,
+      15_000,
+    );
+    expect(await referencesOf(socket)).toEqual([`${$}{from:env:${MYSQL_VARIABLE}}`]);
+    const port = await listener(socket);
+    const ran = await eventually(
+      () => mysqlCli(port, 'select current_user()'),
+      (r) => r.code === 0,
+      20_000,
+    );
+    expect(ran.stderr).toBe('');
+    expect(ran.stdout.trim()).toBe(`${mariadb.user}@127.0.0.1`);
+  }, 60_000);
 });
