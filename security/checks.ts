@@ -545,6 +545,14 @@ export const CHECKS: SecurityCheck[] = [
     replace: '    if (wanted.has(socket.name)) continue;',
     tests: [connector('src/discovery/socket-reconciler.test.ts')],
   },
+  {
+    id: 'discovery-references-follow-config',
+    what: 'a secret reference changed in connector.yaml replaces the discovered socket’s (the connector stops answering for the old one)',
+    file: 'connector/src/discovery/socket-reconciler.ts',
+    find: '      !references.includes(value.trim())\n',
+    replace: '      false\n',
+    tests: [connector('src/discovery/socket-reconciler.test.ts', 'password reference changed')],
+  },
   // Database sockets: every statement decided on what it does, nothing unreadable passes.
   {
     id: 'db-startup-database-decided',

@@ -4,7 +4,8 @@
  * discover --dry-run` names a labelled container and creates nothing; once the connector runs, a labelled
  * container that starts becomes a socket within 5 s (the engine's events, not the 60 s resync) that a service
  * account reaches through the proxy; when the container stops, its socket goes; a socket an admin made for the
- * same connector and the same upstream is never touched.
+ * same connector and the same upstream is never touched; after dockerd restarts, the connector follows the
+ * engine's events again.
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -237,6 +238,37 @@ describe('docker discovery through the connector', () => {
     expect(Date.now() - stopped).toBeLessThan(5_000);
     // The admin's socket, served by the same connector and pointing at the same container, is as it was.
     expect(await socketOrNull('handmade')).toEqual(handmade);
+  });
+
+  it('follows the engine again after dockerd restarts: a container started afterwards becomes a socket within 5 s', async () => {
+    await startConnector();
+    await eventually(
+      () => border0(['connector', 'ls', '--output', 'json'], env),
+      (r) => /"last_run_at": "/.test(r.stdout),
+      20_000,
+    );
+    // The connector's event stream ends with the engine; it reconnects once the engine answers again (and runs
+    // once for what it missed). Waiting past that run, the socket below can only come from the new stream.
+    await dockerd.restart();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const started = Date.now();
+    await dockerd.docker(['start', 'web']);
+    await eventually(
+      () => socketOrNull('shop'),
+      (s) => s !== null,
+      5_000,
+      { intervalMs: 100 },
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const stopped = Date.now();
+    await dockerd.docker(['stop', '--time', '1', 'web']);
+    await eventually(
+      () => socketOrNull('shop'),
+      (s) => s === null,
+      5_000,
+      { intervalMs: 100 },
+    );
+    expect(Date.now() - stopped).toBeLessThan(5_000);
   });
 
   it('re-reads its discovery settings when connector.yaml changes, keeping the running plugins when the new ones are bad', async () => {

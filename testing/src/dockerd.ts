@@ -29,6 +29,8 @@ export interface Dockerd {
   docker(args: string[], input?: Buffer): Promise<string>;
   /** Imports a busybox-static image (`/bin/busybox` and its applets, `/www/index.html`) as `name`. */
   importBusybox(name: string, indexHtml?: string): Promise<void>;
+  /** Stops dockerd and starts it again on the same socket and data (its running containers stop). */
+  restart(): Promise<void>;
   /** What dockerd logged so far. */
   log(): string;
   stop(): Promise<void>;
@@ -80,28 +82,32 @@ export async function startDockerd(): Promise<Dockerd> {
   const dir = mkdtempSync('/tmp/b0d-');
   const socketPath = join(dir, 'docker.sock');
   let log = '';
-  const child: ChildProcess = spawn(
-    DOCKERD,
-    [
-      '--data-root',
-      join(dir, 'data'),
-      '--exec-root',
-      join(dir, 'exec'),
-      '--pidfile',
-      join(dir, 'dockerd.pid'),
-      '--host',
-      `unix://${socketPath}`,
-      // No bridge, no NAT: containers share the host's network, and the machine's firewall is left alone.
-      '--bridge=none',
-      '--iptables=false',
-      '--ip6tables=false',
-      '--ip-masq=false',
-      '--shutdown-timeout=2',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
+  const launch = (): ChildProcess => {
+    const started = spawn(
+      DOCKERD,
+      [
+        '--data-root',
+        join(dir, 'data'),
+        '--exec-root',
+        join(dir, 'exec'),
+        '--pidfile',
+        join(dir, 'dockerd.pid'),
+        '--host',
+        `unix://${socketPath}`,
+        // No bridge, no NAT: containers share the host's network, and the machine's firewall is left alone.
+        '--bridge=none',
+        '--iptables=false',
+        '--ip6tables=false',
+        '--ip-masq=false',
+        '--shutdown-timeout=2',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    started.stdout!.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
+    started.stderr!.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
+    return started;
+  };
+  let child = launch();
   const exited = () => child.exitCode !== null || child.signalCode !== null;
   const docker: Dockerd['docker'] = (args, input) =>
     new Promise<string>((resolve, reject) => {
@@ -128,19 +134,22 @@ export async function startDockerd(): Promise<Dockerd> {
     unmountUnder(dir);
     rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   };
-  try {
-    await waitUntil(
-      async () => {
-        if (exited()) throw new Error(`dockerd exited (${child.exitCode ?? child.signalCode}):\n${log}`);
-        return ping(socketPath);
-      },
-      30_000,
-      'dockerd to answer on its socket',
-    );
-  } catch (error) {
-    await stop();
-    throw new Error(`${(error as Error).message}\n${log}`);
-  }
+  const answering = async () => {
+    try {
+      await waitUntil(
+        async () => {
+          if (exited()) throw new Error(`dockerd exited (${child.exitCode ?? child.signalCode}):\n${log}`);
+          return ping(socketPath);
+        },
+        30_000,
+        'dockerd to answer on its socket',
+      );
+    } catch (error) {
+      await stop();
+      throw new Error(`${(error as Error).message}\n${log}`);
+    }
+  };
+  await answering();
 
   return {
     socketPath,
@@ -161,6 +170,12 @@ export async function startDockerd(): Promise<Dockerd> {
       writeFileSync(join(rootfs, 'www', 'index.html'), indexHtml);
       const tar = execFileSync('tar', ['-C', rootfs, '-c', '.'], { maxBuffer: 1 << 26 });
       await docker(['import', '-', name], tar);
+    },
+    async restart() {
+      // Stopped as an admin's `systemctl restart docker` would: its containers stop, images and containers stay.
+      await stopChild(child, 15_000);
+      child = launch();
+      await answering();
     },
     log: () => log,
     stop,

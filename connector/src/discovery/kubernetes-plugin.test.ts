@@ -2,14 +2,16 @@
  * The kubernetes plugin through @kubernetes/client-node, pointed by a kubeconfig at a local HTTP server that
  * answers with recorded API responses (test/fixtures/kubernetes: PodList, ServiceList and Status objects in the
  * shape of the Kubernetes API reference): annotated services and running pods become sockets, lists are read
- * page by page through `continue`, and an API error says what Kubernetes said.
+ * page by page through `continue`, and an API error says what Kubernetes said; the watch (a streamed
+ * response of watch events) runs the plugin on changes, goes on from the last version, and lists again after
+ * 410 Gone.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { tempDir } from '@border0/testing';
+import { tempDir, waitUntil } from '@border0/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki } from '../../test/support/test-pki.js';
 import { KubernetesPlugin, parseKubernetesSettings } from './kubernetes-plugin.js';
@@ -43,6 +45,9 @@ function answer(request: IncomingMessage): { status: number; body: string } {
   };
 }
 
+/** What the server does with a watch request, while a test sets it. */
+let onWatch: ((url: URL, response: ServerResponse) => void) | undefined;
+
 describe('kubernetes discovery', () => {
   let server: Server;
   let inCluster: Server;
@@ -56,6 +61,9 @@ describe('kubernetes discovery', () => {
     const pki = await createTestPki('kubernetes.test');
     const handle = (request: IncomingMessage, response: ServerResponse) => {
       requests.push(request.url ?? '');
+      const url = new URL(request.url ?? '/', 'http://api');
+      const authorized = request.headers.authorization === `Bearer ${TOKEN}`;
+      if (authorized && url.searchParams.get('watch') === 'true' && onWatch) return onWatch(url, response);
       const { status, body } = answer(request);
       response.writeHead(status, { 'content-type': 'application/json' }).end(body);
     };
@@ -202,6 +210,75 @@ describe('kubernetes discovery', () => {
     await expect(plugin.discover(signal)).rejects.toThrow(
       /^kubernetes: listing services in namespace shop: 401/,
     );
+  });
+
+  it('watches pods and services from a list’s version, runs on annotated changes, and lists again after 410 Gone', async () => {
+    requests.length = 0;
+    const watches: { url: URL; response: ServerResponse }[] = [];
+    onWatch = (url, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' }).flushHeaders();
+      watches.push({ url, response });
+    };
+    let runs = 0;
+    const watch = new KubernetesPlugin({ kubeconfig, namespaces: ['shop'] }).watch(() => runs++);
+    const podWatches = () => watches.filter((w) => w.url.pathname === '/api/v1/namespaces/shop/pods');
+    const podLists = () => requests.filter((r) => r === '/api/v1/namespaces/shop/pods?limit=1');
+    try {
+      await waitUntil(() => watches.length === 2, 5_000, 'a watch of pods and one of services');
+      expect(requests.filter((r) => !r.includes('watch=true')).sort()).toEqual([
+        '/api/v1/namespaces/shop/pods?limit=1',
+        '/api/v1/namespaces/shop/services?limit=1',
+      ]);
+      const [first] = podWatches();
+      expect(first!.url.searchParams.get('resourceVersion')).toBe('482913');
+      expect(first!.url.searchParams.get('allowWatchBookmarks')).toBe('true');
+      const [bastion, worker] = JSON.parse(fixture('pods-shop-page1.json')).items;
+      const send = (to: ServerResponse, type: string, object: unknown) =>
+        to.write(`${JSON.stringify({ type, object })}\n`);
+      const at = (pod: { metadata: object }, resourceVersion: string) => ({
+        ...pod,
+        metadata: { ...pod.metadata, resourceVersion },
+      });
+      // An unannotated pod changing is no reason to run; an annotated one going is.
+      send(first!.response, 'MODIFIED', at(worker, '483000'));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(runs).toBe(0);
+      send(first!.response, 'DELETED', at(bastion, '483001'));
+      await waitUntil(() => runs === 1, 5_000, 'a run after the annotated pod went');
+      send(first!.response, 'BOOKMARK', {
+        kind: 'Pod',
+        apiVersion: 'v1',
+        metadata: { resourceVersion: '483100' },
+      });
+      // The server ends the watch (its timeout): the next one goes on from the last version seen.
+      first!.response.end();
+      await waitUntil(() => podWatches().length === 2, 5_000, 'the pods watched again');
+      expect(podWatches()[1]!.url.searchParams.get('resourceVersion')).toBe('483100');
+      expect(podLists()).toHaveLength(1);
+      // That version is too old now: 410 Gone, as an ERROR event. The plugin lists again, runs once for what it
+      // may have missed, and watches from the new list's version.
+      podWatches()[1]!.response.end(
+        `${JSON.stringify({
+          type: 'ERROR',
+          object: {
+            kind: 'Status',
+            apiVersion: 'v1',
+            metadata: {},
+            status: 'Failure',
+            message: 'too old resource version: 483100 (490212)',
+            reason: 'Expired',
+            code: 410,
+          },
+        })}\n`,
+      );
+      await waitUntil(() => podWatches().length === 3 && runs === 2, 5_000, 'a list and a watch again');
+      expect(podLists()).toHaveLength(2);
+      expect(podWatches()[2]!.url.searchParams.get('resourceVersion')).toBe('482913');
+    } finally {
+      watch.close();
+      onWatch = undefined;
+      for (const { response } of watches) response.end();
+    }
   });
 
   it('reads its settings from connector.yaml, refusing bad ones by field', () => {

@@ -3,6 +3,7 @@
  * become sockets, read through @kubernetes/client-node (page by page, `limit` and `continue`), in every
  * namespace or the configured ones. Authentication: a kubeconfig (the file given, else `KUBECONFIG` or
  * ~/.kube/config, with its current context or the one given), or the pod's service account (`in_cluster`).
+ * The API's watch on pods and services makes the connector run the plugin at once; the interval is a resync.
  *
  * Annotations:
  * - `border0.com/socket-type`: http, ssh, database or tls (required)
@@ -22,7 +23,7 @@
  *     kubeconfig: /etc/border0/kubeconfig
  *     namespaces: [shop, billing]
  */
-import type { CoreV1Api, KubeConfig, V1ListMeta, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { CoreV1Api, KubeConfig, V1ListMeta, V1Pod, V1Service, Watch } from '@kubernetes/client-node';
 import type { DiscoveredResource, DiscoveryPlugin } from './discovery-plugin.js';
 import { labelledResource, portOf, prefixedTags, type UpstreamSettings } from './labelled-resource.js';
 
@@ -50,6 +51,10 @@ export const ANNOTATION = {
   httpScheme: 'border0.com/http-scheme',
   tagPrefix: 'border0.com/tag.',
 } as const;
+
+/** After a failed watch, how long until the next try (doubling up to the longest). */
+const WATCH_RETRY_MS = 1000;
+const WATCH_RETRY_MAX_MS = 30_000;
 
 /** More pages than this in one list is a loop (a server that keeps answering a `continue`), refused. */
 const MAX_PAGES = 1000;
@@ -175,7 +180,7 @@ export class KubernetesPlugin implements DiscoveryPlugin {
   readonly intervalMs: number;
   readonly #settings: KubernetesSettings;
   readonly #clusterPathPrefix: string | undefined;
-  #api: Promise<CoreV1Api> | undefined;
+  #api: Promise<{ api: CoreV1Api; config: KubeConfig; Watch: typeof Watch }> | undefined;
 
   /** `clusterPathPrefix`: where the service account's files are, under another root (tests). */
   constructor(settings: KubernetesSettings, options: { clusterPathPrefix?: string } = {}) {
@@ -185,14 +190,14 @@ export class KubernetesPlugin implements DiscoveryPlugin {
   }
 
   /** The client, made on first use (a connector without Kubernetes discovery never loads the library). */
-  #client(): Promise<CoreV1Api> {
+  #client(): Promise<{ api: CoreV1Api; config: KubeConfig; Watch: typeof Watch }> {
     this.#api ??= import('@kubernetes/client-node').then((k8s) => {
       const config: KubeConfig = new k8s.KubeConfig();
       if (this.#settings.in_cluster) config.loadFromCluster(this.#clusterPathPrefix);
       else if (this.#settings.kubeconfig) config.loadFromFile(this.#settings.kubeconfig);
       else config.loadFromDefault();
       if (this.#settings.context) config.setCurrentContext(this.#settings.context);
-      return config.makeApiClient(k8s.CoreV1Api);
+      return { api: config.makeApiClient(k8s.CoreV1Api), config, Watch: k8s.Watch };
     });
     // A configuration that cannot be read is tried again on the next run.
     this.#api.catch(() => (this.#api = undefined));
@@ -220,7 +225,7 @@ export class KubernetesPlugin implements DiscoveryPlugin {
   }
 
   async discover(signal: AbortSignal): Promise<DiscoveredResource[]> {
-    const api = await this.#client();
+    const { api } = await this.#client();
     const limit = this.#settings.page_size ?? 100;
     const upstream = this.#settings.upstream;
     const namespaces = this.#settings.namespaces;
@@ -253,5 +258,117 @@ export class KubernetesPlugin implements DiscoveryPlugin {
       }
     }
     return found.sort((a, b) => a.name.localeCompare(b.name));
+  }
+  /**
+   * Follows the pods and services of each namespace (or of all) with the API's watch, from the resource
+   * version of a list: an event about an annotated object (or one that was) makes the connector run the
+   * plugin, a burst making one run. A watch the server ends goes on from the last version seen (bookmarks
+   * included); one whose version is too old (410 Gone, as an ERROR event or a status) lists again and runs
+   * once for what it missed; other failures are tried again after a second, then longer.
+   */
+  watch(onChange: () => void): { close(): void } {
+    let closed = false;
+    let burst: NodeJS.Timeout | undefined;
+    const timers = new Set<NodeJS.Timeout>();
+    const controllers = new Set<AbortController>();
+    const changed = () => {
+      clearTimeout(burst);
+      burst = setTimeout(onChange, 200);
+      burst.unref();
+    };
+    const later = (work: () => void, ms: number) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        work();
+      }, ms);
+      timer.unref();
+      timers.add(timer);
+    };
+    const follow = (namespace: string | undefined, kind: 'pods' | 'services') => {
+      const path = namespace ? `/api/v1/namespaces/${namespace}/${kind}` : `/api/v1/${kind}`;
+      const annotated = new Set<string>();
+      let resourceVersion: string | undefined;
+      let missed = false;
+      let delay = WATCH_RETRY_MS;
+      const failed = () => {
+        later(run, delay);
+        delay = Math.min(delay * 2, WATCH_RETRY_MAX_MS);
+      };
+      const run = async (): Promise<void> => {
+        if (closed) return;
+        try {
+          const { api, config, Watch } = await this.#client();
+          if (resourceVersion === undefined) {
+            // One item is enough: the list's own resource version is where the watch starts.
+            const list = await (kind === 'pods'
+              ? namespace
+                ? api.listNamespacedPod({ namespace, limit: 1 })
+                : api.listPodForAllNamespaces({ limit: 1 })
+              : namespace
+                ? api.listNamespacedService({ namespace, limit: 1 })
+                : api.listServiceForAllNamespaces({ limit: 1 }));
+            resourceVersion = list.metadata?.resourceVersion;
+            if (missed) changed();
+            missed = false;
+          }
+          let expired = false;
+          let controller: AbortController | undefined;
+          const done = (error: unknown) => {
+            if (controller) controllers.delete(controller);
+            if (closed) return;
+            if (expired || (error as { statusCode?: number } | null)?.statusCode === 410) {
+              resourceVersion = undefined;
+              missed = true;
+              later(run, 0);
+            } else if (error) failed();
+            else later(run, 100);
+          };
+          const onEvent = (type: string, object: Record<string, unknown> | undefined) => {
+            if (type === 'ERROR') {
+              if ((object as { code?: number } | undefined)?.code === 410) expired = true;
+              return;
+            }
+            const meta = (object?.metadata ?? {}) as {
+              name?: string;
+              namespace?: string;
+              resourceVersion?: string;
+              annotations?: Record<string, string>;
+            };
+            if (meta.resourceVersion) resourceVersion = meta.resourceVersion;
+            if (type === 'BOOKMARK') return;
+            delay = WATCH_RETRY_MS;
+            const key = `${meta.namespace}/${meta.name}`;
+            // An object is annotated now (a deleted one as it was last), or lost its annotation since.
+            const has = Boolean(meta.annotations?.[ANNOTATION.type]);
+            if (has || annotated.has(key)) changed();
+            if (has && type !== 'DELETED') annotated.add(key);
+            else annotated.delete(key);
+          };
+          controller = await new Watch(config).watch(
+            path,
+            { resourceVersion, allowWatchBookmarks: true },
+            onEvent,
+            done,
+          );
+          if (closed) controller.abort();
+          else if (!controller.signal.aborted) controllers.add(controller);
+        } catch {
+          failed();
+        }
+      };
+      void run();
+    };
+    for (const namespace of this.#settings.namespaces ?? [undefined]) {
+      follow(namespace, 'services');
+      follow(namespace, 'pods');
+    }
+    return {
+      close() {
+        closed = true;
+        clearTimeout(burst);
+        for (const timer of timers) clearTimeout(timer);
+        for (const controller of controllers) controller.abort();
+      },
+    };
   }
 }

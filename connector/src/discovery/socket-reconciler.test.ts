@@ -2,7 +2,7 @@
 import type { Schema } from '@border0/sdk';
 import { describe, expect, it } from 'vitest';
 import { DISCOVERY_TAG, type DiscoveredResource } from './discovery-plugin.js';
-import { planChanges } from './socket-reconciler.js';
+import { type OwnedSocket, planChanges } from './socket-reconciler.js';
 
 const socket = (name: string, tags: Record<string, string>, port = 80): Schema<'Socket'> =>
   ({
@@ -59,5 +59,69 @@ describe('planChanges', () => {
       kind: 'skip',
       detail: 'discovered by docker',
     });
+  });
+});
+
+describe('planChanges with credentials', () => {
+  // Built from a `$` so that no linter takes them for templates.
+  const $ = '$';
+  const OLD = `${$}{from:env:OLD_PASSWORD}`;
+  const NEW = `${$}{from:file:/run/secrets/pg}`;
+  const database = (references: string[] | undefined, passwordSet = true) =>
+    ({
+      name: 'pg',
+      socket_type: 'database',
+      tags: { [DISCOVERY_TAG]: 'network' },
+      description: null,
+      upstream_configuration: {
+        type: 'database',
+        protocol: 'postgres',
+        hostname: '127.0.0.1',
+        port: 5432,
+        authentication_type: 'username_and_password',
+        username: 'app',
+        password_set: passwordSet,
+        private_key_set: false,
+      },
+      secret_references: references,
+    }) as unknown as OwnedSocket;
+  const wanting = (password: string) =>
+    new Map([
+      [
+        'network',
+        [
+          {
+            name: 'pg',
+            socketType: 'database',
+            upstream: {
+              type: 'database',
+              protocol: 'postgres',
+              hostname: '127.0.0.1',
+              port: 5432,
+              authentication_type: 'username_and_password',
+              username: 'app',
+              password,
+            },
+            tags: { [DISCOVERY_TAG]: 'network' },
+            source: 'tcp://127.0.0.1:5432',
+          } as DiscoveredResource,
+        ],
+      ],
+    ]);
+  const plan = (owned: ReturnType<typeof database>, password: string) =>
+    planChanges([owned], wanting(password), new Set(['network']));
+
+  it('updates a socket whose password reference changed in connector.yaml, so the connector may answer for the new one', () => {
+    expect(plan(database([OLD]), OLD)).toEqual([]);
+    expect(plan(database([OLD]), NEW)).toMatchObject([
+      { kind: 'update', name: 'pg', detail: 'upstream_configuration.password' },
+    ]);
+  });
+
+  it('sets a password the socket has none of, and leaves an unreadable plain one as it is', () => {
+    expect(plan(database([], false), 'plain-s3cret')).toMatchObject([
+      { kind: 'update', detail: 'upstream_configuration.password' },
+    ]);
+    expect(plan(database([]), 'plain-s3cret')).toEqual([]);
   });
 });

@@ -4,10 +4,15 @@
  * ever touches sockets this connector declared with a discovery tag (`border0.discovery=<plugin>`): sockets
  * an admin made, another connector's, and the static ones of connector.yaml are left as they are.
  */
+import { parseSecretReference } from '@border0/protocol';
 import type { Border0Client, Schema } from '@border0/sdk';
 import { DISCOVERY_TAG, type DiscoveredResource } from './discovery-plugin.js';
 
-type Socket = Schema<'Socket'>;
+/**
+ * A socket the connector declared, with the secret references the control plane holds for it (from the
+ * connector's configuration; absent when it is not served yet).
+ */
+export type OwnedSocket = Schema<'Socket'> & { secret_references?: string[] | undefined };
 
 export type ChangeKind = 'create' | 'update' | 'delete' | 'skip';
 
@@ -30,6 +35,26 @@ function upstreamDifferences(wanted: Record<string, unknown>, current: Record<st
   );
 }
 
+/**
+ * The secret fields whose wanted value the socket does not hold yet: a reference (`from:env:NAME` and the like) the
+ * socket's references lack (else the connector would keep resolving the old one and refuse the new one), or
+ * a value for a secret the socket has none of. A changed plain value cannot be told: the API never returns it.
+ */
+function secretDifferences(wanted: Record<string, unknown>, current: OwnedSocket): string[] {
+  const upstream = current.upstream_configuration as Record<string, unknown>;
+  return [...SECRET_KEYS].filter((key) => {
+    const value = wanted[key];
+    if (typeof value !== 'string') return false;
+    if (upstream[`${key}_set`] === false) return true;
+    const references = current.secret_references;
+    return (
+      parseSecretReference(value) !== undefined &&
+      references !== undefined &&
+      !references.includes(value.trim())
+    );
+  });
+}
+
 function sameTags(a: Record<string, string>, b: Record<string, string>): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
@@ -41,7 +66,7 @@ function sameTags(a: Record<string, string>, b: Record<string, string>): boolean
  * configuration: discovered sockets of any other plugin (one removed from connector.yaml) are deleted.
  */
 export function planChanges(
-  owned: Socket[],
+  owned: OwnedSocket[],
   reported: Map<string, DiscoveredResource[]>,
   configured: ReadonlySet<string>,
 ): PlannedChange[] {
@@ -77,6 +102,9 @@ export function planChanges(
           resource.upstream as Record<string, unknown>,
           current.upstream_configuration as Record<string, unknown>,
         ).map((k) => `upstream_configuration.${k}`),
+        ...secretDifferences(resource.upstream as Record<string, unknown>, current).map(
+          (k) => `upstream_configuration.${k}`,
+        ),
         !sameTags(resource.tags ?? {}, current.tags) && 'tags',
         (resource.description ?? null) !== current.description && 'description',
       ].filter((f): f is string => typeof f === 'string');
@@ -96,9 +124,14 @@ export function planChanges(
   return changes;
 }
 
-/** The sockets the connector declared itself (static and discovered). */
-export function ownedSockets(client: Border0Client): Promise<Socket[]> {
-  return client.get('/api/v1/connector/sockets');
+/** The sockets the connector declared itself (static and discovered), with their secret references. */
+export async function ownedSockets(client: Border0Client): Promise<OwnedSocket[]> {
+  const [sockets, config] = await Promise.all([
+    client.get('/api/v1/connector/sockets'),
+    client.get('/api/v1/connector/config'),
+  ]);
+  const references = new Map(config.sockets.map((s) => [s.id, s.secret_references]));
+  return sockets.map((socket) => ({ ...socket, secret_references: references.get(socket.id) }));
 }
 
 /** Applies planned changes in order; answers the ones that failed, with why, and carries on past them. */
