@@ -44,9 +44,9 @@ describe('the results section of docs/benchmarks.md', () => {
 
 describe('checkReport', () => {
   it('finds a measurement that measured nothing', () => {
-    const empty = { ...rows[0]!, values: [0], median: 0 };
+    const empty = { ...rows[0]!, values: [Number.NaN], median: Number.NaN };
     const report = { benchmark: 'tcp', method: '', rows: [empty], ratios: [] };
-    expect(checkReport('tcp', report)).toEqual(['tcp: bulk through direct measured nothing (0)']);
+    expect(checkReport('tcp', report)).toEqual(['tcp: bulk through direct measured nothing (NaN)']);
     expect(checkReport('tcp', day.benchmarks.tcp!.report)).toEqual([]);
   });
 });
