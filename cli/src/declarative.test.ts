@@ -68,14 +68,14 @@ describe('the resources file', () => {
     expect(defaultStatePath('org.json')).toBe('org.state.json');
   });
 
-  it('names the file and the path of a bad field', () => {
+  it('names the file and the path of a bad field', async () => {
     const file = join(tempDir('declarative-cli'), 'resources.yaml');
     writeFileSync(
       file,
       'sockets:\n  - name: web\n    socket_type: gopher\n    upstream_configuration: { type: http }\n',
     );
-    expect(() => readDocument(file)).toThrow(`${file}: sockets[0].socket_type: `);
+    await expect(readDocument(file)).rejects.toThrow(`${file}: sockets[0].socket_type: `);
     writeFileSync(file, 'sockets: [\n');
-    expect(() => readDocument(file)).toThrow(`${file}: not YAML: `);
+    await expect(readDocument(file)).rejects.toThrow(`${file}: not YAML: `);
   });
 });

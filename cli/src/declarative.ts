@@ -5,26 +5,26 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
-import {
-  type ApplyResult,
-  apply,
-  type DeclarativeState,
-  DocumentError,
-  exportDocument,
-  type FieldDiff,
-  type Plan,
-  type PlannedChange,
-  parseDocument,
-  plan,
-  type ResourcesDocument,
-  secretReference,
-  secretVariables,
+import type {
+  ApplyResult,
+  DeclarativeState,
+  FieldDiff,
+  Plan,
+  PlannedChange,
+  ResourcesDocument,
 } from '@border0/sdk/declarative';
 import type { Command } from 'commander';
 import { parse, stringify } from 'yaml';
 import { type Context, contextOf } from './context.js';
 import { CliError, UsageError } from './errors.js';
 import { printJson, printLine } from './output.js';
+
+/**
+ * The engine, loaded when one of these commands runs: its schemas (zod) would add about 90 ms to every
+ * `border0` start, ssh's ProxyCommand included.
+ */
+const engine = () => import('@border0/sdk/declarative');
+const $ = '$';
 
 interface PlanFlags {
   file?: string;
@@ -51,7 +51,7 @@ export function registerDeclarativeCommands(program: Command): void {
       const ctx = contextOf(command);
       const file = flags.file!;
       const statePath = flags.state ?? defaultStatePath(file);
-      const planned = await plan(ctx.client(), readDocument(file), {
+      const planned = await (await engine()).plan(ctx.client(), await readDocument(file), {
         prune: flags.prune === true,
         state: readState(statePath),
       });
@@ -81,7 +81,7 @@ export function registerDeclarativeCommands(program: Command): void {
         statePath = flags.state ?? (planned as SavedPlan).state_file;
       } else {
         statePath = flags.state ?? defaultStatePath(flags.file!);
-        planned = await plan(client, readDocument(flags.file!), {
+        planned = await (await engine()).plan(client, await readDocument(flags.file!), {
           prune: flags.prune === true,
           state: readState(statePath),
         });
@@ -92,7 +92,7 @@ export function registerDeclarativeCommands(program: Command): void {
         }
         if (!flags.yes && !(await confirmed())) throw new CliError('apply cancelled: nothing was changed');
       }
-      const result = await apply(client, planned, { state: readState(statePath) });
+      const result = await (await engine()).apply(client, planned, { state: readState(statePath) });
       writeFileSync(statePath, `${JSON.stringify(result.state, null, 2)}\n`);
       printResult(ctx, result);
       if (result.failure) throw new CliError(result.failure.message);
@@ -100,12 +100,11 @@ export function registerDeclarativeCommands(program: Command): void {
 
   program
     .command('export')
-    .description(
-      `Write the organization as a resources file (secrets as ${secretReference('NAME')} references)`,
-    )
+    .description(`Write the organization as a resources file (secrets as ${$}{from:env:NAME} references)`)
     .option('-o, --out <file>', 'write to this file instead of standard output')
     .action(async (flags: { out?: string }, command: Command) => {
       const ctx = contextOf(command);
+      const { exportDocument, secretVariables } = await engine();
       const document = await exportDocument(ctx.client());
       const text = flags.out?.endsWith('.json')
         ? `${JSON.stringify(document, null, 2)}\n`
@@ -120,7 +119,8 @@ export function registerDeclarativeCommands(program: Command): void {
 }
 
 /** The resources file, parsed and checked; errors name the file and the bad field. */
-export function readDocument(file: string): ResourcesDocument {
+export async function readDocument(file: string): Promise<ResourcesDocument> {
+  const { DocumentError, parseDocument } = await engine();
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
