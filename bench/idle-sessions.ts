@@ -28,12 +28,21 @@ import { openProxySession } from './proxy-session.js';
 import { emit, flag, profileArgs, type Row, row } from './report.js';
 
 const sizesAt = process.argv.indexOf('--sessions');
-const SIZES = (sizesAt === -1 ? '1000,10000' : process.argv[sizesAt + 1]!).split(',').map(Number);
-if (SIZES.some((n) => !Number.isInteger(n) || n < 1))
+const ASKED = (sizesAt === -1 ? '1000,10000' : process.argv[sizesAt + 1]!).split(',').map(Number);
+if (ASKED.some((n) => !Number.isInteger(n) || n < 1))
   throw new Error('--sessions takes counts, e.g. 1000,10000');
 const concurrency = flag('concurrency', 32);
-/** Descriptors each process may hold: two per session on the proxy and the connector, and here. */
-const DESCRIPTORS = Math.max(...SIZES) * 2 + 4096;
+/**
+ * Descriptors a process may hold here: root may raise a running process's soft limit up to the hard one, not
+ * beyond it in a container without CAP_SYS_RESOURCE (20,000 on these machines).
+ */
+const HARD_LIMIT = Number(
+  /^Max open files\s+\d+\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1],
+);
+/** Two descriptors per session on the proxy (the client's, the data connection) and on the connector. */
+const MAX_SESSIONS = Math.floor((HARD_LIMIT - 2048) / 2);
+const SIZES = [...new Set(ASKED.map((n) => Math.min(n, MAX_SESSIONS)))];
+const DESCRIPTORS = Math.min(HARD_LIMIT, Math.max(...SIZES) * 2 + 2048);
 
 /** The child process: an upstream that accepts and holds connections silently. */
 function runUpstream(): void {
@@ -47,7 +56,7 @@ function runUpstream(): void {
   process.once('disconnect', () => process.exit(0));
 }
 
-/** Lets `pid` hold `count` open files (root may raise a running process's limits). */
+/** Lets `pid` hold `count` open files (root may raise a running process's limits up to the hard one). */
 function allowDescriptors(pid: number | undefined, count = DESCRIPTORS): void {
   execFileSync('prlimit', ['--pid', String(pid), `--nofile=${count}:${count}`]);
 }
@@ -169,11 +178,15 @@ async function main(): Promise<void> {
     }
     const largest = steps.at(-1)!;
     const perSession = (largest.proxy - base.proxy) / largest.sessions / 1024;
+    const capped =
+      SIZES.join() === ASKED.join()
+        ? ''
+        : ` (asked ${ASKED.join(' and ')}; the descriptor limit here, ${HARD_LIMIT}, holds ${MAX_SESSIONS})`;
     emit({
       benchmark: 'idle-sessions',
       method:
         `TLS socket sessions opened ${concurrency} at a time straight to border0 proxy start with a client ` +
-        `certificate, up to ${SIZES.join(' and ')}, to a silent upstream through border0 connector start; ` +
+        `certificate, up to ${SIZES.join(' and ')}${capped}, to a silent upstream through border0 connector start; ` +
         "resident memory of each process 3 s after each step (the proxy's after a full garbage collection), " +
         'growth from before the first session divided by the sessions open.',
       rows,
