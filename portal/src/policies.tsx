@@ -1,7 +1,6 @@
 /** Policies: the list with the what-if checker, one policy's page (edit, delete), and a new policy. */
-import { useState } from 'react';
 import { api } from './api.js';
-import { SubmitError, useSubmission } from './form.js';
+import { ConfirmButton, SubmitError, useSubmission } from './form.js';
 import { PolicyForm } from './policy-form.js';
 import { follow, navigate } from './router.js';
 import { Load } from './states.js';
@@ -102,7 +101,6 @@ export function PolicyDetail({ id }: { id: string }) {
     return { policy, sockets: all.sockets };
   }, [id]);
   const removal = useSubmission();
-  const [confirming, setConfirming] = useState(false);
   return (
     <section aria-labelledby="policy-title">
       <p>
@@ -116,27 +114,20 @@ export function PolicyDetail({ id }: { id: string }) {
             <h1 id="policy-title">Policy {policy.name}</h1>
             <PolicyForm existing={policy} socketNames={new Map(sockets.map((s) => [s.id, s.name]))} />
             <div className="actions">
-              {confirming ? (
-                <button
-                  type="button"
-                  className="danger"
-                  disabled={removal.busy}
-                  onClick={() =>
-                    removal.run(async () => {
-                      await api.delete('/api/v1/policies/{policy}', {
-                        params: { path: { policy: policy.id } },
-                      });
-                      navigate('/policies');
-                    })
-                  }
-                >
-                  Confirm: delete {policy.name}
-                </button>
-              ) : (
-                <button type="button" className="danger" onClick={() => setConfirming(true)}>
-                  Delete policy
-                </button>
-              )}
+              <ConfirmButton
+                label="Delete policy"
+                what={policy.name}
+                confirm={`delete ${policy.name}`}
+                busy={removal.busy}
+                onConfirm={() =>
+                  removal.run(async () => {
+                    await api.delete('/api/v1/policies/{policy}', {
+                      params: { path: { policy: policy.id } },
+                    });
+                    navigate('/policies');
+                  })
+                }
+              />
             </div>
             <SubmitError submission={removal} />
             {sockets.length > 0 ? <WhatIf sockets={sockets} /> : null}

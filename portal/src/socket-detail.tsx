@@ -1,8 +1,7 @@
 /** One socket: its DNS name and how to connect, the policies that apply to it and why, editing, deleting. */
 import type { Schema } from '@border0/sdk';
-import { useState } from 'react';
 import { api } from './api.js';
-import { SubmitError, useSubmission } from './form.js';
+import { ConfirmButton, SubmitError, useSubmission } from './form.js';
 import { follow, navigate } from './router.js';
 import { SocketForm } from './socket-form.js';
 import { Load } from './states.js';
@@ -38,7 +37,6 @@ async function loadSocket(id: string) {
 export function SocketDetail({ id }: { id: string }) {
   const loaded = useApi(() => loadSocket(id), [id]);
   const removal = useSubmission();
-  const [confirming, setConfirming] = useState(false);
   return (
     <section aria-labelledby="socket-title">
       <p>
@@ -124,27 +122,18 @@ export function SocketDetail({ id }: { id: string }) {
               >
                 Its sessions
               </a>
-              {confirming ? (
-                <button
-                  type="button"
-                  className="danger"
-                  disabled={removal.busy}
-                  onClick={() =>
-                    removal.run(async () => {
-                      await api.delete('/api/v1/sockets/{socket}', {
-                        params: { path: { socket: socket.id } },
-                      });
-                      navigate('/sockets');
-                    })
-                  }
-                >
-                  Confirm: delete {socket.name}
-                </button>
-              ) : (
-                <button type="button" className="danger" onClick={() => setConfirming(true)}>
-                  Delete socket
-                </button>
-              )}
+              <ConfirmButton
+                label="Delete socket"
+                what={socket.name}
+                confirm={`delete ${socket.name}`}
+                busy={removal.busy}
+                onConfirm={() =>
+                  removal.run(async () => {
+                    await api.delete('/api/v1/sockets/{socket}', { params: { path: { socket: socket.id } } });
+                    navigate('/sockets');
+                  })
+                }
+              />
             </div>
             <SubmitError submission={removal} />
           </>
