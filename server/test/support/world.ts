@@ -571,7 +571,8 @@ const TABLES = [
 
 /**
  * A digest of everything the store holds, to prove a rejected request changed nothing. A token's last use
- * (a proxy token's too) is left out: it is recorded on authentication, before a request is judged.
+ * (a proxy token's too) is left out: it is recorded on authentication, before a request is judged; so are
+ * audited refusals (`*.refuse`), which a refused request writes by design.
  */
 export async function storeDigest(db: Store): Promise<string> {
   const hash = createHash('sha256');
@@ -581,6 +582,8 @@ export async function storeDigest(db: Store): Promise<string> {
     >`select * from ${sql.table(table)} order by 1, 2`.execute(db);
     for (const row of rows) {
       if (table === 'tokens' || table === 'proxy_tokens') delete row.last_used_at;
+      // A refusal the audit log records on purpose (why a web identity token was refused) is no change of state.
+      if (table === 'audit_entries' && String(row.action).endsWith('.refuse')) continue;
       hash.update(`${table}:${JSON.stringify(row)}\n`);
     }
   }
