@@ -12,6 +12,8 @@ export default function setup(): void {
   execFileSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
     cwd: join(ROOT, 'portal'),
     stdio: 'inherit',
+    // vitest sets NODE_ENV=test, with which Vite bundles React's development build: test what users run.
+    env: { ...process.env, NODE_ENV: 'production' },
   });
   execFileSync(process.execPath, [join(ROOT, 'cli', 'build.mjs')], { stdio: 'inherit' });
 }
