@@ -216,4 +216,34 @@ describe('the web terminal', () => {
     const replay = await open();
     expect(replay).toMatchObject({ code: 4401, reason: expect.stringMatching(/not valid/) });
   }, 60_000);
+
+  it('keeps keys typed before the shell is there, and carries a large output whole through the relay', async () => {
+    const ticket = await page.evaluate<{ ticket: string }>(`(async () => {
+      const csrf = document.querySelector('meta[name="border0-csrf"]').content;
+      const res = await fetch('/api/v1/me/sockets/box/terminal', { method: 'POST', headers: { 'x-csrf-token': csrf } });
+      return res.json();
+    })()`);
+    const origin = new URL(api.url);
+    const output = await new Promise<string>((resolve, reject) => {
+      // The portal's way: the API's relay on its own origin.
+      const ws = new WebSocket(`ws://${origin.host}/api/terminal`, { origin: origin.origin });
+      let text = '';
+      ws.on('open', () => {
+        ws.send(JSON.stringify({ ticket: ticket.ticket, cols: 80, rows: 24 }));
+        // At once, while the ticket is checked, the proxy reached and the shell started.
+        ws.send(Buffer.from('seq 1 60000; echo early-$((6*7))\n'));
+      });
+      ws.on('message', (data) => {
+        text += String(data);
+        if (/early-42\r?\n/.test(text)) ws.close(1000, 'done');
+      });
+      ws.on('close', (code, reason) => resolve(text || `closed ${code} ${reason}`));
+      ws.on('error', reject);
+    });
+    expect(output).toMatch(/early-42\r?\n/);
+    // seq's output arrived whole and in order: every number from 1 to 60000 once.
+    const numbers = output.match(/^\d+(?=\r?$)/gm)?.map(Number) ?? [];
+    const tail = numbers.slice(numbers.indexOf(1));
+    expect(tail.slice(0, 60000)).toEqual(Array.from({ length: 60000 }, (_, i) => i + 1));
+  }, 60_000);
 });

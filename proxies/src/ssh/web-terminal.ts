@@ -15,7 +15,7 @@ import type { TLSSocket } from 'node:tls';
 import { Border0Error } from '@border0/sdk';
 import type { Logger } from 'pino';
 import ssh2 from 'ssh2';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { SocketLookup } from '../control-plane/socket-directory.js';
 import { admitClient, type ConnectionContext } from '../session/client-admission.js';
 import { carrySshSession } from './ssh-socket.js';
@@ -26,6 +26,10 @@ export const WEB_TERMINAL_PATH = '/.border0/terminal';
 const HELLO_TIMEOUT_MS = 10_000;
 const MAX_MESSAGE_BYTES = 64 * 1024;
 const MAX_SIZE = 1000;
+/** Input kept while the terminal opens; unsent output at which the shell's channel is paused, and resumed. */
+const MAX_EARLY_BYTES = 256 * 1024;
+const HIGH_WATER_BYTES = 1024 * 1024;
+const LOW_WATER_BYTES = 256 * 1024;
 
 interface Hello {
   ticket: string;
@@ -44,21 +48,36 @@ interface Holder {
   client_ip: string | null;
 }
 
-/** Two ends of an in-memory connection: what one writes, the other reads; destroying one closes both. */
+/**
+ * Two ends of an in-memory connection: what one writes, the other reads; destroying one closes both. Bytes
+ * arrive on a later tick, as from a socket: delivered at once, an SSH peer would parse (and answer) in the
+ * middle of the other's packet write, before its cipher state moved on (seen as GCM authentication
+ * failures). A write completes when the other end has taken it, so a slow reader holds the writer back.
+ */
 class PipeEnd extends Duplex {
   other!: PipeEnd;
   bytesRead = 0;
   bytesWritten = 0;
-  override _read(): void {}
+  /** The other end's write that waits until this end is read again. */
+  #waitingWrite: (() => void) | undefined;
+  override _read(): void {
+    const resume = this.#waitingWrite;
+    this.#waitingWrite = undefined;
+    resume?.();
+  }
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
     this.bytesWritten += chunk.length;
     this.other.bytesRead += chunk.length;
-    this.other.push(chunk);
-    done();
+    process.nextTick(() => {
+      if (this.other.push(chunk)) done();
+      else this.other.#waitingWrite = () => done();
+    });
   }
   override _final(done: (error?: Error | null) => void): void {
-    this.other.push(null);
-    done();
+    process.nextTick(() => {
+      this.other.push(null);
+      done();
+    });
   }
   override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
     if (!this.other.destroyed) this.other.destroy();
@@ -75,6 +94,30 @@ function pipePair(): [PipeEnd, PipeEnd] {
   a.other = b;
   b.other = a;
   return [a, b];
+}
+
+/**
+ * What the browser sends while its ticket is redeemed and the shell opens (keys typed at once, a resize): kept
+ * in order, up to a bound, and handed to the shell when it is there.
+ */
+class EarlyInput {
+  readonly #held: [RawData, boolean][] = [];
+  #bytes = 0;
+  #deliver: ((data: RawData, binary: boolean) => void) | undefined;
+
+  constructor(ws: WebSocket) {
+    ws.on('message', (data, binary) => {
+      if (this.#deliver) return this.#deliver(data, binary);
+      this.#bytes += Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
+      if (this.#bytes > MAX_EARLY_BYTES) return ws.close(1009, 'too much input before the terminal opened');
+      this.#held.push([data, binary]);
+    });
+  }
+
+  deliverTo(deliver: (data: RawData, binary: boolean) => void): void {
+    for (const [data, binary] of this.#held.splice(0)) deliver(data, binary);
+    this.#deliver = deliver;
+  }
 }
 
 const size = (value: unknown, fallback: number) =>
@@ -115,7 +158,8 @@ export class WebTerminals {
         clearTimeout(timer);
         const hello = binary ? undefined : parseHello(data);
         if (!hello) return ws.close(4400, 'the first message must be {"ticket": …}');
-        this.#open(ws, hello, lookup, { ip, port }).catch((error: unknown) => {
+        const early = new EarlyInput(ws);
+        this.#open(ws, hello, lookup, { ip, port }, early).catch((error: unknown) => {
           this.log.warn({ err: error }, 'web terminal failed');
           ws.close(1011, 'the terminal could not be opened');
         });
@@ -145,6 +189,7 @@ export class WebTerminals {
     hello: Hello,
     lookup: SocketLookup,
     origin: { ip: string | null; port: number | null },
+    early: EarlyInput,
   ): Promise<void> {
     const holder = await this.#redeem(lookup.socket.dnsname.toLowerCase(), hello.ticket);
     if (!holder || holder.socket_id !== lookup.socket.id) {
@@ -168,11 +213,11 @@ export class WebTerminals {
     );
     if (!admitted) return ws.close(4403, 'access denied by policy');
     void carrySshSession(this.ctx, admitted);
-    this.#bridge(ws, browserSide, hello);
+    this.#bridge(ws, browserSide, hello, early);
   }
 
   /** The SSH client side: a shell with a terminal of the browser's size, carried over the WebSocket. */
-  #bridge(ws: WebSocket, pipe: PipeEnd, hello: Hello): void {
+  #bridge(ws: WebSocket, pipe: PipeEnd, hello: Hello, early: EarlyInput): void {
     const client = new ssh2.Client();
     let closeReason = 'the session ended';
     const finish = () => {
@@ -180,6 +225,7 @@ export class WebTerminals {
         ws.close(1000, closeReason.slice(0, 120));
     };
     client.on('error', (error) => {
+      this.log.warn({ err: error }, "the web terminal's SSH client failed");
       closeReason = error.message;
       finish();
     });
@@ -192,10 +238,17 @@ export class WebTerminals {
           client.end();
           return;
         }
-        stream.on('data', (chunk: Buffer) => ws.send(chunk));
-        stream.stderr.on('data', (chunk: Buffer) => ws.send(chunk));
+        // Output as fast as the browser takes it: the shell's channel waits while much is unsent.
+        const send = (chunk: Buffer) => {
+          ws.send(chunk, () => {
+            if (stream.isPaused() && ws.bufferedAmount < LOW_WATER_BYTES) stream.resume();
+          });
+          if (ws.bufferedAmount > HIGH_WATER_BYTES) stream.pause();
+        };
+        stream.on('data', send);
+        stream.stderr.on('data', send);
         stream.on('close', () => client.end());
-        ws.on('message', (data, binary) => {
+        early.deliverTo((data, binary) => {
           if (binary) {
             stream.write(Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer));
             return;

@@ -20,6 +20,10 @@ import { ticketTarget, verifyTerminalTicket } from './web-terminal-ticket.js';
 export const TERMINAL_RELAY_PATH = '/api/terminal';
 const MAX_MESSAGE_BYTES = 64 * 1024;
 const HELLO_TIMEOUT_MS = 10_000;
+/** Input kept while the terminal opens, and the output unsent to a browser at which the proxy is paused. */
+const MAX_PENDING_BYTES = 256 * 1024;
+const HIGH_WATER_BYTES = 1024 * 1024;
+const LOW_WATER_BYTES = 256 * 1024;
 
 /** A page of this origin: browsers always send Origin on a WebSocket, and another site's differs. */
 function sameOrigin(request: IncomingMessage): boolean {
@@ -55,6 +59,17 @@ export function attachTerminalRelay(server: Server, services: Services): void {
 }
 
 async function relay(services: Services, browser: WebSocket, hello: string): Promise<void> {
+  // Keys typed while the ticket is checked and the proxy reached are kept (in order, bounded) and sent on.
+  const pending: [WebSocket.RawData, boolean][] = [];
+  let pendingBytes = 0;
+  let upstream: WebSocket | undefined;
+  browser.on('message', (data, binary) => {
+    if (upstream?.readyState === WebSocket.OPEN) return upstream.send(data, { binary });
+    pendingBytes += rawLength(data);
+    if (pendingBytes > MAX_PENDING_BYTES)
+      return browser.close(1009, 'too much input before the terminal opened');
+    pending.push([data, binary]);
+  });
   let ticket: string | undefined;
   try {
     ticket = (JSON.parse(hello) as { ticket?: unknown }).ticket as string | undefined;
@@ -69,7 +84,7 @@ async function relay(services: Services, browser: WebSocket, hello: string): Pro
   const proxy = valid && (await liveProxies(services.db)).find((p) => p.name === target.proxy);
   if (!target || !proxy) return browser.close(4401, 'the ticket is not valid (used, expired, or no proxy)');
   const authority = await platformX509Authority(services.db, services.secrets);
-  const upstream = new WebSocket(`wss://${proxy.public_address}${WEB_TERMINAL_PATH}`, {
+  const toProxy = new WebSocket(`wss://${proxy.public_address}${WEB_TERMINAL_PATH}`, {
     ca: authority.certificate.toString('pem'),
     servername: target.host,
     // The platform CA's one-label wildcard (`*.localhost` too, which Node's own check refuses).
@@ -77,23 +92,27 @@ async function relay(services: Services, browser: WebSocket, hello: string): Pro
     headers: { host: target.host },
     maxPayload: MAX_MESSAGE_BYTES,
   } as unknown as WebSocket.ClientOptions);
-  const pending: [WebSocket.RawData, boolean][] = [];
-  browser.on('message', (data, binary) => {
-    if (upstream.readyState === WebSocket.OPEN) upstream.send(data, { binary });
-    else pending.push([data, binary]);
+  upstream = toProxy;
+  toProxy.on('open', () => {
+    toProxy.send(hello);
+    for (const [data, binary] of pending.splice(0)) toProxy.send(data, { binary });
   });
-  upstream.on('open', () => {
-    upstream.send(hello);
-    for (const [data, binary] of pending.splice(0)) upstream.send(data, { binary });
-  });
-  upstream.on('message', (data, binary) => {
-    if (browser.readyState === WebSocket.OPEN) browser.send(data, { binary });
+  // Output as fast as the browser takes it: the proxy's side is paused while much is unsent.
+  toProxy.on('message', (data, binary) => {
+    if (browser.readyState !== WebSocket.OPEN) return;
+    browser.send(data, { binary }, () => {
+      if (toProxy.isPaused && browser.bufferedAmount < LOW_WATER_BYTES) toProxy.resume();
+    });
+    if (browser.bufferedAmount > HIGH_WATER_BYTES) toProxy.pause();
   });
   const closeCode = (code: number) => (code === 1005 || code === 1006 ? 1000 : code);
-  upstream.on('close', (code, reason) => browser.close(closeCode(code), reason.toString()));
-  upstream.on('error', (error) => {
+  toProxy.on('close', (code, reason) => browser.close(closeCode(code), reason.toString()));
+  toProxy.on('error', (error) => {
     services.logger.warn({ err: error }, 'the proxy of a terminal could not be reached');
     browser.close(1011, 'the proxy could not be reached');
   });
-  browser.on('close', () => upstream.close());
+  browser.on('close', () => toProxy.close());
 }
+
+const rawLength = (data: WebSocket.RawData) =>
+  Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
