@@ -3,12 +3,16 @@
  * the check names, and requires at least one of them to FAIL. A check no test catches is a defect: the
  * promise it keeps is untested. The source is restored after each run, and on Ctrl+C.
  *
+ * Checks run on several workers at once (two by default: one per core here), each in a tree of its own: the
+ * repository itself and copies of it (node_modules included, .git not) under the temporary directory.
+ *
  *   pnpm test:mutations                 every check
  *   pnpm test:mutations -- --only a,b   some checks
+ *   pnpm test:mutations -- --workers 1  one at a time, in the repository only
  *   pnpm test:mutations -- --list       the list, without running anything
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +40,7 @@ export function mutated(source: string, check: SecurityCheck): string {
 
 /** Runs vitest on the named files (and test names) of one package; resolves with the count of failed tests. */
 function runTests(
+  root: string,
   pkg: string,
   files: string[],
   name: string | undefined,
@@ -54,7 +59,7 @@ function runTests(
   ];
   if (name) args.push('-t', name);
   return new Promise((resolve) => {
-    const child = spawn('pnpm', args, { cwd: join(ROOT, pkg), stdio: ['ignore', 'ignore', 'ignore'] });
+    const child = spawn('pnpm', args, { cwd: join(root, pkg), stdio: ['ignore', 'ignore', 'ignore'] });
     child.on('exit', () => {
       try {
         const json = JSON.parse(readFileSync(report, 'utf8')) as {
@@ -72,20 +77,35 @@ function runTests(
   });
 }
 
-async function exercise(check: SecurityCheck): Promise<Outcome> {
+/** How to put back what a run in the repository itself changed, should it be interrupted. */
+const restores = new Set<() => void>();
+const copies: string[] = [];
+process.once('SIGINT', () => {
+  for (const restore of restores) restore();
+  for (const copy of copies) rmSync(copy, { recursive: true, force: true });
+  process.exit(130);
+});
+
+/** A copy of the repository for a worker of its own: everything but .git (its links are relative). */
+function copyOfRepository(): string {
+  const copy = mkdtempSync(join(tmpdir(), 'border0-mutation-tree-'));
+  copies.push(copy);
+  const entries = readdirSync(ROOT).filter((name) => name !== '.git');
+  const done = spawnSync('cp', ['-a', ...entries, copy], { cwd: ROOT, stdio: 'inherit' });
+  if (done.status !== 0) throw new Error(`could not copy the repository to ${copy}`);
+  return copy;
+}
+
+async function exercise(root: string, check: SecurityCheck): Promise<Outcome> {
   const started = performance.now();
-  const path = join(ROOT, check.file);
+  const path = join(root, check.file);
   const original = readFileSync(path, 'utf8');
   const restore = () => writeFileSync(path, original);
-  const interrupted = () => {
-    restore();
-    process.exit(130);
-  };
-  process.once('SIGINT', interrupted);
+  restores.add(restore);
   try {
     writeFileSync(path, mutated(original, check));
     for (const test of check.tests) {
-      const { failed, ran } = await runTests(test.package, [test.file], test.name);
+      const { failed, ran } = await runTests(root, test.package, [test.file], test.name);
       if (failed > 0) {
         return {
           check,
@@ -105,7 +125,7 @@ async function exercise(check: SecurityCheck): Promise<Outcome> {
     return { check, caught: false, detail: (error as Error).message, seconds: 0 };
   } finally {
     restore();
-    process.off('SIGINT', interrupted);
+    restores.delete(restore);
   }
 }
 
@@ -118,21 +138,34 @@ async function main() {
   const onlyAt = args.indexOf('--only');
   const only = onlyAt >= 0 ? new Set(args[onlyAt + 1]?.split(',')) : undefined;
   const chosen = CHECKS.filter((check) => !only || only.has(check.id));
-  const outcomes: Outcome[] = [];
-  for (const check of chosen) {
-    const outcome = await exercise(check);
-    outcomes.push(outcome);
-    const mark = outcome.caught ? 'caught' : 'MISSED';
+  const workersAt = args.indexOf('--workers');
+  const workers = Math.max(1, Math.min(chosen.length, Number(workersAt >= 0 ? args[workersAt + 1] : 2) || 1));
+  const started = performance.now();
+  const roots = [ROOT];
+  try {
+    for (let i = 1; i < workers; i++) roots.push(copyOfRepository());
+    const queue = [...chosen];
+    const outcomes: Outcome[] = [];
+    const work = async (root: string) => {
+      for (let check = queue.shift(); check; check = queue.shift()) {
+        const outcome = await exercise(root, check);
+        outcomes.push(outcome);
+        const mark = outcome.caught ? 'caught' : 'MISSED';
+        process.stdout.write(
+          `${mark}  ${check.id.padEnd(40)} ${outcome.seconds.toFixed(1)} s  ${outcome.detail}\n`,
+        );
+      }
+    };
+    await Promise.all(roots.map(work));
+    const missed = outcomes.filter((o) => !o.caught);
+    const seconds = (performance.now() - started) / 1000;
     process.stdout.write(
-      `${mark}  ${check.id.padEnd(40)} ${outcome.seconds.toFixed(1)} s  ${outcome.detail}\n`,
+      `\n${outcomes.length - missed.length} of ${outcomes.length} security checks caught by a named test (${seconds.toFixed(0)} s on ${workers} workers)\n`,
     );
+    if (missed.length > 0) process.exitCode = 1;
+  } finally {
+    for (const copy of copies) rmSync(copy, { recursive: true, force: true });
   }
-  const missed = outcomes.filter((o) => !o.caught);
-  const total = outcomes.reduce((sum, o) => sum + o.seconds, 0);
-  process.stdout.write(
-    `\n${outcomes.length - missed.length} of ${outcomes.length} security checks caught by a named test (${total.toFixed(0)} s)\n`,
-  );
-  if (missed.length > 0) process.exitCode = 1;
 }
 
 await main();
