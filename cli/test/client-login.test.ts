@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, border0 as runCli, tempDir } from '@border0/testing';
+import { approveDevice, BIN, border0 as runCli, tempDir } from '@border0/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { startTestServer, type TestServer } from './test-server.js';
@@ -28,21 +28,6 @@ const env = () => {
   return { ...base, BORDER0_CONFIG_DIR: configDir, BORDER0_API_URL: api.server.url };
 };
 
-/** What a person does in the browser: open the page of the link, fill in the form, submit. */
-async function approveInBrowser(link: string, email: string, password: string): Promise<string> {
-  const page = await fetch(link);
-  const html = await page.text();
-  const csrf = html.match(/name="csrf" value="([^"]+)"/)?.[1] ?? '';
-  const userCode = html.match(/name="user_code" value="([^"]+)"/)?.[1] ?? '';
-  const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const res = await fetch(new URL('/device', link), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-    body: new URLSearchParams({ csrf, user_code: userCode, email, password }).toString(),
-  });
-  return res.text();
-}
-
 describe('border0 client login', () => {
   it('logs in through the browser, shows the status, and logs out', { timeout: 60_000 }, async () => {
     const child = spawn(process.execPath, [BIN, 'client', 'login', '--no-browser'], { env: env() });
@@ -63,8 +48,8 @@ describe('border0 client login', () => {
     const [, link, code] = prompt;
     expect(link).toBe(`${api.server.url}/device?user_code=${code}`);
 
-    const done = await approveInBrowser(link!, 'admin@localhost', api.server.adminPassword!);
-    expect(done).toContain('You can close this window');
+    const done = await approveDevice(link!, 'admin@localhost', api.server.adminPassword!);
+    expect(done.text).toContain('You can close this window');
 
     expect(await exited).toBe(0);
     expect(stderr).toBe('');

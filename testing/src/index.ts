@@ -11,7 +11,7 @@ export { freePort } from './free-port.js';
 export { createMariaDbDatabase, MARIADB_ADMIN_URL } from './mariadb.js';
 export { startTestCiIssuer, type TestCiIssuer } from './oidc-ci-issuer.js';
 export { startTestIdp, type TestIdp, type TestIdpUser } from './oidc-idp.js';
-export { personLogin } from './person-login.js';
+export { approveDevice, personLogin } from './person-login.js';
 export { type Platform, type PlatformBinary, startPlatform } from './platform.js';
 export { createPostgresDatabase, POSTGRES_ADMIN_URL } from './postgres.js';
 export { CLUSTER_PASSWORDS, type PostgresCluster, startPostgresCluster } from './postgres-cluster.js';
