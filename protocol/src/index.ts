@@ -15,7 +15,7 @@ export { type AsciicastSink, AsciicastWriter, type AsciicastWriterOptions } from
 export { CLIENT_ALPN, parseStatusLine, statusLine } from './client-protocol.js';
 export { bridgeDuplex } from './duplex-bridge.js';
 /** An in-memory pair of connected streams, for testing protocol state machines without sockets. */
-export { duplexPair } from './duplex-pair.js';
+export { duplexPair, PipeEnd } from './duplex-pair.js';
 export { FramedStream } from './framed-stream.js';
 export { readJsonLine, writeJsonLine } from './json-line.js';
 export { type ChunkSink, LineChunkWriter, type LineChunkWriterOptions } from './line-chunk-writer.js';

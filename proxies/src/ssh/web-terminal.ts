@@ -10,8 +10,9 @@
  * WebSocket closes when the session ends, with the reason.
  */
 import type { IncomingMessage } from 'node:http';
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import { duplexPair, type PipeEnd } from '@border0/protocol';
 import { Border0Error } from '@border0/sdk';
 import type { Logger } from 'pino';
 import ssh2 from 'ssh2';
@@ -46,54 +47,6 @@ interface Holder {
   ticket_id: string;
   expires_at: string;
   client_ip: string | null;
-}
-
-/**
- * Two ends of an in-memory connection: what one writes, the other reads; destroying one closes both. Bytes
- * arrive on a later tick, as from a socket: delivered at once, an SSH peer would parse (and answer) in the
- * middle of the other's packet write, before its cipher state moved on (seen as GCM authentication
- * failures). A write completes when the other end has taken it, so a slow reader holds the writer back.
- */
-class PipeEnd extends Duplex {
-  other!: PipeEnd;
-  bytesRead = 0;
-  bytesWritten = 0;
-  /** The other end's write that waits until this end is read again. */
-  #waitingWrite: (() => void) | undefined;
-  override _read(): void {
-    const resume = this.#waitingWrite;
-    this.#waitingWrite = undefined;
-    resume?.();
-  }
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.bytesWritten += chunk.length;
-    this.other.bytesRead += chunk.length;
-    process.nextTick(() => {
-      if (this.other.push(chunk)) done();
-      else this.other.#waitingWrite = () => done();
-    });
-  }
-  override _final(done: (error?: Error | null) => void): void {
-    process.nextTick(() => {
-      this.other.push(null);
-      done();
-    });
-  }
-  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
-    if (!this.other.destroyed) this.other.destroy();
-    done(error);
-  }
-  setNoDelay(): this {
-    return this;
-  }
-}
-
-function pipePair(): [PipeEnd, PipeEnd] {
-  const a = new PipeEnd();
-  const b = new PipeEnd();
-  a.other = b;
-  b.other = a;
-  return [a, b];
 }
 
 /**
@@ -201,7 +154,7 @@ export class WebTerminals {
       organization: lookup.organization.name,
       label: holder.user_email ?? `service-account:${holder.service_account}`,
     };
-    const [proxySide, browserSide] = pipePair();
+    const [proxySide, browserSide] = duplexPair();
     const admitted = await admitClient(
       this.ctx,
       proxySide as unknown as TLSSocket,
