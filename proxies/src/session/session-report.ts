@@ -25,6 +25,8 @@ export class SessionReport {
   #pendingEvents = 0;
   #droppedEvents = 0;
   #ended = false;
+  /** The byte totals of the last progress report. */
+  #reported = { bytesIn: 0, bytesOut: 0 };
 
   /** `measure` reads the byte totals where they are counted anyway (e.g. a socket's); else set the fields. */
   constructor(
@@ -37,7 +39,7 @@ export class SessionReport {
     this.#client = client;
     this.#sessionId = sessionId;
     this.#log = log;
-    this.#timer = setInterval(() => void this.#progress(), REPORT_EVERY_MS);
+    this.#timer = setInterval(() => void this.#progressIfMoved(), REPORT_EVERY_MS);
     this.#timer.unref();
   }
 
@@ -74,8 +76,19 @@ export class SessionReport {
     await this.#progress({ ended: true, ...end });
   }
 
+  /**
+   * A progress report only when bytes moved: an idle session costs the control plane nothing (its lease and
+   * last-seen time are renewed with the proxy's heartbeat, `POST /proxy/sessions/live`, for all at once).
+   */
+  #progressIfMoved() {
+    if (this.#measure) ({ bytesIn: this.bytesIn, bytesOut: this.bytesOut } = this.#measure());
+    if (this.bytesIn === this.#reported.bytesIn && this.bytesOut === this.#reported.bytesOut) return;
+    void this.#progress();
+  }
+
   #progress(extra: { ended?: true } & SessionEnd = {}) {
     if (this.#measure) ({ bytesIn: this.bytesIn, bytesOut: this.bytesOut } = this.#measure());
+    this.#reported = { bytesIn: this.bytesIn, bytesOut: this.bytesOut };
     return this.#client
       .patch('/api/v1/proxy/sessions/{session_id}', {
         params: { path: { session_id: this.#sessionId } },
