@@ -31,8 +31,8 @@ export interface Deployment {
 }
 
 /**
- * `nodeArgs` go before the CLI on each border0 process (e.g. `--cpu-prof`); `proxyArgs` after `proxy start`;
- * `proxyNodeArgs` and `proxyEnv` for the proxy alone (e.g. the memory probe).
+ * `nodeArgs` go before the CLI on each border0 process (e.g. `--cpu-prof`); `proxyArgs` after `proxy start`
+ * (e.g. `--http-port`); `proxyNodeArgs` and `proxyEnv` for the proxy alone (e.g. the memory probe).
  */
 export async function deploy(
   work: string,
@@ -41,11 +41,13 @@ export async function deploy(
     proxyArgs?: string[];
     proxyNodeArgs?: string[];
     proxyEnv?: Record<string, string>;
+    /** For every border0 process, e.g. `BORDER0_LOG_LEVEL`. */
+    env?: Record<string, string>;
   } = {},
 ): Promise<Deployment> {
   const nodeArgs = options.nodeArgs ?? [];
   const daemons: ChildProcess[] = [];
-  const env: Record<string, string> = { BORDER0_CONFIG_DIR: join(work, 'config') };
+  const env: Record<string, string> = { ...options.env, BORDER0_CONFIG_DIR: join(work, 'config') };
   const api = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env, START_DEADLINE_MS);
   const stop = async () => {
     await Promise.all(daemons.map((child) => stopChild(child)));

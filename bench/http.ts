@@ -28,10 +28,9 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { createServer, get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '@border0/sdk';
-import { BIN, border0, daemon, freePort, startPlatform, stopChild } from '@border0/testing';
-import { START_DEADLINE_MS } from './deployment.js';
-import { emit, ratio, row } from './report.js';
+import { border0, daemon, freePort, stopChild } from '@border0/testing';
+import { deploy } from './deployment.js';
+import { emit, profileArgs, ratio, row } from './report.js';
 import { median, round } from './stats.js';
 
 function flag(name: string, fallback: number): number {
@@ -50,16 +49,7 @@ const upstreamAt = process.argv.indexOf('--upstream');
 const upstreamKind = upstreamAt === -1 ? 'nginx' : process.argv[upstreamAt + 1];
 if (upstreamKind !== 'nginx' && upstreamKind !== 'node') throw new Error('--upstream must be nginx or node');
 /** `--profile DIR`: border0's processes write CPU profiles (`node --cpu-prof`) there when they exit. */
-const profileAt = process.argv.indexOf('--profile');
-const NODE_ARGS =
-  profileAt === -1
-    ? []
-    : [
-        '--cpu-prof',
-        `--cpu-prof-dir=${process.argv[profileAt + 1]}`,
-        // A profile is written on a normal exit only: SIGTERM (the end of the bench) exits normally.
-        "--import=data:text/javascript,process.once('SIGTERM',()=>process.exit(0))",
-      ];
+const NODE_ARGS = profileArgs();
 const PATHS = ['direct', 'nginx', 'node', 'border0'] as const;
 type PathName = (typeof PATHS)[number];
 const SIZES = { '100 B': 100, '1 MB': 1024 * 1024 } as const;
@@ -236,47 +226,19 @@ async function main() {
   );
 
   // border0: API, proxy (with its loopback HTTP listener) and connector as their own processes.
-  const env: Record<string, string> = { BORDER0_CONFIG_DIR: join(work, 'config'), BORDER0_LOG_LEVEL: 'warn' };
-  const api = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env, START_DEADLINE_MS);
-  undo.push(() => api.stop());
-  env.BORDER0_API_URL = api.url;
-  const admin = createClient({
-    baseUrl: api.url,
-    token: readFileSync(join(work, 'data', 'admin-token'), 'utf8').trim(),
-  });
-  const proxyPort = await freePort();
   ports.border0 = await freePort();
-  const proxyToken = readFileSync(join(work, 'data', 'proxy-token'), 'utf8').trim();
-  await daemon(
-    daemons,
-    process.execPath,
-    [
-      ...NODE_ARGS,
-      BIN,
-      'proxy',
-      'start',
-      '--token',
-      proxyToken,
-      '--port',
-      String(proxyPort),
-      '--name',
-      'bench',
-      '--http-port',
-      String(ports.border0),
-    ],
-    env,
-    /HTTP sockets on loopback/,
-  );
-  const lab = await admin.post('/api/v1/connectors', { body: { name: 'bench' } });
-  const { token: connectorToken } = await admin.post('/api/v1/connectors/{connector}/tokens', {
-    params: { path: { connector: lab.id } },
-    body: { name: 'bench' },
+  const deployment = await deploy(work, {
+    nodeArgs: NODE_ARGS,
+    proxyArgs: ['--http-port', String(ports.border0)],
+    env: { BORDER0_LOG_LEVEL: 'warn' },
   });
+  undo.push(() => deployment.stop());
+  const { admin, env } = deployment;
   await admin.post('/api/v1/sockets', {
     body: {
       name: 'web',
       socket_type: 'http',
-      connector_ids: [lab.id],
+      connector_ids: [deployment.connectorId],
       upstream_configuration: { type: 'http', hostname: '127.0.0.1', port: upstreamPort },
     },
   });
@@ -292,13 +254,7 @@ async function main() {
       document: { permissions: { http: {} }, condition: { who: { service_account: ['bench'] } } },
     },
   });
-  await daemon(
-    daemons,
-    process.execPath,
-    [...NODE_ARGS, BIN, 'connector', 'start', '--token', connectorToken],
-    env,
-    /connector bench serves/,
-  );
+  await deployment.startConnector();
 
   const targets: Record<PathName, Target> = {
     direct: { port: ports.direct, headers: [] },

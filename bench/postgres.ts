@@ -21,20 +21,18 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '@border0/sdk';
 import {
   BIN,
   CLUSTER_PASSWORDS,
   daemon,
   freePort,
   SSHD_TEST_USER,
-  startPlatform,
   startPostgresCluster,
   startSshd,
   stopChild,
 } from '@border0/testing';
-import { START_DEADLINE_MS } from './deployment.js';
-import { emit, ratio, row } from './report.js';
+import { deploy } from './deployment.js';
+import { emit, profileArgs, ratio, row } from './report.js';
 import { median, round } from './stats.js';
 
 function flag(name: string, fallback: number): number {
@@ -46,16 +44,7 @@ function flag(name: string, fallback: number): number {
 
 const seconds = flag('seconds', 10);
 /** `--profile DIR`: border0's processes write CPU profiles (`node --cpu-prof`) there when they exit. */
-const profileAt = process.argv.indexOf('--profile');
-const NODE_ARGS =
-  profileAt === -1
-    ? []
-    : [
-        '--cpu-prof',
-        `--cpu-prof-dir=${process.argv[profileAt + 1]}`,
-        // A profile is written on a normal exit only: SIGTERM (the end of the bench) exits normally.
-        "--import=data:text/javascript,process.once('SIGTERM',()=>process.exit(0))",
-      ];
+const NODE_ARGS = profileArgs();
 const runs = flag('runs', 3);
 const PATHS = ['direct', 'pgbouncer', 'ssh -L', 'border0', 'border0-ro'] as const;
 type PathName = (typeof PATHS)[number];
@@ -172,39 +161,9 @@ async function main() {
   await waitForPort(ports['ssh -L'], 'ssh -L', user);
 
   // border0: API, proxy and connector as their own processes.
-  const env: Record<string, string> = { BORDER0_CONFIG_DIR: join(work, 'config') };
-  const api = await startPlatform(['--data-dir', join(work, 'data'), '--no-proxy'], env, START_DEADLINE_MS);
-  undo.push(() => api.stop());
-  env.BORDER0_API_URL = api.url;
-  const admin = createClient({
-    baseUrl: api.url,
-    token: readFileSync(join(work, 'data', 'admin-token'), 'utf8').trim(),
-  });
-  const proxyPort = await freePort();
-  const proxyToken = readFileSync(join(work, 'data', 'proxy-token'), 'utf8').trim();
-  const proxyProcess = await daemon(
-    daemons,
-    process.execPath,
-    [
-      ...NODE_ARGS,
-      BIN,
-      'proxy',
-      'start',
-      '--token',
-      proxyToken,
-      '--port',
-      String(proxyPort),
-      '--name',
-      'bench',
-    ],
-    env,
-    /proxy bench listening/,
-  );
-  const lab = await admin.post('/api/v1/connectors', { body: { name: 'bench' } });
-  const { token } = await admin.post('/api/v1/connectors/{connector}/tokens', {
-    params: { path: { connector: lab.id } },
-    body: { name: 'bench' },
-  });
+  const deployment = await deploy(work, { nodeArgs: NODE_ARGS });
+  undo.push(() => deployment.stop());
+  const { admin, env, proxyPort } = deployment;
   for (const [name, types] of [
     ['pg', ['all']],
     ['pg-ro', ['read_only']],
@@ -213,7 +172,7 @@ async function main() {
       body: {
         name,
         socket_type: 'database',
-        connector_ids: [lab.id],
+        connector_ids: [deployment.connectorId],
         upstream_configuration: {
           type: 'database',
           protocol: 'postgres',
@@ -242,13 +201,7 @@ async function main() {
       body: { socket: name },
     });
   }
-  const connectorProcess = await daemon(
-    daemons,
-    process.execPath,
-    [...NODE_ARGS, BIN, 'connector', 'start', '--token', token],
-    env,
-    /connector bench serves/,
-  );
+  const connector = await deployment.startConnector();
   const listeners: Partial<Record<PathName, { child: ChildProcess }>> = {};
   for (const [path, socket] of [
     ['border0', 'pg'],
@@ -285,8 +238,8 @@ async function main() {
       for (const path of PATHS) {
         const processes = {
           client: listeners[path]?.child.pid,
-          proxy: proxyProcess.child.pid,
-          connector: connectorProcess.child.pid,
+          proxy: deployment.proxy.pid,
+          connector: connector.pid,
         };
         const before = path === 'border0' ? cpuTicks(processes) : undefined;
         const tps = pgbench(ports[path], user, [
