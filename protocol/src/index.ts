@@ -14,7 +14,7 @@ export {
 export { type AsciicastSink, AsciicastWriter, type AsciicastWriterOptions } from './asciicast-writer.js';
 export { CLIENT_ALPN, parseStatusLine, statusLine } from './client-protocol.js';
 export { bridgeDuplex } from './duplex-bridge.js';
-/** An in-memory pair of connected streams, for testing protocol state machines without sockets. */
+/** An in-memory pair of connected streams that behaves like a socket (the web terminal's SSH client and server). */
 export { duplexPair, PipeEnd } from './duplex-pair.js';
 export { FramedStream } from './framed-stream.js';
 export { readJsonLine, writeJsonLine } from './json-line.js';
