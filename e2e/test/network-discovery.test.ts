@@ -6,11 +6,11 @@
  * touched; `border0 connector ls` shows the plugin's last run.
  */
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer, get as httpGet, type Server } from 'node:http';
+import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type Border0Client, createClient } from '@border0/sdk';
+import type { Border0Client } from '@border0/sdk';
 import {
   BIN,
   border0,
@@ -18,10 +18,10 @@ import {
   freePort,
   type Platform,
   daemon as startDaemon,
-  startPlatform,
   tempDir,
 } from '@border0/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DiscoveryStack, startDiscoveryStack } from './discovery-stack.js';
 
 const children: ChildProcess[] = [];
 let api: Platform;
@@ -29,97 +29,22 @@ let admin: Border0Client;
 let env: Record<string, string>;
 let app: Server;
 let appPort: number;
-let httpPort: number;
 let connectorToken: string;
-let serviceToken: string;
+let throughProxy: DiscoveryStack['throughProxy'];
 let configFile: string;
 let discovered: string;
 
-/** GET / of a socket through the proxy's loopback HTTP listener, with the service account's token. */
-function throughProxy(socket: string): Promise<{ status: number; body: string }> {
-  // node:http, since fetch drops a Host header it is given.
-  return new Promise((resolve) => {
-    const request = httpGet(
-      {
-        host: '127.0.0.1',
-        port: httpPort,
-        path: '/',
-        headers: { host: `${socket}-local.localhost:${httpPort}`, authorization: `Bearer ${serviceToken}` },
-      },
-      (response) => {
-        let body = '';
-        response.on('data', (chunk) => (body += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      },
-    );
-    request.once('error', () => resolve({ status: 0, body: '' }));
-  });
-}
-
 beforeAll(async () => {
-  const dataDir = tempDir('discovery');
-  env = { BORDER0_CONFIG_DIR: tempDir('discovery-config') };
-  api = await startPlatform(['--data-dir', dataDir, '--no-proxy'], env);
-  env.BORDER0_API_URL = api.url;
-  admin = createClient({
-    baseUrl: api.url,
-    token: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim(),
-  });
-
   app = createServer((_req, res) => res.end('hello from the lab'));
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
   appPort = (app.address() as AddressInfo).port;
   discovered = `http-127-0-0-1-${appPort}`;
 
-  httpPort = await freePort();
-  const proxyToken = readFileSync(join(dataDir, 'proxy-token'), 'utf8').trim();
-  const proxyPort = await freePort();
-  await startDaemon(
+  ({ api, admin, env, connectorToken, throughProxy } = await startDiscoveryStack(
+    'discovery',
     children,
-    process.execPath,
-    [
-      BIN,
-      'proxy',
-      'start',
-      '--token',
-      proxyToken,
-      '--port',
-      String(proxyPort),
-      '--name',
-      'p1',
-      '--http-port',
-      String(httpPort),
-    ],
-    { ...env, BORDER0_LOG_LEVEL: 'warn' },
-    /HTTP sockets on loopback/,
-  );
-  const connector = await admin.post('/api/v1/connectors', { body: { name: 'lab' } });
-  connectorToken = (
-    await admin.post('/api/v1/connectors/{connector}/tokens', {
-      params: { path: { connector: connector.id } },
-      body: { name: 'lab' },
-    })
-  ).token as string;
-  // Made by an admin, served by the same connector, pointing at the same app: discovery must leave it be.
-  await admin.post('/api/v1/sockets', {
-    body: {
-      name: 'handmade',
-      socket_type: 'http',
-      connector_ids: [connector.id],
-      upstream_configuration: { type: 'http', hostname: '127.0.0.1', port: appPort },
-    },
-  });
-  expect((await border0(['service-account', 'create', 'batch', '--role', 'client'], env)).code).toBe(0);
-  serviceToken = JSON.parse(
-    (await border0(['service-account', 'token', 'create', 'batch', '--output', 'json'], env)).stdout,
-  ).token as string;
-  await admin.post('/api/v1/policies', {
-    body: {
-      name: 'web-for-batch',
-      org_wide: true,
-      document: { permissions: { http: {} }, condition: { who: { service_account: ['batch'] } } },
-    },
-  });
+    appPort,
+  ));
   configFile = join(tempDir('discovery-yaml'), 'connector.yaml');
   const closed = await freePort();
   writeFileSync(
