@@ -318,6 +318,29 @@ describe('listener defaults', () => {
     }
   });
 
+  it('closes within seconds even while a request never finishes: its connection is cut', async () => {
+    let arrived!: () => void;
+    const started = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const listener = await listen(
+      () => {
+        arrived();
+        return new Promise<Response>(() => {});
+      },
+      { host: '127.0.0.1', port: 0 },
+    );
+    const answer = fetch(listener.url).then(
+      () => 'answered',
+      () => 'cut',
+    );
+    await started;
+    const begun = Date.now();
+    await listener.close();
+    expect(Date.now() - begun).toBeLessThan(8_000);
+    expect(await answer).toBe('cut');
+  }, 20_000);
+
   it('refuses a headers timeout longer than the request timeout', async () => {
     await expect(
       listen(

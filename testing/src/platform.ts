@@ -52,7 +52,8 @@ export async function startPlatform(
   // Asked to stop, then killed if it has not within 10 s: a test never hangs on a platform that will not stop.
   const stop = () =>
     new Promise<number | null>((resolve) => {
-      if (child.exitCode !== null) return resolve(child.exitCode);
+      // Exited already (also when killed by a signal: then exitCode stays null and no 'exit' comes again).
+      if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       child.once('exit', (code) => {
         clearTimeout(timer);

@@ -32,6 +32,9 @@ export interface Listener {
   close(): Promise<void>;
 }
 
+/** How long a closing listener waits for requests in flight before it cuts their connections. */
+const CLOSE_GRACE_MS = 5_000;
+
 export async function listen(
   fetch: (request: Request, env: unknown) => Response | Promise<Response>,
   address: { host: string; port: number },
@@ -66,7 +69,16 @@ export async function listen(
     server,
     port,
     url: `http://${host}:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // Requests in flight get a few seconds to finish; then their connections are cut, so that a stuck or slow
+    // client never holds a shutdown.
+    close: () =>
+      new Promise<void>((resolve) => {
+        const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
+      }),
   };
 }
 
